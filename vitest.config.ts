@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+// One Vitest run over every workspace project. Each package/app owns its own
+// `vitest.config.ts` (name, include, timeouts); this file only lists them.
+export default defineConfig({
+  test: {
+    projects: ['packages/*', 'apps/*'],
+  },
+});
