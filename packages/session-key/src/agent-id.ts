@@ -1,0 +1,140 @@
+import { asString } from './text.js';
+
+/** The implicit agent id used when none can be derived (`"main"`). */
+export const DEFAULT_AGENT_ID = 'main';
+/** @deprecated Alias of {@link DEFAULT_AGENT_ID}, kept for OpenClaw compatibility. */
+export const LEGACY_IMPLICIT_AGENT_ID = DEFAULT_AGENT_ID;
+/** The per-agent main session suffix (`"main"`). */
+export const DEFAULT_MAIN_KEY = 'main';
+/** The default channel account id (`"default"`). */
+export const DEFAULT_ACCOUNT_ID = 'default';
+/** Maximum length of a normalized agent or account id, in UTF-16 code units (64). */
+export const MAX_AGENT_ID_LENGTH = 64;
+
+/** Object keys that are never accepted as account ids. */
+const PROTOTYPE_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+const DASH = 45;
+
+/** `[a-z0-9]` after ASCII lower-casing. */
+function isAlnumLower(code: number): boolean {
+  return (code >= 97 && code <= 122) || (code >= 48 && code <= 57);
+}
+
+function isAlnumAnyCase(code: number): boolean {
+  return isAlnumLower(code) || (code >= 65 && code <= 90);
+}
+
+/**
+ * The OpenClaw id pattern `^[a-z0-9][a-z0-9_-]{0,63}$` (case-insensitive, ASCII only),
+ * as a bounded scan.
+ */
+function matchesIdPattern(value: string): boolean {
+  const length = value.length;
+  if (length === 0 || length > MAX_AGENT_ID_LENGTH) return false;
+  if (!isAlnumAnyCase(value.charCodeAt(0))) return false;
+  for (let i = 1; i < length; i += 1) {
+    const code = value.charCodeAt(i);
+    if (!isAlnumAnyCase(code) && code !== DASH && code !== 95) return false;
+  }
+  return true;
+}
+
+/**
+ * The shared sanitizer: lower-case, replace every run of characters outside `[a-z0-9_-]` with
+ * one `-`, strip leading then trailing `-`, then truncate to 64 (so a result may end in `-`).
+ * Returns `''` when nothing representable is left.
+ */
+function sanitizeId(value: unknown): string {
+  const trimmedValue = asString(value).trim();
+  if (matchesIdPattern(trimmedValue)) return trimmedValue.toLowerCase();
+  const lower = trimmedValue.toLowerCase();
+  // One pass: collapse invalid runs to '-' and drop leading dashes; trailing dashes are
+  // dropped by remembering where the last kept non-dash character ended.
+  let out = '';
+  let endWithoutTrailingDashes = 0;
+  let pendingInvalid = false;
+  for (let i = 0; i < lower.length; i += 1) {
+    const code = lower.charCodeAt(i);
+    const valid = isAlnumLower(code) || code === 95 || code === DASH;
+    if (!valid) {
+      pendingInvalid = true;
+      continue;
+    }
+    if (pendingInvalid) {
+      pendingInvalid = false;
+      if (out.length > 0) out += '-';
+    }
+    if (code === DASH && out.length === 0) continue;
+    out += lower[i];
+    if (code !== DASH) endWithoutTrailingDashes = out.length;
+  }
+  return out.slice(0, endWithoutTrailingDashes).slice(0, MAX_AGENT_ID_LENGTH);
+}
+
+/**
+ * Normalize an agent id the way OpenClaw 2026.9.6 does: trim, lower-case, collapse every run
+ * of characters outside `[a-z0-9_-]` to `-`, strip leading/trailing `-`, truncate to 64.
+ * Blank or unrepresentable input yields `"main"`. Never throws (non-strings count as blank).
+ *
+ * Quirk kept for compatibility: truncation happens after dash-stripping, so a 64-char result
+ * can end in `-`, and a leading `_` is kept.
+ */
+export function normalizeAgentId(value: string | null | undefined): string {
+  return sanitizeId(value) || DEFAULT_AGENT_ID;
+}
+
+/** Alias of {@link normalizeAgentId} (OpenClaw `sanitizeAgentId`). */
+export function sanitizeAgentId(value: string | null | undefined): string {
+  return normalizeAgentId(value);
+}
+
+/** Result of {@link normalizeAgentIdStrict}. */
+export type StrictAgentIdResult =
+  | { readonly ok: true; readonly value: string }
+  | { readonly ok: false; readonly error: 'unrepresentable' };
+
+/**
+ * {@link normalizeAgentId} without the `"main"` fallback: blank or unrepresentable input
+ * (`""`, `"--"`, `"日本語"`) yields `{ ok: false, error: "unrepresentable" }`.
+ */
+export function normalizeAgentIdStrict(value: string | null | undefined): StrictAgentIdResult {
+  const id = sanitizeId(value);
+  return id ? { ok: true, value: id } : { ok: false, error: 'unrepresentable' };
+}
+
+/**
+ * True when the trimmed value already is a valid id: 1–64 chars, first `[a-z0-9]`, rest
+ * `[a-z0-9_-]`, ASCII letters in any case (`"Main"`, `" ops "` → true; `"_x"`, `"Ops Team"` → false).
+ */
+export function isValidAgentId(value: string | null | undefined): boolean {
+  return matchesIdPattern(asString(value).trim());
+}
+
+/** `undefined` for non-string or blank input, else {@link normalizeAgentId} (`"!!!"` → `"main"`). */
+export function normalizeOptionalAgentId(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  const t = value.trim();
+  return t ? normalizeAgentId(t) : undefined;
+}
+
+/**
+ * Normalize a channel account id: the agent-id charset rules with default `"default"`;
+ * prototype keys (`__proto__`, `constructor`, `prototype`) also yield `"default"`.
+ */
+export function normalizeAccountId(value: string | null | undefined): string {
+  return normalizeOptionalAccountId(value) ?? DEFAULT_ACCOUNT_ID;
+}
+
+/** Like {@link normalizeAccountId} but `undefined` for blank, unrepresentable or prototype keys. */
+export function normalizeOptionalAccountId(value: unknown): string | undefined {
+  const id = sanitizeId(value);
+  if (!id || PROTOTYPE_KEYS.has(id)) return undefined;
+  return id;
+}
+
+/** Trimmed, lower-cased main key, or `"main"` when blank (`" WORK "` → `"work"`, `"a:b"` kept). */
+export function normalizeMainKey(value: string | null | undefined): string {
+  const t = asString(value).trim();
+  return t ? t.toLowerCase() : DEFAULT_MAIN_KEY;
+}

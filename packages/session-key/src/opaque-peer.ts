@@ -1,0 +1,90 @@
+import { asString, lastIndexOfCI, matchesAt, startsWithCI } from './text.js';
+
+const SIGNAL_GROUP = 'signal:group:';
+const THREAD_MARKER = ':thread:';
+
+/**
+ * Index where the case-preserved tail of a `[agent:<id>:]matrix:(channel|group):<tail>` key
+ * starts, or -1 when the key is not of that form.
+ */
+function matrixTailStart(key: string): number {
+  let pos = 0;
+  if (startsWithCI(key, 'agent:')) {
+    const colon = key.indexOf(':', 6);
+    if (colon <= 6) return -1;
+    pos = colon + 1;
+  }
+  if (!matchesAt(key, pos, 'matrix:')) return -1;
+  pos += 7;
+  if (matchesAt(key, pos, 'channel:')) return pos + 8;
+  if (matchesAt(key, pos, 'group:')) return pos + 6;
+  return -1;
+}
+
+/** Lower-case `key` but keep the segment after every `signal:group:` marker as written. */
+function lowerPreservingSignalGroups(key: string, lower: string): string {
+  // Fast path: the marker is ASCII, and no non-ASCII character lower-cases into it, so
+  // searching the lower-cased copy is an exact existence test.
+  if (!lower.includes(SIGNAL_GROUP)) return lower;
+  let out = '';
+  let copied = 0; // raw index up to which `out` covers the key
+  let pos = 0;
+  while (pos <= key.length - SIGNAL_GROUP.length) {
+    const atBoundary = pos === 0 || key.charCodeAt(pos - 1) === 58;
+    if (atBoundary && matchesAt(key, pos, SIGNAL_GROUP)) {
+      const idStart = pos + SIGNAL_GROUP.length;
+      let idEnd = key.indexOf(':', idStart);
+      if (idEnd === -1) idEnd = key.length;
+      out += key.slice(copied, idStart).toLowerCase() + key.slice(idStart, idEnd);
+      copied = idEnd;
+      pos = idEnd;
+      continue;
+    }
+    pos += 1;
+  }
+  return out + key.slice(copied).toLowerCase();
+}
+
+/**
+ * Trim and lower-case a session key, except provider-opaque peer ids: the segment after
+ * `signal:group:` (at a segment boundary, anywhere in the key) and the tail of
+ * `[agent:<id>:]matrix:(channel|group):<tail>` keys (the last `:thread:` marker inside that
+ * tail is still lower-cased). Linear in the key length; never throws (non-strings → `''`).
+ */
+export function normalizeSessionKeyPreservingOpaquePeerIds(key: string | null | undefined): string {
+  const raw = asString(key).trim();
+  if (!raw) return '';
+  const tailStart = matrixTailStart(raw);
+  if (tailStart >= 0) {
+    const head = raw.slice(0, tailStart).toLowerCase();
+    const tail = raw.slice(tailStart);
+    const thread = lastIndexOfCI(tail, THREAD_MARKER);
+    if (thread < 0) return head + tail;
+    return (
+      head + tail.slice(0, thread) + THREAD_MARKER + tail.slice(thread + THREAD_MARKER.length)
+    );
+  }
+  return lowerPreservingSignalGroups(raw, raw.toLowerCase());
+}
+
+/** Peer kinds whose ids are case-sensitive on a given channel. */
+function isCaseSensitivePeer(channel: string, peerKind: string): boolean {
+  if (channel === 'signal') return peerKind === 'group';
+  if (channel === 'matrix') return peerKind === 'channel' || peerKind === 'group';
+  return false;
+}
+
+/**
+ * Normalize a peer id for use inside a key: trimmed; lower-cased unless the peer is a Signal
+ * group or a Matrix channel/group (those ids are case-sensitive and kept as written).
+ */
+export function normalizeSessionPeerId(params: {
+  channel?: string | null;
+  peerKind?: string | null;
+  peerId?: string | null;
+}): string {
+  const peerId = asString(params.peerId).trim();
+  const channel = asString(params.channel).trim().toLowerCase();
+  const peerKind = asString(params.peerKind).trim().toLowerCase();
+  return isCaseSensitivePeer(channel, peerKind) ? peerId : peerId.toLowerCase();
+}

@@ -1,0 +1,100 @@
+import { normalizeAgentId } from './agent-id.js';
+import { SessionKeyError } from './errors.js';
+import { normalizeSessionKeyPreservingOpaquePeerIds } from './opaque-peer.js';
+import { asString, startsWithCI, trimmed } from './text.js';
+
+/** An agent-prefixed key split at its ownership head. */
+export interface ParsedAgentSessionKey {
+  /** Trimmed, lower-cased agent id as written in the key — **not** normalized (`"ops team"`). */
+  readonly agentId: string;
+  /** Everything after `agent:<id>:`; non-empty, never starts with `:`. */
+  readonly rest: string;
+}
+
+/** Shape of a session key: the single predicate used to accept or reject keys. */
+export type SessionKeyShape = 'missing' | 'agent' | 'malformed_agent' | 'legacy_or_alias';
+
+const AGENT_PREFIX = 'agent:';
+
+/** Split `agent:<id>:<rest>` without touching case or whitespace; `null` if it does not parse. */
+function splitAgentHead(key: string): { agentId: string; rest: string } | null {
+  if (!startsWithCI(key, AGENT_PREFIX)) return null;
+  const colon = key.indexOf(':', AGENT_PREFIX.length);
+  if (colon < 0) return null;
+  const agentId = key.slice(AGENT_PREFIX.length, colon).trim();
+  const rest = key.slice(colon + 1);
+  if (!agentId || !rest || rest.charCodeAt(0) === 58) return null;
+  return { agentId, rest };
+}
+
+/**
+ * Parse an agent-prefixed key (`agent:<id>:<rest>`, prefix case-insensitive). The key is
+ * trimmed and lower-cased (opaque Signal/Matrix peer ids keep their case) and split at the
+ * first `:` after the prefix; only that first head is ownership. Returns `null` for blank,
+ * bare, and malformed keys (`agent:ops`, `agent::x`, `agent:ops::x`). Never throws.
+ */
+export function parseAgentSessionKey(key: string | null | undefined): ParsedAgentSessionKey | null {
+  const normalized = normalizeSessionKeyPreservingOpaquePeerIds(key);
+  if (!normalized) return null;
+  return splitAgentHead(normalized);
+}
+
+/**
+ * The same split as {@link parseAgentSessionKey} without trimming or lower-casing the input
+ * (`agent:OPS:Signal:Group:AbC` → `{ agentId: "OPS", rest: "Signal:Group:AbC" }`).
+ */
+export function parseAgentSessionKeyParts(key: string | null | undefined): ParsedAgentSessionKey | null {
+  return splitAgentHead(asString(key));
+}
+
+/**
+ * Classify a key: `missing` (absent/blank), `agent` (parses), `malformed_agent` (starts with
+ * `agent:` case-insensitively but does not parse) or `legacy_or_alias` (anything else,
+ * including the sentinels `global`/`unknown`). Never throws.
+ */
+export function classifySessionKeyShape(key: string | null | undefined): SessionKeyShape {
+  const raw = trimmed(key);
+  if (!raw) return 'missing';
+  if (!startsWithCI(raw, AGENT_PREFIX)) return 'legacy_or_alias';
+  return splitAgentHead(raw) ? 'agent' : 'malformed_agent';
+}
+
+/**
+ * The owning agent of a key: for agent keys `normalizeAgentId(parsed.agentId)`; for bare keys
+ * `normalizeAgentId(configuredDefaultAgentId)` when a non-blank default is given.
+ *
+ * @throws {SessionKeyError} `MALFORMED_SESSION_KEY` for malformed `agent:` keys (message
+ *   `Malformed agent session key; refusing default-agent resolution.`), `NO_AGENT_ID` for
+ *   bare/blank keys without a default (`Session key does not contain an agent id; resolve it
+ *   with the configured default agent.`).
+ */
+export function resolveAgentIdFromSessionKey(
+  key: string | null | undefined,
+  configuredDefaultAgentId?: string | null,
+): string {
+  const shape = classifySessionKeyShape(key);
+  if (shape === 'agent') {
+    const parsed = parseAgentSessionKey(key);
+    if (parsed) return normalizeAgentId(parsed.agentId);
+  }
+  if (shape === 'malformed_agent') {
+    throw new SessionKeyError(
+      'MALFORMED_SESSION_KEY',
+      'Malformed agent session key; refusing default-agent resolution.',
+    );
+  }
+  const fallback = trimmed(configuredDefaultAgentId);
+  if (fallback) return normalizeAgentId(fallback);
+  throw new SessionKeyError(
+    'NO_AGENT_ID',
+    'Session key does not contain an agent id; resolve it with the configured default agent.',
+  );
+}
+
+/** True when the trimmed, lower-cased key is `global` or `unknown` (the unscoped sentinels). */
+export function isUnscopedSessionKeySentinel(key: string | null | undefined): boolean {
+  const raw = trimmed(key);
+  if (raw.length !== 6 && raw.length !== 7) return false;
+  const lower = raw.toLowerCase();
+  return lower === 'global' || lower === 'unknown';
+}

@@ -1,0 +1,51 @@
+// Internal string helpers. Everything here is a single forward/backward scan: keys are
+// untrusted and may be megabytes long, so no backtracking regexes and no per-call RegExp.
+
+/** `value` if it is a string, else `''` (untrusted inputs never make us throw a TypeError). */
+export function asString(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}
+
+/** Trimmed string, or `''` for non-strings. */
+export function trimmed(value: unknown): string {
+  return typeof value === 'string' ? value.trim() : '';
+}
+
+/** Lower-case an ASCII code unit; other code units are returned unchanged. */
+function lowerCode(code: number): number {
+  return code >= 65 && code <= 90 ? code + 32 : code;
+}
+
+/**
+ * True when `text` contains the lower-case ASCII `marker` at `pos`, comparing ASCII letters
+ * case-insensitively.
+ */
+export function matchesAt(text: string, pos: number, marker: string): boolean {
+  if (pos < 0 || pos + marker.length > text.length) return false;
+  for (let i = 0; i < marker.length; i += 1) {
+    if (lowerCode(text.charCodeAt(pos + i)) !== marker.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** Case-insensitive (ASCII) `startsWith` for a lower-case ASCII marker. */
+export function startsWithCI(text: string, marker: string): boolean {
+  return matchesAt(text, 0, marker);
+}
+
+/** Last index of lower-case ASCII `marker` in `text`, case-insensitively; -1 if absent. */
+export function lastIndexOfCI(text: string, marker: string): number {
+  for (let pos = text.length - marker.length; pos >= 0; pos -= 1) {
+    if (matchesAt(text, pos, marker)) return pos;
+  }
+  return -1;
+}
+
+/** First index of lower-case ASCII `marker` in `text` at or after `from`, case-insensitively. */
+export function indexOfCI(text: string, marker: string, from = 0): number {
+  const last = text.length - marker.length;
+  for (let pos = from; pos <= last; pos += 1) {
+    if (matchesAt(text, pos, marker)) return pos;
+  }
+  return -1;
+}

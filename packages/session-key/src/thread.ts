@@ -1,0 +1,55 @@
+import { asString, lastIndexOfCI } from './text.js';
+
+const THREAD_MARKER = ':thread:';
+
+/** Result of {@link resolveThreadSessionKeys}. */
+export interface ThreadSessionKeys {
+  /** The key to use for the thread (the base key when there is no thread). */
+  readonly sessionKey: string;
+  /** The `parentSessionKey` passed in, when there is a thread; else `undefined`. */
+  readonly parentSessionKey: string | undefined;
+}
+
+/**
+ * Derive a thread's session key: blank `threadId` → the base key; otherwise
+ * `<base>:thread:<normalizeThreadId(threadId)>` (default normalizer: lower-case), or the base
+ * key itself when `useSuffix` is `false`. `threadId` is trimmed first. A throwing custom
+ * `normalizeThreadId` propagates its own error.
+ */
+export function resolveThreadSessionKeys(params: {
+  baseSessionKey: string;
+  threadId?: string | null;
+  parentSessionKey?: string;
+  /** Append `:thread:<id>` (default `true`). */
+  useSuffix?: boolean;
+  /** Thread-id normalizer (default: `toLowerCase`). */
+  normalizeThreadId?: (threadId: string) => string;
+}): ThreadSessionKeys {
+  const base = asString(params.baseSessionKey);
+  const threadId = asString(params.threadId).trim();
+  if (!threadId) return { sessionKey: base, parentSessionKey: undefined };
+  const normalize = params.normalizeThreadId ?? ((value: string) => value.toLowerCase());
+  const sessionKey = params.useSuffix === false ? base : `${base}${THREAD_MARKER}${normalize(threadId)}`;
+  return { sessionKey, parentSessionKey: params.parentSessionKey };
+}
+
+/** Result of {@link parseThreadSessionSuffix}. */
+export interface ThreadSessionSuffix {
+  /** The key before the last `:thread:` marker (the whole key if none); `undefined` if blank. */
+  readonly baseSessionKey: string | undefined;
+  /** The trimmed id after the last `:thread:` marker; `undefined` if none or blank. */
+  readonly threadId: string | undefined;
+}
+
+/**
+ * Split a key at its **last** `:thread:` marker (case-insensitive), keeping the case of both
+ * halves (`agent:ops:thread:` → `{ baseSessionKey: "agent:ops", threadId: undefined }`).
+ */
+export function parseThreadSessionSuffix(key: string | null | undefined): ThreadSessionSuffix {
+  const raw = asString(key);
+  if (!raw) return { baseSessionKey: undefined, threadId: undefined };
+  const index = lastIndexOfCI(raw, THREAD_MARKER);
+  if (index < 0) return { baseSessionKey: raw, threadId: undefined };
+  const threadId = raw.slice(index + THREAD_MARKER.length).trim();
+  return { baseSessionKey: raw.slice(0, index), threadId: threadId || undefined };
+}
