@@ -167,7 +167,7 @@ describe('load', () => {
         api.registerService({ name: 'svc', start() {} });
         api.registerService({ name: 'svc', start() {} });
       },
-      (api) => api.on('tool_result' as never, () => undefined),
+      (api) => api.on('tool_result' as 'session_start', () => undefined),
     ];
     const codes: string[] = [];
     for (const [index, attempt] of attempts.entries()) {
@@ -191,7 +191,7 @@ describe('load', () => {
 describe('tools', () => {
   it('validates arguments with the zod schema and passes a frozen context', async () => {
     const { host } = makeHost();
-    const execute = vi.fn((params: { count: number }) => ({ doubled: params.count * 2 }));
+    const execute = vi.fn((params: { count: number }, _context: unknown) => ({ doubled: params.count * 2 }));
     await host.load(
       definePlugin({
         id: 'math',
