@@ -1,0 +1,55 @@
+const MARKER = Symbol.for('@pincer/process-registry/ProcessRegistryError');
+
+/**
+ * Every error code the registry throws.
+ * - `PROCESS_NOT_FOUND`: no session with that id in the caller's scope (a session of another scope
+ *   answers exactly like a missing one).
+ * - `PROCESS_NOT_RUNNING`: the session exists in the caller's scope but has already exited.
+ * - `PROCESS_RUNNING`: the action needs a finished session (`clear`).
+ * - `STDIN_NOT_WRITABLE`: the session was not started with `stdin: 'pipe' | 'pty'`, or stdin was closed.
+ * - `LIMIT_EXCEEDED`: the registry already runs `maxRunning` sessions.
+ * - `INVALID_INPUT`: an input failed validation (the message names the field).
+ * - `SPAWN_FAILED`: the process could not be started (for example the PTY module is unavailable).
+ * - `KILL_FAILED`: processes of the tree survived SIGKILL for longer than `killConfirmTimeoutMs`.
+ * - `DISPOSED`: the registry was disposed.
+ */
+export type ProcessRegistryErrorCode =
+  | 'PROCESS_NOT_FOUND'
+  | 'PROCESS_NOT_RUNNING'
+  | 'PROCESS_RUNNING'
+  | 'STDIN_NOT_WRITABLE'
+  | 'LIMIT_EXCEEDED'
+  | 'INVALID_INPUT'
+  | 'SPAWN_FAILED'
+  | 'KILL_FAILED'
+  | 'DISPOSED';
+
+/** The one error class of `@pincer/process-registry`; check with `ProcessRegistryError.isInstance(e)`. */
+export class ProcessRegistryError extends Error {
+  /** Machine-readable reason. */
+  readonly code: ProcessRegistryErrorCode;
+  /** Name of the offending input field, for `INVALID_INPUT`. */
+  readonly field: string | undefined;
+  private readonly [MARKER] = true;
+
+  constructor(
+    code: ProcessRegistryErrorCode,
+    message: string,
+    options?: { cause?: unknown; field?: string },
+  ) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'ProcessRegistryError';
+    this.code = code;
+    this.field = options?.field;
+  }
+
+  /** True for any `ProcessRegistryError`, even one from another copy of this package. */
+  static isInstance(value: unknown): value is ProcessRegistryError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+  }
+}
+
+/** The answer for a missing id and for another scope's id alike: same code, same message. */
+export function notFound(id: string): ProcessRegistryError {
+  return new ProcessRegistryError('PROCESS_NOT_FOUND', `No process session "${id}" in this scope.`);
+}

@@ -1,0 +1,89 @@
+import { z } from 'zod';
+import type { ProcessJournal } from './types.js';
+
+/** Numeric and boolean settings of a registry; every field optional with the documented default. */
+export const ProcessRegistryLimitsSchema = z.object({
+  /** Shell used as `<shell> -c <command>`; default `/bin/bash` when present, else `/bin/sh`. */
+  shell: z.string().min(1).optional(),
+  /** Default working directory; default `process.cwd()`. */
+  cwd: z.string().min(1).optional(),
+  /** Default yield window of `exec`, ms (10–120 000). */
+  defaultYieldMs: z.number().int().min(10).max(120_000).default(10_000),
+  /** Default process lifetime, ms; 0 disables (max 2 147 483 647). */
+  defaultTimeoutMs: z.number().int().min(0).max(2_147_483_647).default(1_800_000),
+  /** Retained output per session, chars (oldest dropped, `truncated: true`). */
+  maxOutputChars: z.number().int().min(1_000).max(50_000_000).default(200_000),
+  /** Unread output per stream between polls, chars (never more than `maxOutputChars`). */
+  maxPendingChars: z.number().int().min(1_000).max(50_000_000).default(30_000),
+  /** Length of `tail`, chars. */
+  tailChars: z.number().int().min(0).max(100_000).default(2_000),
+  /** How long a finished background session stays readable, ms from exit (1 min – 3 h). */
+  finishedTtlMs: z.number().int().min(60_000).max(10_800_000).default(1_800_000),
+  /** Finished sessions kept at most (oldest evicted first). */
+  maxFinished: z.number().int().min(1).max(100_000).default(50),
+  /** Retained chars over all finished sessions (oldest evicted first; the newest is always kept). */
+  maxRetainedChars: z.number().int().min(1_000).max(1_000_000_000).default(2_000_000),
+  /** Running sessions at most; `exec` beyond it fails with `LIMIT_EXCEEDED`. */
+  maxRunning: z.number().int().min(1).max(10_000).default(64),
+  /** Grace between SIGTERM and SIGKILL, ms (0–60 000). */
+  killGraceMs: z.number().int().min(0).max(60_000).default(3_000),
+  /** Bound on waiting for the OS to confirm a killed tree is gone, ms. */
+  killConfirmTimeoutMs: z.number().int().min(100).max(120_000).default(5_000),
+  /** /proc polling interval during a kill, ms. */
+  killPollIntervalMs: z.number().int().min(1).max(1_000).default(10),
+  /** After the leader exits, wait this long for its stdio to close before looking for leftovers, ms. */
+  exitDrainMs: z.number().int().min(0).max(60_000).default(250),
+  /** Run the kill ceremony on processes left in the group after the leader exited. */
+  killLeftoversOnExit: z.boolean().default(true),
+  /** Default of `exec`'s `notifyOnExit`. */
+  notifyOnExit: z.boolean().default(true),
+  /** Default of `exec`'s `notifyOnExitEmptySuccess`. */
+  notifyOnExitEmptySuccess: z.boolean().default(false),
+  /** Journal output batching interval, ms. */
+  journalFlushMs: z.number().int().min(1).max(60_000).default(200),
+  /** Lines `log` returns when neither `offset` nor `limit` is given. */
+  logDefaultLines: z.number().int().min(1).max(100_000).default(200),
+  /** Upper bound of `poll`'s `waitMs`, ms. */
+  maxPollWaitMs: z.number().int().min(0).max(300_000).default(30_000),
+});
+/** Parsed limits with defaults applied. */
+export type ProcessRegistryLimits = z.output<typeof ProcessRegistryLimitsSchema>;
+
+/** Injected time source. `setTimeout`/`clearTimeout` drive TTLs, timeouts, yield windows and poll waits. */
+export interface Clock {
+  /** Epoch ms. */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** Minimal logger; registry internals report swallowed errors (journal, listeners) here. */
+export interface ProcessRegistryLogger {
+  warn(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** Options of `createProcessRegistry` (all optional). */
+export type ProcessRegistryOptions = z.input<typeof ProcessRegistryLimitsSchema> & {
+  /** Base environment of children; default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Time source; default real time (timers unref'd). */
+  clock?: Clock;
+  /** Proposes an id; `attempt` counts collisions. Default: two-word slugs (`amber-atlas`). */
+  idGenerator?: (attempt: number) => string;
+  /** Persistence hooks. */
+  journal?: ProcessJournal;
+  logger?: ProcessRegistryLogger;
+};
+
+/** The real clock: `Date.now` and unref'd timers. */
+export function createSystemClock(): Clock {
+  return {
+    now: () => Date.now(),
+    setTimeout: (callback, ms) => {
+      const handle = setTimeout(callback, ms);
+      handle.unref();
+      return handle;
+    },
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
+}

@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import type { OutputStream } from './output-buffer.js';
+
+/** Leader exit as reported by the OS. */
+export interface LeaderExit {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+}
+
+/** What the registry holds of a spawned process (never exposed). */
+export interface ProcessHandle {
+  readonly pid: number;
+  readonly isPty: boolean;
+  /** Resolves when the leader exited. */
+  readonly exited: Promise<LeaderExit>;
+  /** Resolves when the leader's stdio closed (all writers gone). */
+  readonly closed: Promise<void>;
+  isStdinWritable(): boolean;
+  write(data: string | Buffer): void;
+  /** Closes stdin (PTY: sends Ctrl-D). */
+  end(): void;
+  /** Detaches listeners and destroys streams. */
+  dispose(): void;
+}
+
+/** What to spawn. */
+export interface SpawnSpec {
+  readonly shell: string;
+  readonly command: string;
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  readonly stdin: 'closed' | 'pipe' | 'pty';
+  readonly onOutput: (stream: OutputStream, text: string) => void;
+}
+
+const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+/** Spawns `<shell> -c <command>` detached (own session and process group). Rejects on spawn error. */
+export async function spawnChild(spec: SpawnSpec): Promise<ProcessHandle> {
+  const child = spawn(spec.shell, ['-c', spec.command], {
+    cwd: spec.cwd,
+    env: spec.env,
+    detached: true,
+    stdio: [spec.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    child.once('error', onError);
+    child.once('spawn', () => {
+      child.off('error', onError);
+      resolve();
+    });
+  });
+  child.on('error', () => {});
+  const pid = child.pid!;
+  child.stdout!.setEncoding('utf8');
+  child.stderr!.setEncoding('utf8');
+  child.stdout!.on('data', (text: string) => spec.onOutput('stdout', text));
+  child.stderr!.on('data', (text: string) => spec.onOutput('stderr', text));
+  child.stdin?.on('error', () => {});
+  const exited = new Promise<LeaderExit>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve({ exitCode: child.exitCode, signal: child.signalCode });
+    } else {
+      child.once('exit', (exitCode, signal) => resolve({ exitCode, signal }));
+    }
+  });
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return {
+    pid,
+    isPty: false,
+    exited,
+    closed,
+    isStdinWritable: () => child.stdin !== null && child.stdin.writable && !child.stdin.writableEnded,
+    write: (data) => {
+      child.stdin?.write(data);
+    },
+    end: () => {
+      child.stdin?.end();
+    },
+    dispose: () => {
+      child.stdin?.destroy();
+      child.stdout?.removeAllListeners('data');
+      child.stderr?.removeAllListeners('data');
+    },
+  };
+}
+
+interface PtyModule {
+  spawn(
+    file: string,
+    args: string[],
+    options: { name: string; cols: number; rows: number; cwd: string; env: Record<string, string> },
+  ): {
+    readonly pid: number;
+    onData(listener: (data: string) => void): { dispose(): void };
+    onExit(listener: (e: { exitCode: number; signal?: number }) => void): { dispose(): void };
+    write(data: string): void;
+    kill(signal?: string): void;
+  };
+}
+
+/** Spawns the command in a pseudo-terminal (120×30). The PTY child is a session and group leader. */
+export async function spawnPty(spec: SpawnSpec): Promise<ProcessHandle> {
+  const mod = (await import('@lydell/node-pty')) as unknown as PtyModule & { default?: PtyModule };
+  const pty = typeof mod.spawn === 'function' ? mod : mod.default!;
+  const term = pty.spawn(spec.shell, ['-c', spec.command], {
+    name: spec.env['TERM'] ?? 'xterm-256color',
+    cols: 120,
+    rows: 30,
+    cwd: spec.cwd,
+    env: spec.env,
+  });
+  let isExited = false;
+  let isEnded = false;
+  const dataSub = term.onData((text) => spec.onOutput('stdout', text));
+  const exited = new Promise<LeaderExit>((resolve) => {
+    const sub = term.onExit(({ exitCode, signal }) => {
+      isExited = true;
+      sub.dispose();
+      const name = signal ? (SIGNAL_NAMES.get(signal) ?? `SIG${signal}`) : null;
+      resolve({ exitCode: name ? null : exitCode, signal: name });
+    });
+  });
+  return {
+    pid: term.pid,
+    isPty: true,
+    exited,
+    // node-pty reports exit only after its socket closed (or its own flush timeout).
+    closed: exited.then(() => undefined),
+    isStdinWritable: () => !isExited && !isEnded,
+    write: (data) => term.write(data as string),
+    end: () => {
+      term.write('\x04');
+      isEnded = true;
+    },
+    dispose: () => dataSub.dispose(),
+  };
+}
