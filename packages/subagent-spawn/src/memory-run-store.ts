@@ -9,10 +9,20 @@ import {
   type SubagentRunStore,
 } from './run-store.js';
 
-/** The in-memory run store: {@link SubagentRunStore} plus a `size` for tests and tools. */
+/** The in-memory run store: a synchronous {@link SubagentRunStore} plus a `size`. */
 export interface InMemoryRunStore extends SubagentRunStore {
   /** Number of runs held. */
   readonly size: number;
+  create(record: SubagentRunRecord): void;
+  get(runId: string): SubagentRunRecord | undefined;
+  findLatestByChildSessionKey(childSessionKey: string): SubagentRunRecord | undefined;
+  countActiveByRequester(requesterSessionKey: string): number;
+  countActive(): number;
+  markFinished(runId: string, finish: RunFinish): boolean;
+  updateAnnouncement(runId: string, announcement: AnnouncementRecord): void;
+  listPendingAnnouncements(): SubagentRunRecord[];
+  listRunning(): SubagentRunRecord[];
+  list(filter?: RunListFilter): SubagentRunRecord[];
 }
 
 function copy(record: SubagentRunRecord): SubagentRunRecord {
