@@ -1,0 +1,186 @@
+import { type Command, Option } from 'commander';
+import { AgentCliOptionsSchema, DEFAULT_AGENT_TIMEOUT_SECONDS, prepareAgentTurn, type PreparedAgentTurn } from '../agent-turn.js';
+import { type CommandContext, noGatewayError, parseSeconds } from '../context.js';
+import { CliError } from '../errors.js';
+import { AgentAcceptedSchema, type GatewayClient, parseBody, RunStateSchema, createGatewayClient } from '../gateway-client.js';
+import { writeJson, writeLine } from '../io.js';
+import { loadRoster } from '../roster.js';
+import { createSpinner } from '../spinner.js';
+
+/** How a turn was carried out. */
+export type AgentTurnMode = 'gateway' | 'local' | 'fallback';
+
+/** The outcome of `pincer agent` (what `--json` prints, plus the mode). */
+export interface AgentTurnOutcome {
+  runId: string;
+  sessionKey: string;
+  reply: string;
+  mode: AgentTurnMode;
+}
+
+/** Longest single long-poll on `GET /v1/runs/:id`, in ms. */
+const MAX_POLL_WAIT_MS = 25_000;
+
+/** Registers `pincer agent`. */
+export function registerAgentCommand(program: Command, ctx: CommandContext): void {
+  program
+    .command('agent')
+    .description('Run one agent turn via the gateway (or embedded with --local) and print the reply')
+    .option('-m, --message <text>', 'message to send')
+    .option('--message-file <path>', 'read the message from a UTF-8 file (at most 4 MiB; BOM stripped)')
+    .option('--agent <id>', 'agent id (must be configured; scopes bare session keys)')
+    .option('--session-id <id>', 'use an explicit session id')
+    .option('--session-key <key>', 'explicit session key (agent:<id>:<key>, or scoped to --agent)')
+    .option('-t, --to <peer>', 'recipient used to derive the session key (the agent\'s main session)')
+    .addOption(
+      new Option('--timeout <seconds>', `seconds to wait for the reply (default ${DEFAULT_AGENT_TIMEOUT_SECONDS})`).argParser(parseSeconds),
+    )
+    .option('--local', 'run the turn embedded, on the same state dir, without a gateway')
+    .option('--json', 'print { ok, runId, sessionKey, reply } as JSON')
+    .addHelpText(
+      'after',
+      `
+Session keys (checked before anything is sent):
+  agent:<id>:<key>   used exactly as typed; --agent, if given, must name the same agent
+  <key>              scoped to --agent, else to the default agent (agent:<id>:<key>)
+  global | unknown   kept literal when no --agent is given
+  A malformed agent key (agent:main) or an --agent mismatch fails with exit code 2.
+
+If no gateway answers, the turn runs embedded on the same state dir (a notice goes to stderr).
+
+Examples:
+  $ pincer agent -m "Summarize status" --session-key agent:ops:incident-42
+  $ pincer agent --agent ops --session-key incident-42 -m "What changed?"
+  $ pincer agent --message-file prompt.txt --agent main --json
+  $ pincer agent -m "hello" --local --timeout 30`,
+    )
+    .action(async (raw: unknown) => {
+      const options = AgentCliOptionsSchema.parse(raw);
+      const stateDir = ctx.stateDir();
+      const configPath = ctx.configPath(stateDir);
+      const prepared = await prepareAgentTurn(options, {
+        cwd: ctx.io.cwd,
+        loadRoster: () => loadRoster(configPath, ctx.loadGateway),
+      });
+      const outcome = await runAgentTurn(ctx, prepared, { stateDir, configPath, isLocal: options.local === true });
+      if (options.json === true) {
+        writeJson(ctx.io.stdout, { ok: true, runId: outcome.runId, sessionKey: outcome.sessionKey, reply: outcome.reply });
+      } else if (outcome.reply !== '') {
+        writeLine(ctx.io.stdout, outcome.reply.replace(/\n+$/, ''));
+      } else {
+        writeLine(ctx.io.stderr, `(no reply; run ${outcome.runId} in ${outcome.sessionKey})`);
+      }
+    });
+}
+
+/**
+ * Dispatches a prepared turn: embedded when `isLocal`; otherwise over HTTP when a gateway answers
+ * `GET /healthz`, else embedded with a notice on stderr. Once a gateway has accepted the request,
+ * failures are reported, never retried embedded (that could run the turn twice).
+ */
+export async function runAgentTurn(
+  ctx: CommandContext,
+  prepared: PreparedAgentTurn,
+  where: { stateDir: string; configPath: string | undefined; isLocal: boolean },
+): Promise<AgentTurnOutcome> {
+  if (where.isLocal) return runEmbedded(ctx, prepared, where, 'local');
+  const target = ctx.target(where.stateDir);
+  if (target.url === undefined) {
+    writeLine(ctx.io.stderr, `${noGatewayError(target).message.replace(/ Start one.*$/, '')} Running the turn embedded (local fallback).`);
+    return runEmbedded(ctx, prepared, where, 'fallback');
+  }
+  const client = createGatewayClient({
+    url: target.url,
+    token: target.token,
+    ...(ctx.io.fetch ? { fetch: ctx.io.fetch } : {}),
+    ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+  });
+  try {
+    await client.health();
+  } catch (error) {
+    if (!CliError.isInstance(error) || error.code !== 'GATEWAY_UNAVAILABLE' || ctx.io.signal?.aborted) throw error;
+    writeLine(ctx.io.stderr, `${error.message} Running the turn embedded on ${where.stateDir} (local fallback).`);
+    return runEmbedded(ctx, prepared, where, 'fallback');
+  }
+  return runViaGateway(ctx, client, prepared);
+}
+
+async function runViaGateway(ctx: CommandContext, client: GatewayClient, prepared: PreparedAgentTurn): Promise<AgentTurnOutcome> {
+  const accepted = parseBody(AgentAcceptedSchema, await client.request('POST', '/v1/agent', { body: prepared.request }), 'POST /v1/agent');
+  const spinner = createSpinner({ stream: ctx.io.stderr, text: `waiting for ${accepted.sessionKey} (run ${accepted.runId})` });
+  spinner.start();
+  try {
+    const deadline = ctx.clock.now() + prepared.timeoutMs;
+    // Bounded by the deadline: each pass either returns, throws, or moves time forward.
+    for (;;) {
+      const remaining = deadline - ctx.clock.now();
+      if (remaining <= 0) throw timeoutError(accepted.runId, prepared.timeoutMs);
+      const waitMs = Math.min(remaining, MAX_POLL_WAIT_MS);
+      const body = await client.request('GET', `/v1/runs/${encodeURIComponent(accepted.runId)}`, {
+        query: { waitMs },
+        timeoutMs: waitMs + 15_000,
+      });
+      const run = parseBody(RunStateSchema, body, 'GET /v1/runs/:id');
+      if (run.status === 'ok') return { runId: run.runId, sessionKey: run.sessionKey, reply: run.reply ?? '', mode: 'gateway' };
+      if (run.status === 'error') throw new CliError('RUN_FAILED', `Agent run ${run.runId} failed: ${describeRunError(run.error)}`);
+      if (run.status === 'timeout') throw new CliError('TIMEOUT', `Agent run ${run.runId} timed out on the gateway.`);
+      await ctx.sleep(Math.min(100, Math.max(0, deadline - ctx.clock.now())));
+    }
+  } finally {
+    spinner.stop();
+  }
+}
+
+async function runEmbedded(
+  ctx: CommandContext,
+  prepared: PreparedAgentTurn,
+  where: { stateDir: string; configPath: string | undefined },
+  mode: 'local' | 'fallback',
+): Promise<AgentTurnOutcome> {
+  const gateway = await ctx.loadGateway();
+  const runtime = await gateway.createGatewayRuntime({
+    stateDir: where.stateDir,
+    ...(where.configPath !== undefined ? { configPath: where.configPath } : {}),
+  });
+  const spinner = createSpinner({ stream: ctx.io.stderr, text: `running embedded turn${prepared.request.sessionKey ? ` in ${prepared.request.sessionKey}` : ''}` });
+  spinner.start();
+  try {
+    const { message, agentId, sessionKey, sessionId, to } = prepared.request;
+    const result = await runtime.runAgentTurn({
+      message,
+      ...(agentId !== undefined ? { agentId } : {}),
+      ...(sessionKey !== undefined ? { sessionKey } : {}),
+      ...(sessionId !== undefined ? { sessionId } : {}),
+      ...(to !== undefined ? { to } : {}),
+      timeoutMs: prepared.timeoutMs,
+    });
+    if (result.status === 'error') throw new CliError('RUN_FAILED', `Agent run ${result.runId} failed: ${describeRunError(result.error)}`);
+    if (result.status === 'timeout') throw timeoutError(result.runId, prepared.timeoutMs);
+    return { runId: result.runId, sessionKey: result.sessionKey, reply: result.reply ?? '', mode };
+  } catch (error) {
+    if (CliError.isInstance(error)) throw error;
+    if (isValidationLike(error)) throw new CliError('VALIDATION', (error as Error).message, { cause: error });
+    throw new CliError('RUN_FAILED', `Embedded agent run failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  } finally {
+    spinner.stop();
+    await runtime.close();
+  }
+}
+
+function timeoutError(runId: string, timeoutMs: number): CliError {
+  return new CliError('TIMEOUT', `Timed out after ${timeoutMs / 1000}s waiting for agent run ${runId}. Raise --timeout or check "pincer sessions history".`);
+}
+
+function describeRunError(error: unknown): string {
+  if (typeof error === 'string' && error !== '') return error;
+  if (typeof error === 'object' && error !== null) {
+    const message = (error as { message?: unknown }).message;
+    if (typeof message === 'string') return message;
+  }
+  return 'unknown error';
+}
+
+function isValidationLike(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && /INVALID|MISMATCH|UNKNOWN_AGENT|BLANK|VALIDATION/.test(code);
+}

@@ -1,0 +1,126 @@
+import { type Command, Option } from 'commander';
+import { type CommandContext, parsePortArg } from '../context.js';
+import { CliError } from '../errors.js';
+import { createGatewayClient } from '../gateway-client.js';
+import { writeJson, writeLine } from '../io.js';
+
+interface GatewayRunOptions {
+  port?: number;
+  host?: string;
+  stateDir?: string;
+  config?: string;
+  logLevel?: string;
+  json?: boolean;
+}
+
+interface GatewayStatusOptions {
+  stateDir?: string;
+  json?: boolean;
+}
+
+/** Registers `pincer gateway` (foreground) and `pincer gateway status`. */
+export function registerGatewayCommand(program: Command, ctx: CommandContext): void {
+  const gateway = program
+    .command('gateway')
+    .description('Run the gateway in the foreground (Ctrl-C stops it cleanly)')
+    .addOption(new Option('--port <port>', 'TCP port (0 picks a free one; default PINCER_PORT or 7787)').argParser(parsePortArg))
+    .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
+    .option('--state-dir <dir>', 'state directory (default PINCER_STATE_DIR or ~/.pincer)')
+    .option('--config <path>', 'config file (default PINCER_CONFIG or <state-dir>/pincer.config.json)')
+    .option('--log-level <level>', 'log level (fatal, error, warn, info, debug, trace, silent)')
+    .option('--json', 'print { ok, url, port, stateDir } as JSON once listening')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ pincer gateway
+  $ pincer gateway --port 0 --state-dir ./.pincer-state
+  $ pincer gateway --config ./pincer.config.json --json
+  $ pincer gateway status`,
+    )
+    .action(async (options: GatewayRunOptions) => {
+      const stateDir = ctx.stateDir(options.stateDir);
+      const configPath = ctx.configPath(stateDir, options.config);
+      const module = await ctx.loadGateway();
+      const envPort = ctx.io.env.PINCER_PORT;
+      const port = options.port ?? (envPort !== undefined && envPort.trim() !== '' ? parsePortArg(envPort) : undefined);
+      let started;
+      try {
+        started = await module.startGateway({
+          stateDir,
+          ...(port !== undefined ? { port } : {}),
+          ...(options.host !== undefined ? { host: options.host } : {}),
+          ...(configPath !== undefined ? { configPath } : {}),
+          ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
+        });
+      } catch (cause) {
+        if (CliError.isInstance(cause)) throw cause;
+        const reason = cause instanceof Error ? cause.message : String(cause);
+        const code = (cause as { code?: unknown } | undefined)?.code;
+        const isConfig = typeof code === 'string' && /CONFIG/i.test(code);
+        throw new CliError(isConfig ? 'VALIDATION' : 'INTERNAL', `Gateway failed to start: ${reason}`, { cause });
+      }
+      if (options.json === true) {
+        writeJson(ctx.io.stdout, { ok: true, url: started.url, port: started.port, stateDir: started.stateDir });
+      } else {
+        writeLine(ctx.io.stdout, `Pincer gateway listening on ${started.url} (state dir ${started.stateDir}). Press Ctrl-C to stop.`);
+      }
+      await waitForAbort(ctx.io.signal);
+      await started.close();
+      if (options.json !== true) writeLine(ctx.io.stderr, 'Gateway stopped.');
+    });
+
+  gateway
+    .command('status')
+    .description('Report whether a gateway answers for the state dir, and where')
+    .option('--state-dir <dir>', 'state directory (default PINCER_STATE_DIR or ~/.pincer)')
+    .option('--json', 'print { ok, running, url, pid, stateDir } as JSON')
+    .addHelpText(
+      'after',
+      `
+Exit code 0 when a gateway answers, 1 when none does.
+
+Examples:
+  $ pincer gateway status
+  $ PINCER_STATE_DIR=/srv/pincer pincer gateway status --json`,
+    )
+    .action(async (options: GatewayStatusOptions) => {
+      const stateDir = ctx.stateDir(options.stateDir);
+      const target = ctx.target(stateDir);
+      const base = { stateDir, url: target.url ?? null, urlSource: target.urlSource, pid: target.info?.pid ?? null };
+      let health: unknown;
+      let problem: string | undefined;
+      if (target.url === undefined) {
+        problem = 'no gateway.json in the state dir and PINCER_GATEWAY_URL is not set';
+      } else {
+        try {
+          health = await createGatewayClient({
+            url: target.url,
+            token: target.token,
+            ...(ctx.io.fetch ? { fetch: ctx.io.fetch } : {}),
+            ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+          }).health();
+        } catch (error) {
+          if (!CliError.isInstance(error)) throw error;
+          problem = error.message;
+        }
+      }
+      if (problem === undefined) {
+        if (options.json === true) writeJson(ctx.io.stdout, { ok: true, running: true, ...base, health });
+        else writeLine(ctx.io.stdout, `Gateway running at ${target.url}${base.pid !== null ? ` (pid ${base.pid})` : ''}; state dir ${stateDir}.`);
+        return;
+      }
+      throw new CliError('GATEWAY_UNAVAILABLE', `No gateway answering for state dir ${stateDir}: ${problem}`);
+    });
+}
+
+function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal === undefined) return; // runs until the process is killed
+    if (signal.aborted) {
+      resolve();
+      return;
+    }
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}

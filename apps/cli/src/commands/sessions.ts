@@ -1,0 +1,169 @@
+import { normalizeExplicitSessionKey } from '@pincer/session-key';
+import { type Command, Option } from 'commander';
+import { type CommandContext, field, listFrom, parsePositiveInt, stringField } from '../context.js';
+import { CliError } from '../errors.js';
+import { writeJson, writeLine } from '../io.js';
+import { formatTable, formatTime } from '../output.js';
+import { loadRoster } from '../roster.js';
+
+interface KeyOptions {
+  agent?: string;
+  json?: boolean;
+}
+
+/**
+ * Normalizes a session-key argument with the same seed-003 rules as `pincer agent`
+ * (exact agent keys kept, bare keys scoped to `--agent` or the default agent, sentinels literal).
+ */
+export async function resolveSessionKeyArg(ctx: CommandContext, key: string, agent: string | undefined): Promise<string> {
+  if (agent !== undefined && agent.trim() === '') throw new CliError('VALIDATION', '--agent must not be blank');
+  if (key.trim() === '') throw new CliError('VALIDATION', '--session-key must not be blank');
+  const stateDir = ctx.stateDir();
+  const roster = await loadRoster(ctx.configPath(stateDir), ctx.loadGateway);
+  return normalizeExplicitSessionKey({
+    sessionKey: key,
+    ...(agent !== undefined ? { agentId: agent } : {}),
+    defaultAgentId: roster.defaultAgentId,
+    knownAgentIds: [...roster.knownAgentIds],
+  }).sessionKey;
+}
+
+/** `/v1/sessions/<key>` with the key path-encoded. */
+export function sessionPath(key: string, suffix = ''): string {
+  return `/v1/sessions/${encodeURIComponent(key)}${suffix}`;
+}
+
+/** Registers `pincer sessions list|show|history|reset`. */
+export function registerSessionsCommand(program: Command, ctx: CommandContext): void {
+  const sessions = program
+    .command('sessions')
+    .description('List and inspect sessions on the gateway')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ pincer sessions list
+  $ pincer sessions show agent:ops:incident-42
+  $ pincer sessions history incident-42 --agent ops
+  $ pincer sessions reset agent:main:main --json`,
+    );
+
+  sessions
+    .command('list')
+    .description('List sessions (key, agent, last update)')
+    .option('--agent <id>', 'only sessions of this agent')
+    .option('--json', 'print the gateway answer as JSON')
+    .addHelpText('after', '\nExamples:\n  $ pincer sessions list\n  $ pincer sessions list --agent ops --json')
+    .action(async (options: KeyOptions) => {
+      if (options.agent !== undefined && options.agent.trim() === '') throw new CliError('VALIDATION', '--agent must not be blank');
+      const client = ctx.client(ctx.stateDir());
+      const body = await client.request('GET', '/v1/sessions', { query: { agentId: options.agent?.trim() } });
+      const rows = listFrom(body, 'sessions', 'items');
+      const filtered = options.agent === undefined ? rows : rows.filter((row) => agentOf(row) === undefined || agentOf(row) === options.agent?.trim().toLowerCase());
+      if (options.json === true) {
+        writeJson(ctx.io.stdout, { ok: true, sessions: filtered });
+        return;
+      }
+      if (filtered.length === 0) {
+        writeLine(ctx.io.stdout, 'No sessions.');
+        return;
+      }
+      writeLine(
+        ctx.io.stdout,
+        formatTable(filtered, [
+          { header: 'SESSION KEY', value: (row) => stringField(row, 'sessionKey', 'key'), maxWidth: 80 },
+          { header: 'AGENT', value: (row) => agentOf(row) },
+          { header: 'SESSION ID', value: (row) => stringField(row, 'sessionId', 'id') },
+          { header: 'UPDATED', value: (row) => formatTime(field(row, 'updatedAt', 'lastActiveAt', 'createdAt')) },
+        ]),
+      );
+    });
+
+  sessions
+    .command('show')
+    .description('Show one session')
+    .argument('<key>', 'session key (agent:<id>:<key>, or a bare key scoped to --agent / the default agent)')
+    .option('--agent <id>', 'scope a bare key to this agent')
+    .option('--json', 'print the session as JSON')
+    .addHelpText('after', '\nExamples:\n  $ pincer sessions show agent:main:main\n  $ pincer sessions show incident-42 --agent ops --json')
+    .action(async (key: string, options: KeyOptions) => {
+      const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent);
+      const body = await ctx.client(ctx.stateDir()).request('GET', sessionPath(sessionKey));
+      const session = field(body, 'session') ?? body;
+      if (options.json === true) {
+        writeJson(ctx.io.stdout, { ok: true, session });
+        return;
+      }
+      writeRecord(ctx, session);
+    });
+
+  sessions
+    .command('history')
+    .description("Print a session's transcript")
+    .argument('<key>', 'session key')
+    .option('--agent <id>', 'scope a bare key to this agent')
+    .addOption(new Option('--limit <n>', 'only the last N entries').argParser(parsePositiveInt))
+    .option('--json', 'print the transcript as JSON')
+    .addHelpText('after', '\nExamples:\n  $ pincer sessions history agent:ops:incident-42\n  $ pincer sessions history main --limit 20 --json')
+    .action(async (key: string, options: KeyOptions & { limit?: number }) => {
+      const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent);
+      const body = await ctx.client(ctx.stateDir()).request('GET', sessionPath(sessionKey, '/transcript'), {
+        query: { limit: options.limit },
+      });
+      let entries = listFrom(body, 'transcript', 'entries', 'messages', 'items');
+      if (options.limit !== undefined) entries = entries.slice(-options.limit);
+      if (options.json === true) {
+        writeJson(ctx.io.stdout, { ok: true, sessionKey, transcript: entries });
+        return;
+      }
+      if (entries.length === 0) {
+        writeLine(ctx.io.stdout, `No transcript entries for ${sessionKey}.`);
+        return;
+      }
+      for (const entry of entries) {
+        const role = stringField(entry, 'role', 'kind', 'type') ?? 'entry';
+        const when = field(entry, 'createdAt', 'at', 'ts', 'timestamp');
+        const text = stringField(entry, 'text', 'content', 'message') ?? JSON.stringify(field(entry, 'content') ?? entry);
+        writeLine(ctx.io.stdout, `[${formatTime(when)}] ${role}: ${text}`);
+      }
+    });
+
+  sessions
+    .command('reset')
+    .description('Reset a session (start a fresh transcript under the same key)')
+    .argument('<key>', 'session key')
+    .option('--agent <id>', 'scope a bare key to this agent')
+    .option('--json', 'print the gateway answer as JSON')
+    .addHelpText('after', '\nExamples:\n  $ pincer sessions reset agent:ops:incident-42\n  $ pincer sessions reset main --json')
+    .action(async (key: string, options: KeyOptions) => {
+      const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent);
+      const body = await ctx.client(ctx.stateDir()).request('POST', sessionPath(sessionKey, '/reset'), { body: {} });
+      if (options.json === true) {
+        writeJson(ctx.io.stdout, { ok: true, sessionKey, result: body ?? null });
+        return;
+      }
+      writeLine(ctx.io.stdout, `Reset ${sessionKey}.`);
+    });
+}
+
+function agentOf(row: unknown): string | undefined {
+  const explicit = stringField(row, 'agentId', 'agent');
+  if (explicit !== undefined) return explicit;
+  const key = stringField(row, 'sessionKey', 'key');
+  const match = key === undefined ? null : /^agent:([^:]+):/i.exec(key);
+  return match?.[1]?.toLowerCase();
+}
+
+/** Prints an object as aligned `name: value` lines (nested values as JSON). */
+export function writeRecord(ctx: CommandContext, record: unknown): void {
+  if (typeof record !== 'object' || record === null) {
+    writeLine(ctx.io.stdout, String(record));
+    return;
+  }
+  const entries = Object.entries(record as Record<string, unknown>);
+  const width = Math.max(0, ...entries.map(([name]) => name.length));
+  for (const [name, value] of entries) {
+    const text = typeof value === 'string' ? value : /At$/.test(name) && typeof value === 'number' ? formatTime(value) : JSON.stringify(value);
+    writeLine(ctx.io.stdout, `${`${name}:`.padEnd(width + 1)} ${text}`);
+  }
+}

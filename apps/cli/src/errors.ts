@@ -1,0 +1,86 @@
+import { SessionKeyError } from '@pincer/session-key';
+
+const MARKER = Symbol.for('pincer.cli.error');
+
+/**
+ * Every failure the CLI reports. `USAGE` and `VALIDATION` exit with 2; all others exit with 1.
+ * - `USAGE`: bad flags or arguments (commander errors, conflicting options).
+ * - `VALIDATION`: input rejected before anything is sent (session keys, blank selectors,
+ *   message checks) or a 400 from the gateway.
+ * - `GATEWAY_UNAVAILABLE`: no gateway answered at the discovered URL.
+ * - `UNAUTHORIZED` / `FORBIDDEN` / `RATE_LIMITED` / `NOT_FOUND`: the gateway's 401/403/429/404.
+ * - `GATEWAY_ERROR`: any other non-2xx answer or an unreadable body.
+ * - `RUN_FAILED`: the agent turn ended with status `error`.
+ * - `TIMEOUT`: the wait for a reply exceeded `--timeout`.
+ * - `INTERNAL`: anything unexpected (a bug).
+ */
+export type CliErrorCode =
+  | 'USAGE'
+  | 'VALIDATION'
+  | 'GATEWAY_UNAVAILABLE'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'NOT_FOUND'
+  | 'GATEWAY_ERROR'
+  | 'RUN_FAILED'
+  | 'TIMEOUT'
+  | 'INTERNAL';
+
+/** Options for {@link CliError}. */
+export interface CliErrorOptions {
+  /** The underlying error, kept for `PINCER_DEBUG=1`. */
+  cause?: unknown;
+  /** The request field a validation error names (from the gateway's `error.field`). */
+  field?: string;
+}
+
+/** The single error class of the CLI; `code` decides the exit status and the JSON `type`. */
+export class CliError extends Error {
+  /** What went wrong, as a literal union. */
+  readonly code: CliErrorCode;
+  /** The request field a validation error names, when known. */
+  readonly field: string | undefined;
+
+  constructor(code: CliErrorCode, message: string, options: CliErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CliError';
+    this.code = code;
+    this.field = options.field;
+    Object.defineProperty(this, MARKER, { value: true });
+  }
+
+  /** True for any `CliError`, even one created by another copy of this module. */
+  static isInstance(value: unknown): value is CliError {
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
+  }
+}
+
+/** Exit status for an error code: 2 for usage/validation, 1 for everything else. */
+export function exitCodeFor(code: CliErrorCode): 1 | 2 {
+  return code === 'USAGE' || code === 'VALIDATION' ? 2 : 1;
+}
+
+/** The `--json` error `type` for a code: the code in lower case (`VALIDATION` → `validation`). */
+export function errorTypeFor(code: CliErrorCode): string {
+  return code.toLowerCase();
+}
+
+/**
+ * Turns anything thrown into a `CliError`. Errors from `@pincer/session-key` and zod become
+ * `VALIDATION` (they are rejections of the user's input); unknown errors become `INTERNAL`.
+ */
+export function toCliError(error: unknown): CliError {
+  if (CliError.isInstance(error)) return error;
+  if (isSessionKeyError(error)) {
+    return new CliError('VALIDATION', error.message, { cause: error });
+  }
+  if (error instanceof Error) {
+    return new CliError('INTERNAL', error.message || error.name, { cause: error });
+  }
+  return new CliError('INTERNAL', String(error));
+}
+
+function isSessionKeyError(error: unknown): error is Error {
+  return SessionKeyError.isInstance(error);
+}
