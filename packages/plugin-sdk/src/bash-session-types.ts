@@ -73,11 +73,11 @@ export interface BashSessionKillResult {
 /** Maximum accepted length of a bash-session id, in characters. */
 export const BASH_SESSION_ID_MAX_LENGTH = 256;
 
-/** Validates a bash-session id argument: a non-empty string of at most 256 characters. */
+/** Validates a bash-session id argument: a non-blank string of at most 256 characters. */
 export const bashSessionIdSchema = z
   .string({ error: 'id must be a string' })
-  .min(1, { error: 'id must not be empty' })
-  .max(BASH_SESSION_ID_MAX_LENGTH, { error: `id must be at most ${BASH_SESSION_ID_MAX_LENGTH} characters` });
+  .max(BASH_SESSION_ID_MAX_LENGTH, { error: `id must be at most ${BASH_SESSION_ID_MAX_LENGTH} characters` })
+  .refine((value) => value.trim().length > 0, { error: 'id must not be blank' });
 
 /** Schema of {@link BashSessionStatus}. */
 export const bashSessionStatusSchema = z.enum(['running', 'completed', 'failed', 'killed', 'timeout']);

@@ -161,7 +161,7 @@ describe('killBashSession', () => {
     await expect(killBashSession('x')).rejects.toMatchObject({ code: 'KILL_FAILED', cause: boom });
   });
 
-  it.each([[''], ['x'.repeat(257)], [42], [undefined]])('rejects malformed id %j with INVALID_INPUT', async (id) => {
+  it.each([[''], ['   '], ['x'.repeat(257)], [42], [undefined]])('rejects malformed id %j with INVALID_INPUT', async (id) => {
     const registry = bind();
     await expect(killBashSession(id as string)).rejects.toMatchObject({ code: 'INVALID_INPUT', field: 'id' });
     expect(registry.killCalls).toEqual([]);
