@@ -1,0 +1,32 @@
+import { parseAgentSessionKey, resolveAgentIdFromSessionKey } from '@pincer/session-key';
+import { HeartbeatRouterError } from './errors.js';
+
+/** A parsed, normalized agent-qualified session key. */
+export interface QualifiedSessionKey {
+  /** `agent:<normalized agent id>:<rest, lower-cased except opaque peer ids>`. */
+  sessionKey: string;
+  agentId: string;
+}
+
+/**
+ * Normalizes an agent-qualified key (`agent:<id>:<rest>`). Anything else throws the
+ * `SessionKeyError` that `resolveAgentIdFromSessionKey` raises for keys without an agent id.
+ */
+export function requireAgentSessionKey(sessionKey: unknown, field = 'sessionKey'): QualifiedSessionKey {
+  if (typeof sessionKey !== 'string') {
+    throw new HeartbeatRouterError('INVALID_INPUT', `${field} must be a string.`, { field });
+  }
+  const parsed = parseAgentSessionKey(sessionKey);
+  if (!parsed) {
+    // Throws SessionKeyError (missing or malformed agent id) — no default agent is ever assumed.
+    resolveAgentIdFromSessionKey(sessionKey);
+    // Defensive: should the contract ever stop throwing, still fail closed.
+    throw new HeartbeatRouterError(
+      'INVALID_INPUT',
+      `${field} "${sessionKey}" must be agent-qualified: agent:<agent-id>:<session>.`,
+      { field },
+    );
+  }
+  const agentId = resolveAgentIdFromSessionKey(sessionKey);
+  return { sessionKey: `agent:${agentId}:${parsed.rest}`, agentId };
+}
