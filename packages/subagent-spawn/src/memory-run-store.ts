@@ -36,6 +36,10 @@ function copy(record: SubagentRunRecord): SubagentRunRecord {
  */
 export function createInMemoryRunStore(): InMemoryRunStore {
   const runs = new Map<string, SubagentRunRecord>();
+  // Indexes so every spawn check is O(1) however many runs are kept.
+  const latestByChild = new Map<string, string>();
+  const activeByRequester = new Map<string, number>();
+  let active = 0;
 
   function mustGet(runId: string): SubagentRunRecord {
     const record = runs.get(runId);
@@ -44,11 +48,15 @@ export function createInMemoryRunStore(): InMemoryRunStore {
   }
 
   function latestFor(childSessionKey: string): SubagentRunRecord | undefined {
-    let latest: SubagentRunRecord | undefined;
-    for (const record of runs.values()) {
-      if (record.childSessionKey === childSessionKey) latest = record; // Map keeps insertion order
-    }
-    return latest;
+    const runId = latestByChild.get(childSessionKey);
+    return runId === undefined ? undefined : runs.get(runId);
+  }
+
+  function adjustActive(requesterSessionKey: string, delta: number): void {
+    active += delta;
+    const next = (activeByRequester.get(requesterSessionKey) ?? 0) + delta;
+    if (next <= 0) activeByRequester.delete(requesterSessionKey);
+    else activeByRequester.set(requesterSessionKey, next);
   }
 
   return {
@@ -71,7 +79,10 @@ export function createInMemoryRunStore(): InMemoryRunStore {
           `Session "${record.childSessionKey}" already has a running sub-agent run.`,
         );
       }
-      runs.set(record.runId, copy(parsed.data));
+      const stored = copy(parsed.data);
+      runs.set(stored.runId, stored);
+      latestByChild.set(stored.childSessionKey, stored.runId);
+      if (stored.status === 'running') adjustActive(stored.requesterSessionKey, 1);
     },
     get(runId) {
       const record = runs.get(runId);
@@ -82,16 +93,10 @@ export function createInMemoryRunStore(): InMemoryRunStore {
       return record ? copy(record) : undefined;
     },
     countActiveByRequester(requesterSessionKey) {
-      let count = 0;
-      for (const record of runs.values()) {
-        if (record.status === 'running' && record.requesterSessionKey === requesterSessionKey) count += 1;
-      }
-      return count;
+      return activeByRequester.get(requesterSessionKey) ?? 0;
     },
     countActive() {
-      let count = 0;
-      for (const record of runs.values()) if (record.status === 'running') count += 1;
-      return count;
+      return active;
     },
     markFinished(runId, finish: RunFinish) {
       const record = mustGet(runId);
@@ -101,6 +106,7 @@ export function createInMemoryRunStore(): InMemoryRunStore {
       if (finish.result !== undefined) next.result = finish.result;
       if (finish.error !== undefined) next.error = finish.error;
       runs.set(runId, copy(next));
+      adjustActive(record.requesterSessionKey, -1);
       return true;
     },
     updateAnnouncement(runId, announcement: AnnouncementRecord) {
