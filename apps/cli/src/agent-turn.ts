@@ -8,7 +8,7 @@ import {
   normalizeExplicitSessionKey,
 } from '@pincer/session-key';
 import { z } from 'zod';
-import { CliError } from './errors.js';
+import { CliError, toCliError } from './errors.js';
 import type { AgentRequest } from './gateway-client.js';
 import type { AgentRoster } from './roster.js';
 
@@ -123,6 +123,15 @@ export function readMessageFile(path: string, cwd: string): string {
  * - `--to` alone targets the owner's main session; nothing at all targets the default agent.
  */
 export function normalizeSelectors(options: AgentCliOptions, roster: AgentRoster, message: string): AgentRequest {
+  try {
+    return normalizeSelectorsUnchecked(options, roster, message);
+  } catch (error) {
+    // SessionKeyError (malformed, mismatch, unknown agent, blank) → VALIDATION with the same message.
+    throw toCliError(error);
+  }
+}
+
+function normalizeSelectorsUnchecked(options: AgentCliOptions, roster: AgentRoster, message: string): AgentRequest {
   const agent = trimmed(options.agent);
   const sessionId = trimmed(options.sessionId);
   let sessionKey = trimmed(options.sessionKey);
