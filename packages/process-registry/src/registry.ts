@@ -128,6 +128,9 @@ interface Session {
   readonly waiters: Set<() => void>;
   readonly done: Promise<void>;
   resolveDone: () => void;
+  /** Settles once the spawn attempt finished (a kill waits for it so nothing starts unseen). */
+  readonly spawned: Promise<void>;
+  resolveSpawned: () => void;
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -391,6 +394,8 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     const wasLeaderExited = s.leaderExit !== undefined;
     if (reason !== 'timeout') s.isKillRequested = true;
     const promise = (async (): Promise<KillResult> => {
+      await s.spawned;
+      if (s.isFinal) return { status: 'already-exited' } as const;
       const handle = s.handle;
       if (!handle || s.pid === undefined) {
         finalize(s, { kind: 'killed', exit: { exitCode: null, signal: null }, reason });
@@ -482,6 +487,10 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     const done = new Promise<void>((resolve) => {
       resolveDone = resolve;
     });
+    let resolveSpawned!: () => void;
+    const spawned = new Promise<void>((resolve) => {
+      resolveSpawned = resolve;
+    });
     const s: Session = {
       id,
       scopeKey: input.scopeKey,
@@ -518,6 +527,8 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
       waiters: new Set(),
       done,
       resolveDone,
+      spawned,
+      resolveSpawned,
     };
     running.set(id, s);
     if (input.background) s.isBackgrounded = true;
@@ -540,10 +551,12 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     } catch (error) {
       callJournal('onStart', () => journal?.onStart?.(journalRecordOf(s)));
       finalize(s, { kind: 'spawn-error', error: error instanceof Error ? error.message : String(error) });
+      s.resolveSpawned();
       return s.isBackgrounded ? runningResult(s) : finishedResult(s);
     }
     callJournal('onStart', () => journal?.onStart?.(journalRecordOf(s)));
     void watchExit(s);
+    s.resolveSpawned();
 
     if (isDisposed) void killSession(s, 'dispose');
     const timeoutMs = input.timeoutMs ?? limits.defaultTimeoutMs;
