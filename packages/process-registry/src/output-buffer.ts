@@ -23,7 +23,7 @@ function dropFront(text: string, count: number): string {
  * Appends are O(chunk); nothing is ever concatenated until read.
  */
 export class BoundedChunks {
-  private chunks: { text: string; seq: number }[] = [];
+  private chunks: ({ text: string; seq: number } | null)[] = [];
   private head = 0;
   private size = 0;
   /** Chars dropped since the last `clear()`. */
@@ -45,6 +45,7 @@ export class BoundedChunks {
       if (first.text.length <= excess) {
         this.size -= first.text.length;
         this.dropped += first.text.length;
+        this.chunks[this.head] = null; // release the dropped string now, not at compaction
         this.head += 1;
       } else {
         const kept = dropFront(first.text, excess);
@@ -55,7 +56,7 @@ export class BoundedChunks {
         this.chunks[this.head] = { text: copy, seq: first.seq };
       }
     }
-    if (this.head > 1024 && this.head * 2 > this.chunks.length) {
+    if (this.head > 64 && this.head * 2 > this.chunks.length) {
       this.chunks = this.chunks.slice(this.head);
       this.head = 0;
     }
@@ -63,7 +64,7 @@ export class BoundedChunks {
 
   /** The retained chunks, oldest first. */
   entries(): { text: string; seq: number }[] {
-    return this.chunks.slice(this.head);
+    return this.chunks.slice(this.head) as { text: string; seq: number }[];
   }
 
   toString(): string {

@@ -1,0 +1,223 @@
+import { describe, expect, it } from 'vitest';
+import { type ProcessJournalRecord, ProcessRegistryError, formatExitNotice } from '../src/index.js';
+import { createFakeClock } from '../src/testing.js';
+import { collectExits, errorOf, makeRegistry, nextExit, pollUntil, rejectionOf } from './helpers.js';
+
+describe('finished-session TTL', () => {
+  it('expires a finished session 30 minutes after its exit (fake clock)', async () => {
+    const clock = createFakeClock();
+    const registry = makeRegistry({ clock });
+    const run = await registry.exec({ command: 'echo kept', scopeKey: 's', background: true });
+    await nextExit(registry, run.id);
+    clock.advance(30 * 60_000 - 1);
+    expect(registry.list({ scopeKey: 's' }).map((s) => s.id)).toEqual([run.id]);
+    clock.advance(1);
+    expect(registry.list({ scopeKey: 's' })).toEqual([]);
+    await expect(registry.poll({ scopeKey: 's', id: run.id })).rejects.toMatchObject({ code: 'PROCESS_NOT_FOUND' });
+    expect(registry.snapshot().finished).toEqual([]);
+  });
+
+  it('uses a configured TTL and rejects one outside 1 min – 3 h', async () => {
+    const clock = createFakeClock();
+    const registry = makeRegistry({ clock, finishedTtlMs: 60_000 });
+    const run = await registry.exec({ command: 'true', scopeKey: 's', background: true });
+    await nextExit(registry, run.id);
+    clock.advance(60_000);
+    expect(registry.list({ scopeKey: 's' })).toEqual([]);
+    expect(errorOf(() => makeRegistry({ finishedTtlMs: 59_999 }))).toMatchObject({ code: 'INVALID_INPUT', field: 'finishedTtlMs' });
+    expect(errorOf(() => makeRegistry({ finishedTtlMs: 10_800_001 }))).toMatchObject({ code: 'INVALID_INPUT' });
+  });
+
+  it('evicts the oldest finished sessions beyond maxFinished', async () => {
+    const registry = makeRegistry({ maxFinished: 2 });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const run = await registry.exec({ command: `echo ${i}`, scopeKey: 's', background: true });
+      await nextExit(registry, run.id);
+      ids.push(run.id);
+    }
+    expect(registry.snapshot().finished.map((s) => s.id)).toEqual(ids.slice(1));
+  });
+});
+
+describe('exit events', () => {
+  it('emits one event per background session with the notice text', async () => {
+    const registry = makeRegistry();
+    const run = await registry.exec({ command: 'echo "hello   world"; exit 3', scopeKey: 's', sessionKey: 'agent:a:main', background: true });
+    const event = await nextExit(registry, run.id);
+    expect(event).toMatchObject({ id: run.id, scopeKey: 's', sessionKey: 'agent:a:main', status: 'exited', exitCode: 3, signal: null, shouldNotify: true });
+    expect(formatExitNotice(event)).toBe(`Exec completed (${run.id}, code 3) :: hello world`);
+  });
+
+  it('suppresses empty success unless notifyOnExitEmptySuccess, and honours notifyOnExit: false', async () => {
+    const registry = makeRegistry();
+    const events = collectExits(registry);
+    const quiet = await registry.exec({ command: 'true', scopeKey: 's', background: true });
+    const loud = await registry.exec({ command: 'true', scopeKey: 's', background: true, notifyOnExitEmptySuccess: true });
+    const muted = await registry.exec({ command: 'echo x; exit 1', scopeKey: 's', background: true, notifyOnExit: false });
+    await Promise.all([nextExit(registry, quiet.id), nextExit(registry, loud.id), nextExit(registry, muted.id)]);
+    const byId = new Map(events.map((e) => [e.id, e]));
+    expect(byId.get(quiet.id)!.shouldNotify).toBe(false);
+    expect(byId.get(loud.id)!.shouldNotify).toBe(true);
+    expect(formatExitNotice(byId.get(loud.id)!)).toBe(`Exec completed (${loud.id}, code 0)`);
+    expect(byId.get(muted.id)!.shouldNotify).toBe(false);
+    expect(events).toHaveLength(3);
+  });
+
+  it('does not notify after a requested kill, nor once a poll observed the exit', async () => {
+    const registry = makeRegistry();
+    const killed = await registry.exec({ command: 'echo x; sleep 30', scopeKey: 's', background: true });
+    const killedEvent = nextExit(registry, killed.id);
+    await registry.kill({ scopeKey: 's', id: killed.id });
+    expect(await killedEvent).toMatchObject({ status: 'killed', signal: 'SIGTERM', shouldNotify: false });
+    expect(formatExitNotice(await killedEvent)).toBe(`Exec failed (${killed.id}, signal SIGTERM) :: x`);
+
+    const polled = await registry.exec({ command: 'sleep 0.3; exit 4', scopeKey: 's', background: true });
+    const polledEvent = nextExit(registry, polled.id);
+    const result = await registry.poll({ scopeKey: 's', id: polled.id, waitMs: 10_000 });
+    expect(result).toMatchObject({ status: 'completed', exitCode: 4 });
+    expect(await polledEvent).toMatchObject({ exitCode: 4, shouldNotify: false });
+  });
+
+  it('notifies a timeout with guidance and a spawn error as failed', async () => {
+    const registry = makeRegistry();
+    const run = await registry.exec({ command: 'echo slow; sleep 30', scopeKey: 's', background: true, timeoutMs: 200 });
+    const event = await nextExit(registry, run.id);
+    expect(event).toMatchObject({ status: 'timeout', shouldNotify: true });
+    expect(formatExitNotice(event)).toMatch(new RegExp(`^Exec failed \\(${run.id}, signal SIGTERM\\) :: slow\\n\\nCommand timed out`));
+
+    const bad = await registry.exec({ command: 'true', scopeKey: 's', background: true, cwd: '/nonexistent/dir' });
+    const badEvent = await nextExit(registry, bad.id);
+    expect(badEvent).toMatchObject({ status: 'spawn-error', shouldNotify: true });
+    expect(formatExitNotice(badEvent)).toBe(`Exec failed (${bad.id}, spawn error)`);
+    const fg = await registry.exec({ command: 'true', scopeKey: 's', cwd: '/nonexistent/dir' });
+    expect(fg).toMatchObject({ status: 'failed', error: expect.stringContaining('/nonexistent/dir') });
+  });
+
+  it('calls the journal on start, with batched output, and on exit', async () => {
+    const starts: ProcessJournalRecord[] = [];
+    const exits: ProcessJournalRecord[] = [];
+    let output = '';
+    const registry = makeRegistry({
+      journal: {
+        onStart: (r) => starts.push(r),
+        onOutput: (_id, batch) => {
+          output += batch.map((c) => c.text).join('');
+        },
+        onExit: (r) => exits.push(r),
+      },
+    });
+    const run = await registry.exec({ command: 'echo one; echo two >&2', scopeKey: 's', background: true });
+    await nextExit(registry, run.id);
+    expect(starts[0]).toMatchObject({ id: run.id, status: 'running', procStartTime: expect.any(Number), scopeKey: 's' });
+    expect(output).toBe('one\ntwo\n');
+    expect(exits[0]).toMatchObject({ id: run.id, status: 'completed', exitCode: 0, reason: 'exit', isBackgrounded: true });
+  });
+});
+
+describe('stdin', () => {
+  it('writes to a piped stdin and closes it with eof', async () => {
+    const registry = makeRegistry();
+    const run = await registry.exec({ command: 'cat', scopeKey: 's', background: true, stdin: 'pipe' });
+    expect(registry.write({ scopeKey: 's', id: run.id, data: 'héllo\n' })).toMatchObject({ bytes: 7, isStdinClosed: false });
+    expect(await pollUntil(registry, 's', run.id, (o) => o.includes('héllo'))).toBe('héllo\n');
+    const exit = nextExit(registry, run.id);
+    registry.write({ scopeKey: 's', id: run.id, data: 'bye\n', eof: true });
+    expect(await exit).toMatchObject({ status: 'exited', exitCode: 0 });
+    expect(registry.log({ scopeKey: 's', id: run.id }).output).toBe('héllo\nbye');
+    expect(errorOf(() => registry.write({ scopeKey: 's', id: run.id, data: 'x' }))).toMatchObject({ code: 'PROCESS_NOT_RUNNING' });
+  });
+
+  it('keeps stdin closed unless asked for', async () => {
+    const registry = makeRegistry();
+    const run = await registry.exec({ command: 'cat; echo "eof seen"', scopeKey: 's', background: true });
+    expect(errorOf(() => registry.write({ scopeKey: 's', id: run.id, data: 'x' }))).toMatchObject({ code: 'STDIN_NOT_WRITABLE' });
+    await nextExit(registry, run.id);
+    expect(registry.log({ scopeKey: 's', id: run.id }).output).toBe('eof seen');
+  });
+});
+
+describe('pty', () => {
+  it('sends keys, pastes bracketed text and submits', async () => {
+    const registry = makeRegistry();
+    const run = await registry.exec({
+      command: 'read -r a; echo "got:$a"; read -r b; printf "%s" "$b" | od -An -c',
+      scopeKey: 's',
+      background: true,
+      stdin: 'pty',
+    });
+    expect(registry.sendKeys({ scopeKey: 's', id: run.id, literal: 'h', keys: ['i', 'Enter'] })).toMatchObject({ bytes: 3 });
+    expect(await pollUntil(registry, 's', run.id, (o) => o.includes('got:hi'))).toContain('got:hi');
+    expect(registry.paste({ scopeKey: 's', id: run.id, text: 'hello' })).toMatchObject({ bytes: 17 });
+    registry.submit({ scopeKey: 's', id: run.id });
+    const out = await pollUntil(registry, 's', run.id, (o) => /o\s*$/m.test(o) && o.includes('~'));
+    await nextExit(registry, run.id).catch(() => undefined);
+    const all = registry.log({ scopeKey: 's', id: run.id }).output + out;
+    expect(all).toMatch(/033\s+\[\s+2\s+0\s+0\s+~\s+h\s+e\s+l\s+l\s+o\s+033\s+\[\s+2\s+0\s+1\s+~/);
+  });
+
+  it('interrupts with C-c', async () => {
+    const registry = makeRegistry();
+    const run = await registry.exec({ command: 'sleep 30', scopeKey: 's', background: true, stdin: 'pty' });
+    const exit = nextExit(registry, run.id);
+    await new Promise((r) => setTimeout(r, 100));
+    registry.sendKeys({ scopeKey: 's', id: run.id, keys: ['C-c'] });
+    expect(await exit).toMatchObject({ status: 'exited', signal: 'SIGINT' });
+  });
+});
+
+describe('ids and limits', () => {
+  it('allocates unique human slugs', async () => {
+    const registry = makeRegistry();
+    const runs = await Promise.all(
+      Array.from({ length: 20 }, () => registry.exec({ command: 'true', scopeKey: 's', background: true })),
+    );
+    const ids = runs.map((r) => r.id);
+    expect(new Set(ids).size).toBe(20);
+    for (const id of ids) expect(id).toMatch(/^[a-z]+-[a-z]+(-[a-z0-9]+)*$/);
+
+    const colliding = makeRegistry({ idGenerator: () => 'amber-atlas' });
+    const a = await colliding.exec({ command: 'true', scopeKey: 's', background: true });
+    const b = await colliding.exec({ command: 'true', scopeKey: 's', background: true });
+    const c = await colliding.exec({ command: 'true', scopeKey: 't', background: true });
+    expect([a.id, b.id, c.id]).toEqual(['amber-atlas', 'amber-atlas-2', 'amber-atlas-3']);
+  });
+
+  it('fails with LIMIT_EXCEEDED beyond maxRunning, never evicting a running process', async () => {
+    const registry = makeRegistry({ maxRunning: 2 });
+    const a = await registry.exec({ command: 'sleep 30', scopeKey: 's', background: true });
+    await registry.exec({ command: 'sleep 30', scopeKey: 't', background: true });
+    const error = await rejectionOf(registry.exec({ command: 'true', scopeKey: 'u' }));
+    expect(ProcessRegistryError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    expect(registry.snapshot().running).toHaveLength(2);
+    await registry.kill({ scopeKey: 's', id: a.id });
+    expect(await registry.exec({ command: 'true', scopeKey: 'u' })).toMatchObject({ status: 'completed' });
+  });
+
+  it('clear forgets a finished session; remove kills and forgets a running one without notifying', async () => {
+    const registry = makeRegistry();
+    const events = collectExits(registry);
+    const done = await registry.exec({ command: 'echo x', scopeKey: 's', background: true });
+    await nextExit(registry, done.id);
+    const live = await registry.exec({ command: 'sleep 30', scopeKey: 's', background: true });
+    expect(errorOf(() => registry.clear({ scopeKey: 's', id: live.id }))).toMatchObject({ code: 'PROCESS_RUNNING' });
+    registry.clear({ scopeKey: 's', id: done.id });
+    await registry.remove({ scopeKey: 's', id: live.id });
+    expect(registry.list({ scopeKey: 's' })).toEqual([]);
+    expect(registry.snapshot()).toEqual({ running: [], finished: [] });
+    expect(events.filter((e) => e.shouldNotify).map((e) => e.id)).toEqual([done.id]);
+  });
+
+  it('returns deep-frozen snapshots', async () => {
+    const registry = makeRegistry();
+    await registry.exec({ command: 'sleep 30', scopeKey: 's', background: true });
+    const snap = registry.snapshot();
+    expect(Object.isFrozen(snap)).toBe(true);
+    expect(Object.isFrozen(snap.running)).toBe(true);
+    expect(Object.isFrozen(snap.running[0])).toBe(true);
+    expect(Object.keys(snap.running[0]!).sort()).toEqual(
+      ['command', 'cwd', 'endedAt', 'exitCode', 'id', 'pid', 'scopeKey', 'sessionKey', 'signal', 'startedAt', 'status', 'tail', 'truncated'].sort(),
+    );
+  });
+});
