@@ -310,6 +310,22 @@ describe('restart (a new spawner over the same runs store)', () => {
     expect((await after.spawner.spawn({ requester: OPS_MAIN, task: 'y', sessionKey: 'w' })).status).toBe('accepted');
   });
 
+  it('re-reads the store before each attempt, skipping a run delivered meanwhile by the old process', async () => {
+    const runs = createInMemoryRunStore();
+    const before = harness({ runs });
+    const runId = runIdOf(await before.spawner.spawn({ requester: OPS_MAIN, task: 'x' }));
+    before.failNextAnnounces(1);
+    before.launches[0]?.resolve({ status: 'ok' });
+    await settle();
+    before.spawner.dispose();
+    const after = harness({ runs, idPrefix: 'b' });
+    expect(await after.spawner.resumePending()).toEqual({ interrupted: 0, resumed: 1 });
+    // the old process's last in-flight call landed after all
+    runs.updateAnnouncement(runId, { state: 'delivered', attempts: 2, deliveredAt: Date.now() });
+    await vi.advanceTimersByTimeAsync(HOUR);
+    expect(after.announce).not.toHaveBeenCalled();
+  });
+
   it('is idempotent: calling resumePending twice schedules nothing twice', async () => {
     const runs = createInMemoryRunStore();
     const before = harness({ runs });
