@@ -172,20 +172,17 @@ export function resolveHeartbeatSession(raw: ResolveHeartbeatSessionInput): Reso
     const lower = trimmed.toLowerCase();
     if (lower === 'main' || lower === 'global') return null;
     let candidate: string;
-    let owner: string;
     if (parseAgentSessionKey(trimmed)) {
-      const q = requireAgentSessionKey(trimmed);
-      candidate = q.sessionKey;
-      owner = q.agentId;
+      candidate = requireAgentSessionKey(trimmed).sessionKey;
     } else if (lower.startsWith('agent:')) {
       return null; // malformed agent key: never guess an owner
     } else {
       candidate = `agent:${agentId}:${lower}`;
-      owner = agentId;
     }
+    // Aliases (incl. the legacy `agent:main:main`) are re-homed to this agent before the owner check.
     const canonical = canonicalizeMainSessionAlias({ cfg: { session: session ?? {} }, agentId, sessionKey: candidate });
     if (canonical === 'global') return null;
-    return { key: canonical, owner };
+    return { key: canonical, owner: requireAgentSessionKey(canonical).agentId };
   };
 
   if (input.forcedSessionKey !== undefined && input.forcedSessionKey.trim() !== '') {
