@@ -44,32 +44,46 @@ function matchesIdPattern(value: string): boolean {
  * The shared sanitizer: lower-case, replace every run of characters outside `[a-z0-9_-]` with
  * one `-`, strip leading then trailing `-`, then truncate to 64 (so a result may end in `-`).
  * Returns `''` when nothing representable is left.
+ *
+ * Only the first 64 characters of the collapsed string are ever materialized: past that, the
+ * scan only needs to know whether a non-dash character follows (which decides whether the
+ * trailing-dash strip can reach into the first 64 characters). Linear, one pass, no regex.
  */
 function sanitizeId(value: unknown): string {
   const trimmedValue = asString(value).trim();
   if (matchesIdPattern(trimmedValue)) return trimmedValue.toLowerCase();
   const lower = trimmedValue.toLowerCase();
-  // One pass: collapse invalid runs to '-' and drop leading dashes; trailing dashes are
-  // dropped by remembering where the last kept non-dash character ended.
-  let out = '';
-  let endWithoutTrailingDashes = 0;
+  let head = ''; // first MAX_AGENT_ID_LENGTH chars of the collapsed, leading-stripped string
+  let emitted = 0; // length of the (virtual) collapsed string so far
+  let nonDashAtOrAfterLast = false; // a non-dash char at collapsed index >= MAX - 1
   let pendingInvalid = false;
   for (let i = 0; i < lower.length; i += 1) {
     const code = lower.charCodeAt(i);
-    const valid = isAlnumLower(code) || code === 95 || code === DASH;
-    if (!valid) {
+    if (!(isAlnumLower(code) || code === 95 || code === DASH)) {
       pendingInvalid = true;
       continue;
     }
     if (pendingInvalid) {
       pendingInvalid = false;
-      if (out.length > 0) out += '-';
+      if (emitted > 0) {
+        if (emitted < MAX_AGENT_ID_LENGTH) head += '-';
+        emitted += 1;
+      }
     }
-    if (code === DASH && out.length === 0) continue;
-    out += lower[i];
-    if (code !== DASH) endWithoutTrailingDashes = out.length;
+    if (code === DASH && emitted === 0) continue; // leading dashes are stripped
+    if (emitted < MAX_AGENT_ID_LENGTH) head += lower[i];
+    if (code !== DASH && emitted >= MAX_AGENT_ID_LENGTH - 1) {
+      nonDashAtOrAfterLast = true;
+      if (emitted >= MAX_AGENT_ID_LENGTH) break;
+    }
+    emitted += 1;
   }
-  return out.slice(0, endWithoutTrailingDashes).slice(0, MAX_AGENT_ID_LENGTH);
+  if (nonDashAtOrAfterLast) return head;
+  // Every collapsed char from index MAX-1 on is a dash (or there are none): the trailing-dash
+  // strip removes them and any dashes right before, all within `head`.
+  let end = head.length;
+  while (end > 0 && head.charCodeAt(end - 1) === DASH) end -= 1;
+  return head.slice(0, end);
 }
 
 /**

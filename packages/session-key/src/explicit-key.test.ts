@@ -272,3 +272,13 @@ describe('normalizeExplicitSessionKey — rules (reference §8.3, seed 003)', ()
     }
   });
 });
+
+describe('normalizeExplicitSessionKey — keys that could not be owned', () => {
+  it('refuses a bare key starting with ":" instead of minting the unparseable agent:<id>::…', () => {
+    expectError(
+      { defaultAgentId: 'main', sessionKey: ' :x ' },
+      'MALFORMED_SESSION_KEY',
+      'Invalid --session-key ":x". Session keys must not start with ":".',
+    );
+  });
+});

@@ -45,7 +45,8 @@ function blank(flag: string): SessionKeyError {
  *   `--session-key must not be blank`), `MALFORMED_AGENT_KEY` (`Invalid --session-key "<key>".
  *   Agent-prefixed session keys must use agent:<agent-id>:<session-key>.`), `AGENT_MISMATCH`
  *   (`Agent id "<agent>" does not match session key agent "<id>".`), `UNKNOWN_AGENT`
- *   (`Unknown agent id "<agent>".`), `NO_AGENT_ID` (bare key, no `--agent`, blank
+ *   (`Unknown agent id "<agent>".`), `MALFORMED_SESSION_KEY` (a bare key starting with `:`,
+ *   which would scope to an unparseable `agent:<id>::…`), `NO_AGENT_ID` (bare key, no `--agent`, blank
  *   `defaultAgentId`), `INVALID_INPUT` (wrong argument types).
  */
 export function normalizeExplicitSessionKey(input: ExplicitSessionKeyInput): ExplicitSessionKey {
@@ -100,6 +101,14 @@ export function normalizeExplicitSessionKey(input: ExplicitSessionKeyInput): Exp
     throw new SessionKeyError(
       'NO_AGENT_ID',
       `Session key "${key}" has no agent; pass --agent <id> or configure a default agent.`,
+    );
+  }
+  // A bare key starting with ":" would scope to `agent:<id>::…`, which no parser accepts;
+  // refuse it here instead of dispatching a key that cannot be owned.
+  if (key.charCodeAt(0) === 58) {
+    throw new SessionKeyError(
+      'MALFORMED_SESSION_KEY',
+      `Invalid --session-key "${key}". Session keys must not start with ":".`,
     );
   }
   return {

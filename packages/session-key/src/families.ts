@@ -1,11 +1,20 @@
-import { parseAgentSessionKey, parseAgentSessionKeyParts } from './parse.js';
+import { parseAgentSessionKeyParts } from './parse.js';
 import { matchesAt, startsWithCI, trimmed } from './text.js';
 
+// The family predicates match ASCII markers case-insensitively on the *raw* (trimmed) key
+// instead of lower-casing it first. That is equivalent: the only non-ASCII characters that
+// lower-case into ASCII are U+0130 (→ "i" + U+0307, which can never complete a marker) and
+// U+212A KELVIN SIGN (→ "k", which no marker contains). It saves a full copy per call.
+
+/** The rest of an agent key (raw case), or `null` when the key is not agent-shaped. */
+function agentRest(key: string | null | undefined): string | null {
+  return parseAgentSessionKeyParts(trimmed(key))?.rest ?? null;
+}
+
 /** The part of a key that carries its family: the rest of an agent key, else the whole key. */
-function familyPart(key: string | null | undefined): { text: string; isAgentKey: boolean } {
-  const parsed = parseAgentSessionKey(key);
-  if (parsed) return { text: parsed.rest, isAgentKey: true };
-  return { text: trimmed(key).toLowerCase(), isAgentKey: false };
+function familyPart(key: string | null | undefined): { text: string } {
+  const raw = trimmed(key);
+  return { text: parseAgentSessionKeyParts(raw)?.rest ?? raw };
 }
 
 /**
@@ -43,8 +52,8 @@ export function getSubagentDepth(key: string | null | undefined): number {
 
 /** True when an agent key's rest starts with `cron:` (bare `cron:x` → false). */
 export function isCronSessionKey(key: string | null | undefined): boolean {
-  const parsed = parseAgentSessionKey(key);
-  return parsed !== null && startsWithCI(parsed.rest, 'cron:');
+  const rest = agentRest(key);
+  return rest !== null && startsWithCI(rest, 'cron:');
 }
 
 /**
@@ -67,8 +76,8 @@ function cronRunPrefixEnd(rest: string): number {
  * `:`-segments (`agent:ops:cron:job:run:r:extra` → true).
  */
 export function isCronRunSessionKey(key: string | null | undefined): boolean {
-  const parsed = parseAgentSessionKey(key);
-  return parsed !== null && cronRunPrefixEnd(parsed.rest) >= 0;
+  const rest = agentRest(key);
+  return rest !== null && cronRunPrefixEnd(rest) >= 0;
 }
 
 /** Result of {@link parseCronRunScopeSuffix}. */
@@ -124,11 +133,11 @@ const INCOGNITO_FAMILIES = ['dashboard:', 'subagent:', 'internal-session-effects
  * where `<x>` contains no `:` (case-insensitive).
  */
 export function isIncognitoSessionKey(key: string | null | undefined): boolean {
-  const parsed = parseAgentSessionKey(key);
-  if (!parsed) return false;
+  const rest = agentRest(key);
+  if (rest === null) return false;
   for (const family of INCOGNITO_FAMILIES) {
-    if (startsWithCI(parsed.rest, family)) {
-      const tail = parsed.rest.slice(family.length);
+    if (startsWithCI(rest, family)) {
+      const tail = rest.slice(family.length);
       return startsWithCI(tail, 'incognito-') && tail.length > 10 && !tail.includes(':');
     }
   }
