@@ -106,7 +106,10 @@ export async function runAgentTurn(
 }
 
 async function runViaGateway(ctx: CommandContext, client: GatewayClient, prepared: PreparedAgentTurn): Promise<AgentTurnOutcome> {
-  const accepted = parseBody(AgentAcceptedSchema, await client.request('POST', '/v1/agent', { body: prepared.request }), 'POST /v1/agent');
+  const accepted = parseBody(AgentAcceptedSchema, await client.request('POST', '/v1/agent', {
+      // The gateway stops the run at the same deadline the CLI waits for (its minimum is 100 ms).
+      body: { ...prepared.request, timeoutMs: Math.max(100, prepared.timeoutMs) },
+    }), 'POST /v1/agent');
   const spinner = createSpinner({ stream: ctx.io.stderr, text: `waiting for ${accepted.sessionKey} (run ${accepted.runId})` });
   spinner.start();
   try {

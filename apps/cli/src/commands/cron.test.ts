@@ -1,36 +1,40 @@
 import { describe, expect, it } from 'vitest';
-import { buildCronJobRequest, describeSchedule } from './cron.js';
+import { buildCronJobRequest, describeSchedule, formatDuration } from './cron.js';
 
 describe('buildCronJobRequest', () => {
-  it('builds an every/cron/at schedule with a system-event payload by default', () => {
-    expect(buildCronJobRequest({ every: '15m', message: 'check' }, undefined)).toEqual({
-      schedule: { kind: 'every', every: '15m' },
-      payload: { kind: 'systemEvent', text: 'check' },
+  it('builds the gateway body for every / at / in schedules', () => {
+    expect(buildCronJobRequest({ every: '15m', message: 'check' }, 'agent:main:main')).toEqual({
+      sessionKey: 'agent:main:main',
+      text: 'check',
+      every: '15m',
     });
-    expect(buildCronJobRequest({ cron: '0 9 * * *', tz: 'UTC', message: 'm', payload: 'agentTurn', agent: 'ops', name: 'n' }, undefined)).toEqual({
+    expect(buildCronJobRequest({ in: '10m', message: 'm', kind: 'agentTurn', target: 'isolated', name: ' n ' }, 'agent:ops:x')).toEqual({
+      sessionKey: 'agent:ops:x',
+      text: 'm',
+      in: '10m',
+      kind: 'agentTurn',
+      target: 'isolated',
       name: 'n',
-      agentId: 'ops',
-      schedule: { kind: 'cron', expr: '0 9 * * *', tz: 'UTC' },
-      payload: { kind: 'agentTurn', message: 'm' },
     });
-    expect(buildCronJobRequest({ at: '2030-01-01T00:00:00Z', message: 'm' }, 'agent:ops:x')).toMatchObject({
-      schedule: { kind: 'at', at: '2030-01-01T00:00:00.000Z' },
-      target: 'session:agent:ops:x',
-    });
+    expect(buildCronJobRequest({ at: '2030-01-01T00:00:00Z', message: 'm' }, 'agent:ops:x')).toMatchObject({ at: '2030-01-01T00:00:00.000Z' });
   });
 
-  it('demands exactly one schedule, a message and sane flags', () => {
-    expect(() => buildCronJobRequest({ message: 'm' }, undefined)).toThrow(/exactly one schedule/);
-    expect(() => buildCronJobRequest({ every: '1m', cron: '* * * * *', message: 'm' }, undefined)).toThrow(/exactly one schedule/);
-    expect(() => buildCronJobRequest({ every: '1m', message: ' ' }, undefined)).toThrow(/Missing --message/);
-    expect(() => buildCronJobRequest({ at: 'tomorrow', message: 'm' }, undefined)).toThrow(/ISO-8601/);
-    expect(() => buildCronJobRequest({ every: ' ', message: 'm' }, undefined)).toThrow('--every must not be blank');
-    expect(() => buildCronJobRequest({ every: '1m', tz: 'UTC', message: 'm' }, undefined)).toThrow(/--tz only applies/);
+  it('demands exactly one schedule, a message and well-formed values', () => {
+    expect(() => buildCronJobRequest({ message: 'm' }, 'k')).toThrow(/exactly one schedule/);
+    expect(() => buildCronJobRequest({ every: '1m', in: '1m', message: 'm' }, 'k')).toThrow(/exactly one schedule/);
+    expect(() => buildCronJobRequest({ every: '1m', message: ' ' }, 'k')).toThrow(/Missing --message/);
+    expect(() => buildCronJobRequest({ at: 'tomorrow', message: 'm' }, 'k')).toThrow(/ISO-8601/);
+    expect(() => buildCronJobRequest({ every: 'often', message: 'm' }, 'k')).toThrow(/duration like 30s/);
+    expect(() => buildCronJobRequest({ every: ' ', message: 'm' }, 'k')).toThrow('--every must not be blank');
   });
+});
 
-  it('describes schedules', () => {
-    expect(describeSchedule({ kind: 'cron', expr: '0 9 * * *', tz: 'UTC' })).toBe('cron 0 9 * * * (UTC)');
-    expect(describeSchedule({ kind: 'every', every: '5m' })).toBe('every 5m');
+describe('describeSchedule', () => {
+  it('describes the gateway schedule shapes', () => {
+    expect(describeSchedule({ kind: 'every', everyMs: 90_000 })).toBe('every 1m30s');
+    expect(describeSchedule({ kind: 'at', atMs: 0 })).toBe('at 1970-01-01T00:00:00.000Z');
     expect(describeSchedule(undefined)).toBe('-');
+    expect(formatDuration(500)).toBe('500ms');
+    expect(formatDuration(86_400_000 + 1000)).toBe('1d1s');
   });
 });

@@ -8,74 +8,72 @@ import { resolveSessionKeyArg } from './sessions.js';
 /** Options of `pincer cron add`. */
 export interface CronAddOptions {
   name?: string;
-  at?: string;
   every?: string;
-  cron?: string;
-  tz?: string;
+  at?: string;
+  in?: string;
   message?: string;
   agent?: string;
   sessionKey?: string;
-  target?: string;
-  payload?: 'systemEvent' | 'agentTurn';
-  wake?: 'now' | 'next-heartbeat';
+  kind?: 'systemEvent' | 'agentTurn';
+  target?: 'session' | 'isolated';
   json?: boolean;
 }
 
-/** Body of `POST /v1/cron` built from `pincer cron add` options. */
+/** Body of `POST /v1/cron` (the gateway's `CronCreateSchema`). */
 export interface CronJobRequest {
+  sessionKey: string;
+  text: string;
+  every?: string;
+  at?: string;
+  in?: string;
+  kind?: 'systemEvent' | 'agentTurn';
+  target?: 'session' | 'isolated';
   name?: string;
-  agentId?: string;
-  schedule: { kind: 'at'; at: string } | { kind: 'every'; every: string } | { kind: 'cron'; expr: string; tz?: string };
-  payload: { kind: 'systemEvent'; text: string } | { kind: 'agentTurn'; message: string };
-  target?: string;
-  wakeMode?: 'now' | 'next-heartbeat';
 }
 
 /**
- * Validates `cron add` options into a job request: exactly one of `--at`, `--every`, `--cron`;
- * a non-blank `--message`; `--session-key` (normalized with the seed-003 rules) becomes the
- * target `session:<key>`. Throws `VALIDATION`.
+ * Validates `cron add` options into the gateway's job request: exactly one of `--every`,
+ * `--at`, `--in`; a non-blank `--message`; the owning session (already normalized with the
+ * seed-003 rules by the caller). Throws `VALIDATION`.
  */
-export function buildCronJobRequest(options: CronAddOptions, sessionKey: string | undefined): CronJobRequest {
-  const schedules = [options.at, options.every, options.cron].filter((v) => v !== undefined);
-  if (schedules.length !== 1) throw new CliError('VALIDATION', 'Give exactly one schedule: --at <iso-time>, --every <duration> or --cron <expr>.');
+export function buildCronJobRequest(options: CronAddOptions, sessionKey: string): CronJobRequest {
   for (const [value, flag] of [
-    [options.at, '--at'],
     [options.every, '--every'],
-    [options.cron, '--cron'],
+    [options.at, '--at'],
+    [options.in, '--in'],
     [options.name, '--name'],
-    [options.agent, '--agent'],
-    [options.target, '--target'],
   ] as const) {
     if (value !== undefined && value.trim() === '') throw new CliError('VALIDATION', `${flag} must not be blank`);
   }
+  const schedules = [options.every, options.at, options.in].filter((v) => v !== undefined);
+  if (schedules.length !== 1) throw new CliError('VALIDATION', 'Give exactly one schedule: --every <duration>, --at <iso-time> or --in <duration>.');
   if (options.message === undefined || options.message.trim() === '') {
     throw new CliError('VALIDATION', 'Missing --message: the text the job delivers (a system event or an agent turn).');
+  }
+  for (const [value, flag] of [
+    [options.every, '--every'],
+    [options.in, '--in'],
+  ] as const) {
+    if (value !== undefined && !DURATION.test(value)) {
+      throw new CliError('VALIDATION', `${flag} must be a duration like 30s, 15m, 2h or 1d (got "${value.trim()}").`);
+    }
   }
   if (options.at !== undefined && Number.isNaN(Date.parse(options.at))) {
     throw new CliError('VALIDATION', `--at must be an ISO-8601 time (got "${options.at}").`);
   }
-  if (options.tz !== undefined && options.cron === undefined) throw new CliError('VALIDATION', '--tz only applies to --cron.');
-  if (sessionKey !== undefined && options.target !== undefined) throw new CliError('VALIDATION', 'Use either --session-key or --target, not both.');
-  const schedule: CronJobRequest['schedule'] =
-    options.at !== undefined
-      ? { kind: 'at', at: new Date(options.at).toISOString() }
-      : options.every !== undefined
-        ? { kind: 'every', every: options.every.trim() }
-        : { kind: 'cron', expr: (options.cron ?? '').trim(), ...(options.tz !== undefined ? { tz: options.tz.trim() } : {}) };
-  const payloadKind = options.payload ?? 'systemEvent';
-  const payload: CronJobRequest['payload'] =
-    payloadKind === 'agentTurn' ? { kind: 'agentTurn', message: options.message } : { kind: 'systemEvent', text: options.message };
-  const target = sessionKey !== undefined ? `session:${sessionKey}` : options.target?.trim();
   return {
+    sessionKey,
+    text: options.message,
+    ...(options.every !== undefined ? { every: options.every.trim() } : {}),
+    ...(options.at !== undefined ? { at: new Date(options.at).toISOString() } : {}),
+    ...(options.in !== undefined ? { in: options.in.trim() } : {}),
+    ...(options.kind !== undefined ? { kind: options.kind } : {}),
+    ...(options.target !== undefined ? { target: options.target } : {}),
     ...(options.name !== undefined ? { name: options.name.trim() } : {}),
-    ...(options.agent !== undefined ? { agentId: options.agent.trim() } : {}),
-    schedule,
-    payload,
-    ...(target !== undefined ? { target } : {}),
-    ...(options.wake !== undefined ? { wakeMode: options.wake } : {}),
   };
 }
+
+const DURATION = /^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d)?\s*$/i;
 
 /** Registers `pincer cron list|add|rm|run`. */
 export function registerCronCommand(program: Command, ctx: CommandContext): void {
@@ -87,7 +85,7 @@ export function registerCronCommand(program: Command, ctx: CommandContext): void
       `
 Examples:
   $ pincer cron list
-  $ pincer cron add --name standup --cron "0 9 * * 1-5" --tz Europe/Berlin --message "Post the standup summary"
+  $ pincer cron add --every 1h --message "Check the deploy queue"
   $ pincer cron run <job-id>
   $ pincer cron rm <job-id>`,
     );
@@ -113,27 +111,27 @@ Examples:
           { header: 'ID', value: (job) => stringField(job, 'id', 'jobId') },
           { header: 'NAME', value: (job) => stringField(job, 'name') },
           { header: 'SCHEDULE', value: (job) => describeSchedule(field(job, 'schedule')) },
-          { header: 'AGENT', value: (job) => stringField(job, 'agentId') },
+          { header: 'KIND', value: (job) => stringField(field(job, 'payload'), 'kind') },
+          { header: 'SESSION', value: (job) => stringField(job, 'ownerSessionKey', 'sessionKey'), maxWidth: 48 },
           { header: 'ENABLED', value: (job) => (typeof field(job, 'enabled') === 'boolean' ? String(field(job, 'enabled')) : undefined) },
-          { header: 'NEXT RUN', value: (job) => formatTime(field(job, 'nextRunAt', 'nextRunAtMs', 'next')) },
+          { header: 'NEXT RUN', value: (job) => formatTime(field(job, 'nextRunAt')) },
+          { header: 'RUNS', value: (job) => stringField(job, 'runCount') },
         ]),
       );
     });
 
   cron
     .command('add')
-    .description('Add a cron job (exactly one of --at, --every, --cron)')
-    .option('--name <name>', 'a label for the job')
+    .description('Add a cron job (exactly one of --every, --at, --in)')
+    .option('--every <duration>', 'run repeatedly, e.g. 30s, 15m, 2h, 1d (at least 1s)')
     .option('--at <iso-time>', 'run once at this time (ISO-8601)')
-    .option('--every <duration>', 'run repeatedly, e.g. 30s, 15m, 2h')
-    .option('--cron <expr>', '5- or 6-field cron expression')
-    .option('--tz <zone>', 'IANA time zone for --cron (default UTC)')
+    .option('--in <duration>', 'run once after this delay, e.g. 10m')
     .requiredOption('-m, --message <text>', 'text delivered when the job fires')
-    .addOption(new Option('--payload <kind>', 'deliver as a system event or run an agent turn').choices(['systemEvent', 'agentTurn']).default('systemEvent'))
-    .option('--agent <id>', 'agent the job belongs to (default: the default agent)')
-    .option('--session-key <key>', 'deliver to this session (same rules as pincer agent)')
-    .option('--target <target>', 'main | isolated | session:<key> (default main)')
-    .addOption(new Option('--wake <mode>', 'wake the session now or at the next heartbeat').choices(['now', 'next-heartbeat']))
+    .addOption(new Option('--kind <kind>', 'deliver a system event or run an agent turn (default systemEvent)').choices(['systemEvent', 'agentTurn']))
+    .addOption(new Option('--target <target>', 'fire into the owning session or an isolated run session (default session)').choices(['session', 'isolated']))
+    .option('--session-key <key>', 'the owning session (same rules as pincer agent; default: the agent\'s main session)')
+    .option('--agent <id>', 'agent that owns the job (scopes a bare --session-key; default: the default agent)')
+    .option('--name <name>', 'a label for the job')
     .option('--json', 'print { ok, job } as JSON')
     .addHelpText(
       'after',
@@ -141,10 +139,10 @@ Examples:
 Examples:
   $ pincer cron add --every 15m --message "Check the deploy queue"
   $ pincer cron add --at 2026-12-01T09:00:00Z --message "Renew the cert" --agent ops
-  $ pincer cron add --cron "0 9 * * 1-5" --tz UTC --payload agentTurn --session-key agent:ops:standup -m "Standup"`,
+  $ pincer cron add --in 10m --kind agentTurn --session-key agent:ops:standup -m "Post the standup"`,
     )
     .action(async (options: CronAddOptions) => {
-      const sessionKey = options.sessionKey === undefined ? undefined : await resolveSessionKeyArg(ctx, options.sessionKey, options.agent);
+      const sessionKey = await resolveSessionKeyArg(ctx, options.sessionKey ?? 'main', options.agent);
       const request = buildCronJobRequest(options, sessionKey);
       const body = await ctx.client(ctx.stateDir()).request('POST', '/v1/cron', { body: request });
       const job = field(body, 'job') ?? body;
@@ -152,7 +150,7 @@ Examples:
         writeJson(ctx.io.stdout, { ok: true, job });
         return;
       }
-      writeLine(ctx.io.stdout, `Added cron job ${stringField(job, 'id', 'jobId') ?? '(no id)'} (${describeSchedule(field(job, 'schedule') ?? request.schedule)}).`);
+      writeLine(ctx.io.stdout, `Added cron job ${stringField(job, 'id', 'jobId') ?? '(no id)'} (${describeSchedule(field(job, 'schedule'))}) for ${sessionKey}.`);
     });
 
   cron
@@ -188,15 +186,33 @@ function requireId(id: string): string {
   return id.trim();
 }
 
-/** One-line description of a schedule object (tolerant of shapes). */
+/** One-line description of a schedule (`every 15m`, `at <iso>`); tolerant of unknown shapes. */
 export function describeSchedule(schedule: unknown): string {
   if (typeof schedule === 'string') return schedule;
   const kind = stringField(schedule, 'kind', 'type');
-  if (kind === 'at') return `at ${stringField(schedule, 'at') ?? '?'}`;
-  if (kind === 'every') return `every ${stringField(schedule, 'every', 'everyMs') ?? '?'}`;
-  if (kind === 'cron') {
-    const tz = stringField(schedule, 'tz');
-    return `cron ${stringField(schedule, 'expr', 'cron') ?? '?'}${tz ? ` (${tz})` : ''}`;
+  if (kind === 'every') {
+    const ms = field(schedule, 'everyMs');
+    return typeof ms === 'number' ? `every ${formatDuration(ms)}` : `every ${stringField(schedule, 'every') ?? '?'}`;
   }
+  if (kind === 'at') return `at ${formatTime(field(schedule, 'atMs', 'at'))}`;
   return schedule === undefined ? '-' : JSON.stringify(schedule);
+}
+
+/** `90000` → `1m30s`; whole units only (ms under a second are shown as ms). */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms}ms`;
+  const units: [string, number][] = [
+    ['d', 86_400_000],
+    ['h', 3_600_000],
+    ['m', 60_000],
+    ['s', 1000],
+  ];
+  let rest = Math.round(ms / 1000) * 1000;
+  let text = '';
+  for (const [unit, size] of units) {
+    const n = Math.floor(rest / size);
+    if (n > 0) text += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return text;
 }

@@ -1,0 +1,177 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { GatewayModule } from './gateway-module.js';
+import type { CliIo } from './io.js';
+import { runCli } from './program.js';
+
+interface Harness {
+  io: CliIo;
+  stdout: () => string;
+  stderr: () => string;
+  requests: string[];
+}
+
+function harness(stateDir: string, env: Record<string, string> = {}, answer?: (url: string, init?: RequestInit) => Response): Harness {
+  const out: string[] = [];
+  const err: string[] = [];
+  const requests: string[] = [];
+  const fetchImpl = (async (input: string | URL | Request, init?: RequestInit) => {
+    requests.push(`${init?.method ?? 'GET'} ${new URL(String(input)).pathname}`);
+    if (answer) return answer(String(input), init);
+    throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } });
+  }) as typeof fetch;
+  return {
+    io: {
+      stdout: { write: (c: string) => out.push(c) },
+      stderr: { write: (c: string) => err.push(c) },
+      env: { PINCER_STATE_DIR: stateDir, PINCER_GATEWAY_URL: 'http://127.0.0.1:9', ...env },
+      cwd: stateDir,
+      homeDir: stateDir,
+      fetch: fetchImpl,
+      sleep: async () => undefined,
+    },
+    stdout: () => out.join(''),
+    stderr: () => err.join(''),
+    requests,
+  };
+}
+
+function fakeGateway(calls: unknown[]): () => Promise<GatewayModule> {
+  return async () => ({
+    startGateway: () => Promise.reject(new Error('not used')),
+    loadConfig: () => ({ agents: [{ id: 'main' }], defaultAgent: 'main' }),
+    createGatewayRuntime: () => ({
+      runAgentTurn: async (input) => {
+        calls.push(input);
+        return { runId: 'run-local', sessionKey: input.sessionKey ?? 'agent:main:main', reply: `echo: ${input.message}`, status: 'ok' };
+      },
+      close: async () => undefined,
+    }),
+  });
+}
+
+describe('runCli', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pincer-cli-prog-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('shows --session-key in agent --help and exits 0', async () => {
+    const h = harness(dir);
+    expect(await runCli(['agent', '--help'], h.io)).toBe(0);
+    expect(h.stdout()).toContain('--session-key <key>');
+    expect(h.stdout()).toContain('Examples:');
+  });
+
+  it('has --help with examples on every command', async () => {
+    const commands = [
+      ['gateway'],
+      ['gateway', 'status'],
+      ['agent'],
+      ['sessions'],
+      ['sessions', 'list'],
+      ['sessions', 'show'],
+      ['sessions', 'history'],
+      ['sessions', 'reset'],
+      ['ps'],
+      ['logs'],
+      ['kill'],
+      ['cron'],
+      ['cron', 'list'],
+      ['cron', 'add'],
+      ['cron', 'rm'],
+      ['cron', 'run'],
+      ['config'],
+      ['config', 'validate'],
+    ];
+    for (const argv of commands) {
+      const h = harness(dir);
+      expect(await runCli([...argv, '--help'], h.io), argv.join(' ')).toBe(0);
+      expect(h.stdout(), argv.join(' ')).toContain('Examples:');
+      expect(h.stdout(), argv.join(' ')).toContain('$ pincer');
+    }
+  });
+
+  it('rejects malformed and mismatched keys with exit 2 and sends nothing', async () => {
+    const h = harness(dir);
+    expect(await runCli(['agent', '-m', 'hi', '--session-key', 'agent:main'], h.io)).toBe(2);
+    expect(h.stderr()).toBe('Error: Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.\n');
+    const h2 = harness(dir);
+    expect(await runCli(['agent', '-m', 'hi', '--agent', 'main', '--session-key', 'agent:ops:incident-42', '--json'], h2.io)).toBe(2);
+    expect(JSON.parse(h2.stdout())).toEqual({
+      ok: false,
+      error: { type: 'validation', message: 'Agent id "main" does not match session key agent "ops".' },
+    });
+    expect(h.requests).toEqual([]);
+    expect(h2.requests).toEqual([]);
+  });
+
+  it('rejects usage errors with exit 2 and one line', async () => {
+    const h = harness(dir);
+    expect(await runCli(['agent', '--bogus'], h.io)).toBe(2);
+    expect(h.stderr()).toBe("Error: Unknown option '--bogus' (see --help)\n");
+    const h2 = harness(dir);
+    expect(await runCli(['logs', 'p1', '--offset', '-3', '--json'], h2.io)).toBe(2);
+    expect(JSON.parse(h2.stdout()).error.type).toBe('usage');
+  });
+
+  it('falls back to an embedded run when no gateway answers, and says so on stderr', async () => {
+    const calls: unknown[] = [];
+    const h = harness(dir);
+    const code = await runCli(['agent', '-m', 'hi', '--session-key', 'incident-42', '--json'], h.io, { loadGateway: fakeGateway(calls) });
+    expect(code).toBe(0);
+    expect(h.requests).toEqual(['GET /healthz']);
+    expect(h.stderr()).toMatch(/No gateway answered at http:\/\/127\.0\.0\.1:9 \(ECONNREFUSED\)\. Running the turn embedded/);
+    expect(JSON.parse(h.stdout())).toEqual({ ok: true, runId: 'run-local', sessionKey: 'agent:main:incident-42', reply: 'echo: hi' });
+    expect(calls).toEqual([{ message: 'hi', agentId: 'main', sessionKey: 'agent:main:incident-42', timeoutMs: 600_000 }]);
+  });
+
+  it('runs embedded with --local without touching the network', async () => {
+    const calls: unknown[] = [];
+    const h = harness(dir);
+    expect(await runCli(['agent', '-m', 'hi', '--local'], h.io, { loadGateway: fakeGateway(calls) })).toBe(0);
+    expect(h.requests).toEqual([]);
+    expect(h.stdout()).toBe('echo: hi\n');
+    expect(h.stderr()).toBe('');
+  });
+
+  it('dispatches over HTTP and waits for the reply', async () => {
+    const h = harness(dir, {}, (url, init) => {
+      const path = new URL(url).pathname;
+      if (path === '/healthz') return Response.json({ ok: true });
+      if (path === '/v1/agent') {
+        expect(JSON.parse(String(init?.body))).toEqual({ message: 'hi', agentId: 'main', sessionKey: 'agent:main:main', timeoutMs: 5000 });
+        return Response.json({ runId: 'r1', sessionKey: 'agent:main:main' }, { status: 202 });
+      }
+      return Response.json({ runId: 'r1', sessionKey: 'agent:main:main', status: 'ok', reply: 'pong' });
+    });
+    expect(await runCli(['agent', '-m', 'hi', '--session-key', 'main', '--timeout', '5'], h.io)).toBe(0);
+    expect(h.stdout()).toBe('pong\n');
+    expect(h.requests).toEqual(['GET /healthz', 'POST /v1/agent', 'GET /v1/runs/r1']);
+  });
+
+  it('maps a failed run to exit 1 and a gateway 404 to not_found', async () => {
+    const failing = harness(dir, {}, (url) => {
+      const path = new URL(url).pathname;
+      if (path === '/healthz') return Response.json({ ok: true });
+      if (path === '/v1/agent') return Response.json({ runId: 'r1', sessionKey: 'agent:main:main' }, { status: 202 });
+      return Response.json({ runId: 'r1', sessionKey: 'agent:main:main', status: 'error', error: 'model exploded' });
+    });
+    expect(await runCli(['agent', '-m', 'hi', '--json'], failing.io)).toBe(1);
+    expect(JSON.parse(failing.stdout())).toEqual({ ok: false, error: { type: 'run_failed', message: 'Agent run r1 failed: model exploded' } });
+
+    const missing = harness(dir, {}, () => Response.json({ error: { code: 'not_found', message: 'process not found' } }, { status: 404 }));
+    expect(await runCli(['kill', 'p-404', '--json'], missing.io)).toBe(1);
+    expect(JSON.parse(missing.stdout()).error).toEqual({ type: 'not_found', message: 'process not found' });
+  });
+
+  it('prints the stack only with PINCER_DEBUG=1', async () => {
+    const h = harness(dir, { PINCER_DEBUG: '1' });
+    expect(await runCli(['agent', '-m', 'hi', '--session-key', 'agent:x'], h.io)).toBe(2);
+    expect(h.stderr().split('\n').length).toBeGreaterThan(3);
+    expect(h.stderr()).toContain('    at ');
+  });
+});
