@@ -21,6 +21,7 @@ import {
   type PluginHookName,
 } from './hooks.js';
 import {
+  isZodSchema,
   pluginDefinitionSchema,
   type PluginApi,
   type PluginDefinition,
@@ -649,7 +650,7 @@ function validateTool(tool: PluginToolDefinition<unknown, unknown> | unknown): {
   if (typeof candidate.description !== 'string' || candidate.description.length < 1 || candidate.description.length > 2000) {
     return fail('description', 'must be 1–2000 characters');
   }
-  if (!(candidate.parameters instanceof z.ZodType)) return fail('parameters', 'must be a zod schema');
+  if (!isZodSchema(candidate.parameters)) return fail('parameters', 'must be a zod schema');
   if (typeof candidate.execute !== 'function') return fail('execute', 'must be a function');
   return { name: candidate.name };
 }

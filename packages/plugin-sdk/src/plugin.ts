@@ -143,6 +143,19 @@ export interface PluginDefinition<TConfig = undefined> {
   register(api: PluginApi<TConfig>): void | Promise<void>;
 }
 
+/**
+ * True for a zod (v4) schema. Duck-typed rather than `instanceof`, so a plugin that bundles its
+ * own copy of zod still passes.
+ */
+export function isZodSchema(value: unknown): value is z.ZodType {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    '_zod' in value &&
+    typeof (value as { safeParse?: unknown }).safeParse === 'function'
+  );
+}
+
 /** Maximum plugin id length, in characters. */
 export const PLUGIN_ID_MAX_LENGTH = 64;
 
@@ -158,7 +171,7 @@ export const pluginDefinitionSchema = z.object({
   version: z.string().min(1).max(100).optional(),
   description: z.string().max(2000).optional(),
   configSchema: z
-    .custom<z.ZodType>((value) => value instanceof z.ZodType, { error: 'configSchema must be a zod schema' })
+    .custom<z.ZodType>(isZodSchema, { error: 'configSchema must be a zod schema' })
     .optional(),
   register: z.custom<(api: unknown) => unknown>((value) => typeof value === 'function', {
     error: 'register must be a function',
