@@ -9,7 +9,7 @@ export const DEFAULT_ACK_MAX_CHARS = 300;
 export type HeartbeatReplyKind = 'empty' | 'silent' | 'ack' | 'alert';
 
 const EDGE = '[\\s*_`~>]*';
-const LEADING = new RegExp(`^${EDGE}${HEARTBEAT_TOKEN}${EDGE}`, 'i');
+const LEADING = new RegExp(`^${EDGE}${HEARTBEAT_TOKEN}[^\\w\\s]{0,4}${EDGE}`, 'i');
 const TRAILING = new RegExp(`${EDGE}${HEARTBEAT_TOKEN}[^\\w\\s]{0,4}${EDGE}$`, 'i');
 const SILENT = new RegExp(`^${EDGE}${SILENT_REPLY_TOKEN}[^\\w\\s]{0,4}${EDGE}$`, 'i');
 
