@@ -1,0 +1,80 @@
+import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/** Resolve the state directory: explicit, else `PINCER_STATE_DIR`, else `~/.pincer`. */
+export function resolveStateDir(explicit?: string): string {
+  const dir = explicit ?? process.env.PINCER_STATE_DIR ?? join(homedir(), '.pincer');
+  return resolve(dir);
+}
+
+/** Create the state dir (mode 0700) if missing. */
+export function ensureStateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+/** Resolve the config path: explicit, else `PINCER_CONFIG`, else `<stateDir>/pincer.config.json` if present. */
+export function resolveConfigPath(stateDir: string, explicit?: string): string | undefined {
+  if (explicit) return resolve(explicit);
+  if (process.env.PINCER_CONFIG) return resolve(process.env.PINCER_CONFIG);
+  const candidate = join(stateDir, 'pincer.config.json');
+  return existsSync(candidate) ? candidate : undefined;
+}
+
+/**
+ * The bearer token: explicit, else `PINCER_GATEWAY_TOKEN`, else `<stateDir>/token`
+ * (generated on first start, 32 random bytes hex, file mode 0600).
+ */
+export function loadOrCreateToken(stateDir: string, explicit?: string): string {
+  const fromEnv = explicit ?? process.env.PINCER_GATEWAY_TOKEN;
+  if (fromEnv && fromEnv.trim() !== '') return fromEnv.trim();
+  const file = join(stateDir, 'token');
+  if (existsSync(file)) {
+    const t = readFileSync(file, 'utf8').trim();
+    if (t !== '') {
+      chmodSync(file, 0o600);
+      return t;
+    }
+  }
+  const token = randomBytes(32).toString('hex');
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+  chmodSync(file, 0o600);
+  return token;
+}
+
+/** Constant-time token comparison (hashes both sides so lengths never leak). */
+export function tokensEqual(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb) && a.length === b.length;
+}
+
+/** Contents of `<stateDir>/gateway.json`, the discovery file the CLI reads. */
+export interface DiscoveryFile {
+  url: string;
+  port: number;
+  pid: number;
+  startedAt: number;
+}
+
+/** Write the discovery file atomically (mode 0600). */
+export function writeDiscovery(stateDir: string, info: DiscoveryFile): void {
+  const file = join(stateDir, 'gateway.json');
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  renameSync(tmp, file);
+}
+
+/** Remove the discovery file if it still names this process. */
+export function removeDiscovery(stateDir: string): void {
+  const file = join(stateDir, 'gateway.json');
+  try {
+    const info = JSON.parse(readFileSync(file, 'utf8')) as Partial<DiscoveryFile>;
+    if (info.pid === process.pid) rmSync(file, { force: true });
+  } catch {
+    // absent or unreadable: nothing to remove
+  }
+}

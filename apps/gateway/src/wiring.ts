@@ -1,0 +1,612 @@
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import {
+  createSystemEventQueue,
+  createWakeScheduler,
+  formatForPrompt,
+  resolveEventSession,
+  resolveHeartbeatSession,
+  type SystemEvent,
+  type SystemEventQueue,
+  type WakeScheduler,
+  type EventSource,
+  type WakeReason,
+} from '@pincer/heartbeat-router';
+import {
+  createProcessRegistry,
+  formatExitNotice,
+  ProcessRegistryError,
+  type ExitEvent,
+  type ProcessJournalRecord,
+  type ProcessRegistry,
+} from '@pincer/process-registry';
+import { deriveProcessScopeKey, normalizeAgentId } from '@pincer/session-key';
+import { childToolPolicy, createSubagentSpawner, type SubagentSpawner } from '@pincer/subagent-spawn';
+import { definePlugin, type BashSessionsApi } from '@pincer/plugin-sdk';
+import { bindPluginHost, createPluginHost, type PluginHost } from '@pincer/plugin-sdk/host';
+import type { GatewayConfig, SessionConfig } from './config.js';
+import { findAgent } from './config.js';
+import { createCronService, parseDurationMs, type CronJob, type CronService } from './cron.js';
+import type { GatewayMetrics } from './metrics.js';
+import type { GatewayEvent } from './runtime-types.js';
+import type { GatewayStore, RunKind, RunRecord, SessionRecord } from './store/store.js';
+import { createSqliteRunStore } from './subagent-store.js';
+import type { CronArgs, ExecArgs, ProcessArgs, SpawnArgs } from './tools/builtin.js';
+import type { GatewayTool, ToolContext } from './tools/types.js';
+import type { Lanes } from './runner/lanes.js';
+
+/** Dependencies handed to {@link createSubsystems} by the runtime. */
+export interface SubsystemDeps {
+  config: GatewayConfig;
+  stateDir: string;
+  store: GatewayStore;
+  logger: Logger;
+  metrics: GatewayMetrics;
+  now: () => number;
+  newId: () => string;
+  lanes: Lanes;
+  enqueueRun(input: {
+    sessionKey: string;
+    agentId: string;
+    message: string;
+    kind: RunKind;
+    timeoutMs?: number;
+    depth?: number;
+    deniedTools?: ReadonlyArray<string>;
+    signal?: AbortSignal;
+  }): { run: RunRecord; done: Promise<RunRecord> };
+  ensureSession(key: string, agentId: string, extra?: { kind?: string; spawnedBy?: string; depth?: number; label?: string }): SessionRecord;
+  publishEvent(e: GatewayEvent): void;
+  isServer: boolean;
+  heartbeatPrompt: string;
+  owners(agentId: string): string[];
+  sessionConfig(agentId: string): SessionConfig;
+}
+
+/** The packages, wired: process registry, event queue, wakes, spawner, cron, plugins. */
+export interface Subsystems {
+  readonly registry: ProcessRegistry;
+  readonly queue: SystemEventQueue;
+  readonly wake: WakeScheduler;
+  readonly spawner: SubagentSpawner;
+  readonly cron: CronService;
+  readonly plugins: PluginHost;
+  /** The operator's read-only shell view + kill helper (plugin-sdk bash-sessions, bound to this host). */
+  readonly shells: BashSessionsApi;
+  peekEvents(sessionKey: string): SystemEvent[];
+  consumeEvents(sessionKey: string, ids: ReadonlyArray<string>): void;
+  formatEvents(events: ReadonlyArray<SystemEvent>): string;
+  /** Route + enqueue a system event and wake the target session. Returns the target key. */
+  notify(input: { sessionKey: string; text: string; source: EventSource; contextKey?: string; reason: WakeReason }): string;
+  deniedToolsForDepth(depth: number): string[];
+  pluginTools(): GatewayTool[];
+  beforeAfterTool(name: string, args: Record<string, unknown>, ctx: ToolContext, run: () => Promise<unknown>): Promise<unknown>;
+  execTool(ctx: ToolContext, args: ExecArgs): Promise<unknown>;
+  processTool(ctx: ToolContext, args: ProcessArgs): Promise<unknown>;
+  spawnTool(ctx: ToolContext, args: SpawnArgs): Promise<unknown>;
+  cronTool(ctx: ToolContext, args: CronArgs): Promise<unknown>;
+  /** Read a process's log for an operator (registry first, then the journal). */
+  operatorLog(id: string, opts: { offset?: number; limit?: number }): { id: string; status: string; output: string; source: 'registry' | 'journal' } | undefined;
+  /** Every known process for operators: live snapshot merged with the journal. */
+  operatorList(): Array<Record<string, unknown>>;
+  /** Results of orphan reaping at startup. */
+  readonly reaped: ReadonlyArray<Record<string, unknown>>;
+  close(): Promise<void>;
+}
+
+const MAX_TOOL_OUTPUT_CHARS = 8_000;
+const clip = (s: string, n = MAX_TOOL_OUTPUT_CHARS) => (s.length > n ? `…${s.slice(s.length - n)}` : s);
+
+function journalRow(rec: ProcessJournalRecord, gatewayPid: number) {
+  return {
+    id: rec.id,
+    pid: rec.pid ?? null,
+    scopeKey: rec.scopeKey,
+    sessionKey: rec.sessionKey ?? null,
+    command: rec.command,
+    cwd: rec.cwd,
+    startedAt: rec.startedAt,
+    status: rec.status,
+    record: { procStartTime: rec.procStartTime, bootId: rec.bootId, isBackgrounded: rec.isBackgrounded },
+    gatewayPid,
+  };
+}
+
+/** Build and wire every subsystem; resumes durable state (events, announcements, cron, orphans). */
+export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
+  const { config, store, logger, metrics, now } = d;
+  const log = logger.child({ component: 'wiring' });
+
+  // ---- process registry with the SQLite journal
+  const registry = createProcessRegistry({
+    ...(config.exec?.cwd ? { cwd: config.exec.cwd } : {}),
+    ...(config.exec?.yieldMs !== undefined ? { defaultYieldMs: Math.max(10, config.exec.yieldMs) } : {}),
+    ...(config.exec?.timeoutMs !== undefined ? { defaultTimeoutMs: config.exec.timeoutMs } : {}),
+    ...(config.exec?.notifyOnExit !== undefined ? { notifyOnExit: config.exec.notifyOnExit } : {}),
+    journal: {
+      onStart(rec) {
+        store.journalStart(journalRow(rec, process.pid));
+        metrics.processesStarted.inc();
+        if (rec.sessionKey) d.publishEvent({ type: 'process.started', sessionKey: rec.sessionKey, id: rec.id, command: rec.command });
+      },
+      onOutput(id, batch) {
+        const text = batch.map((c) => c.text).join('');
+        if (text !== '') store.journalOutput(id, text);
+      },
+      onExit(rec) {
+        store.journalExit(rec.id, {
+          status: rec.status,
+          exitCode: rec.exitCode,
+          signal: rec.signal,
+          endedAt: rec.endedAt ?? now(),
+          tail: rec.tail,
+          truncated: rec.truncated,
+        });
+        if (rec.sessionKey) {
+          d.publishEvent({ type: 'process.exited', sessionKey: rec.sessionKey, id: rec.id, status: rec.status, exitCode: rec.exitCode, signal: rec.signal });
+        }
+      },
+    },
+    logger: { warn: (m, meta) => log.warn(meta ?? {}, m) },
+  });
+
+  // ---- durable system-event queue
+  const queue = createSystemEventQueue({
+    store: {
+      load: () =>
+        store
+          .eventsAll()
+          .map((e) => e.body as SystemEvent)
+          .filter((e) => e && typeof e.id === 'string'),
+      append: (event) => store.eventsAppend(event.sessionKey, event.id, event, event.ts),
+      remove: (sessionKey, ids) => store.eventsRemove(sessionKey, ids),
+    },
+    clock: { now },
+    idGenerator: d.newId,
+    onStoreError: (e) => log.error({ err: e }, 'system-event store write failed'),
+  });
+  await queue.restore();
+  const updateQueueDepth = () => metrics.queueDepth.set(queue.stats().events);
+  updateQueueDepth();
+
+  // ---- wake scheduler: a wake runs a heartbeat turn on the session's lane
+  const wakeCfg = config.wake ?? {};
+  const wake = createWakeScheduler({
+    runHeartbeat: async (run) => {
+      const agentId = run.agentId;
+      const resolved = resolveHeartbeatSession({
+        agentId,
+        forcedSessionKey: run.sessionKey,
+        session: d.sessionConfig(agentId),
+        allowFrom: d.owners(agentId),
+      });
+      const sessionKey = resolved.queueKey;
+      if (run.reason !== 'manual' && run.reason !== 'interval' && !queue.has(sessionKey)) return { status: 'skipped', reason: 'no-pending-event' };
+      const { done } = d.enqueueRun({ sessionKey, agentId, message: findAgent(config, agentId)?.heartbeat?.prompt ?? d.heartbeatPrompt, kind: 'heartbeat' });
+      const r = await done;
+      updateQueueDepth();
+      return r.status === 'ok' ? { status: 'ran' } : { status: 'retry', reason: r.error ?? r.status };
+    },
+    isBusy: (t) => d.lanes.isBusy(t.sessionKey),
+    ...(wakeCfg.coalesceMs !== undefined ? { coalesceMs: wakeCfg.coalesceMs } : {}),
+    ...(wakeCfg.eventCooldownMs !== undefined ? { minEventSpacingMs: wakeCfg.eventCooldownMs } : {}),
+    ...(wakeCfg.busyRetryMs !== undefined ? { busyRetryMs: wakeCfg.busyRetryMs } : {}),
+    onError: (e) => {
+      metrics.errors.inc({ where: 'wake' });
+      log.warn({ err: e }, 'heartbeat wake failed');
+    },
+  });
+
+  const notify: Subsystems['notify'] = (input) => {
+    const agentId = normalizeAgentId(input.sessionKey.split(':')[1] ?? config.defaultAgent);
+    const target = resolveEventSession({
+      sessionKey: input.sessionKey,
+      source: input.source,
+      session: d.sessionConfig(agentId),
+      allowFrom: d.owners(agentId),
+    });
+    d.ensureSession(target.sessionKey, target.agentId);
+    const res = queue.enqueue({ sessionKey: target.sessionKey, text: input.text, ...(input.contextKey ? { contextKey: input.contextKey } : {}) });
+    if (res.accepted) d.publishEvent({ type: 'system.event', sessionKey: target.sessionKey, text: input.text });
+    updateQueueDepth();
+    metrics.wakes.inc({ reason: input.reason });
+    wake.requestHeartbeatNow({ sessionKey: target.sessionKey, agentId: target.agentId, reason: input.reason });
+    return target.sessionKey;
+  };
+
+  // ---- exit notices → routed queue → wake (seed 001)
+  const unsubscribeExit = registry.on('exit', (ev: ExitEvent) => {
+    metrics.processesRunning.set(registry.stats().running);
+    if (!ev.shouldNotify || !ev.sessionKey) return;
+    try {
+      notify({ sessionKey: ev.sessionKey, text: formatExitNotice(ev), source: 'exec', contextKey: `exec:${ev.id}`, reason: 'exec-event' });
+    } catch (e) {
+      metrics.errors.inc({ where: 'exit-notice' });
+      log.error({ err: e, id: ev.id }, 'could not queue exit notice');
+    }
+  });
+
+  // ---- sub-agent spawner
+  const agents = config.agents.map((a) => a.id);
+  const perAgent: Record<string, { allowAgents?: string[] }> = {};
+  for (const a of config.agents) if (a.allowAgents) perAgent[a.id] = { allowAgents: a.allowAgents };
+  const spawner = createSubagentSpawner({
+    policy: {
+      agents,
+      perAgent,
+      ...(config.subagents?.maxSpawnDepth !== undefined ? { maxSpawnDepth: config.subagents.maxSpawnDepth } : {}),
+      ...(config.subagents?.maxChildrenPerSession !== undefined ? { maxChildrenPerSession: config.subagents.maxChildrenPerSession } : {}),
+      ...(config.subagents?.maxConcurrentRuns !== undefined ? { maxConcurrentRuns: config.subagents.maxConcurrentRuns } : {}),
+    },
+    runs: createSqliteRunStore(store),
+    newId: d.newId,
+    launch: async (req) => {
+      d.ensureSession(req.childSessionKey, req.agentId, { kind: 'subagent', spawnedBy: req.requesterSessionKey, depth: req.depth, ...(req.label ? { label: req.label } : {}) });
+      const { done } = d.enqueueRun({
+        sessionKey: req.childSessionKey,
+        agentId: req.agentId,
+        message: req.task,
+        kind: 'subagent',
+        depth: req.depth,
+        deniedTools: req.toolPolicy.deny,
+        signal: req.signal,
+        ...(req.runTimeoutSeconds > 0 ? { timeoutMs: req.runTimeoutSeconds * 1000 } : {}),
+      });
+      const r = await done;
+      return {
+        status: r.status === 'ok' ? 'ok' : r.status === 'timeout' ? 'timeout' : 'error',
+        ...(r.reply ? { result: r.reply } : {}),
+        ...(r.error ? { error: r.error } : {}),
+      };
+    },
+    announce: async (a) => {
+      // Exactly once per run id: the announcements table is the gateway-side idempotency record.
+      const isFirst = store.announcementPut({
+        runId: a.runId,
+        requesterSessionKey: a.requesterSessionKey,
+        payload: { childSessionKey: a.childSessionKey, status: a.status },
+        state: 'pending',
+        attempts: 0,
+        createdAt: now(),
+        deliveredAt: null,
+      });
+      const prior = store.announcementGet(a.runId);
+      if (!isFirst && prior?.state === 'delivered') return;
+      const body = a.status === 'ok' ? (a.result ?? '(no reply)') : (a.error ?? a.status);
+      const text = `Sub-agent ${a.status === 'ok' ? 'completed' : a.status === 'timeout' ? 'timed out' : 'failed'} (${a.childSessionKey}, run ${a.runId}) :: ${body.replace(/\s+/g, ' ').slice(0, 2000)}`;
+      notify({ sessionKey: a.requesterSessionKey, text, source: 'subagent', contextKey: `subagent:${a.runId}`, reason: 'subagent-event' });
+      store.announcementMark(a.runId, 'delivered', now());
+      if (a.cleanup === 'delete') store.deleteSession(a.childSessionKey);
+    },
+    onError: (e) => {
+      metrics.errors.inc({ where: 'subagent' });
+      log.warn({ err: e }, 'sub-agent background failure');
+    },
+  });
+
+  // ---- cron
+  const cron = createCronService({
+    store,
+    now,
+    newId: d.newId,
+    onFire: async (job: CronJob, runId) => {
+      if (job.target === 'isolated' || job.payload.kind === 'agentTurn') {
+        const sessionKey = job.target === 'isolated' ? `agent:${job.agentId}:cron:${job.id}:run:${runId}` : job.ownerSessionKey;
+        d.ensureSession(sessionKey, job.agentId, { kind: 'cron' });
+        d.enqueueRun({ sessionKey, agentId: job.agentId, message: job.payload.text, kind: 'cron' });
+        return;
+      }
+      notify({ sessionKey: job.ownerSessionKey, text: `Cron (${job.name ?? job.id}): ${job.payload.text}`, source: 'cron', contextKey: `cron:${job.id}`, reason: 'cron-event' });
+    },
+    onError: (e) => log.warn({ err: e }, 'cron fire failed'),
+  });
+
+  // ---- plugin host
+  const plugins = createPluginHost({
+    registry,
+    logger: {
+      debug: (m, f) => log.debug(f ?? {}, m),
+      info: (m, f) => log.info(f ?? {}, m),
+      warn: (m, f) => log.warn(f ?? {}, m),
+      error: (m, f) => log.error(f ?? {}, m),
+    },
+    clock: now,
+  });
+  const unbind = bindPluginHost({ registry });
+  // A built-in plugin gives the operator routes this host's own bash-sessions API (list/kill only).
+  let shells: BashSessionsApi | undefined;
+  await plugins.load(
+    definePlugin({
+      id: 'pincer-operator',
+      name: 'Pincer operator shells',
+      register(api) {
+        shells = api.bashSessions;
+      },
+    }),
+  );
+  const operatorShells = shells!;
+  const base = config.sourcePath ? dirname(config.sourcePath) : process.cwd();
+  for (const [i, p] of (config.plugins ?? []).entries()) {
+    if (p.enabled === false) continue;
+    const spec = p.module.startsWith('.') || isAbsolute(p.module) ? pathToFileURL(resolve(base, p.module)).href : p.module;
+    try {
+      const mod = (await import(spec)) as { default?: unknown; plugin?: unknown };
+      const def = (mod.default ?? mod.plugin) as Parameters<PluginHost['load']>[0];
+      await plugins.load(def, { config: p.options ?? {} });
+    } catch (e) {
+      log.error({ err: e, plugin: p.module }, 'plugin failed to load');
+      throw new Error(`plugins[${i}] (${p.module}) failed to load: ${(e as Error).message}`);
+    }
+  }
+
+  // ---- restart recovery: reap orphans, resume announcements, start cron
+  const reaped: Array<Record<string, unknown>> = [];
+  if (d.isServer) {
+    const leftovers = store.listProcesses({ status: 'running' });
+    const records = leftovers
+      .map((p) => {
+        const r = (p.record ?? {}) as { procStartTime?: number; bootId?: string };
+        return p.pid && r.procStartTime !== undefined
+          ? { id: p.id, pid: p.pid, procStartTime: r.procStartTime, scopeKey: p.scopeKey, ...(r.bootId ? { bootId: r.bootId } : {}) }
+          : undefined;
+      })
+      .filter((r): r is NonNullable<typeof r> => r !== undefined);
+    const outcomes = records.length > 0 ? await registry.reapOrphans(records) : [];
+    const byId = new Map(outcomes.map((o) => [o.id, o]));
+    for (const p of leftovers) {
+      const o = byId.get(p.id);
+      store.journalExit(p.id, {
+        status: o?.outcome === 'killed' ? 'killed' : 'failed',
+        exitCode: null,
+        signal: o?.signal ?? null,
+        endedAt: now(),
+      });
+      reaped.push({ id: p.id, pid: p.pid, outcome: o?.outcome ?? 'no-record' });
+    }
+    if (reaped.length > 0) log.warn({ reaped }, 'reaped processes left by a previous gateway');
+    await spawner.resumePending();
+    cron.start();
+    await plugins.start();
+  }
+
+  // ---- interval heartbeats (agents with heartbeat.every)
+  const intervals: NodeJS.Timeout[] = [];
+  if (d.isServer) {
+    for (const a of config.agents) {
+      const every = a.heartbeat?.every;
+      const ms = every && every !== '0' ? parseDurationMs(/^\d+$/.test(every) ? `${every}m` : every) : undefined;
+      if (!ms) continue;
+      const t = setInterval(() => {
+        const main = resolveHeartbeatSession({ agentId: a.id, session: d.sessionConfig(a.id), ...(a.heartbeat?.session ? { heartbeatSession: a.heartbeat.session } : {}) });
+        wake.requestHeartbeatNow({ sessionKey: main.queueKey, agentId: a.id, reason: 'interval' });
+      }, ms);
+      t.unref?.();
+      intervals.push(t);
+    }
+  }
+
+  const scopeOf = (ctx: ToolContext) => deriveProcessScopeKey({ sessionKey: ctx.sessionKey, agentId: ctx.agentId });
+  const notFoundResult = (id: string | undefined) => ({ status: 'error', error: `No process "${id ?? ''}" in this session.` });
+
+  const subsystems: Subsystems = {
+    registry,
+    queue,
+    wake,
+    spawner,
+    cron,
+    plugins,
+    shells: operatorShells,
+    reaped,
+    peekEvents: (k) => queue.peek(k),
+    consumeEvents: (k, ids) => {
+      if (ids.length > 0) queue.remove(k, ids);
+      updateQueueDepth();
+    },
+    formatEvents: (events) => (events.length > 0 ? formatForPrompt(events, { timeZone: config.timeZone ?? 'UTC' }) : ''),
+    notify,
+    deniedToolsForDepth: (depth) => (depth > 0 ? [...childToolPolicy(depth, { maxSpawnDepth: spawner.policy.maxSpawnDepth }).deny] : []),
+    pluginTools: () =>
+      plugins.tools().map((t) => ({
+        name: t.name,
+        description: t.description,
+        input: t.parameters as GatewayTool['input'],
+        execute: (args, ctx) => t.execute(args, { sessionKey: ctx.sessionKey, agentId: ctx.agentId }),
+      })),
+    async beforeAfterTool(name, args, ctx, run) {
+      const decision = await plugins.runBeforeToolCall({ toolName: name, params: args, sessionKey: ctx.sessionKey, agentId: ctx.agentId } as Parameters<PluginHost['runBeforeToolCall']>[0]);
+      if (decision.blocked) return { status: 'blocked', error: `Blocked by plugin ${decision.pluginId}: ${decision.reason}` };
+      const startedAt = now();
+      const result = await run();
+      void plugins
+        .emit('after_tool_call', { toolName: name, params: args, result, sessionKey: ctx.sessionKey, agentId: ctx.agentId, durationMs: Math.max(0, now() - startedAt) })
+        .catch(() => undefined);
+      return result;
+    },
+    async execTool(ctx, args) {
+      try {
+        const r = await registry.exec({
+          command: args.command,
+          scopeKey: scopeOf(ctx),
+          sessionKey: ctx.sessionKey,
+          ...(args.background !== undefined ? { background: args.background } : {}),
+          ...(args.yieldMs !== undefined ? { yieldMs: args.yieldMs } : {}),
+          ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
+          ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
+        });
+        metrics.processesRunning.set(registry.stats().running);
+        if (r.status === 'running') return { status: 'running', id: r.id, pid: r.pid, tail: clip(r.tail, 2000) };
+        return { ...r, output: clip(r.output) };
+      } catch (e) {
+        if (ProcessRegistryError.isInstance(e)) return { status: 'error', code: e.code, error: e.message };
+        throw e;
+      }
+    },
+    async processTool(ctx, args) {
+      const scopeKey = scopeOf(ctx);
+      const id = args.id ?? '';
+      try {
+        switch (args.action) {
+          case 'list':
+            return { processes: registry.list({ scopeKey }).map((p) => ({ id: p.id, status: p.status, command: p.command, pid: p.pid, exitCode: p.exitCode, startedAt: p.startedAt, endedAt: p.endedAt })) };
+          case 'poll': {
+            const r = await registry.poll({ scopeKey, id, ...(args.waitMs !== undefined ? { waitMs: args.waitMs } : {}) });
+            return { ...r, output: clip(r.output) };
+          }
+          case 'log': {
+            try {
+              const r = registry.log({ scopeKey, id, ...(args.offset !== undefined ? { offset: args.offset } : {}), ...(args.limit !== undefined ? { limit: args.limit } : {}) });
+              return { ...r, output: clip(r.output) };
+            } catch (e) {
+              // Evicted from memory (or from before a restart): the journal still has it — same scope only.
+              const j = store.getProcess(id);
+              if (ProcessRegistryError.isInstance(e) && j && j.scopeKey === scopeKey) {
+                return { id, status: j.status, exitCode: j.exitCode, output: clip(sliceLines(j.output, args.offset, args.limit)), source: 'journal' };
+              }
+              throw e;
+            }
+          }
+          case 'write':
+            return registry.write({ scopeKey, id, data: args.data ?? '', ...(args.eof !== undefined ? { eof: args.eof } : {}) });
+          case 'send-keys':
+            return registry.sendKeys({ scopeKey, id, ...(args.keys ? { keys: args.keys } : {}), ...(args.text ? { literal: args.text } : {}) });
+          case 'paste':
+            return registry.paste({ scopeKey, id, text: args.text ?? args.data ?? '' });
+          case 'submit':
+            return registry.submit({ scopeKey, id });
+          case 'kill':
+            return await registry.kill({ scopeKey, id });
+          case 'clear':
+            registry.clear({ scopeKey, id });
+            return { status: 'cleared', id };
+          case 'remove':
+            await registry.remove({ scopeKey, id });
+            return { status: 'removed', id };
+        }
+      } catch (e) {
+        if (ProcessRegistryError.isInstance(e)) {
+          return e.code === 'PROCESS_NOT_FOUND' ? notFoundResult(id) : { status: 'error', code: e.code, error: e.message };
+        }
+        throw e;
+      }
+      return { status: 'error', error: 'unknown action' };
+    },
+    async spawnTool(ctx, args) {
+      return spawner.spawn({
+        requester: { agentId: ctx.agentId, sessionKey: ctx.sessionKey },
+        task: args.task,
+        ...(args.agentId !== undefined ? { agentId: args.agentId } : {}),
+        ...(args.sessionKey !== undefined ? { sessionKey: args.sessionKey } : {}),
+        ...(args.label !== undefined ? { label: args.label } : {}),
+        ...(args.runTimeoutSeconds !== undefined ? { runTimeoutSeconds: args.runTimeoutSeconds } : {}),
+        ...(args.cleanup !== undefined ? { cleanup: args.cleanup } : {}),
+      });
+    },
+    async cronTool(ctx, args) {
+      if (args.action === 'list') {
+        return { jobs: cron.list({ ownerSessionKey: ctx.sessionKey }) };
+      }
+      if (args.action === 'remove') {
+        const job = args.id ? cron.get(args.id) : undefined;
+        if (!job || job.ownerSessionKey !== ctx.sessionKey) return { status: 'error', error: `Cron job "${args.id ?? ''}" not found.` };
+        cron.remove(job.id);
+        return { status: 'removed', id: job.id };
+      }
+      const built = buildCronInput(args, now());
+      if ('error' in built) return { status: 'error', error: built.error };
+      const job = cron.add({
+        agentId: ctx.agentId,
+        ownerSessionKey: ctx.sessionKey,
+        target: 'session',
+        schedule: built.schedule,
+        payload: { kind: args.kind ?? 'systemEvent', text: args.text ?? '' },
+        ...(args.name ? { name: args.name } : {}),
+      });
+      return { status: 'added', id: job.id, nextRunAt: job.nextRunAt };
+    },
+    operatorLog(id, opts) {
+      const snap = registry.snapshot();
+      const live = [...snap.running, ...snap.finished].find((p) => p.id === id);
+      if (live) {
+        const r = registry.log({ scopeKey: live.scopeKey, id, ...(opts.offset !== undefined ? { offset: opts.offset } : {}), ...(opts.limit !== undefined ? { limit: opts.limit } : {}) });
+        return { id, status: r.status, output: r.output, source: 'registry' };
+      }
+      const j = store.getProcess(id);
+      if (!j) return undefined;
+      return { id, status: j.status, output: sliceLines(j.output, opts.offset, opts.limit), source: 'journal' };
+    },
+    operatorList() {
+      const snap = registry.snapshot();
+      const seen = new Set<string>();
+      const out: Array<Record<string, unknown>> = [];
+      for (const p of [...snap.running, ...snap.finished]) {
+        seen.add(p.id);
+        out.push({ ...p, source: 'registry' });
+      }
+      for (const j of store.listProcesses()) {
+        if (seen.has(j.id)) continue;
+        out.push({
+          id: j.id,
+          pid: j.pid ?? undefined,
+          scopeKey: j.scopeKey,
+          sessionKey: j.sessionKey ?? undefined,
+          command: j.command,
+          cwd: j.cwd,
+          startedAt: j.startedAt,
+          endedAt: j.endedAt ?? undefined,
+          status: j.status,
+          exitCode: j.exitCode,
+          signal: j.signal,
+          tail: j.output.slice(-2000),
+          truncated: j.truncated,
+          source: 'journal',
+        });
+      }
+      return out;
+    },
+    async close() {
+      for (const t of intervals) clearInterval(t);
+      cron.stop();
+      wake.dispose();
+      spawner.dispose();
+      await plugins.dispose().catch(() => undefined);
+      unbind();
+      unsubscribeExit();
+      if (config.exec?.onShutdown === 'leave') {
+        // Leave processes running; the next start reaps them through the journal.
+      } else {
+        await registry.dispose();
+      }
+      await queue.flush().catch(() => undefined);
+    },
+  };
+  return subsystems;
+}
+
+function sliceLines(text: string, offset?: number, limit?: number): string {
+  if (offset === undefined && limit === undefined) return text.split('\n').slice(-200).join('\n');
+  const lines = text.split('\n');
+  const start = offset ?? 0;
+  return lines.slice(start, limit !== undefined ? start + limit : undefined).join('\n');
+}
+
+function buildCronInput(args: CronArgs, now: number): { schedule: CronJob['schedule'] } | { error: string } {
+  if (!args.text || args.text.trim() === '') return { error: 'cron add needs "text".' };
+  if (args.every) {
+    const ms = parseDurationMs(args.every);
+    if (!ms || ms < 1000) return { error: `Invalid "every": ${args.every} (use e.g. 30s, 5m, 1h; at least 1s).` };
+    return { schedule: { kind: 'every', everyMs: ms } };
+  }
+  if (args.in) {
+    const ms = parseDurationMs(args.in);
+    if (!ms) return { error: `Invalid "in": ${args.in}.` };
+    return { schedule: { kind: 'at', atMs: now + ms } };
+  }
+  if (args.at) {
+    const t = Date.parse(args.at);
+    if (Number.isNaN(t)) return { error: `Invalid "at": ${args.at} (ISO timestamp).` };
+    return { schedule: { kind: 'at', atMs: t } };
+  }
+  if (args.cron) return { error: 'cron expressions are not supported by this gateway yet; use every/at/in.' };
+  return { error: 'cron add needs one of every, at, in.' };
+}
