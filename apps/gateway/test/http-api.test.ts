@@ -1,0 +1,155 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FAST, startTestGateway, type TestGateway } from './helpers.js';
+
+let t: TestGateway | undefined;
+afterEach(async () => {
+  await t?.close();
+  t = undefined;
+});
+
+describe('auth', () => {
+  it('serves /healthz without a token and refuses everything else without one', async () => {
+    t = await startTestGateway(FAST);
+    expect((await t.api('GET', '/healthz', undefined, null)).status).toBe(200);
+    const missing = await t.api('GET', '/v1/sessions', undefined, null);
+    expect(missing.status).toBe(401);
+    expect(missing.body).toEqual({ error: { code: 'unauthorized', message: expect.stringContaining('Missing bearer token') } });
+    const wrong = await t.api('GET', '/metrics', undefined, 'nope');
+    expect(wrong.status).toBe(401);
+    expect((wrong.body as { error: { message: string } }).error.message).toBe('Invalid bearer token.');
+    expect((await t.api('GET', '/openapi.json', undefined, null)).status).toBe(401);
+    expect((await t.api('GET', '/v1/sessions')).status).toBe(200);
+  });
+
+  it('locks a client out with 429 after 10 failed attempts, even with the right token', async () => {
+    t = await startTestGateway(FAST);
+    for (let i = 0; i < 9; i++) expect((await t.api('GET', '/v1/sessions', undefined, `bad-${i}`)).status).toBe(401);
+    expect((await t.api('GET', '/v1/sessions')).status).toBe(200);
+    expect((await t.api('GET', '/v1/sessions', undefined, 'bad-last')).status).toBe(401);
+    const locked = await t.api('GET', '/v1/sessions');
+    expect(locked.status).toBe(429);
+    expect((locked.body as { error: { code: string } }).error.code).toBe('rate_limited');
+    expect((await t.api('GET', '/healthz', undefined, null)).status).toBe(200);
+  });
+
+  it('generates a 0600 token file on first start and writes/removes gateway.json', async () => {
+    const { startGateway } = await import('../src/index.js');
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(join(tmpdir(), 'pincer-tok-'));
+    const prev = process.env.PINCER_GATEWAY_TOKEN;
+    delete process.env.PINCER_GATEWAY_TOKEN;
+    try {
+      const gw = await startGateway({ port: 0, stateDir: dir });
+      const token = readFileSync(join(dir, 'token'), 'utf8').trim();
+      expect(token).toMatch(/^[0-9a-f]{64}$/);
+      expect(gw.token).toBe(token);
+      expect(statSync(join(dir, 'token')).mode & 0o777).toBe(0o600);
+      const disc = JSON.parse(readFileSync(join(dir, 'gateway.json'), 'utf8')) as { url: string; port: number; pid: number };
+      expect(disc).toMatchObject({ url: gw.url, port: gw.port, pid: process.pid });
+      await gw.close();
+      expect(existsSync(join(dir, 'gateway.json'))).toBe(false);
+      const again = await startGateway({ port: 0, stateDir: dir });
+      expect(again.token).toBe(token);
+      await again.close();
+    } finally {
+      if (prev !== undefined) process.env.PINCER_GATEWAY_TOKEN = prev;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('validation', () => {
+  it('answers 400 naming the field', async () => {
+    t = await startTestGateway(FAST);
+    const empty = await t.api('POST', '/v1/agent', {});
+    expect(empty.status).toBe(400);
+    expect(empty.body).toMatchObject({ error: { code: 'invalid_request', field: 'message' } });
+    const wrongType = await t.api('POST', '/v1/agent', { message: 'x', sessionKey: 42 });
+    expect(wrongType.body).toMatchObject({ error: { field: 'sessionKey' } });
+    const extra = await t.api('POST', '/v1/agent', { message: 'x', bogus: 1 });
+    expect(extra.status).toBe(400);
+    expect(extra.body).toMatchObject({ error: { field: 'bogus' } });
+    const inbound = await t.api('POST', '/v1/inbound', { channel: 'telegram', peer: { kind: 'dm', id: 'x' }, sender: 'a', text: 'hi' });
+    expect(inbound.status).toBe(400);
+    expect(inbound.body).toMatchObject({ error: { field: 'peer.kind' } });
+    const badJson = await fetch(`${t.gw.url}/v1/agent`, { method: 'POST', headers: { authorization: `Bearer ${t.gw.token}`, 'content-type': 'application/json' }, body: '{nope' });
+    expect(badJson.status).toBe(400);
+    expect(((await badJson.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
+    const waitMs = await t.api('GET', '/v1/runs/x?waitMs=abc');
+    expect(waitMs.status).toBe(400);
+    expect(waitMs.body).toMatchObject({ error: { field: 'waitMs' } });
+  });
+
+  it('applies the seed-003 session-key rules with the exact messages', async () => {
+    t = await startTestGateway({ ...FAST, agents: [{ id: 'main' }, { id: 'ops' }] });
+    const malformed = await t.api('POST', '/v1/agent', { message: 'hi', sessionKey: 'agent:main' });
+    expect(malformed.status).toBe(400);
+    expect(malformed.body).toEqual({
+      error: {
+        code: 'invalid_request',
+        field: 'sessionKey',
+        message: 'Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.',
+      },
+    });
+    const mismatch = await t.api('POST', '/v1/agent', { message: 'hi', agentId: 'ops', sessionKey: 'agent:main:incident-42' });
+    expect(mismatch.status).toBe(400);
+    expect((mismatch.body as { error: { message: string } }).error.message).toBe('Agent id "ops" does not match session key agent "main".');
+    const unknown = await t.api('POST', '/v1/agent', { message: 'hi', agentId: 'nobody', sessionKey: 'x' });
+    expect((unknown.body as { error: { message: string } }).error.message).toBe('Unknown agent id "nobody".');
+    const blank = await t.api('POST', '/v1/agent', { message: 'hi', sessionKey: '  ' });
+    expect((blank.body as { error: { message: string } }).error.message).toBe('--session-key must not be blank');
+    const scoped = await t.turn({ message: 'hello', agentId: 'ops', sessionKey: 'Incident-42' });
+    expect(scoped).toMatchObject({ sessionKey: 'agent:ops:incident-42', status: 'ok', reply: '[scripted] echo: hello' });
+    const exact = await t.turn({ message: 'again', sessionKey: 'agent:ops:incident-42' });
+    expect(exact.sessionKey).toBe('agent:ops:incident-42');
+    const bare = await t.turn({ message: 'x', sessionKey: 'notes' });
+    expect(bare.sessionKey).toBe('agent:main:notes');
+    const def = await t.turn({ message: 'x' });
+    expect(def.sessionKey).toBe('agent:main:main');
+    const transcript = await t.transcript('agent:ops:incident-42');
+    expect(transcript.map((e) => e.text)).toEqual(['hello', '[scripted] echo: hello', 'again', '[scripted] echo: again']);
+  });
+
+  it('reports config errors with the JSON path', async () => {
+    const { parseConfig } = await import('../src/index.js');
+    expect(() => parseConfig({ agents: [{ id: 'main', model: 42 }] })).toThrow(/agents\[0\]\.model/);
+    expect(() => parseConfig({ bindings: [{ agentId: 'ghost', match: { channel: 'x' } }] })).toThrow(/bindings\[0\]\.agentId/);
+    expect(() => parseConfig({ session: { dmScope: 'bogus' } })).toThrow(/session\.dmScope/);
+  });
+});
+
+describe('POST /v1/tools/invoke', () => {
+  it('refuses exec, sessions_spawn, sessions_send, cron and process input actions with 403 saying why', async () => {
+    t = await startTestGateway(FAST);
+    for (const tool of ['exec', 'sessions_spawn', 'sessions_send', 'cron']) {
+      const r = await t.api('POST', '/v1/tools/invoke', { tool, args: {}, sessionKey: 'agent:main:main' });
+      expect(r.status, tool).toBe(403);
+      expect((r.body as { error: { code: string; message: string } }).error).toMatchObject({ code: 'forbidden', message: expect.stringContaining(`${tool} is refused over HTTP`) });
+    }
+    for (const action of ['write', 'send-keys', 'paste', 'submit']) {
+      const r = await t.api('POST', '/v1/tools/invoke', { tool: 'process', args: { action, id: 'x' }, sessionKey: 'agent:main:main' });
+      expect(r.status, action).toBe(403);
+      expect((r.body as { error: { message: string } }).error.message).toContain('stdin');
+    }
+    expect((await t.api('POST', '/v1/tools/invoke', { tool: 'nope', sessionKey: 'agent:main:main' })).status).toBe(404);
+    const ok = await t.api('POST', '/v1/tools/invoke', { tool: 'process', args: { action: 'list' }, sessionKey: 'agent:main:main' });
+    expect(ok).toMatchObject({ status: 200, body: { ok: true, result: { processes: [] } } });
+  });
+});
+
+describe('metrics and openapi', () => {
+  it('serves Prometheus metrics and an OpenAPI document built from the schemas', async () => {
+    t = await startTestGateway(FAST);
+    await t.turn({ message: 'hi' });
+    const m = await t.api<string>('GET', '/metrics');
+    expect(m.body).toContain('pincer_runs_total{kind="user",status="ok"} 1');
+    expect(m.body).toContain('pincer_system_event_queue_depth');
+    const o = await t.api<{ openapi: string; paths: Record<string, Record<string, { requestBody?: unknown }>> }>('GET', '/openapi.json');
+    expect(o.body.openapi).toBe('3.1.0');
+    expect(o.body.paths['/v1/agent']?.post?.requestBody).toBeDefined();
+    expect(Object.keys(o.body.paths)).toContain('/v1/events');
+  });
+});
