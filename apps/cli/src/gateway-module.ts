@@ -44,10 +44,20 @@ export interface EmbeddedRuntime {
   close(): Promise<void>;
 }
 
+/** Options the CLI passes to `createGatewayRuntime` for an embedded turn. */
+export interface EmbeddedRuntimeOptions {
+  stateDir: string;
+  configPath?: string;
+  /** pino level; the CLI passes `silent` (logs would go to stdout and break `--json`) unless PINCER_LOG_LEVEL is set. */
+  logLevel?: string;
+  /** `false`: no wakes, cron or orphan reaping — an embedded turn must not act on a live gateway's processes. */
+  isServer?: boolean;
+}
+
 /** The subset of `@pincer/gateway` the CLI uses, loaded lazily so most commands never pay for it. */
 export interface GatewayModule {
   startGateway(options: StartGatewayOptions): Promise<StartedGateway>;
-  createGatewayRuntime(options: { stateDir: string; configPath?: string }): EmbeddedRuntime | Promise<EmbeddedRuntime>;
+  createGatewayRuntime(options: EmbeddedRuntimeOptions): EmbeddedRuntime | Promise<EmbeddedRuntime>;
   loadConfig(path?: string): unknown;
 }
 

@@ -83,6 +83,7 @@ describe('runCli', () => {
       ['cron', 'list'],
       ['cron', 'add'],
       ['cron', 'rm'],
+      ['cron', 'runs'],
       ['cron', 'run'],
       ['config'],
       ['config', 'validate'],

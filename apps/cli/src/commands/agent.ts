@@ -144,6 +144,8 @@ async function runEmbedded(
   const runtime = await gateway.createGatewayRuntime({
     stateDir: where.stateDir,
     ...(where.configPath !== undefined ? { configPath: where.configPath } : {}),
+    logLevel: ctx.io.env.PINCER_LOG_LEVEL ?? 'silent',
+    isServer: false,
   });
   const spinner = createSpinner({ stream: ctx.io.stderr, text: `running embedded turn${prepared.request.sessionKey ? ` in ${prepared.request.sessionKey}` : ''}` });
   spinner.start();

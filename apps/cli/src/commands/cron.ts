@@ -169,15 +169,52 @@ Examples:
 
   cron
     .command('run')
-    .description('Run a cron job now (does not change its schedule)')
+    .description('Run a cron job now (its schedule is unchanged)')
     .argument('<id>', 'job id (from pincer cron list)')
     .option('--json', 'print { ok, id, run } as JSON')
     .addHelpText('after', '\nExamples:\n  $ pincer cron run job_123\n  $ pincer cron run job_123 --json')
     .action(async (id: string, options: { json?: boolean }) => {
       const jobId = requireId(id);
-      const body = await ctx.client(ctx.stateDir()).request('POST', `/v1/cron/${encodeURIComponent(jobId)}/run`, { body: {} });
-      if (options.json === true) writeJson(ctx.io.stdout, { ok: true, id: jobId, run: field(body, 'run') ?? body ?? null });
-      else writeLine(ctx.io.stdout, `Ran cron job ${jobId}${stringField(field(body, 'run') ?? body, 'status') ? ` (${stringField(field(body, 'run') ?? body, 'status')})` : ''}.`);
+      let body: unknown;
+      try {
+        body = await ctx.client(ctx.stateDir()).request('POST', `/v1/cron/${encodeURIComponent(jobId)}/run`, { body: {} });
+      } catch (error) {
+        if (CliError.isInstance(error) && error.code === 'NOT_FOUND' && /^Route /.test(error.message)) {
+          throw new CliError('GATEWAY_ERROR', 'This gateway cannot run cron jobs on demand (it has no POST /v1/cron/:id/run).', { cause: error });
+        }
+        throw error;
+      }
+      const run = field(body, 'run') ?? body ?? null;
+      if (options.json === true) writeJson(ctx.io.stdout, { ok: true, id: jobId, run });
+      else writeLine(ctx.io.stdout, `Ran cron job ${jobId}${stringField(run, 'status') ? ` (${stringField(run, 'status')})` : ''}.`);
+    });
+
+  cron
+    .command('runs')
+    .description("Show a cron job's run history")
+    .argument('<id>', 'job id (from pincer cron list)')
+    .option('--json', 'print { ok, id, runs } as JSON')
+    .addHelpText('after', '\nExamples:\n  $ pincer cron runs job_123\n  $ pincer cron runs job_123 --json')
+    .action(async (id: string, options: { json?: boolean }) => {
+      const jobId = requireId(id);
+      const runs = listFrom(await ctx.client(ctx.stateDir()).request('GET', `/v1/cron/${encodeURIComponent(jobId)}/runs`), 'runs');
+      if (options.json === true) {
+        writeJson(ctx.io.stdout, { ok: true, id: jobId, runs });
+        return;
+      }
+      if (runs.length === 0) {
+        writeLine(ctx.io.stdout, `No runs yet for ${jobId}.`);
+        return;
+      }
+      writeLine(
+        ctx.io.stdout,
+        formatTable(runs, [
+          { header: 'RUN', value: (run) => stringField(run, 'runId', 'id') },
+          { header: 'AT', value: (run) => formatTime(field(run, 'at', 'startedAt')) },
+          { header: 'STATUS', value: (run) => stringField(run, 'status') },
+          { header: 'ERROR', value: (run) => stringField(run, 'error') },
+        ]),
+      );
     });
 }
 

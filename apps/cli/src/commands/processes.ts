@@ -46,25 +46,58 @@ export function processesFrom(body: unknown): unknown[] {
   return listFrom(body, 'processes', 'items');
 }
 
-/** A chunk of a process log as the CLI reads it from `GET /v1/processes/:id/log`. */
+/** A process log answer (`GET /v1/processes/:id/log`): lines joined by `\n`, plus the status. */
 export interface LogChunk {
-  text: string;
-  /** Offset to ask for next (characters). */
-  nextOffset: number;
-  /** Process status when the gateway includes it. */
+  id: string;
   status: string | undefined;
+  output: string;
 }
 
-/** Reads a log answer; `offset` is what was asked for. */
-export function toLogChunk(body: unknown, offset: number): LogChunk {
-  const text = stringField(body, 'output', 'log', 'text', 'content', 'data') ?? '';
-  const next = field(body, 'nextOffset');
-  const fromOffset = field(body, 'offset');
-  const base = typeof fromOffset === 'number' ? fromOffset : offset;
+/** Reads a log answer. */
+export function toLogChunk(body: unknown, id: string): LogChunk {
+  return { id: stringField(body, 'id') ?? id, status: stringField(body, 'status'), output: stringField(body, 'output') ?? '' };
+}
+
+/**
+ * Incremental line follower for `logs --follow`. The gateway pages by line (`offset` = first
+ * line index); the last line of a running process may still grow, so each poll re-reads from
+ * the last line printed and prints only what is new.
+ */
+export interface LogFollower {
+  /** The line offset to ask for next. */
+  readonly offset: number;
+  /** Feeds one answer (read at `offset`); returns the new text to print. */
+  push(output: string): string;
+  /** Text that ends the stream (a final newline when anything was printed). */
+  finish(): string;
+}
+
+/** Creates a {@link LogFollower} starting at line `offset`. */
+export function createLogFollower(offset: number): LogFollower {
+  let cursor = offset;
+  let partial = '';
+  let hasPrinted = false;
   return {
-    text,
-    nextOffset: typeof next === 'number' ? next : base + text.length,
-    status: stringField(body, 'status'),
+    get offset() {
+      return cursor;
+    },
+    push(output) {
+      if (output === '') return '';
+      const lines = output.split('\n');
+      const first = lines[0] ?? '';
+      let text: string;
+      if (!hasPrinted) text = first;
+      else if (first.startsWith(partial)) text = first.slice(partial.length);
+      else text = `\n${first}`; // retained output was trimmed under us: start a fresh line
+      for (const line of lines.slice(1)) text += `\n${line}`;
+      cursor += lines.length - 1;
+      partial = lines[lines.length - 1] ?? '';
+      hasPrinted = true;
+      return text;
+    },
+    finish() {
+      return hasPrinted ? '\n' : '';
+    },
   };
 }
 
@@ -106,51 +139,52 @@ export function registerProcessCommands(program: Command, ctx: CommandContext): 
 
   program
     .command('logs')
-    .description("Print a background process's output")
+    .description("Print a background process's output (by line; the last 200 lines by default)")
     .argument('<id>', 'process id (from pincer ps)')
-    .addOption(new Option('--offset <n>', 'start at this character offset').argParser(parseNonNegativeInt))
-    .addOption(new Option('--limit <n>', 'at most this many characters').argParser(parsePositiveInt))
-    .option('-f, --follow', 'keep printing new output until the process exits (Ctrl-C stops)')
-    .option('--json', 'print { ok, id, offset, nextOffset, output } (one JSON line per chunk with --follow)')
-    .addHelpText('after', '\nExamples:\n  $ pincer logs p_1a2b\n  $ pincer logs p_1a2b --offset 0 --limit 4000\n  $ pincer logs p_1a2b --follow')
+    .addOption(new Option('--offset <n>', 'first line to print (0 = the first retained line)').argParser(parseNonNegativeInt))
+    .addOption(new Option('--limit <n>', 'at most this many lines (without --offset: the last N lines)').argParser(parsePositiveInt))
+    .option('-f, --follow', 'keep printing new output until the process exits (Ctrl-C stops); starts at --offset or line 0')
+    .option('--json', 'print { ok, id, status, output } as JSON (one JSON line per new chunk with --follow)')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ pincer logs p_1a2b\n  $ pincer logs p_1a2b --offset 0 --limit 50\n  $ pincer logs p_1a2b --follow',
+    )
     .action(async (id: string, options: { offset?: number; limit?: number; follow?: boolean; json?: boolean }) => {
-      if (id.trim() === '') throw new CliError('VALIDATION', 'process id must not be blank');
+      const processId = id.trim();
+      if (processId === '') throw new CliError('VALIDATION', 'process id must not be blank');
       const client = ctx.client(ctx.stateDir());
-      const path = `/v1/processes/${encodeURIComponent(id.trim())}/log`;
-      let offset = options.offset ?? 0;
-      const fetchChunk = async (): Promise<LogChunk> =>
-        toLogChunk(await client.request('GET', path, { query: { offset, limit: options.limit } }), offset);
-      const emit = (chunk: LogChunk, asLine: boolean): void => {
-        if (options.json === true) {
-          const doc = { ok: true, id: id.trim(), offset, nextOffset: chunk.nextOffset, status: chunk.status ?? null, output: chunk.text };
-          if (asLine) ctx.io.stdout.write(`${JSON.stringify(doc)}\n`);
-          else writeJson(ctx.io.stdout, doc);
-        } else if (chunk.text !== '') {
-          ctx.io.stdout.write(chunk.text);
-        }
-      };
-      const first = await fetchChunk();
+      const path = `/v1/processes/${encodeURIComponent(processId)}/log`;
+      const read = async (offset: number | undefined, limit: number | undefined): Promise<LogChunk> =>
+        toLogChunk(await client.request('GET', path, { query: { offset, limit } }), processId);
+
       if (options.follow !== true) {
-        emit(first, false);
-        if (options.json !== true && first.text !== '' && !first.text.endsWith('\n') && ctx.io.stdout.isTTY === true) writeLine(ctx.io.stdout);
+        const chunk = await read(options.offset, options.limit);
+        if (options.json === true) {
+          writeJson(ctx.io.stdout, { ok: true, id: chunk.id, status: chunk.status ?? null, output: chunk.output });
+        } else if (chunk.output !== '') {
+          writeLine(ctx.io.stdout, chunk.output);
+        }
         return;
       }
-      emit(first, true);
-      offset = first.nextOffset;
-      let status = first.status ?? (await statusOf(ctx, id.trim()));
-      // Ends when the process is no longer running and its output is drained, or on Ctrl-C.
-      while (!ctx.io.signal?.aborted) {
+
+      const follower = createLogFollower(options.offset ?? 0);
+      // Ends when a poll reports the process is no longer running (that answer holds all of
+      // its output), or on Ctrl-C.
+      for (;;) {
+        const chunk = await read(follower.offset, undefined);
+        const text = follower.push(chunk.output);
+        if (options.json === true) {
+          if (text !== '' || chunk.status !== 'running') {
+            ctx.io.stdout.write(`${JSON.stringify({ ok: true, id: chunk.id, status: chunk.status ?? null, output: text })}\n`);
+          }
+        } else if (text !== '') {
+          ctx.io.stdout.write(text);
+        }
+        if (chunk.status !== 'running') break;
         await ctx.sleep(FOLLOW_INTERVAL_MS);
         if (ctx.io.signal?.aborted) break;
-        const chunk = await fetchChunk();
-        if (chunk.text !== '') emit(chunk, true);
-        offset = chunk.nextOffset;
-        if (status !== 'running') {
-          if (chunk.text === '') break;
-          continue;
-        }
-        status = chunk.status ?? (await statusOf(ctx, id.trim()));
       }
+      if (options.json !== true) ctx.io.stdout.write(follower.finish());
     });
 
   program
@@ -174,11 +208,4 @@ export function registerProcessCommands(program: Command, ctx: CommandContext): 
         status === 'already-exited' ? `Process ${id.trim()} had already exited.` : `Killed ${id.trim()}${signal ? ` (${signal})` : ''}.`,
       );
     });
-}
-
-async function statusOf(ctx: CommandContext, id: string): Promise<string | undefined> {
-  const body = await ctx.client(ctx.stateDir()).request('GET', '/v1/processes');
-  const match = processesFrom(body).map(toProcessRow).find((row) => row.id === id);
-  if (match === undefined) throw new CliError('NOT_FOUND', `Process ${id} not found.`);
-  return match.status;
 }

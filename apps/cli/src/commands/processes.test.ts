@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { createLogFollower, processesFrom, toLogChunk, toProcessRow } from './processes.js';
+
+describe('createLogFollower', () => {
+  it('prints only what is new, re-reading the last (possibly partial) line', () => {
+    const follower = createLogFollower(0);
+    expect(follower.push('one\ntw')).toBe('one\ntw');
+    expect(follower.offset).toBe(1);
+    expect(follower.push('tw')).toBe('');
+    expect(follower.push('two\nthree')).toBe('o\nthree');
+    expect(follower.offset).toBe(2);
+    expect(follower.push('')).toBe('');
+    expect(follower.finish()).toBe('\n');
+  });
+
+  it('starts at a given line and prints nothing for an empty log', () => {
+    const follower = createLogFollower(5);
+    expect(follower.push('')).toBe('');
+    expect(follower.offset).toBe(5);
+    expect(follower.finish()).toBe('');
+  });
+
+  it('starts a fresh line when the retained output no longer matches', () => {
+    const follower = createLogFollower(0);
+    follower.push('abc');
+    expect(follower.push('xyz')).toBe('\nxyz');
+  });
+});
+
+describe('process answers', () => {
+  it('reads the gateway process list and log shapes', () => {
+    const list = processesFrom({ count: 1, processes: [{ id: 'p1', status: 'running', pid: 12, sessionKey: 'agent:main:main', command: 'sleep 5' }] });
+    expect(list.map(toProcessRow)[0]).toMatchObject({ id: 'p1', status: 'running', pid: '12', sessionKey: 'agent:main:main', command: 'sleep 5' });
+    expect(processesFrom({ running: [{ id: 'a' }], finished: [{ id: 'b' }] })).toHaveLength(2);
+    expect(toLogChunk({ id: 'p1', status: 'completed', output: 'hi', source: 'registry' }, 'x')).toEqual({ id: 'p1', status: 'completed', output: 'hi' });
+  });
+});
