@@ -366,6 +366,14 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
     }
     if (reaped.length > 0) log.warn({ reaped }, 'reaped processes left by a previous gateway');
     await spawner.resumePending();
+    // Events that survived a restart wake their sessions again (deferred, never dropped).
+    for (const key of queue.sessionKeys()) {
+      try {
+        wake.requestHeartbeatNow({ sessionKey: key, reason: 'retry' });
+      } catch (e) {
+        log.warn({ err: e, sessionKey: key }, 'could not wake a restored session');
+      }
+    }
     cron.start();
     await plugins.start();
   }
