@@ -57,9 +57,14 @@ function sanitizeId(value: unknown): string {
   let emitted = 0; // length of the (virtual) collapsed string so far
   let nonDashAtOrAfterLast = false; // a non-dash char at collapsed index >= MAX - 1
   let pendingInvalid = false;
+  let runStart = -1; // start (in `lower`) of the valid run not yet appended to `head`
   for (let i = 0; i < lower.length; i += 1) {
     const code = lower.charCodeAt(i);
     if (!(isAlnumLower(code) || code === 95 || code === DASH)) {
+      if (runStart >= 0) {
+        head += lower.slice(runStart, i);
+        runStart = -1;
+      }
       pendingInvalid = true;
       continue;
     }
@@ -71,13 +76,18 @@ function sanitizeId(value: unknown): string {
       }
     }
     if (code === DASH && emitted === 0) continue; // leading dashes are stripped
-    if (emitted < MAX_AGENT_ID_LENGTH) head += lower[i];
+    if (emitted < MAX_AGENT_ID_LENGTH && runStart < 0) runStart = i;
+    if (emitted === MAX_AGENT_ID_LENGTH && runStart >= 0) {
+      head += lower.slice(runStart, i);
+      runStart = -1;
+    }
     if (code !== DASH && emitted >= MAX_AGENT_ID_LENGTH - 1) {
       nonDashAtOrAfterLast = true;
       if (emitted >= MAX_AGENT_ID_LENGTH) break;
     }
     emitted += 1;
   }
+  if (runStart >= 0) head += lower.slice(runStart, runStart + MAX_AGENT_ID_LENGTH - head.length);
   if (nonDashAtOrAfterLast) return head;
   // Every collapsed char from index MAX-1 on is a dash (or there are none): the trailing-dash
   // strip removes them and any dashes right before, all within `head`.

@@ -1,6 +1,6 @@
 import { normalizeAgentId } from './agent-id.js';
 import { SessionKeyError } from './errors.js';
-import { classifySessionKeyShape, isUnscopedSessionKeySentinel, resolveAgentIdFromSessionKey } from './parse.js';
+import { classifySessionKeyShape, isUnscopedSessionKeySentinel, parseAgentSessionKey } from './parse.js';
 import { toAgentStoreSessionKey } from './store-key.js';
 
 /** Input of {@link normalizeExplicitSessionKey} (the `--session-key` / `--agent` selectors). */
@@ -75,7 +75,7 @@ export function normalizeExplicitSessionKey(input: ExplicitSessionKeyInput): Exp
   const normalizedAgent = agent === undefined ? undefined : normalizeAgentId(agent);
   let keyAgent: string | undefined;
   if (shape === 'agent') {
-    keyAgent = resolveAgentIdFromSessionKey(key);
+    keyAgent = normalizeAgentId(parseAgentSessionKey(key)?.agentId);
     if (normalizedAgent !== undefined && normalizedAgent !== keyAgent) {
       throw new SessionKeyError(
         'AGENT_MISMATCH',

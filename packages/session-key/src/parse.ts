@@ -1,7 +1,7 @@
 import { normalizeAgentId } from './agent-id.js';
 import { SessionKeyError } from './errors.js';
 import { normalizeSessionKeyPreservingOpaquePeerIds } from './opaque-peer.js';
-import { asString, startsWithCI, trimmed } from './text.js';
+import { asString, hasNonBlank, startsWithCI, trimmed } from './text.js';
 
 /** An agent-prefixed key split at its ownership head. */
 export interface ParsedAgentSessionKey {
@@ -16,15 +16,22 @@ export type SessionKeyShape = 'missing' | 'agent' | 'malformed_agent' | 'legacy_
 
 const AGENT_PREFIX = 'agent:';
 
+/**
+ * Index of the `:` that ends the `agent:<id>` head when `key` parses as an agent key
+ * (non-blank id, non-empty rest not starting with `:`), else -1. Allocates nothing.
+ */
+function agentHeadEnd(key: string): number {
+  if (!startsWithCI(key, AGENT_PREFIX)) return -1;
+  const colon = key.indexOf(':', AGENT_PREFIX.length);
+  if (colon < 0 || colon + 1 >= key.length || key.charCodeAt(colon + 1) === 58) return -1;
+  return hasNonBlank(key, AGENT_PREFIX.length, colon) ? colon : -1;
+}
+
 /** Split `agent:<id>:<rest>` without touching case or whitespace; `null` if it does not parse. */
 function splitAgentHead(key: string): { agentId: string; rest: string } | null {
-  if (!startsWithCI(key, AGENT_PREFIX)) return null;
-  const colon = key.indexOf(':', AGENT_PREFIX.length);
+  const colon = agentHeadEnd(key);
   if (colon < 0) return null;
-  const agentId = key.slice(AGENT_PREFIX.length, colon).trim();
-  const rest = key.slice(colon + 1);
-  if (!agentId || !rest || rest.charCodeAt(0) === 58) return null;
-  return { agentId, rest };
+  return { agentId: key.slice(AGENT_PREFIX.length, colon).trim(), rest: key.slice(colon + 1) };
 }
 
 /**
@@ -56,7 +63,7 @@ export function classifySessionKeyShape(key: string | null | undefined): Session
   const raw = trimmed(key);
   if (!raw) return 'missing';
   if (!startsWithCI(raw, AGENT_PREFIX)) return 'legacy_or_alias';
-  return splitAgentHead(raw) ? 'agent' : 'malformed_agent';
+  return agentHeadEnd(raw) >= 0 ? 'agent' : 'malformed_agent';
 }
 
 /**
@@ -72,12 +79,9 @@ export function resolveAgentIdFromSessionKey(
   key: string | null | undefined,
   configuredDefaultAgentId?: string | null,
 ): string {
-  const shape = classifySessionKeyShape(key);
-  if (shape === 'agent') {
-    const parsed = parseAgentSessionKey(key);
-    if (parsed) return normalizeAgentId(parsed.agentId);
-  }
-  if (shape === 'malformed_agent') {
+  const parsed = parseAgentSessionKey(key);
+  if (parsed) return normalizeAgentId(parsed.agentId);
+  if (startsWithCI(trimmed(key), AGENT_PREFIX)) {
     throw new SessionKeyError(
       'MALFORMED_SESSION_KEY',
       'Malformed agent session key; refusing default-agent resolution.',

@@ -49,3 +49,30 @@ export function indexOfCI(text: string, marker: string, from = 0): number {
   }
   return -1;
 }
+
+/**
+ * True for the code units `String.prototype.trim` removes (WhiteSpace and LineTerminator).
+ */
+export function isTrimmableCode(code: number): boolean {
+  if (code <= 32) return code === 32 || (code >= 9 && code <= 13);
+  if (code < 160) return false;
+  return (
+    code === 160 ||
+    code === 0x1680 ||
+    (code >= 0x2000 && code <= 0x200a) ||
+    code === 0x2028 ||
+    code === 0x2029 ||
+    code === 0x202f ||
+    code === 0x205f ||
+    code === 0x3000 ||
+    code === 0xfeff
+  );
+}
+
+/** True when `text.slice(start, end)` contains a non-whitespace code unit (no allocation). */
+export function hasNonBlank(text: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i += 1) {
+    if (!isTrimmableCode(text.charCodeAt(i))) return true;
+  }
+  return false;
+}
