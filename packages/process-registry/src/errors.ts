@@ -9,7 +9,8 @@ const MARKER = Symbol.for('@pincer/process-registry/ProcessRegistryError');
  * - `STDIN_NOT_WRITABLE`: the session was not started with `stdin: 'pipe' | 'pty'`, or stdin was closed.
  * - `LIMIT_EXCEEDED`: the registry already runs `maxRunning` sessions.
  * - `INVALID_INPUT`: an input failed validation (the message names the field).
- * - `SPAWN_FAILED`: the process could not be started (for example the PTY module is unavailable).
+ * - `SPAWN_FAILED`: the registry cannot start processes of the requested kind (the PTY module does not
+ *   load on this host). A command that fails to spawn (missing cwd, …) is a `failed` result instead.
  * - `KILL_FAILED`: processes of the tree survived SIGKILL for longer than `killConfirmTimeoutMs`.
  * - `DISPOSED`: the registry was disposed.
  */

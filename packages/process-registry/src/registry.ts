@@ -13,7 +13,7 @@ import { type OutputStream, SessionOutput, UnreadOutput } from './output-buffer.
 import { type ProcIdentity, isIdentityAlive, processGroupExists, readBootId, readProcEnvVar, readProcStat } from './proc.js';
 import { type CursorKeyMode, bracketPaste, decodeHexBytes, encodeKeys, nextCursorKeyMode } from './pty-keys.js';
 import { allocateUniqueId, createSlug } from './slug.js';
-import { type LeaderExit, type ProcessHandle, spawnChild, spawnPty } from './spawn.js';
+import { type LeaderExit, type ProcessHandle, type PtyModule, loadPtyModule, spawnChild, spawnPty } from './spawn.js';
 import {
   type ExecInput,
   ExecInputSchema,
@@ -173,6 +173,7 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
   const listeners = new Set<(event: ExitEvent) => void>();
   const pendingEmits = new Set<NodeJS.Immediate>();
   let isDisposed = false;
+  let ptyModule: Promise<PtyModule> | undefined;
   let sweepTimer: unknown;
   let sweepAt = Number.POSITIVE_INFINITY;
   let journalTimer: unknown;
@@ -342,6 +343,8 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     if (outcome.kind === 'spawn-error') {
       s.status = 'failed';
       s.eventStatus = 'spawn-error';
+      // exec returns the failure to its caller directly, so the event is informational only.
+      s.terminalPollObserved = true;
       s.reason = 'spawn-error';
       s.spawnError = outcome.error;
     } else {
@@ -474,6 +477,18 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
   const exec = async (rawInput: ExecInput): Promise<ExecResult> => {
     const input = parse(ExecInputSchema, rawInput);
     if (isDisposed) throw new ProcessRegistryError('DISPOSED', 'The process registry was disposed; create a new one.');
+    const stdin = input.stdin ?? 'closed';
+    let pty: PtyModule | undefined;
+    if (stdin === 'pty') {
+      ptyModule ??= loadPtyModule();
+      try {
+        pty = await ptyModule;
+      } catch (error) {
+        ptyModule = undefined;
+        throw new ProcessRegistryError('SPAWN_FAILED', `PTY support is unavailable on this host; use stdin: 'pipe'. (${String(error)})`, { cause: error });
+      }
+    }
+    if (isDisposed) throw new ProcessRegistryError('DISPOSED', 'The process registry was disposed; create a new one.');
     if (running.size >= limits.maxRunning) {
       throw new ProcessRegistryError(
         'LIMIT_EXCEEDED',
@@ -481,7 +496,6 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
       );
     }
     const id = allocateUniqueId(generateId, isTaken);
-    const stdin = input.stdin ?? 'closed';
     const cwd = input.cwd ?? defaultCwd;
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => {
@@ -544,7 +558,7 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
       const stat = statSync(cwd, { throwIfNoEntry: false });
       if (!stat?.isDirectory()) throw new Error(`working directory does not exist: ${cwd}`);
       const spec = { shell, command: input.command, cwd, env, stdin, onOutput: (st: OutputStream, t: string) => onOutput(s, st, t) };
-      s.handle = stdin === 'pty' ? await spawnPty(spec) : await spawnChild(spec);
+      s.handle = pty ? await spawnPty(pty, spec) : await spawnChild(spec);
       s.pid = s.handle.pid;
       const stat22 = readProcStat(s.pid);
       if (stat22) s.leader = { pid: s.pid, startTime: stat22.startTime };
@@ -552,7 +566,7 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
       callJournal('onStart', () => journal?.onStart?.(journalRecordOf(s)));
       finalize(s, { kind: 'spawn-error', error: error instanceof Error ? error.message : String(error) });
       s.resolveSpawned();
-      return s.isBackgrounded ? runningResult(s) : finishedResult(s);
+      return finishedResult(s);
     }
     callJournal('onStart', () => journal?.onStart?.(journalRecordOf(s)));
     void watchExit(s);

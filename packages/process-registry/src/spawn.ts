@@ -87,7 +87,8 @@ export async function spawnChild(spec: SpawnSpec): Promise<ProcessHandle> {
   };
 }
 
-interface PtyModule {
+/** The subset of `@lydell/node-pty` the registry uses. */
+export interface PtyModule {
   spawn(
     file: string,
     args: string[],
@@ -101,10 +102,16 @@ interface PtyModule {
   };
 }
 
+/** Loads `@lydell/node-pty` (prebuilt binaries); rejects when this host cannot load it. */
+export async function loadPtyModule(): Promise<PtyModule> {
+  const mod = (await import('@lydell/node-pty')) as unknown as Partial<PtyModule> & { default?: PtyModule };
+  const pty = typeof mod.spawn === 'function' ? (mod as PtyModule) : mod.default;
+  if (!pty || typeof pty.spawn !== 'function') throw new Error('@lydell/node-pty has no spawn()');
+  return pty;
+}
+
 /** Spawns the command in a pseudo-terminal (120×30). The PTY child is a session and group leader. */
-export async function spawnPty(spec: SpawnSpec): Promise<ProcessHandle> {
-  const mod = (await import('@lydell/node-pty')) as unknown as PtyModule & { default?: PtyModule };
-  const pty = typeof mod.spawn === 'function' ? mod : mod.default!;
+export async function spawnPty(pty: PtyModule, spec: SpawnSpec): Promise<ProcessHandle> {
   const term = pty.spawn(spec.shell, ['-c', spec.command], {
     name: spec.env['TERM'] ?? 'xterm-256color',
     cols: 120,

@@ -157,7 +157,7 @@ export type ExitEvent = Readonly<{
   signal: string | null;
   durationMs: number;
   tail: string;
-  /** False after a requested kill, for an empty successful run (unless opted in), when `notifyOnExit` is false, or once a poll observed the exit. */
+  /** False after a requested kill, for an empty successful run (unless opted in), when `notifyOnExit` is false, once a poll observed the exit, and for `spawn-error` (exec already returned the failure). */
   shouldNotify: boolean;
 }>;
 

@@ -79,16 +79,19 @@ describe('exit events', () => {
     expect(await polledEvent).toMatchObject({ exitCode: 4, shouldNotify: false });
   });
 
-  it('notifies a timeout with guidance and a spawn error as failed', async () => {
+  it('notifies a timeout with guidance; reports a spawn error as failed', async () => {
     const registry = makeRegistry();
     const run = await registry.exec({ command: 'echo slow; sleep 30', scopeKey: 's', background: true, timeoutMs: 200 });
     const event = await nextExit(registry, run.id);
     expect(event).toMatchObject({ status: 'timeout', shouldNotify: true });
     expect(formatExitNotice(event)).toMatch(new RegExp(`^Exec failed \\(${run.id}, signal SIGTERM\\) :: slow\\n\\nCommand timed out`));
 
+    const badExit = nextExit(registry);
     const bad = await registry.exec({ command: 'true', scopeKey: 's', background: true, cwd: '/nonexistent/dir' });
-    const badEvent = await nextExit(registry, bad.id);
-    expect(badEvent).toMatchObject({ status: 'spawn-error', shouldNotify: true });
+    expect(bad).toMatchObject({ status: 'failed', exitCode: null, error: expect.stringContaining('/nonexistent/dir') });
+    const badEvent = await badExit;
+    // exec already returned the failure, so the event does not ask for a notice.
+    expect(badEvent).toMatchObject({ id: bad.id, status: 'spawn-error', shouldNotify: false });
     expect(formatExitNotice(badEvent)).toBe(`Exec failed (${bad.id}, spawn error)`);
     const fg = await registry.exec({ command: 'true', scopeKey: 's', cwd: '/nonexistent/dir' });
     expect(fg).toMatchObject({ status: 'failed', error: expect.stringContaining('/nonexistent/dir') });
