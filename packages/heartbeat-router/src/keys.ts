@@ -30,3 +30,21 @@ export function requireAgentSessionKey(sessionKey: unknown, field = 'sessionKey'
   const agentId = resolveAgentIdFromSessionKey(sessionKey);
   return { sessionKey: `agent:${agentId}:${parsed.rest}`, agentId };
 }
+
+/**
+ * Internal: a per-instance memo of {@link requireAgentSessionKey} results for hot paths.
+ * Bounded (cleared when it reaches `maxEntries`); failures are never cached.
+ */
+export function createSessionKeyCache(maxEntries = 20_000): (sessionKey: unknown, field?: string) => QualifiedSessionKey {
+  const cache = new Map<string, QualifiedSessionKey>();
+  return (sessionKey, field) => {
+    if (typeof sessionKey === 'string') {
+      const hit = cache.get(sessionKey);
+      if (hit) return hit;
+    }
+    const result = requireAgentSessionKey(sessionKey, field);
+    if (cache.size >= maxEntries) cache.clear();
+    cache.set(sessionKey as string, result);
+    return result;
+  };
+}

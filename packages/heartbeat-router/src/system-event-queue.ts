@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { createSystemClock, type Clock } from './clock.js';
 import { HeartbeatRouterError } from './errors.js';
-import { requireAgentSessionKey } from './keys.js';
+import { createSessionKeyCache } from './keys.js';
 import { parseInput } from './validate.js';
 
 /** One queued system event. Frozen; ids are unique per queue. */
@@ -162,6 +162,18 @@ export interface SystemEventQueue {
 
 const TRUNCATED_SUFFIX = '…[truncated]';
 
+/** Same acceptance as {@link enqueueSystemEventInputSchema}, without allocating. */
+function isPlainEnqueueInput(raw: unknown): raw is EnqueueSystemEventInput {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const r = raw as Record<string, unknown>;
+  return (
+    typeof r.sessionKey === 'string' &&
+    typeof r.text === 'string' &&
+    (r.contextKey === undefined || r.contextKey === null || typeof r.contextKey === 'string') &&
+    (r.replace === undefined || typeof r.replace === 'boolean')
+  );
+}
+
 /** Creates a system-event queue instance. See {@link SystemEventQueue}. */
 export function createSystemEventQueue(options: SystemEventQueueOptions = {}): SystemEventQueue {
   const maxPerSession = options.maxPerSession ?? 20;
@@ -173,6 +185,7 @@ export function createSystemEventQueue(options: SystemEventQueueOptions = {}): S
   const newId = options.idGenerator ?? randomUUID;
   const store = options.store;
   const queues = new Map<string, SystemEvent[]>();
+  const qualify = createSessionKeyCache();
   const pendingWrites = new Set<Promise<void>>();
   const writeErrors: unknown[] = [];
   let droppedByCap = 0;
@@ -210,8 +223,9 @@ export function createSystemEventQueue(options: SystemEventQueueOptions = {}): S
   }
 
   function enqueue(raw: EnqueueSystemEventInput): EnqueueResult {
-    const input = parseInput(enqueueSystemEventInputSchema, raw, 'enqueue');
-    const { sessionKey } = requireAgentSessionKey(input.sessionKey);
+    // Fast path for well-formed input; anything else goes through the zod schema (and its errors).
+    const input = isPlainEnqueueInput(raw) ? raw : parseInput(enqueueSystemEventInputSchema, raw, 'enqueue');
+    const { sessionKey } = qualify(input.sessionKey);
     const contextKey = normalizeContextKey(input.contextKey);
     if (input.replace && contextKey === null) {
       throw new HeartbeatRouterError('INVALID_INPUT', 'replace: true requires a non-blank contextKey.', {
@@ -262,13 +276,13 @@ export function createSystemEventQueue(options: SystemEventQueueOptions = {}): S
   }
 
   function peek(rawKey: string): SystemEvent[] {
-    const { sessionKey } = requireAgentSessionKey(rawKey);
+    const { sessionKey } = qualify(rawKey);
     const events = queues.get(sessionKey);
     return events ? events.slice() : [];
   }
 
   function drain(rawKey: string): SystemEvent[] {
-    const { sessionKey } = requireAgentSessionKey(rawKey);
+    const { sessionKey } = qualify(rawKey);
     const events = queues.get(sessionKey);
     if (!events) return [];
     storeRemove(sessionKey, events);
@@ -289,7 +303,7 @@ export function createSystemEventQueue(options: SystemEventQueueOptions = {}): S
   }
 
   function remove(rawKey: string, ids: readonly string[]): number {
-    const { sessionKey } = requireAgentSessionKey(rawKey);
+    const { sessionKey } = qualify(rawKey);
     const wanted = new Set(parseInput(z.array(z.string()), ids, 'remove.ids'));
     return removeWhere(sessionKey, (e) => wanted.has(e.id));
   }
@@ -298,7 +312,7 @@ export function createSystemEventQueue(options: SystemEventQueueOptions = {}): S
     const contextKey = normalizeContextKey(parseInput(z.string(), rawContextKey, 'contextKey'));
     if (contextKey === null) return 0;
     const match = (e: SystemEvent): boolean => e.contextKey === contextKey;
-    if (rawKey !== undefined) return removeWhere(requireAgentSessionKey(rawKey).sessionKey, match);
+    if (rawKey !== undefined) return removeWhere(qualify(rawKey).sessionKey, match);
     let n = 0;
     for (const key of [...queues.keys()]) n += removeWhere(key, match);
     return n;
@@ -313,7 +327,7 @@ export function createSystemEventQueue(options: SystemEventQueueOptions = {}): S
       if (!parsed.success) continue;
       let sessionKey: string;
       try {
-        sessionKey = requireAgentSessionKey(parsed.data.sessionKey).sessionKey;
+        sessionKey = qualify(parsed.data.sessionKey).sessionKey;
       } catch {
         continue; // a foreign/garbled row never lands in some other session's queue
       }
@@ -351,7 +365,7 @@ export function createSystemEventQueue(options: SystemEventQueueOptions = {}): S
     drain,
     remove,
     removeByContextKey,
-    has: (rawKey) => queues.has(requireAgentSessionKey(rawKey).sessionKey),
+    has: (rawKey) => queues.has(qualify(rawKey).sessionKey),
     sessionKeys: () => [...queues.keys()],
     restore,
     flush,

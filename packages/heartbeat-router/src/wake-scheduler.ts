@@ -2,7 +2,7 @@ import { normalizeAgentId } from '@pincer/session-key';
 import { z } from 'zod';
 import { createSystemClock, type Clock, type TimerHandle } from './clock.js';
 import { HeartbeatRouterError } from './errors.js';
-import { requireAgentSessionKey } from './keys.js';
+import { createSessionKeyCache } from './keys.js';
 import { MinHeap } from './min-heap.js';
 import { parseInput } from './validate.js';
 
@@ -121,6 +121,20 @@ export interface WakeScheduler {
   dispose(): void;
 }
 
+/** Same acceptance as {@link wakeRequestSchema}, without allocating. */
+function isPlainWakeRequest(raw: unknown): raw is z.output<typeof wakeRequestSchema> {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const r = raw as Record<string, unknown>;
+  return (
+    typeof r.sessionKey === 'string' &&
+    (r.agentId === undefined || typeof r.agentId === 'string') &&
+    typeof r.reason === 'string' &&
+    Object.hasOwn(WAKE_REASON_PRIORITY, r.reason) &&
+    (r.coalesceMs === undefined ||
+      (typeof r.coalesceMs === 'number' && Number.isInteger(r.coalesceMs) && r.coalesceMs >= 0 && r.coalesceMs <= 86_400_000))
+  );
+}
+
 interface Pending {
   key: string;
   agentId: string;
@@ -169,6 +183,7 @@ export function createWakeScheduler(options: WakeSchedulerOptions): WakeSchedule
   }
 
   const pending = new Map<string, Pending>();
+  const qualify = createSessionKeyCache();
   const running = new Set<string>();
   const guards = new Map<string, AgentGuard>();
   const heap = new MinHeap();
@@ -207,7 +222,8 @@ export function createWakeScheduler(options: WakeSchedulerOptions): WakeSchedule
 
   function requestHeartbeatNow(raw: WakeRequest): { sessionKey: string; agentId: string; readyAt: number } {
     if (disposed) throw new HeartbeatRouterError('DISPOSED', 'The wake scheduler was disposed; create a new one.');
-    const request = parseInput(wakeRequestSchema, raw, 'requestHeartbeatNow');
+    // Fast path for well-formed input; anything else goes through the zod schema (and its errors).
+    const request = isPlainWakeRequest(raw) ? raw : parseInput(wakeRequestSchema, raw, 'requestHeartbeatNow');
     let key: string;
     let agentId: string;
     if (request.sessionKey.trim().toLowerCase() === 'global') {
@@ -217,7 +233,7 @@ export function createWakeScheduler(options: WakeSchedulerOptions): WakeSchedule
       agentId = normalizeAgentId(request.agentId);
       key = `agent:${agentId}:global`;
     } else {
-      const q = requireAgentSessionKey(request.sessionKey);
+      const q = qualify(request.sessionKey);
       key = q.sessionKey;
       agentId = q.agentId;
       if (request.agentId !== undefined && normalizeAgentId(request.agentId) !== agentId) {
@@ -485,8 +501,8 @@ export function createWakeScheduler(options: WakeSchedulerOptions): WakeSchedule
 
   return {
     requestHeartbeatNow,
-    isRunning: (sessionKey) => running.has(requireAgentSessionKey(sessionKey).sessionKey),
-    isPending: (sessionKey) => pending.has(requireAgentSessionKey(sessionKey).sessionKey),
+    isRunning: (sessionKey) => running.has(qualify(sessionKey).sessionKey),
+    isPending: (sessionKey) => pending.has(qualify(sessionKey).sessionKey),
     stats: () => ({ pending: pending.size, running: running.size, ...counters }),
     dispose: () => {
       disposed = true;
