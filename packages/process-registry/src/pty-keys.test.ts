@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bracketPaste, decodeHexBytes, encodeKeys, nextCursorKeyMode } from './pty-keys.js';
 
@@ -13,6 +14,14 @@ describe('encodeKeys', () => {
     expect(encodeKeys(['Up', 'Home'], 'application').data).toBe('\x1bOA\x1bOH');
     expect(encodeKeys(['M-Up', 'C-Right', 'C-Home', 'S-M-C-PgDn']).data).toBe('\x1b[1;3A\x1b[1;5C\x1b[1;5H\x1b[6;8~');
     expect(encodeKeys(['F1', 'F5', 'PageUp', 'Delete']).data).toBe('\x1bOP\x1b[15~\x1b[5~\x1b[3~');
+  });
+
+  it('never throws and is deterministic for any key list (property)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 12 }), { maxLength: 8 }), fc.constantFrom('normal', 'application' as const), (keys, mode) => {
+        expect(encodeKeys(keys, mode)).toEqual(encodeKeys(keys, mode));
+      }),
+    );
   });
 
   it('sends unknown names literally, warning only when modifiers were used', () => {

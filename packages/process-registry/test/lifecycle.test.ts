@@ -38,6 +38,47 @@ describe('finished-session TTL', () => {
     }
     expect(registry.snapshot().finished.map((s) => s.id)).toEqual(ids.slice(1));
   });
+
+  it('evicts the oldest finished sessions beyond maxRetainedChars, always keeping the newest', async () => {
+    const registry = makeRegistry({ maxRetainedChars: 1_000, maxOutputChars: 1_000 });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const run = await registry.exec({ command: 'head -c 600 /dev/zero | tr "\\0" x', scopeKey: 's', background: true });
+      await nextExit(registry, run.id);
+      ids.push(run.id);
+    }
+    expect(registry.snapshot().finished.map((s) => s.id)).toEqual([ids[2]]);
+    expect(registry.stats().finishedRetainedChars).toBe(600);
+  });
+});
+
+describe('exec', () => {
+  it('moves a command to the background when the yield window passes', async () => {
+    const registry = makeRegistry();
+    const result = await registry.exec({ command: 'sleep 0.4; echo late', scopeKey: 's', yieldMs: 50 });
+    expect(result).toMatchObject({ status: 'running', pid: expect.any(Number) });
+    expect(registry.list({ scopeKey: 's' }).map((p) => p.id)).toEqual([result.id]);
+    const event = await nextExit(registry, result.id);
+    expect(formatExitNotice(event)).toBe(`Exec completed (${result.id}, code 0) :: late`);
+  });
+
+  it('gives children a non-interactive environment with markers the caller cannot override', async () => {
+    const registry = makeRegistry({ env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PAGER: 'less' } });
+    const result = await registry.exec({
+      command: 'echo "$PAGER $GIT_PAGER $NO_COLOR $TERM $PINCER_PROCESS_ID $PINCER_SCOPE $EXTRA"',
+      scopeKey: 'agent:a:main',
+      env: { EXTRA: 'yes', PINCER_SCOPE: 'spoofed', PINCER_PROCESS_ID: 'spoofed' },
+    });
+    expect(result).toMatchObject({ status: 'completed', output: `cat cat 1 dumb ${result.id} agent:a:main yes\n` });
+  });
+
+  it('reports shell failures (127) as failed', async () => {
+    const registry = makeRegistry();
+    expect(await registry.exec({ command: 'definitely-not-a-command-xyz', scopeKey: 's' })).toMatchObject({
+      status: 'failed',
+      exitCode: 127,
+    });
+  });
 });
 
 describe('exit events', () => {
