@@ -381,6 +381,8 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
           });
         }
         config = parsedConfig.data;
+      } else if (loadOptions.config !== undefined) {
+        log('warn', `plugin "${id}" declares no configSchema; its config was ignored`, { plugin: id });
       }
 
       reservedIds.add(id);
