@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_ROSTER, loadRoster, rosterFromConfig } from './roster.js';
 
 describe('rosterFromConfig', () => {
@@ -15,28 +18,28 @@ describe('rosterFromConfig', () => {
 });
 
 describe('loadRoster', () => {
-  it('does not load the gateway when there is no config file', async () => {
-    let loads = 0;
-    const roster = await loadRoster(undefined, async () => {
-      loads += 1;
-      throw new Error('not expected');
-    });
-    expect(roster).toEqual(DEFAULT_ROSTER);
-    expect(loads).toBe(0);
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'pincer-cli-roster-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is the default roster when there is no config file', async () => {
+    expect(await loadRoster(undefined)).toEqual(DEFAULT_ROSTER);
   });
 
-  it('turns a config error into a VALIDATION error that keeps the path', async () => {
-    const failing = {
-      startGateway: () => Promise.reject(new Error('x')),
-      createGatewayRuntime: () => Promise.reject(new Error('x')),
-      loadConfig: () => {
-        throw Object.assign(new Error('Invalid config in /c.json at agents[0].id: bad'), { field: 'agents[0].id' });
-      },
-    };
-    await expect(loadRoster('/c.json', async () => failing)).rejects.toMatchObject({
-      code: 'VALIDATION',
-      message: 'Invalid config in /c.json at agents[0].id: bad',
-      field: 'agents[0].id',
-    });
+  it('reads agents and defaultAgent from the file', async () => {
+    const file = join(dir, 'c.json');
+    writeFileSync(file, JSON.stringify({ agents: [{ id: 'Main' }, { id: 'ops', model: 'scripted' }], defaultAgent: 'OPS', other: 1 }));
+    expect(await loadRoster(file)).toEqual({ knownAgentIds: ['main', 'ops'], defaultAgentId: 'ops' });
+  });
+
+  it('fails with VALIDATION naming the path for unreadable or malformed files', async () => {
+    const file = join(dir, 'c.json');
+    writeFileSync(file, '{ nope');
+    await expect(loadRoster(file)).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining(`Cannot read config ${file}`) });
+    writeFileSync(file, JSON.stringify({ agents: [{ name: 'x' }] }));
+    await expect(loadRoster(file)).rejects.toMatchObject({ code: 'VALIDATION', field: 'agents[0].id' });
+    await expect(loadRoster(join(dir, 'missing.json'))).rejects.toMatchObject({ message: expect.stringContaining('ENOENT') });
   });
 });

@@ -1,6 +1,6 @@
 import { normalizeAgentId } from '@pincer/session-key';
 import { z } from 'zod';
-import type { GatewayModuleLoader } from './gateway-module.js';
+import { readFile } from 'node:fs/promises';
 import { CliError } from './errors.js';
 
 /** The agents the CLI validates `--agent` against, and the owner of bare keys. */
@@ -35,20 +35,34 @@ export function rosterFromConfig(config: unknown): AgentRoster {
 }
 
 /**
- * Loads the roster: the built-in default when there is no config file, else the gateway's
- * `loadConfig(path)` (so the CLI validates exactly what the gateway would run). A config that
- * fails to load is a `VALIDATION` error naming the path.
+ * Loads the roster from the config file: the built-in `[main]` when there is none, else the
+ * file's `agents[].id` and `defaultAgent` (the gateway's rules: ids lower-cased, default = the
+ * first agent). This is a light read on purpose — it keeps `pincer agent` from loading the whole
+ * gateway just to validate `--agent`; `pincer config validate` runs the gateway's full schema.
+ * An unreadable file or a malformed `agents` list is a `VALIDATION` error naming the path.
  */
-export async function loadRoster(configPath: string | undefined, loadGateway: GatewayModuleLoader): Promise<AgentRoster> {
+export async function loadRoster(configPath: string | undefined): Promise<AgentRoster> {
   if (configPath === undefined) return DEFAULT_ROSTER;
-  const gateway = await loadGateway();
-  let config: unknown;
+  let raw: unknown;
   try {
-    config = await gateway.loadConfig(configPath);
+    raw = JSON.parse(await readFile(configPath, 'utf8'));
   } catch (cause) {
-    throw configError(configPath, cause);
+    const reason = (cause as NodeJS.ErrnoException).code ?? (cause instanceof Error ? cause.message : String(cause));
+    throw new CliError('VALIDATION', `Cannot read config ${configPath}: ${reason}`, { cause });
   }
-  return rosterFromConfig(config);
+  const parsed = RosterConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const where = issue === undefined ? '(root)' : formatIssuePath(issue.path);
+    throw new CliError('VALIDATION', `Invalid config ${configPath} at ${where}: ${issue?.message ?? 'invalid'}`, { field: where });
+  }
+  return rosterFromConfig(parsed.data);
+}
+
+function formatIssuePath(path: ReadonlyArray<PropertyKey>): string {
+  let out = '';
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `${out === '' ? '' : '.'}${String(part)}`;
+  return out === '' ? '(root)' : out;
 }
 
 /** A config that failed to load, as a `VALIDATION` error (keeps the gateway's message when it names the path). */

@@ -60,7 +60,7 @@ Examples:
       const configPath = ctx.configPath(stateDir);
       const prepared = await prepareAgentTurn(options, {
         cwd: ctx.io.cwd,
-        loadRoster: () => loadRoster(configPath, ctx.loadGateway),
+        loadRoster: () => loadRoster(configPath),
       });
       const outcome = await runAgentTurn(ctx, prepared, { stateDir, configPath, isLocal: options.local === true });
       if (options.json === true) {

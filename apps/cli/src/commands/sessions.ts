@@ -19,7 +19,7 @@ export async function resolveSessionKeyArg(ctx: CommandContext, key: string, age
   if (agent !== undefined && agent.trim() === '') throw new CliError('VALIDATION', '--agent must not be blank');
   if (key.trim() === '') throw new CliError('VALIDATION', '--session-key must not be blank');
   const stateDir = ctx.stateDir();
-  const roster = await loadRoster(ctx.configPath(stateDir), ctx.loadGateway);
+  const roster = await loadRoster(ctx.configPath(stateDir));
   return normalizeExplicitSessionKey({
     sessionKey: key,
     ...(agent !== undefined ? { agentId: agent } : {}),

@@ -1,0 +1,167 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The built binary under test. */
+export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
+
+export function assertBuilt(): void {
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run "pnpm --filter @pincer/cli build" first.`);
+}
+
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** A temp dir removed by {@link TempDir.dispose}. */
+export interface TempDir {
+  path: string;
+  dispose(): void;
+}
+
+export function tempDir(prefix = 'pincer-cli-'): TempDir {
+  const path = mkdtempSync(join(tmpdir(), prefix));
+  return { path, dispose: () => rmSync(path, { recursive: true, force: true }) };
+}
+
+/** A config with two agents, `main` (default) and `ops`. */
+export function writeTwoAgentConfig(stateDir: string): string {
+  const file = join(stateDir, 'pincer.config.json');
+  writeFileSync(file, JSON.stringify({ agents: [{ id: 'main' }, { id: 'ops' }], defaultAgent: 'main' }));
+  return file;
+}
+
+/** Runs `node dist/bin.js …args` with a clean environment (nothing inherited but PATH). */
+export function runPincer(args: string[], env: Record<string, string | undefined>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      {
+        env: { PATH: process.env.PATH ?? '', ...clean(env) },
+        cwd: options.cwd ?? tmpdir(),
+        timeout: options.timeoutMs ?? 30_000,
+        maxBuffer: 16 * 1024 * 1024,
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+function clean(env: Record<string, string | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env)) if (value !== undefined) out[name] = value;
+  return out;
+}
+
+/** A plain loopback HTTP server standing in for the gateway: records every request. */
+export interface StubGateway {
+  url: string;
+  requests: Array<{ method: string; path: string; body: unknown }>;
+  close(): Promise<void>;
+}
+
+/**
+ * Answers like a gateway: `/healthz` ok, `POST /v1/agent` → 202 with the key it received
+ * (or `stub:<agentId>`), `GET /v1/runs/:id` → ok with reply `stub reply`.
+ */
+export async function startStubGateway(): Promise<StubGateway> {
+  const requests: StubGateway['requests'] = [];
+  const server: Server = createServer((req, res) => {
+    void readBody(req).then((text) => {
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const body = text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>);
+      requests.push({ method: req.method ?? 'GET', path: url.pathname, body });
+      res.setHeader('content-type', 'application/json');
+      if (url.pathname === '/healthz') return res.end(JSON.stringify({ ok: true }));
+      if (req.method === 'POST' && url.pathname === '/v1/agent') {
+        const key = typeof body?.sessionKey === 'string' ? body.sessionKey : `stub:${String(body?.agentId)}`;
+        res.statusCode = 202;
+        return res.end(JSON.stringify({ runId: 'stub-run', sessionKey: key }));
+      }
+      if (url.pathname.startsWith('/v1/runs/')) {
+        const agent = requests.find((r) => r.path === '/v1/agent')?.body as Record<string, unknown> | undefined;
+        const key = typeof agent?.sessionKey === 'string' ? agent.sessionKey : 'stub';
+        return res.end(JSON.stringify({ runId: 'stub-run', sessionKey: key, status: 'ok', reply: 'stub reply' }));
+      }
+      res.statusCode = 404;
+      return res.end(JSON.stringify({ error: { code: 'not_found', message: 'nothing here' } }));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (text += chunk));
+    req.on('end', () => resolve(text));
+  });
+}
+
+/** A loopback URL where nothing listens (a port that was just closed). */
+export async function deadUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}
+
+/** Spawns `pincer …args` as a long-running child (for `pincer gateway`). */
+export function spawnPincer(args: string[], env: Record<string, string | undefined>): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...clean(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Resolves with the first stdout line of a child (bounded by `timeoutMs`). */
+export function firstLine(child: ChildProcess, timeoutMs = 20_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`no output within ${timeoutMs} ms; stderr: ${err}`)), timeoutMs);
+    child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const newline = text.indexOf('\n');
+      if (newline >= 0) {
+        clearTimeout(timer);
+        resolve(text.slice(0, newline));
+      }
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`exited with ${code} before printing; stderr: ${err}`));
+    });
+  });
+}
+
+/** Resolves with the exit code once the child exits. */
+export function exitOf(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+/** Parses stdout as one JSON document. */
+export function json(result: RunResult): Record<string, unknown> {
+  try {
+    return JSON.parse(result.stdout) as Record<string, unknown>;
+  } catch {
+    throw new Error(`stdout is not JSON (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`);
+  }
+}
