@@ -247,7 +247,7 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
         if (rule.rule.reply !== undefined) content.push({ type: 'text', text: substitute(rule.rule.reply, caps) });
         const available = new Set((opts.tools ?? []).map((t) => t.name));
         for (const call of rule.rule.toolCalls ?? []) {
-          if (opts.tools && !available.has(call.tool)) {
+          if (!available.has(call.tool)) {
             content.push({ type: 'text', text: `[scripted] tool "${call.tool}" is not available in this session.` });
             continue;
           }
