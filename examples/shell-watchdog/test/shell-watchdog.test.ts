@@ -133,8 +133,9 @@ describe('shell-watchdog plugin (real registry, real shells, loopback HTTP)', ()
 
   it('the watchdog service kills a runaway shell on its own once it passes the limit', async () => {
     const harness = await startHarness({ maxRuntimeMs: LIMIT_MS, checkIntervalMs: 20 });
-    const runaway = await startShell(harness.registry, "trap '' TERM; sleep 30", 'agent:ops:main');
-    await vi.waitFor(() => expect(processTree(runaway.pid).length).toBeGreaterThanOrEqual(1));
+    const runaway = await startShell(harness.registry, "trap '' TERM; sleep 30 & wait", 'agent:ops:main');
+    // The child exists only after the trap is in place: from here the tree ignores SIGTERM.
+    await vi.waitFor(() => expect(processTree(runaway.pid).length).toBeGreaterThanOrEqual(2), { timeout: 10_000 });
     const tree = processTree(runaway.pid);
     expect(harness.registry.snapshot().running.map((s) => s.id)).toContain(runaway.id);
 

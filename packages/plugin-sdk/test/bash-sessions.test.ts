@@ -45,7 +45,7 @@ describe('loadBashSessions against a real registry', () => {
   it('returns deep-frozen DTO copies: mutation throws and the registry is unchanged', async () => {
     const registry = bound();
     const shell = await startShell(registry, 'echo ready; sleep 30');
-    await vi.waitFor(() => expect(loadBashSessions().running.find((s) => s.id === shell.id)?.tail).toContain('ready'));
+    await vi.waitFor(() => expect(loadBashSessions().running.find((s) => s.id === shell.id)?.tail).toContain('ready'), { timeout: 10_000 });
     const sessions = loadBashSessions();
     const session = sessions.running.find((s) => s.id === shell.id);
     expect(session).toMatchObject({
