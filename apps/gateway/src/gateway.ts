@@ -46,6 +46,7 @@ export async function startGateway(opts: StartGatewayOptions = {}): Promise<Runn
   const token = loadOrCreateToken(stateDir, opts.token);
   const runtime = await createGatewayRuntime({
     stateDir,
+    isServer: true,
     ...(opts.configPath ? { configPath: opts.configPath } : {}),
     ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
   });

@@ -50,7 +50,11 @@ export interface GatewayRuntimeOptions {
   now?: () => number;
   /** Id generator. Default `crypto.randomUUID`. */
   newId?: () => string;
-  /** Start background machinery (wakes, cron, orphan reaping). Default true. */
+  /**
+   * Own the state dir as the server: finalize interrupted runs, reap orphans, resume sub-agent
+   * announcements, run cron and interval heartbeats. Default false (the embedded runtime of
+   * `pincer agent --local`, which may share the state dir with a running gateway); `startGateway` sets it.
+   */
   isServer?: boolean;
 }
 
@@ -132,8 +136,9 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     bus.emit('event', e);
   };
 
+  const isServer = options.isServer ?? false;
   // Runs left queued/running by a dead gateway are finalized as interrupted (never silently replayed).
-  for (const r of store.listRunsByStatus(['queued', 'running'])) {
+  for (const r of isServer ? store.listRunsByStatus(['queued', 'running']) : []) {
     store.updateRun(r.id, { status: 'error', error: 'interrupted: the gateway restarted before this run finished', endedAt: now() });
   }
 
@@ -443,7 +448,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     enqueueRun,
     ensureSession,
     publishEvent,
-    isServer: options.isServer ?? true,
+    isServer,
     heartbeatPrompt: HEARTBEAT_PROMPT,
     owners: (agentId) => agentOwners(config, agentId),
     sessionConfig: (agentId) => agentSessionConfig(config, agentId),

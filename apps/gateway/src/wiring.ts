@@ -343,7 +343,10 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
   // ---- restart recovery: reap orphans, resume announcements, start cron
   const reaped: Array<Record<string, unknown>> = [];
   if (d.isServer) {
-    const leftovers = store.listProcesses({ status: 'running' });
+    // Rows of another live gateway process (same state dir) are not ours to reap.
+    const leftovers = store
+      .listProcesses({ status: 'running' })
+      .filter((p) => p.gatewayPid === null || p.gatewayPid === process.pid || !isPidAlive(p.gatewayPid));
     const records = leftovers
       .map((p) => {
         const r = (p.record ?? {}) as { procStartTime?: number; bootId?: string };
@@ -589,6 +592,15 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
     },
   };
   return subsystems;
+}
+
+function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 function sliceLines(text: string, offset?: number, limit?: number): string {

@@ -1,0 +1,46 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createGatewayRuntime, startGateway, type GatewayRuntime } from '../src/index.js';
+
+const dirs: string[] = [];
+let rt: GatewayRuntime | undefined;
+afterEach(async () => {
+  await rt?.close();
+  rt = undefined;
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe('createGatewayRuntime (embedded, `pincer agent --local`)', () => {
+  it('runs a turn to completion on the same state dir and SQLite as the server', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pincer-rt-'));
+    dirs.push(dir);
+    rt = await createGatewayRuntime({ stateDir: dir });
+    const r = await rt.runAgentTurn({ message: 'hi there', agentId: 'main', sessionKey: 'incident-7' });
+    expect(r).toMatchObject({ sessionKey: 'agent:main:incident-7', reply: '[scripted] echo: hi there', status: 'ok' });
+    const fg = await rt.runAgentTurn({ message: 'run: echo from-local' });
+    expect(fg.reply).toContain('from-local');
+    await rt.close();
+    rt = undefined;
+    // The server sees what the embedded runtime wrote.
+    const gw = await startGateway({ port: 0, stateDir: dir, token: 't' });
+    try {
+      const res = await fetch(`${gw.url}/v1/sessions/${encodeURIComponent('agent:main:incident-7')}/transcript`, { headers: { authorization: 'Bearer t' } });
+      const body = (await res.json()) as { entries: Array<{ text: string }> };
+      expect(body.entries.map((e) => e.text)).toEqual(['hi there', '[scripted] echo: hi there']);
+    } finally {
+      await gw.close();
+    }
+  });
+
+  it('rejects malformed keys before anything runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pincer-rt-'));
+    dirs.push(dir);
+    rt = await createGatewayRuntime({ stateDir: dir });
+    await expect(rt.runAgentTurn({ message: 'x', sessionKey: 'agent:main' })).rejects.toThrow(
+      'Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.',
+    );
+    expect(rt.store.listSessions()).toEqual([]);
+  });
+});
