@@ -68,6 +68,17 @@ describe('normalizeAgentId', () => {
     expect(out.endsWith('-')).toBe(true);
   });
 
+  it('folds every BMP code unit exactly like String.prototype.toLowerCase would', () => {
+    // The sanitizer folds code units one by one instead of lower-casing the whole input.
+    const mismatches: number[] = [];
+    for (let code = 0; code <= 0xffff; code += 1) {
+      const input = `a${String.fromCharCode(code)}b`;
+      const expected = input.toLowerCase().replace(/[^a-z0-9_-]+/g, '-');
+      if (normalizeAgentId(input) !== expected) mismatches.push(code);
+    }
+    expect(mismatches).toEqual([]);
+  });
+
   it('treats non-string input as blank instead of throwing', () => {
     expect(normalizeAgentId(42 as unknown as string)).toBe('main');
     expect(normalizeAgentId({} as unknown as string)).toBe('main');

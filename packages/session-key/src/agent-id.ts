@@ -45,50 +45,45 @@ function matchesIdPattern(value: string): boolean {
  * one `-`, strip leading then trailing `-`, then truncate to 64 (so a result may end in `-`).
  * Returns `''` when nothing representable is left.
  *
- * Only the first 64 characters of the collapsed string are ever materialized: past that, the
- * scan only needs to know whether a non-dash character follows (which decides whether the
- * trailing-dash strip can reach into the first 64 characters). Linear, one pass, no regex.
+ * Single pass over the input, no full lower-cased copy: `toLowerCase` maps exactly two
+ * non-ASCII code points into `[a-z0-9_-]` — U+0130 (→ `i` + U+0307) and U+212A KELVIN SIGN
+ * (→ `k`) — and every other non-ASCII code unit stays outside the charset, so folding code
+ * units one by one is equivalent. Only the first 64 characters of the collapsed string are
+ * materialized; past that the scan only needs to know whether a non-dash character follows
+ * (which decides whether the trailing-dash strip reaches into the first 64 characters).
  */
 function sanitizeId(value: unknown): string {
   const trimmedValue = asString(value).trim();
   if (matchesIdPattern(trimmedValue)) return trimmedValue.toLowerCase();
-  const lower = trimmedValue.toLowerCase();
   let head = ''; // first MAX_AGENT_ID_LENGTH chars of the collapsed, leading-stripped string
   let emitted = 0; // length of the (virtual) collapsed string so far
-  let nonDashAtOrAfterLast = false; // a non-dash char at collapsed index >= MAX - 1
   let pendingInvalid = false;
-  let runStart = -1; // start (in `lower`) of the valid run not yet appended to `head`
-  for (let i = 0; i < lower.length; i += 1) {
-    const code = lower.charCodeAt(i);
+  for (let i = 0; i < trimmedValue.length; i += 1) {
+    let code = trimmedValue.charCodeAt(i);
+    let invalidAfter = false;
+    if (code >= 65 && code <= 90) code += 32;
+    else if (code === 0x212a) code = 107; // KELVIN SIGN → "k"
+    else if (code === 0x130) {
+      code = 105; // "İ" → "i" + U+0307 (the combining dot is outside the charset)
+      invalidAfter = true;
+    }
     if (!(isAlnumLower(code) || code === 95 || code === DASH)) {
-      if (runStart >= 0) {
-        head += lower.slice(runStart, i);
-        runStart = -1;
-      }
       pendingInvalid = true;
       continue;
     }
-    if (pendingInvalid) {
-      pendingInvalid = false;
-      if (emitted > 0) {
-        if (emitted < MAX_AGENT_ID_LENGTH) head += '-';
-        emitted += 1;
-      }
+    if (pendingInvalid && emitted > 0) {
+      if (emitted < MAX_AGENT_ID_LENGTH) head += '-';
+      emitted += 1;
     }
+    pendingInvalid = invalidAfter;
     if (code === DASH && emitted === 0) continue; // leading dashes are stripped
-    if (emitted < MAX_AGENT_ID_LENGTH && runStart < 0) runStart = i;
-    if (emitted === MAX_AGENT_ID_LENGTH && runStart >= 0) {
-      head += lower.slice(runStart, i);
-      runStart = -1;
-    }
     if (code !== DASH && emitted >= MAX_AGENT_ID_LENGTH - 1) {
-      nonDashAtOrAfterLast = true;
-      if (emitted >= MAX_AGENT_ID_LENGTH) break;
+      // A non-dash at collapsed index >= 63: the trailing strip cannot reach the first 64.
+      return emitted === MAX_AGENT_ID_LENGTH - 1 ? head + String.fromCharCode(code) : head;
     }
+    if (emitted < MAX_AGENT_ID_LENGTH) head += String.fromCharCode(code);
     emitted += 1;
   }
-  if (runStart >= 0) head += lower.slice(runStart, runStart + MAX_AGENT_ID_LENGTH - head.length);
-  if (nonDashAtOrAfterLast) return head;
   // Every collapsed char from index MAX-1 on is a dash (or there are none): the trailing-dash
   // strip removes them and any dashes right before, all within `head`.
   let end = head.length;

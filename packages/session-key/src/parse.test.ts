@@ -83,6 +83,14 @@ describe('parseAgentSessionKey', () => {
     expect(parseAgentSessionKey('agent:日本:main')?.agentId).toBe('日本');
   });
 
+  it('parses the legacy DM marker and Telegram topic keys as agent keys (reference §1.1, §6.3)', () => {
+    expect(parseAgentSessionKey('agent:ops:telegram:dm:12345')).toEqual({ agentId: 'ops', rest: 'telegram:dm:12345' });
+    expect(parseAgentSessionKey('agent:main:telegram:group:-1001234567890:topic:42')).toEqual({
+      agentId: 'main',
+      rest: 'telegram:group:-1001234567890:topic:42',
+    });
+  });
+
   it('keeps Matrix room tails as written', () => {
     expect(parseAgentSessionKey('agent:ops:matrix:channel:!Room:srv:THREAD:$EvT')).toEqual({
       agentId: 'ops',

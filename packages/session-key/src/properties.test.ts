@@ -57,10 +57,20 @@ describe('normalizeAgentId properties', () => {
   it('agrees with the reference algorithm (differential, short inputs)', () => {
     const unit = fc.constantFrom('a', 'B', '7', '-', '_', '.', ' ', 'İ', '\u212A', 'é', ':', '\uD800');
     fc.assert(
-      fc.property(fc.oneof(keyish, fc.string({ unit, maxLength: 160 })), (value) => {
-        expect(normalizeAgentId(value)).toBe(referenceNormalizeAgentId(value));
-      }),
-      { numRuns: 2000 },
+      fc.property(
+        fc.oneof(
+          keyish,
+          fc.string({ unit, maxLength: 160 }),
+          // Inputs whose interesting part straddles the 64-char truncation point.
+          fc.tuple(fc.constantFrom('_', '-', '.', 'x'), fc.integer({ min: 58, max: 66 }), fc.string({ unit, maxLength: 8 })).map(
+            ([first, fill, tail]) => first + 'b'.repeat(fill) + tail,
+          ),
+        ),
+        (value) => {
+          expect(normalizeAgentId(value)).toBe(referenceNormalizeAgentId(value));
+        },
+      ),
+      { numRuns: 3000 },
     );
   });
 
@@ -137,6 +147,22 @@ describe('build → parse round-trips', () => {
           expect(resolveAgentIdFromSessionKey(key)).toBe(normalizeAgentId(agentId));
         },
       ),
+      RUNS,
+    );
+  });
+
+  it('classifySessionKeyShape and parseAgentSessionKey agree on every input', () => {
+    fc.assert(
+      fc.property(keyish, (key) => {
+        const parsed = parseAgentSessionKey(key);
+        expect(parsed !== null).toBe(classifySessionKeyShape(key) === 'agent');
+        if (parsed) {
+          expect(parsed.agentId.length).toBeGreaterThan(0);
+          expect(parsed.agentId).toBe(parsed.agentId.trim());
+          expect(parsed.rest.length).toBeGreaterThan(0);
+          expect(parsed.rest.startsWith(':')).toBe(false);
+        }
+      }),
       RUNS,
     );
   });

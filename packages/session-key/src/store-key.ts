@@ -1,6 +1,6 @@
 import { normalizeAgentId, normalizeMainKey } from './agent-id.js';
 import { normalizeSessionKeyPreservingOpaquePeerIds } from './opaque-peer.js';
-import { classifySessionKeyShape, parseAgentSessionKey } from './parse.js';
+import { classifySessionKeyShape, parseAgentSessionKey, parseAgentSessionKeyParts } from './parse.js';
 import { trimmed } from './text.js';
 
 /**
@@ -33,7 +33,8 @@ export function toAgentStoreSessionKey(params: {
   }
   const shape = classifySessionKeyShape(normalized);
   if (shape === 'agent') {
-    const parsed = parseAgentSessionKey(normalized);
+    // `normalized` is already normalized (idempotent), so the raw split equals parseAgentSessionKey.
+    const parsed = parseAgentSessionKeyParts(normalized);
     if (parsed) return `agent:${parsed.agentId}:${parsed.rest}`;
   }
   if (shape === 'malformed_agent') return normalized;
