@@ -210,6 +210,35 @@ describe('createCronScheduler', () => {
       expect(third.cron.runs('once')).toHaveLength(1);
     });
 
+    it('works the same with an async store', async () => {
+      const inner = createInMemoryCronStore();
+      const later = <T>(fn: () => T | Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(fn()), 5));
+      const store: CronStore = {
+        load: () => later(() => inner.load()),
+        saveJob: (job) => later(() => inner.saveJob(job)),
+        deleteJob: (id) => later(() => inner.deleteJob(id)),
+        appendRun: (run) => later(() => inner.appendRun(run)),
+      };
+      const first = setup({}, store);
+      const started = first.cron.start();
+      await vi.advanceTimersByTimeAsync(10);
+      await started;
+      const adding = first.cron.add({ id: 'once', agentId: 'ops', schedule: { kind: 'at', at: '2026-01-15T12:01:00Z' }, payload: { kind: 'systemEvent', text: 'x' } });
+      await vi.advanceTimersByTimeAsync(10);
+      await adding;
+      await vi.advanceTimersByTimeAsync(2 * 60_000);
+      expect(first.fires).toHaveLength(1);
+      first.cron.stop();
+      vi.setSystemTime(T0 + 3_600_000);
+      const second = setup({}, store);
+      const restarted = second.cron.start();
+      await vi.advanceTimersByTimeAsync(10);
+      expect(await restarted).toBe(1);
+      await vi.advanceTimersByTimeAsync(60_000);
+      expect(second.fires).toHaveLength(0);
+      expect(second.cron.runs('once')).toHaveLength(1);
+    });
+
     it('records a run interrupted by the restart and does not replay it', async () => {
       const store = createInMemoryCronStore();
       const first = setup({ onFire: () => new Promise<void>(() => undefined) }, store); // hangs forever

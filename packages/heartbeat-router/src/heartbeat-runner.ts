@@ -111,7 +111,8 @@ export interface HeartbeatRunner {
   runHeartbeat(run: WakeRun): Promise<WakeRunResult>;
   /**
    * Requests a heartbeat through the scheduler; the session is chosen by `resolveHeartbeatSession`
-   * (forced `sessionKey` > `heartbeat.session` > main).
+   * (forced `sessionKey` > `heartbeat.session` > main). `source` defaults from the reason
+   * (`exec-event` → `exec`, …), so event wakes follow the dmScope=main rule.
    */
   wake(input: { agentId: string; sessionKey?: string; reason: WakeReason; source?: EventSource }): { sessionKey: string };
   /** Interval of an agent in ms (0 = disabled). */
@@ -128,6 +129,16 @@ interface AgentState {
 }
 
 const EVENT_REASONS: ReadonlySet<WakeReason> = new Set(['exec-event', 'cron-event', 'subagent-event']);
+
+/** The event source a wake reason implies (for the dmScope=main rule on forced keys). */
+const SOURCE_BY_REASON: Readonly<Record<WakeReason, EventSource>> = {
+  'exec-event': 'exec',
+  'cron-event': 'cron',
+  'subagent-event': 'subagent',
+  manual: 'manual',
+  interval: 'other',
+  retry: 'other',
+};
 
 /** Creates a heartbeat runner. Wire it as `createWakeScheduler({ runHeartbeat: (r) => runner.runHeartbeat(r) })`. */
 export function createHeartbeatRunner(options: HeartbeatRunnerOptions): HeartbeatRunner {
@@ -172,6 +183,7 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
 
   function wake(input: { agentId: string; sessionKey?: string; reason: WakeReason; source?: EventSource }): { sessionKey: string } {
     const agentId = normalizeAgentId(input.agentId);
+    const source = input.source ?? SOURCE_BY_REASON[input.reason];
     const cfg = configOf(agentId);
     const resolved = resolveHeartbeatSession({
       agentId,
@@ -179,7 +191,7 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
       heartbeatSession: cfg.heartbeatSession,
       session: cfg.sessionConfig,
       allowFrom: cfg.allowFrom,
-      source: input.source,
+      source,
     });
     options.scheduler.requestHeartbeatNow({ sessionKey: resolved.queueKey, agentId, reason: input.reason });
     return { sessionKey: resolved.queueKey };
