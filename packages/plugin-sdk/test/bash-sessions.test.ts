@@ -107,6 +107,8 @@ describe('killBashSession against a real registry', () => {
     await vi.waitFor(() => expect(processTree(shell.pid).length).toBeGreaterThanOrEqual(4), { timeout: 10_000 });
     const tree = processTree(shell.pid);
     expect(survivors(tree)).toHaveLength(tree.length);
+    const exits: Array<{ id: string; status: string }> = [];
+    cleanups.push(registry.on('exit', (event) => void exits.push({ id: event.id, status: event.status })));
 
     const result = await killBashSession(shell.id);
 
@@ -116,6 +118,8 @@ describe('killBashSession against a real registry', () => {
     const after = loadBashSessions();
     expect(after.running.map((s) => s.id)).not.toContain(shell.id);
     expect(after.finished.find((s) => s.id === shell.id)).toMatchObject({ status: 'killed' });
+    // The registry did its own bookkeeping (no phantom "running" state): one exit event, as killed.
+    await vi.waitFor(() => expect(exits).toEqual([{ id: shell.id, status: 'killed' }]), { timeout: 10_000 });
   });
 
   it('escalates like the process tool does: a tree that ignores SIGTERM is still gone when it resolves', async () => {
