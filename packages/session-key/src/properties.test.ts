@@ -195,6 +195,10 @@ describe('build → parse round-trips', () => {
           const key = resolveSubagentSessionKey({ targetAgentId: target, sessionKey, newId: () => 'id-1' });
           expect(resolveAgentIdFromSessionKey(key)).toBe(normalizeAgentId(target));
           expect(api.isSubagentSessionKey(key)).toBe(true);
+          // The result is itself an acceptable fully-qualified key that resolves to itself.
+          if (sessionKey != null && sessionKey.trim()) {
+            expect(resolveSubagentSessionKey({ targetAgentId: target, sessionKey: key, newId: () => 'id-2' })).toBe(key);
+          }
         } catch (error) {
           expect(SessionKeyError.isInstance(error)).toBe(true);
         }

@@ -60,10 +60,16 @@ describe('resolveSubagentSessionKey', () => {
     expect(codeOf(() => resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey: 'foo:subagent:x', newId }))).toBe(
       'INVALID_SUBAGENT_KEY',
     );
+    for (const sessionKey of [':x', 'agent:ops:subagent:', 'agent:ops:subagent::x', 'agent:ops:subagentx']) {
+      expect(codeOf(() => resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey, newId })), sessionKey).toBe(
+        'INVALID_SUBAGENT_KEY',
+      );
+    }
   });
 
   it('rejects a blank generated id and missing newId with INVALID_INPUT', () => {
     expect(codeOf(() => resolveSubagentSessionKey({ targetAgentId: 'ops', newId: () => ' ' }))).toBe('INVALID_INPUT');
+    expect(codeOf(() => resolveSubagentSessionKey({ targetAgentId: 'ops', newId: () => ':x' }))).toBe('INVALID_INPUT');
     expect(codeOf(() => resolveSubagentSessionKey({ targetAgentId: 'ops' } as never))).toBe('INVALID_INPUT');
   });
 });

@@ -16,10 +16,10 @@ export interface SubagentSessionKeyInput {
 /**
  * The session key a subagent spawn runs in (seed 002):
  * - omitted/blank → `agent:<target>:subagent:<newId()>`;
- * - a short key (no `agent:` prefix, no `:subagent:`) → `agent:<target>:subagent:<key>`
- *   (trimmed, lower-cased);
+ * - a short key (no `agent:` prefix, no `:subagent:`, not starting with `:`) →
+ *   `agent:<target>:subagent:<key>` (trimmed, lower-cased);
  * - a fully-qualified key (starts with `agent:` or contains `:subagent:`) must be an agent key
- *   whose rest starts with `subagent:` and whose agent equals the target **after
+ *   whose rest is `subagent:<id>…` (non-empty `<id>`) and whose agent equals the target **after
  *   normalization** (`agent:OPS:subagent:x` matches target `ops`); it is returned canonical
  *   (`agent:<target>:<rest>`). A different agent is never silently re-homed.
  *
@@ -36,11 +36,21 @@ export function resolveSubagentSessionKey(input: SubagentSessionKeyInput): strin
   if (!key) {
     const id = input.newId();
     const fresh = typeof id === 'string' ? id.trim() : '';
-    if (!fresh) throw new SessionKeyError('INVALID_INPUT', 'newId() must return a non-blank string.');
+    if (!fresh || fresh.charCodeAt(0) === 58) {
+      throw new SessionKeyError('INVALID_INPUT', 'newId() must return a non-blank string not starting with ":".');
+    }
     return `agent:${target}:subagent:${fresh}`;
   }
   const fullyQualified = startsWithCI(key, 'agent:') || indexOfCI(key, ':subagent:') >= 0;
-  if (!fullyQualified) return `agent:${target}:subagent:${key.toLowerCase()}`;
+  if (!fullyQualified) {
+    if (key.charCodeAt(0) === 58) {
+      throw new SessionKeyError(
+        'INVALID_SUBAGENT_KEY',
+        `Invalid subagent session key "${key}". Use a short key or agent:<agent-id>:subagent:<key>.`,
+      );
+    }
+    return `agent:${target}:subagent:${key.toLowerCase()}`;
+  }
 
   const parsed = parseAgentSessionKey(key);
   if (!parsed) {
@@ -62,7 +72,8 @@ export function resolveSubagentSessionKey(input: SubagentSessionKeyInput): strin
       `Session key "${key}" belongs to agent "${keyAgent}", not to the target agent "${target}".`,
     );
   }
-  if (!startsWithCI(parsed.rest, 'subagent:')) {
+  const childId = parsed.rest.charCodeAt(9); // first char after "subagent:"
+  if (!startsWithCI(parsed.rest, 'subagent:') || Number.isNaN(childId) || childId === 58) {
     throw new SessionKeyError(
       'INVALID_SUBAGENT_KEY',
       `Invalid subagent session key "${key}". Use a short key or agent:<agent-id>:subagent:<key>.`,
