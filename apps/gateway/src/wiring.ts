@@ -2,8 +2,13 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import {
+  createCronScheduler,
   createSystemEventQueue,
   createWakeScheduler,
+  parseDurationMs,
+  type CronJob,
+  type CronJobInput,
+  type CronScheduler,
   formatForPrompt,
   resolveEventSession,
   resolveHeartbeatSession,
@@ -27,7 +32,7 @@ import { definePlugin, type BashSessionsApi } from '@pincer/plugin-sdk';
 import { bindPluginHost, createPluginHost, type PluginHost } from '@pincer/plugin-sdk/host';
 import type { GatewayConfig, SessionConfig } from './config.js';
 import { findAgent } from './config.js';
-import { createCronService, parseDurationMs, type CronJob, type CronService } from './cron.js';
+import { createSqliteCronStore, cronOwnerOf } from './cron.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { GatewayEvent } from './runtime-types.js';
 import type { GatewayStore, RunKind, RunRecord, SessionRecord } from './store/store.js';
@@ -70,7 +75,9 @@ export interface Subsystems {
   readonly queue: SystemEventQueue;
   readonly wake: WakeScheduler;
   readonly spawner: SubagentSpawner;
-  readonly cron: CronService;
+  readonly cron: CronScheduler;
+  /** The session that owns a cron job (other sessions see it as not found). */
+  cronOwner(job: CronJob): string | undefined;
   readonly plugins: PluginHost;
   /** The operator's read-only shell view + kill helper (plugin-sdk bash-sessions, bound to this host). */
   readonly shells: BashSessionsApi;
@@ -78,7 +85,7 @@ export interface Subsystems {
   consumeEvents(sessionKey: string, ids: ReadonlyArray<string>): void;
   formatEvents(events: ReadonlyArray<SystemEvent>): string;
   /** Route + enqueue a system event and wake the target session. Returns the target key. */
-  notify(input: { sessionKey: string; text: string; source: EventSource; contextKey?: string; reason: WakeReason }): string;
+  notify(input: { sessionKey: string; text: string; source: EventSource; contextKey?: string; reason: WakeReason; isWake?: boolean }): string;
   deniedToolsForDepth(depth: number): string[];
   pluginTools(): GatewayTool[];
   beforeAfterTool(name: string, args: Record<string, unknown>, ctx: ToolContext, run: () => Promise<unknown>): Promise<unknown>;
@@ -210,8 +217,10 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
     const res = queue.enqueue({ sessionKey: target.sessionKey, text: input.text, ...(input.contextKey ? { contextKey: input.contextKey } : {}) });
     if (res.accepted) d.publishEvent({ type: 'system.event', sessionKey: target.sessionKey, text: input.text });
     updateQueueDepth();
-    metrics.wakes.inc({ reason: input.reason });
-    wake.requestHeartbeatNow({ sessionKey: target.sessionKey, agentId: target.agentId, reason: input.reason });
+    if (input.isWake !== false) {
+      metrics.wakes.inc({ reason: input.reason });
+      wake.requestHeartbeatNow({ sessionKey: target.sessionKey, agentId: target.agentId, reason: input.reason });
+    }
     return target.sessionKey;
   };
 
@@ -285,21 +294,42 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
     },
   });
 
-  // ---- cron
-  const cron = createCronService({
-    store,
-    now,
-    newId: d.newId,
-    onFire: async (job: CronJob, runId) => {
-      if (job.target === 'isolated' || job.payload.kind === 'agentTurn') {
-        const sessionKey = job.target === 'isolated' ? `agent:${job.agentId}:cron:${job.id}:run:${runId}` : job.ownerSessionKey;
-        d.ensureSession(sessionKey, job.agentId, { kind: 'cron' });
-        d.enqueueRun({ sessionKey, agentId: job.agentId, message: job.payload.text, kind: 'cron' });
-        return;
+  // ---- cron (heartbeat-router's scheduler over SQLite)
+  const cron = createCronScheduler({
+    store: createSqliteCronStore(store, now),
+    clock: { now, setTimeout: (cb, ms) => { const t = setTimeout(cb, ms); t.unref?.(); return t; }, clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout) },
+    idGenerator: d.newId,
+    timeZone: config.timeZone ?? 'UTC',
+    mainSessionKey: (agentId) => resolveHeartbeatSession({ agentId, session: d.sessionConfig(agentId) }).queueKey,
+    onFire: async (fire) => {
+      const job = fire.job;
+      if (job.payload.kind === 'systemEvent') {
+        notify({
+          sessionKey: fire.sessionKey,
+          text: `Cron (${job.name}): ${job.payload.text}`,
+          source: 'cron',
+          contextKey: `cron:${job.id}`,
+          reason: 'cron-event',
+          isWake: job.wakeMode !== 'next-heartbeat',
+        });
+        return { status: 'ok' };
       }
-      notify({ sessionKey: job.ownerSessionKey, text: `Cron (${job.name ?? job.id}): ${job.payload.text}`, source: 'cron', contextKey: `cron:${job.id}`, reason: 'cron-event' });
+      d.ensureSession(fire.sessionKey, job.agentId, { kind: 'cron' });
+      const { done } = d.enqueueRun({
+        sessionKey: fire.sessionKey,
+        agentId: job.agentId,
+        message: job.payload.message,
+        kind: 'cron',
+        ...(job.payload.timeoutSeconds ? { timeoutMs: job.payload.timeoutSeconds * 1000 } : {}),
+      });
+      const r = await done;
+      return r.status === 'ok' ? { status: 'ok' } : { status: 'error', error: r.error ?? r.status };
     },
-    onError: (e) => log.warn({ err: e }, 'cron fire failed'),
+    onError: (e) => {
+      metrics.errors.inc({ where: 'cron' });
+      log.warn({ err: e }, 'cron store write failed');
+    },
+    onJobDisabled: (job, reason) => log.warn({ jobId: job.id, reason }, 'cron job disabled'),
   });
 
   // ---- plugin host
@@ -377,7 +407,7 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
         log.warn({ err: e, sessionKey: key }, 'could not wake a restored session');
       }
     }
-    cron.start();
+    await cron.start();
     await plugins.start();
   }
 
@@ -386,7 +416,12 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
   if (d.isServer) {
     for (const a of config.agents) {
       const every = a.heartbeat?.every;
-      const ms = every && every !== '0' ? parseDurationMs(/^\d+$/.test(every) ? `${every}m` : every) : undefined;
+      let ms: number | undefined;
+      try {
+        ms = every ? parseDurationMs(every) : undefined;
+      } catch {
+        log.warn({ agentId: a.id, every }, 'invalid heartbeat.every; interval heartbeats disabled');
+      }
       if (!ms) continue;
       const t = setInterval(() => {
         const main = resolveHeartbeatSession({ agentId: a.id, session: d.sessionConfig(a.id), ...(a.heartbeat?.session ? { heartbeatSession: a.heartbeat.session } : {}) });
@@ -407,6 +442,7 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
     spawner,
     cron,
     plugins,
+    cronOwner: (job) => cronOwnerOf(store, job),
     shells: operatorShells,
     reaped,
     peekEvents: (k) => queue.peek(k),
@@ -514,26 +550,35 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
       });
     },
     async cronTool(ctx, args) {
+      const owned = (job: CronJob | undefined) => job !== undefined && cronOwnerOf(store, job) === ctx.sessionKey;
       if (args.action === 'list') {
-        return { jobs: cron.list({ ownerSessionKey: ctx.sessionKey }) };
+        return { jobs: cron.list().filter((j) => owned(j)) };
       }
       if (args.action === 'remove') {
         const job = args.id ? cron.get(args.id) : undefined;
-        if (!job || job.ownerSessionKey !== ctx.sessionKey) return { status: 'error', error: `Cron job "${args.id ?? ''}" not found.` };
-        cron.remove(job.id);
+        if (!job || !owned(job)) return { status: 'error', error: `Cron job "${args.id ?? ''}" not found.` };
+        await cron.remove(job.id);
         return { status: 'removed', id: job.id };
       }
-      const built = buildCronInput(args, now());
+      const built = buildCronSchedule(args, now());
       if ('error' in built) return { status: 'error', error: built.error };
-      const job = cron.add({
+      const text = args.text ?? '';
+      const input: CronJobInput = {
         agentId: ctx.agentId,
-        ownerSessionKey: ctx.sessionKey,
-        target: 'session',
         schedule: built.schedule,
-        payload: { kind: args.kind ?? 'systemEvent', text: args.text ?? '' },
+        payload: args.kind === 'agentTurn' ? { kind: 'agentTurn', message: text } : { kind: 'systemEvent', text },
+        target: args.target === 'isolated' ? 'isolated' : `session:${ctx.sessionKey}`,
+        deleteAfterRun: false,
         ...(args.name ? { name: args.name } : {}),
-      });
-      return { status: 'added', id: job.id, nextRunAt: job.nextRunAt };
+      };
+      try {
+        const job = await cron.add(input);
+        // The creating session owns the job even when it runs isolated.
+        store.cronPut(job.id, ctx.sessionKey, job, now());
+        return { status: 'added', id: job.id, nextRunAt: job.state.nextRunAtMs };
+      } catch (e) {
+        return { status: 'error', error: (e as Error).message };
+      }
     },
     operatorLog(id, opts) {
       const snap = registry.snapshot();
@@ -610,23 +655,31 @@ function sliceLines(text: string, offset?: number, limit?: number): string {
   return lines.slice(start, limit !== undefined ? start + limit : undefined).join('\n');
 }
 
-function buildCronInput(args: CronArgs, now: number): { schedule: CronJob['schedule'] } | { error: string } {
+function buildCronSchedule(args: CronArgs, now: number): { schedule: CronJobInput['schedule'] } | { error: string } {
   if (!args.text || args.text.trim() === '') return { error: 'cron add needs "text".' };
-  if (args.every) {
-    const ms = parseDurationMs(args.every);
+  const given = [args.every, args.at, args.in, args.cron].filter((v) => v !== undefined).length;
+  if (given !== 1) return { error: 'cron add needs exactly one of every, at, in, cron.' };
+  const dur = (v: string): number | undefined => {
+    try {
+      const ms = parseDurationMs(v, { defaultUnit: 's' });
+      return ms > 0 ? ms : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  if (args.every !== undefined) {
+    const ms = dur(args.every);
     if (!ms || ms < 1000) return { error: `Invalid "every": ${args.every} (use e.g. 30s, 5m, 1h; at least 1s).` };
-    return { schedule: { kind: 'every', everyMs: ms } };
+    return { schedule: { kind: 'every', every: ms } };
   }
-  if (args.in) {
-    const ms = parseDurationMs(args.in);
-    if (!ms) return { error: `Invalid "in": ${args.in}.` };
-    return { schedule: { kind: 'at', atMs: now + ms } };
+  if (args.in !== undefined) {
+    const ms = dur(args.in);
+    if (!ms) return { error: `Invalid "in": ${args.in} (use e.g. 30s, 5m).` };
+    return { schedule: { kind: 'at', at: new Date(now + ms).toISOString() } };
   }
-  if (args.at) {
-    const t = Date.parse(args.at);
-    if (Number.isNaN(t)) return { error: `Invalid "at": ${args.at} (ISO timestamp).` };
-    return { schedule: { kind: 'at', atMs: t } };
+  if (args.at !== undefined) {
+    if (Number.isNaN(Date.parse(args.at))) return { error: `Invalid "at": ${args.at} (ISO timestamp).` };
+    return { schedule: { kind: 'at', at: args.at } };
   }
-  if (args.cron) return { error: 'cron expressions are not supported by this gateway yet; use every/at/in.' };
-  return { error: 'cron add needs one of every, at, in.' };
+  return { schedule: { kind: 'cron', expr: args.cron!, ...(args.tz ? { tz: args.tz } : {}) } };
 }

@@ -170,13 +170,17 @@ describe('cron', () => {
     const g = await gateway({});
     const add = await g.api<{ id: string }>('POST', '/v1/cron', { sessionKey: 'agent:main:main', in: '1s', text: 'stand-up time' });
     expect(add.status).toBe(201);
-    await g.until(async () => (await g.transcript('agent:main:main')).some((e) => e.role === 'user' && e.text.includes(`Cron (${add.body.id}): stand-up time`)), 'cron event');
+    await g.until(async () => (await g.transcript('agent:main:main')).some((e) => e.role === 'user' && e.text.includes("Cron (") && e.text.includes("): stand-up time")), 'cron event');
     const runs = await g.api<{ runs: Array<{ status: string }> }>('GET', `/v1/cron/${add.body.id}/runs`);
     expect(runs.body.runs).toHaveLength(1);
     const viaTool = await g.turn({ message: 'remind me every 1h: drink water', sessionKey: 'agent:main:chat' });
     expect(viaTool.reply).toMatch(/^\[scripted\] Cron: added \S+/);
     const list = await g.api<{ jobs: Array<{ ownerSessionKey: string; payload: { text: string } }> }>('GET', `/v1/cron?sessionKey=${encodeURIComponent('agent:main:chat')}`);
     expect(list.body.jobs).toMatchObject([{ ownerSessionKey: 'agent:main:chat', payload: { text: 'drink water' } }]);
+    const expr = await g.api<{ schedule: { kind: string }; state: { nextRunAtMs: number } }>('POST', '/v1/cron', { sessionKey: 'agent:main:main', cron: '0 9 * * 1', tz: 'Europe/Paris', text: 'weekly' });
+    expect(expr.status).toBe(201);
+    expect(expr.body.schedule.kind).toBe('cron');
+    expect(expr.body.state.nextRunAtMs).toBeGreaterThan(Date.now());
     const bad = await g.api('POST', '/v1/cron', { sessionKey: 'agent:main:main', every: 'soon', text: 'x' });
     expect(bad).toMatchObject({ status: 400, body: { error: { field: 'every' } } });
   });

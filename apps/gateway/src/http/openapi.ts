@@ -40,7 +40,7 @@ export const ROUTES: ReadonlyArray<RouteDoc> = [
   { method: 'post', path: '/v1/processes/{id}/kill', summary: 'Kill a shell tree through the registry kill ceremony.', query: { sessionKey: 'scope' } },
   { method: 'post', path: '/v1/tools/invoke', summary: 'Invoke a read-only tool for a session; exec, process input actions, sessions_spawn, sessions_send, cron → 403.', body: ToolInvokeSchema },
   { method: 'get', path: '/v1/cron', summary: 'List cron jobs.', query: { sessionKey: 'scope' } },
-  { method: 'post', path: '/v1/cron', summary: 'Add a cron job (every / at / in).', body: CronCreateSchema, status: 201 },
+  { method: 'post', path: '/v1/cron', summary: 'Add a cron job (every / at / in / cron expression).', body: CronCreateSchema, status: 201 },
   { method: 'get', path: '/v1/cron/{id}', summary: 'One cron job.', query: { sessionKey: 'scope' } },
   { method: 'get', path: '/v1/cron/{id}/runs', summary: 'Run history of a job.', query: { sessionKey: 'scope' } },
   { method: 'delete', path: '/v1/cron/{id}', summary: 'Delete a cron job.', query: { sessionKey: 'scope' } },

@@ -106,13 +106,15 @@ export const CronCreateSchema = z
     every: z.string().optional(),
     at: z.string().optional(),
     in: z.string().optional(),
+    cron: z.string().optional(),
+    tz: z.string().optional(),
     kind: z.enum(['systemEvent', 'agentTurn']).optional(),
     target: z.enum(['session', 'isolated']).optional(),
     name: z.string().max(200).optional(),
   })
   .strict()
-  .refine((v) => [v.every, v.at, v.in].filter((x) => x !== undefined).length === 1, {
-    message: 'give exactly one of every, at, in',
+  .refine((v) => [v.every, v.at, v.in, v.cron].filter((x) => x !== undefined).length === 1, {
+    message: 'give exactly one of every, at, in, cron',
     path: ['every'],
   });
 

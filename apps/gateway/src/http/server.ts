@@ -313,7 +313,10 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
   app.get('/v1/cron', async (req) => {
     const q = parse(ScopedQuerySchema, req.query, 'query');
     const scope = scopeKeyOf(q.sessionKey);
-    const jobs = rt.subsystems.cron.list(scope ? { ownerSessionKey: scope } : {});
+    const jobs = rt.subsystems.cron
+      .list()
+      .filter((j) => scope === undefined || rt.subsystems.cronOwner(j) === scope)
+      .map((j) => ({ ...j, ownerSessionKey: rt.subsystems.cronOwner(j) ?? null }));
     return { count: jobs.length, jobs };
   });
 
@@ -323,31 +326,45 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
     const agentId = target.split(':')[1]!;
     const r = (await rt.subsystems.cronTool(
       { agentId, sessionKey: target, sessionId: '', depth: 0, via: 'http' },
-      { action: 'add', text: b.text, ...(b.every ? { every: b.every } : {}), ...(b.at ? { at: b.at } : {}), ...(b.in ? { in: b.in } : {}), ...(b.kind ? { kind: b.kind } : {}), ...(b.name ? { name: b.name } : {}) },
+      {
+        action: 'add',
+        text: b.text,
+        ...(b.every !== undefined ? { every: b.every } : {}),
+        ...(b.at !== undefined ? { at: b.at } : {}),
+        ...(b.in !== undefined ? { in: b.in } : {}),
+        ...(b.cron !== undefined ? { cron: b.cron } : {}),
+        ...(b.tz !== undefined ? { tz: b.tz } : {}),
+        ...(b.kind ? { kind: b.kind } : {}),
+        ...(b.target ? { target: b.target } : {}),
+        ...(b.name ? { name: b.name } : {}),
+      },
     )) as { status: string; id?: string; error?: string };
-    if (r.status !== 'added' || !r.id) throw new GatewayError('invalid_request', r.error ?? 'could not add the job', { field: b.every ? 'every' : b.at ? 'at' : 'in' });
-    if (b.target === 'isolated') {
-      const job = rt.subsystems.cron.get(r.id)!;
-      rt.store.cronPut(job.id, job.ownerSessionKey, { ...job, target: 'isolated' }, Date.now());
+    if (r.status !== 'added' || !r.id) {
+      const field = b.every !== undefined ? 'every' : b.at !== undefined ? 'at' : b.in !== undefined ? 'in' : 'cron';
+      throw new GatewayError('invalid_request', r.error ?? 'could not add the job', { field });
     }
     void reply.status(201);
-    return rt.subsystems.cron.get(r.id);
+    const job = rt.subsystems.cron.get(r.id)!;
+    return { ...job, ownerSessionKey: target };
   });
 
   const cronOr404 = (id: string, sessionKey: string | undefined) => {
     const scope = scopeKeyOf(sessionKey);
     const job = rt.subsystems.cron.get(id);
-    if (!job || (scope !== undefined && job.ownerSessionKey !== scope)) throw notFound(`Cron job ${id}`);
+    if (!job || (scope !== undefined && rt.subsystems.cronOwner(job) !== scope)) throw notFound(`Cron job ${id}`);
     return job;
   };
-  app.get<{ Params: { id: string } }>('/v1/cron/:id', async (req) => cronOr404(req.params.id, parse(ScopedQuerySchema, req.query, 'query').sessionKey));
+  app.get<{ Params: { id: string } }>('/v1/cron/:id', async (req) => {
+    const job = cronOr404(req.params.id, parse(ScopedQuerySchema, req.query, 'query').sessionKey);
+    return { ...job, ownerSessionKey: rt.subsystems.cronOwner(job) ?? null };
+  });
   app.get<{ Params: { id: string } }>('/v1/cron/:id/runs', async (req) => {
     const job = cronOr404(req.params.id, parse(ScopedQuerySchema, req.query, 'query').sessionKey);
     return { id: job.id, runs: rt.subsystems.cron.runs(job.id) };
   });
   app.delete<{ Params: { id: string } }>('/v1/cron/:id', async (req) => {
     const job = cronOr404(req.params.id, parse(ScopedQuerySchema, req.query, 'query').sessionKey);
-    rt.subsystems.cron.remove(job.id);
+    await rt.subsystems.cron.remove(job.id);
     return { deleted: true, id: job.id };
   });
 

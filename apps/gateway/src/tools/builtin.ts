@@ -60,6 +60,7 @@ export const CronArgsSchema = z
     tz: z.string().optional(),
     text: z.string().optional(),
     kind: z.enum(['systemEvent', 'agentTurn']).optional(),
+    target: z.enum(['session', 'isolated']).optional().describe('Fire into this session (default) or a fresh isolated run session.'),
     name: z.string().optional(),
   })
   .strict();
