@@ -1,0 +1,153 @@
+/**
+ * Isolation matrix: for every route and tool that reaches a session's processes, runs, cron jobs,
+ * transcript or events, a caller speaking for session B (or for another agent's session C) and
+ * touching session A's objects fails closed — with exactly the status and body a truly missing id
+ * gets (the id itself substituted). Real gateway, real shells, real SQLite.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAST_WAKE, type ApiResponse, startedId, storyApi, until } from '../support/harness.js';
+import { type InprocGateway, startInprocGateway } from '../support/inproc.js';
+
+const A = 'agent:main:alpha';
+const B = 'agent:main:beta';
+const C = 'agent:ops:gamma';
+const MISSING = 'zz-missing-0000';
+
+let gw: InprocGateway;
+let api: ReturnType<typeof storyApi>;
+const a = { running: '', finished: '', runId: '', cronId: '' };
+
+beforeAll(async () => {
+  gw = await startInprocGateway({ wake: FAST_WAKE, agents: [{ id: 'main' }, { id: 'ops' }] });
+  api = storyApi(gw);
+  a.running = startedId((await api.turn({ sessionKey: A, message: 'run in background: sleep 120' })).reply);
+  const fin = await api.turn({ sessionKey: A, message: 'run in background: echo alpha-secret-output' });
+  a.finished = startedId(fin.reply);
+  a.runId = fin.runId;
+  await until(async () => (await api.processes()).find((p) => p.id === a.finished && p.status === 'completed'), 'the finished shell');
+  const job = await gw.api<{ id: string }>('POST', '/v1/cron', { sessionKey: A, every: '1h', text: 'alpha-cron' });
+  expect(job.status).toBe(201);
+  a.cronId = job.body.id;
+  // Give B and C sessions of their own so they are real callers.
+  await api.turn({ sessionKey: B, message: 'hello from beta' });
+  await api.turn({ sessionKey: C, message: 'hello from gamma' });
+});
+
+afterAll(async () => {
+  await gw?.close();
+});
+
+/** The answer with `id` replaced by a placeholder, for comparing with a missing id's answer. */
+function shape(r: ApiResponse, id: string): { status: number; body: string } {
+  return { status: r.status, body: r.text.split(id).join('<ID>') };
+}
+
+async function expectLikeMissing(call: (id: string) => Promise<ApiResponse>, id: string, what: string): Promise<void> {
+  const real = shape(await call(id), id);
+  const missing = shape(await call(MISSING), MISSING);
+  expect(real, what).toEqual(missing);
+  expect(real.status, `${what}: ${real.body}`).toBe(real.status === 200 ? 200 : 404);
+}
+
+const q = (k: string) => `sessionKey=${encodeURIComponent(k)}`;
+
+describe.each([
+  ['session B of the same agent', B],
+  ['session C of another agent', C],
+])('a caller of %s touching session A', (_label, caller) => {
+  it('GET /v1/processes?sessionKey lists none of A\'s shells', async () => {
+    const ids = (await api.processes(caller)).map((p) => p.id);
+    expect(ids).not.toContain(a.running);
+    expect(ids).not.toContain(a.finished);
+    expect((await api.processes(A)).map((p) => p.id)).toEqual(expect.arrayContaining([a.running, a.finished]));
+  });
+
+  it('GET /v1/processes/:id/log answers like a missing process (running and finished)', async () => {
+    for (const id of [a.running, a.finished]) {
+      await expectLikeMissing((x) => gw.api('GET', `/v1/processes/${x}/log?${q(caller)}`), id, `log ${id}`);
+    }
+  });
+
+  it('POST /v1/processes/:id/kill answers like a missing process and kills nothing', async () => {
+    await expectLikeMissing((x) => gw.api('POST', `/v1/processes/${x}/kill?${q(caller)}`, {}), a.running, 'kill');
+    expect((await api.processes()).find((p) => p.id === a.running)?.status).toBe('running');
+  });
+
+  it('GET /v1/runs/:id answers like a missing run', async () => {
+    await expectLikeMissing((x) => gw.api('GET', `/v1/runs/${x}?${q(caller)}`), a.runId, 'run');
+    await expectLikeMissing((x) => gw.api('GET', `/v1/runs/${x}?waitMs=10&${q(caller)}`), a.runId, 'run with waitMs');
+  });
+
+  it('cron: A\'s job is not listed, and get/runs/delete answer like a missing job', async () => {
+    const list = await gw.api<{ jobs: Array<{ id: string }> }>('GET', `/v1/cron?${q(caller)}`);
+    expect(list.status).toBe(200);
+    expect(list.body.jobs.map((j) => j.id)).not.toContain(a.cronId);
+    await expectLikeMissing((x) => gw.api('GET', `/v1/cron/${x}?${q(caller)}`), a.cronId, 'cron get');
+    await expectLikeMissing((x) => gw.api('GET', `/v1/cron/${x}/runs?${q(caller)}`), a.cronId, 'cron runs');
+    await expectLikeMissing((x) => gw.api('DELETE', `/v1/cron/${x}?${q(caller)}`), a.cronId, 'cron delete');
+    expect((await gw.api('GET', `/v1/cron/${a.cronId}?${q(A)}`)).status).toBe(200);
+  });
+
+  it('the process tool (list/poll/log/kill/clear/remove) never sees A\'s shells', async () => {
+    const list = await api.tool('process', { action: 'list' }, caller);
+    expect(list.status).toBe(200);
+    expect(JSON.stringify(list.body)).not.toContain(a.running);
+    expect(JSON.stringify(list.body)).not.toContain(a.finished);
+    for (const action of ['poll', 'log', 'kill', 'clear', 'remove']) {
+      for (const id of [a.running, a.finished]) {
+        await expectLikeMissing((x) => gw.api('POST', '/v1/tools/invoke', { tool: 'process', args: { action, id: x }, sessionKey: caller }), id, `process ${action} ${id}`);
+      }
+    }
+    // A still owns both, untouched.
+    const own = await api.tool('process', { action: 'log', id: a.finished }, A);
+    expect(JSON.stringify(own.body)).toContain('alpha-secret-output');
+    expect((await api.processes()).find((p) => p.id === a.running)?.status).toBe('running');
+  });
+
+  it('the process tool\'s stdin actions are refused over HTTP for everyone', async () => {
+    for (const action of ['write', 'send-keys', 'paste', 'submit']) {
+      const r = await api.tool('process', { action, id: a.running, data: 'x', text: 'x', keys: ['Enter'] }, caller);
+      expect(r.status, action).toBe(403);
+    }
+  });
+
+  it('GET /v1/events?sessionKey streams none of A\'s events', async () => {
+    const controller = new AbortController();
+    const res = await fetch(`${gw.url}/v1/events?${q(caller)}`, { headers: { authorization: `Bearer ${gw.token}` }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    let text = '';
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        text += decoder.decode(value, { stream: true });
+      }
+    })();
+    try {
+      await api.turn({ sessionKey: A, message: 'alpha speaks' });
+      const own = await api.turn({ sessionKey: caller, message: 'caller speaks' });
+      await until(() => text.includes(own.runId) && text.includes('run.finished'), 'the caller\'s own events', 10_000);
+      expect(text).not.toContain(A);
+      expect(text).not.toContain('alpha speaks');
+    } finally {
+      controller.abort();
+      await reading;
+    }
+  });
+});
+
+describe('transcripts across agents', () => {
+  it('sessions_history and sessions_list of another agent answer like a missing session', async () => {
+    const missingKey = 'agent:main:zz-missing-0000';
+    const real = await api.tool('sessions_history', { sessionKey: A }, C);
+    const missing = await api.tool('sessions_history', { sessionKey: missingKey }, C);
+    expect(shape(real, A)).toEqual(shape(missing, missingKey));
+    const list = await api.tool('sessions_list', {}, C);
+    expect(list.status).toBe(200);
+    expect(JSON.stringify(list.body)).not.toContain(A);
+    // The owner agent still reads it (sessions_history is the agent's own cross-session read tool).
+    expect(JSON.stringify((await api.tool('sessions_history', { sessionKey: A }, B)).body)).toContain('alpha');
+  });
+});
