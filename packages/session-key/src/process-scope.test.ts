@@ -18,6 +18,18 @@ describe('deriveProcessScopeKey', () => {
     expect(dm).not.toBe(deriveProcessScopeKey({ agentId: 'keith' }));
   });
 
+  it('refuses a malformed session key that would alias the agent-wide scope', () => {
+    expect(deriveProcessScopeKey({ agentId: 'ops' })).toBe('agent:ops');
+    expect(codeOf(() => deriveProcessScopeKey({ sessionKey: 'agent:ops', agentId: 'ops' }))).toBe('MALFORMED_SESSION_KEY');
+    expect(codeOf(() => deriveProcessScopeKey({ sessionKey: ' AGENT:ops: ' }))).toBe('MALFORMED_SESSION_KEY');
+  });
+
+  it('refuses a session id that would alias another session key or agent scope', () => {
+    expect(codeOf(() => deriveProcessScopeKey({ sessionId: 'agent:keith:main' }))).toBe('INVALID_INPUT');
+    expect(codeOf(() => deriveProcessScopeKey({ sessionId: 'Agent:keith' }))).toBe('INVALID_INPUT');
+    expect(deriveProcessScopeKey({ sessionId: '0b7c-uuid', agentId: 'keith' })).toBe('0b7c-uuid');
+  });
+
   it('throws NO_AGENT_ID when nothing is given', () => {
     for (const input of [{}, { scopeKey: ' ', sessionKey: null, sessionId: '', agentId: ' ' }, null]) {
       try {
@@ -30,3 +42,13 @@ describe('deriveProcessScopeKey', () => {
     }
   });
 });
+
+function codeOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    if (SessionKeyError.isInstance(error)) return error.code;
+    throw error;
+  }
+  return 'no error';
+}

@@ -1,14 +1,15 @@
 import { normalizeAgentId } from './agent-id.js';
 import { SessionKeyError } from './errors.js';
-import { trimmed } from './text.js';
+import { classifySessionKeyShape } from './parse.js';
+import { startsWithCI, trimmed } from './text.js';
 
 /** Input of {@link deriveProcessScopeKey}. */
 export interface ProcessScopeKeyInput {
-  /** Explicit scope (wins when non-blank). */
+  /** Explicit scope (wins when non-blank; used as given, trimmed). */
   scopeKey?: string | null;
   /** The session key of the calling run. */
   sessionKey?: string | null;
-  /** The session id of the calling run. */
+  /** The session id of the calling run (used only without a session key). */
   sessionId?: string | null;
   /** The agent of the calling run (last resort: `agent:<normalized id>`). */
   agentId?: string | null;
@@ -17,14 +18,39 @@ export interface ProcessScopeKeyInput {
 /**
  * The scope background processes are registered under (seed 000): the first non-blank
  * (trimmed) of `scopeKey`, `sessionKey`, `sessionId`, then `agent:<normalizeAgentId(agentId)>`.
- * Values are trimmed, otherwise used as given.
  *
- * @throws {SessionKeyError} `NO_AGENT_ID` when all four are blank or absent.
+ * Fails closed where a derived scope could alias another one: a malformed `agent:` session key
+ * (`agent:ops` would equal the agent-wide scope of `ops`) and a session id starting with
+ * `agent:` (it would equal a session key or an agent-wide scope) are refused.
+ *
+ * @throws {SessionKeyError} `NO_AGENT_ID` when all four are blank or absent;
+ *   `MALFORMED_SESSION_KEY` for a malformed `agent:` session key; `INVALID_INPUT` for a session
+ *   id starting with `agent:`.
  */
 export function deriveProcessScopeKey(input: ProcessScopeKeyInput): string {
   const source = typeof input === 'object' && input !== null ? input : {};
-  const scope = trimmed(source.scopeKey) || trimmed(source.sessionKey) || trimmed(source.sessionId);
-  if (scope) return scope;
+  const scopeKey = trimmed(source.scopeKey);
+  if (scopeKey) return scopeKey;
+  const sessionKey = trimmed(source.sessionKey);
+  if (sessionKey) {
+    if (classifySessionKeyShape(sessionKey) === 'malformed_agent') {
+      throw new SessionKeyError(
+        'MALFORMED_SESSION_KEY',
+        `Malformed agent session key "${sessionKey}"; refusing to derive a process scope from it.`,
+      );
+    }
+    return sessionKey;
+  }
+  const sessionId = trimmed(source.sessionId);
+  if (sessionId) {
+    if (startsWithCI(sessionId, 'agent:')) {
+      throw new SessionKeyError(
+        'INVALID_INPUT',
+        `Session id "${sessionId}" looks like a session key; pass it as sessionKey instead.`,
+      );
+    }
+    return sessionId;
+  }
   const agentId = trimmed(source.agentId);
   if (agentId) return `agent:${normalizeAgentId(agentId)}`;
   throw new SessionKeyError(
