@@ -145,7 +145,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
   const ensureSession = (sessionKey: string, agentId: string, extra?: { kind?: string; spawnedBy?: string; depth?: number; channel?: string; peerKind?: string; peerId?: string; label?: string }) => {
     const existing = store.getSession(sessionKey);
     if (existing) return existing;
-    return store.upsertSession({
+    const created = store.upsertSession({
       key: sessionKey,
       agentId,
       sessionId: newId(),
@@ -158,10 +158,15 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       peerId: extra?.peerId ?? null,
       now: now(),
     });
+    if (isWired) {
+      void subsystems.plugins.emit('session_start', { sessionKey, agentId, sessionId: created.sessionId }).catch(() => undefined);
+    }
+    return created;
   };
 
   // Late-bound: the wiring needs enqueueRun and the tools need the wiring.
   let subsystems!: Subsystems;
+  let isWired = false;
 
   const builtin = createBuiltinTools({
     exec: (ctx, args) => subsystems.execTool(ctx, args),
@@ -436,7 +441,8 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     return latest ? toRunView(latest) : undefined;
   };
 
-  subsystems = await createSubsystems({
+  try {
+    subsystems = await createSubsystems({
     config,
     stateDir,
     store,
@@ -452,7 +458,12 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     heartbeatPrompt: HEARTBEAT_PROMPT,
     owners: (agentId) => agentOwners(config, agentId),
     sessionConfig: (agentId) => agentSessionConfig(config, agentId),
-  });
+    });
+  } catch (e) {
+    store.close();
+    throw e;
+  }
+  isWired = true;
 
   const runtime: GatewayRuntime = {
     config,

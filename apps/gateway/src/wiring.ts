@@ -366,6 +366,12 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
       await plugins.load(def, { config: p.options ?? {} });
     } catch (e) {
       log.error({ err: e, plugin: p.module }, 'plugin failed to load');
+      await plugins.dispose().catch(() => undefined);
+      unbind();
+      wake.dispose();
+      spawner.dispose();
+      cron.stop();
+      await registry.dispose();
       throw new Error(`plugins[${i}] (${p.module}) failed to load: ${(e as Error).message}`);
     }
   }
