@@ -284,8 +284,11 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
       if (!isFirst && prior?.state === 'delivered') return;
       const body = a.status === 'ok' ? (a.result ?? '(no reply)') : (a.error ?? a.status);
       const text = `Sub-agent ${a.status === 'ok' ? 'completed' : a.status === 'timeout' ? 'timed out' : 'failed'} (${a.childSessionKey}, run ${a.runId}) :: ${body.replace(/\s+/g, ' ').slice(0, 2000)}`;
-      notify({ sessionKey: a.requesterSessionKey, text, source: 'subagent', contextKey: `subagent:${a.runId}`, reason: 'subagent-event' });
-      store.announcementMark(a.runId, 'delivered', now());
+      // The durable enqueue and the "delivered" mark commit together: a crash never yields a second notice.
+      store.db.transaction(() => {
+        notify({ sessionKey: a.requesterSessionKey, text, source: 'subagent', contextKey: `subagent:${a.runId}`, reason: 'subagent-event' });
+        store.announcementMark(a.runId, 'delivered', now());
+      })();
       if (a.cleanup === 'delete') store.deleteSession(a.childSessionKey);
     },
     onError: (e) => {
