@@ -358,7 +358,8 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
 
   const resolveTurnTarget: GatewayRuntime['resolveTurnTarget'] = (input) => {
     let agentId: string | undefined;
-    if (input.agentId !== undefined) {
+    // With a session key, normalizeExplicitSessionKey checks the agent (seed-003 order: blank, malformed, mismatch, unknown).
+    if (input.agentId !== undefined && input.sessionKey === undefined) {
       if (input.agentId.trim() === '') throw new GatewayError('invalid_request', '--agent must not be blank', { field: 'agentId' });
       agentId = normalizeAgentId(input.agentId);
       if (!knownAgentIds.includes(agentId)) {

@@ -97,6 +97,8 @@ describe('validation', () => {
     const mismatch = await t.api('POST', '/v1/agent', { message: 'hi', agentId: 'ops', sessionKey: 'agent:main:incident-42' });
     expect(mismatch.status).toBe(400);
     expect((mismatch.body as { error: { message: string } }).error.message).toBe('Agent id "ops" does not match session key agent "main".');
+    const order = await t.api('POST', '/v1/agent', { message: 'hi', agentId: 'nobody', sessionKey: 'agent:main' });
+    expect((order.body as { error: { message: string } }).error.message).toContain('Invalid --session-key "agent:main"');
     const unknown = await t.api('POST', '/v1/agent', { message: 'hi', agentId: 'nobody', sessionKey: 'x' });
     expect((unknown.body as { error: { message: string } }).error.message).toBe('Unknown agent id "nobody".');
     const blank = await t.api('POST', '/v1/agent', { message: 'hi', sessionKey: '  ' });

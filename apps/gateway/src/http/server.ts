@@ -148,7 +148,7 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
   });
 
   const sessionOr404 = (raw: string): SessionRecord => {
-    const key = decodeURIComponent(raw).trim();
+    const key = raw.trim(); // Fastify already percent-decoded the path parameter
     const s = rt.store.getSession(key) ?? rt.store.getSession(key.toLowerCase());
     if (!s) throw notFound(`Session ${key}`);
     return s;
