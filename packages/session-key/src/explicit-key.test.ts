@@ -282,3 +282,17 @@ describe('normalizeExplicitSessionKey — keys that could not be owned', () => {
     );
   });
 });
+
+describe('normalizeExplicitSessionKey — error messages echo at most 200 characters of input', () => {
+  it('truncates a huge key in the message with an ellipsis', () => {
+    const sessionKey = `agent:${'x'.repeat(10_000)}`;
+    const result = attempt({ defaultAgentId: 'main', sessionKey });
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.error.code).toBe('MALFORMED_AGENT_KEY');
+      expect(result.error.message).toBe(
+        `Invalid --session-key "${sessionKey.slice(0, 200)}…". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.`,
+      );
+    }
+  });
+});

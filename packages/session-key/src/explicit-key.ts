@@ -2,6 +2,7 @@ import { normalizeAgentId } from './agent-id.js';
 import { SessionKeyError } from './errors.js';
 import { classifySessionKeyShape, isUnscopedSessionKeySentinel, parseAgentSessionKey } from './parse.js';
 import { toAgentStoreSessionKey } from './store-key.js';
+import { echo } from './text.js';
 
 /** Input of {@link normalizeExplicitSessionKey} (the `--session-key` / `--agent` selectors). */
 export interface ExplicitSessionKeyInput {
@@ -69,7 +70,7 @@ export function normalizeExplicitSessionKey(input: ExplicitSessionKeyInput): Exp
   if (shape === 'malformed_agent') {
     throw new SessionKeyError(
       'MALFORMED_AGENT_KEY',
-      `Invalid --session-key "${key}". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.`,
+      `Invalid --session-key "${echo(key)}". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.`,
     );
   }
   const normalizedAgent = agent === undefined ? undefined : normalizeAgentId(agent);
@@ -79,7 +80,7 @@ export function normalizeExplicitSessionKey(input: ExplicitSessionKeyInput): Exp
     if (normalizedAgent !== undefined && normalizedAgent !== keyAgent) {
       throw new SessionKeyError(
         'AGENT_MISMATCH',
-        `Agent id "${agent}" does not match session key agent "${keyAgent}".`,
+        `Agent id "${echo(agent)}" does not match session key agent "${keyAgent}".`,
       );
     }
   }
@@ -90,7 +91,7 @@ export function normalizeExplicitSessionKey(input: ExplicitSessionKeyInput): Exp
     const known = (knownAgentIds as ReadonlyArray<unknown>).some(
       (id) => typeof id === 'string' && normalizeAgentId(id) === normalizedAgent,
     );
-    if (!known) throw new SessionKeyError('UNKNOWN_AGENT', `Unknown agent id "${agent}".`);
+    if (!known) throw new SessionKeyError('UNKNOWN_AGENT', `Unknown agent id "${echo(agent)}".`);
   }
 
   if (keyAgent !== undefined) return { sessionKey: key, agentId: keyAgent };
@@ -100,7 +101,7 @@ export function normalizeExplicitSessionKey(input: ExplicitSessionKeyInput): Exp
   if (!owner) {
     throw new SessionKeyError(
       'NO_AGENT_ID',
-      `Session key "${key}" has no agent; pass --agent <id> or configure a default agent.`,
+      `Session key "${echo(key)}" has no agent; pass --agent <id> or configure a default agent.`,
     );
   }
   // A bare key starting with ":" would scope to `agent:<id>::…`, which no parser accepts;
@@ -108,7 +109,7 @@ export function normalizeExplicitSessionKey(input: ExplicitSessionKeyInput): Exp
   if (key.charCodeAt(0) === 58) {
     throw new SessionKeyError(
       'MALFORMED_SESSION_KEY',
-      `Invalid --session-key "${key}". Session keys must not start with ":".`,
+      `Invalid --session-key "${echo(key)}". Session keys must not start with ":".`,
     );
   }
   return {

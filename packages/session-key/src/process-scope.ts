@@ -1,7 +1,7 @@
 import { normalizeAgentId } from './agent-id.js';
 import { SessionKeyError } from './errors.js';
 import { classifySessionKeyShape } from './parse.js';
-import { startsWithCI, trimmed } from './text.js';
+import { echo, startsWithCI, trimmed } from './text.js';
 
 /** Input of {@link deriveProcessScopeKey}. */
 export interface ProcessScopeKeyInput {
@@ -36,7 +36,7 @@ export function deriveProcessScopeKey(input: ProcessScopeKeyInput): string {
     if (classifySessionKeyShape(sessionKey) === 'malformed_agent') {
       throw new SessionKeyError(
         'MALFORMED_SESSION_KEY',
-        `Malformed agent session key "${sessionKey}"; refusing to derive a process scope from it.`,
+        `Malformed agent session key "${echo(sessionKey)}"; refusing to derive a process scope from it.`,
       );
     }
     return sessionKey;
@@ -46,7 +46,7 @@ export function deriveProcessScopeKey(input: ProcessScopeKeyInput): string {
     if (startsWithCI(sessionId, 'agent:')) {
       throw new SessionKeyError(
         'INVALID_INPUT',
-        `Session id "${sessionId}" looks like a session key; pass it as sessionKey instead.`,
+        `Session id "${echo(sessionId)}" looks like a session key; pass it as sessionKey instead.`,
       );
     }
     return sessionId;

@@ -1,7 +1,7 @@
 import { normalizeAgentId } from './agent-id.js';
 import { SessionKeyError } from './errors.js';
 import { parseAgentSessionKey } from './parse.js';
-import { indexOfCI, startsWithCI, trimmed } from './text.js';
+import { echo, indexOfCI, startsWithCI, trimmed } from './text.js';
 
 /** Input of {@link resolveSubagentSessionKey}. */
 export interface SubagentSessionKeyInput {
@@ -46,7 +46,7 @@ export function resolveSubagentSessionKey(input: SubagentSessionKeyInput): strin
     if (key.charCodeAt(0) === 58) {
       throw new SessionKeyError(
         'INVALID_SUBAGENT_KEY',
-        `Invalid subagent session key "${key}". Use a short key or agent:<agent-id>:subagent:<key>.`,
+        `Invalid subagent session key "${echo(key)}". Use a short key or agent:<agent-id>:subagent:<key>.`,
       );
     }
     return `agent:${target}:subagent:${key.toLowerCase()}`;
@@ -57,26 +57,26 @@ export function resolveSubagentSessionKey(input: SubagentSessionKeyInput): strin
     if (startsWithCI(key, 'agent:')) {
       throw new SessionKeyError(
         'MALFORMED_AGENT_KEY',
-        `Invalid subagent session key "${key}". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.`,
+        `Invalid subagent session key "${echo(key)}". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.`,
       );
     }
     throw new SessionKeyError(
       'INVALID_SUBAGENT_KEY',
-      `Invalid subagent session key "${key}". Use a short key or agent:<agent-id>:subagent:<key>.`,
+      `Invalid subagent session key "${echo(key)}". Use a short key or agent:<agent-id>:subagent:<key>.`,
     );
   }
   const keyAgent = normalizeAgentId(parsed.agentId);
   if (keyAgent !== target) {
     throw new SessionKeyError(
       'CROSS_AGENT_SESSION_KEY',
-      `Session key "${key}" belongs to agent "${keyAgent}", not to the target agent "${target}".`,
+      `Session key "${echo(key)}" belongs to agent "${keyAgent}", not to the target agent "${target}".`,
     );
   }
   const childId = parsed.rest.charCodeAt(9); // first char after "subagent:"
   if (!startsWithCI(parsed.rest, 'subagent:') || Number.isNaN(childId) || childId === 58) {
     throw new SessionKeyError(
       'INVALID_SUBAGENT_KEY',
-      `Invalid subagent session key "${key}". Use a short key or agent:<agent-id>:subagent:<key>.`,
+      `Invalid subagent session key "${echo(key)}". Use a short key or agent:<agent-id>:subagent:<key>.`,
     );
   }
   return `agent:${target}:${parsed.rest}`;

@@ -76,3 +76,15 @@ export function hasNonBlank(text: string, start: number, end: number): boolean {
   }
   return false;
 }
+
+/** Longest excerpt of untrusted input echoed inside an error message, in UTF-16 code units. */
+export const MAX_ECHO_LENGTH = 200;
+
+/**
+ * `value` for use inside an error message: unchanged up to {@link MAX_ECHO_LENGTH} code units,
+ * else the first ones followed by `…` — a megabyte key must not become a megabyte log line.
+ */
+export function echo(value: string | undefined): string {
+  const text = value ?? '';
+  return text.length <= MAX_ECHO_LENGTH ? text : `${text.slice(0, MAX_ECHO_LENGTH)}…`;
+}

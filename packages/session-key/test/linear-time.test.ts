@@ -59,13 +59,14 @@ function exercise(key: string): void {
   api.isIncognitoSessionKey(key);
   api.normalizeSessionKeyPreservingOpaquePeerIds(key);
   api.canonicalizeMainSessionAlias({ cfg: { session: { mainKey: key } }, agentId: key, sessionKey: key });
-  api.deriveProcessScopeKey({ sessionKey: key });
   api.sessionKeySchema.safeParse(key);
   for (const call of [
     () => api.resolveAgentIdFromSessionKey(key, 'ops'),
     () => api.normalizeExplicitSessionKey({ sessionKey: key, agentId: 'ops', defaultAgentId: 'main', knownAgentIds: ['ops'] }),
     () => api.normalizeExplicitSessionKey({ sessionKey: key, defaultAgentId: 'main' }),
     () => api.resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey: key, newId: () => 'x' }),
+    () => api.deriveProcessScopeKey({ sessionKey: key }),
+    () => api.deriveProcessScopeKey({ sessionId: key }),
   ]) {
     try {
       call();
