@@ -165,3 +165,28 @@ export function json(result: RunResult): Record<string, unknown> {
     throw new Error(`stdout is not JSON (exit ${result.code}):\n${result.stdout}\nstderr:\n${result.stderr}`);
   }
 }
+
+/** The part of a started `@pincer/gateway` the tests look into (its store and process view). */
+export interface TestGateway {
+  url: string;
+  port: number;
+  stateDir: string;
+  close(): Promise<void>;
+  runtime: {
+    store: {
+      listRunsByStatus(statuses: ReadonlyArray<string>): unknown[];
+      listSessions(filter?: { agentId?: string }): unknown[];
+      getSession(key: string): unknown;
+    };
+    subsystems: { operatorLog(id: string, opts: { offset?: number; limit?: number }): { output: string } | undefined };
+  };
+}
+
+// Loaded by a variable specifier so this file's types do not depend on the gateway's build output.
+const GATEWAY_MODULE: string = '@pincer/gateway';
+
+/** Starts a real gateway in this process (loopback, the given port/state dir; logs silenced). */
+export async function startTestGateway(options: { stateDir: string; configPath?: string; port?: number }): Promise<TestGateway> {
+  const mod = (await import(GATEWAY_MODULE)) as { startGateway(o: Record<string, unknown>): Promise<TestGateway> };
+  return mod.startGateway({ port: options.port ?? 0, logLevel: 'silent', ...options });
+}

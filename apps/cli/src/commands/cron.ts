@@ -11,6 +11,8 @@ export interface CronAddOptions {
   every?: string;
   at?: string;
   in?: string;
+  cron?: string;
+  tz?: string;
   message?: string;
   agent?: string;
   sessionKey?: string;
@@ -26,6 +28,8 @@ export interface CronJobRequest {
   every?: string;
   at?: string;
   in?: string;
+  cron?: string;
+  tz?: string;
   kind?: 'systemEvent' | 'agentTurn';
   target?: 'session' | 'isolated';
   name?: string;
@@ -33,7 +37,7 @@ export interface CronJobRequest {
 
 /**
  * Validates `cron add` options into the gateway's job request: exactly one of `--every`,
- * `--at`, `--in`; a non-blank `--message`; the owning session (already normalized with the
+ * `--at`, `--in`, `--cron` (`--tz` only with `--cron`); a non-blank `--message`; the owning session (already normalized with the
  * seed-003 rules by the caller). Throws `VALIDATION`.
  */
 export function buildCronJobRequest(options: CronAddOptions, sessionKey: string): CronJobRequest {
@@ -41,12 +45,21 @@ export function buildCronJobRequest(options: CronAddOptions, sessionKey: string)
     [options.every, '--every'],
     [options.at, '--at'],
     [options.in, '--in'],
+    [options.cron, '--cron'],
+    [options.tz, '--tz'],
     [options.name, '--name'],
   ] as const) {
     if (value !== undefined && value.trim() === '') throw new CliError('VALIDATION', `${flag} must not be blank`);
   }
-  const schedules = [options.every, options.at, options.in].filter((v) => v !== undefined);
-  if (schedules.length !== 1) throw new CliError('VALIDATION', 'Give exactly one schedule: --every <duration>, --at <iso-time> or --in <duration>.');
+  const schedules = [options.every, options.at, options.in, options.cron].filter((v) => v !== undefined);
+  if (schedules.length !== 1) {
+    throw new CliError('VALIDATION', 'Give exactly one schedule: --every <duration>, --at <iso-time>, --in <duration> or --cron <expr>.');
+  }
+  if (options.tz !== undefined && options.cron === undefined) throw new CliError('VALIDATION', '--tz only applies to --cron.');
+  if (options.cron !== undefined) {
+    const fields = options.cron.trim().split(/\s+/).length;
+    if (fields !== 5 && fields !== 6) throw new CliError('VALIDATION', `--cron must have 5 or 6 fields (got ${fields}: "${options.cron.trim()}").`);
+  }
   if (options.message === undefined || options.message.trim() === '') {
     throw new CliError('VALIDATION', 'Missing --message: the text the job delivers (a system event or an agent turn).');
   }
@@ -67,6 +80,8 @@ export function buildCronJobRequest(options: CronAddOptions, sessionKey: string)
     ...(options.every !== undefined ? { every: options.every.trim() } : {}),
     ...(options.at !== undefined ? { at: new Date(options.at).toISOString() } : {}),
     ...(options.in !== undefined ? { in: options.in.trim() } : {}),
+    ...(options.cron !== undefined ? { cron: options.cron.trim() } : {}),
+    ...(options.tz !== undefined ? { tz: options.tz.trim() } : {}),
     ...(options.kind !== undefined ? { kind: options.kind } : {}),
     ...(options.target !== undefined ? { target: options.target } : {}),
     ...(options.name !== undefined ? { name: options.name.trim() } : {}),
@@ -114,18 +129,20 @@ Examples:
           { header: 'KIND', value: (job) => stringField(field(job, 'payload'), 'kind') },
           { header: 'SESSION', value: (job) => stringField(job, 'ownerSessionKey', 'sessionKey'), maxWidth: 48 },
           { header: 'ENABLED', value: (job) => (typeof field(job, 'enabled') === 'boolean' ? String(field(job, 'enabled')) : undefined) },
-          { header: 'NEXT RUN', value: (job) => formatTime(field(job, 'nextRunAt')) },
-          { header: 'RUNS', value: (job) => stringField(job, 'runCount') },
+          { header: 'NEXT RUN', value: (job) => formatTime(field(field(job, 'state'), 'nextRunAtMs') ?? field(job, 'nextRunAt')) },
+          { header: 'LAST', value: (job) => stringField(field(job, 'state'), 'lastStatus') ?? stringField(job, 'lastStatus') },
         ]),
       );
     });
 
   cron
     .command('add')
-    .description('Add a cron job (exactly one of --every, --at, --in)')
+    .description('Add a cron job (exactly one of --every, --at, --in, --cron)')
     .option('--every <duration>', 'run repeatedly, e.g. 30s, 15m, 2h, 1d (at least 1s)')
     .option('--at <iso-time>', 'run once at this time (ISO-8601)')
     .option('--in <duration>', 'run once after this delay, e.g. 10m')
+    .option('--cron <expr>', '5- or 6-field cron expression, e.g. "0 9 * * 1-5"')
+    .option('--tz <zone>', 'IANA time zone for --cron (default UTC)')
     .requiredOption('-m, --message <text>', 'text delivered when the job fires')
     .addOption(new Option('--kind <kind>', 'deliver a system event or run an agent turn (default systemEvent)').choices(['systemEvent', 'agentTurn']))
     .addOption(new Option('--target <target>', 'fire into the owning session or an isolated run session (default session)').choices(['session', 'isolated']))
@@ -139,7 +156,8 @@ Examples:
 Examples:
   $ pincer cron add --every 15m --message "Check the deploy queue"
   $ pincer cron add --at 2026-12-01T09:00:00Z --message "Renew the cert" --agent ops
-  $ pincer cron add --in 10m --kind agentTurn --session-key agent:ops:standup -m "Post the standup"`,
+  $ pincer cron add --cron "0 9 * * 1-5" --tz Europe/Berlin --agent ops -m "Post the standup"
+  $ pincer cron add --in 10m --kind agentTurn --session-key agent:ops:standup -m "Summarize the night"`,
     )
     .action(async (options: CronAddOptions) => {
       const sessionKey = await resolveSessionKeyArg(ctx, options.sessionKey ?? 'main', options.agent);
@@ -210,7 +228,8 @@ Examples:
         ctx.io.stdout,
         formatTable(runs, [
           { header: 'RUN', value: (run) => stringField(run, 'runId', 'id') },
-          { header: 'AT', value: (run) => formatTime(field(run, 'at', 'startedAt')) },
+          { header: 'STARTED', value: (run) => formatTime(field(run, 'startedAtMs', 'at', 'startedAt')) },
+          { header: 'TRIGGER', value: (run) => stringField(run, 'trigger') },
           { header: 'STATUS', value: (run) => stringField(run, 'status') },
           { header: 'ERROR', value: (run) => stringField(run, 'error') },
         ]),
@@ -223,15 +242,19 @@ function requireId(id: string): string {
   return id.trim();
 }
 
-/** One-line description of a schedule (`every 15m`, `at <iso>`); tolerant of unknown shapes. */
+/** One-line description of a schedule (`every 15m`, `at <iso>`, `cron 0 9 * * * (UTC)`); tolerant of shapes. */
 export function describeSchedule(schedule: unknown): string {
   if (typeof schedule === 'string') return schedule;
   const kind = stringField(schedule, 'kind', 'type');
   if (kind === 'every') {
-    const ms = field(schedule, 'everyMs');
-    return typeof ms === 'number' ? `every ${formatDuration(ms)}` : `every ${stringField(schedule, 'every') ?? '?'}`;
+    const every = field(schedule, 'every', 'everyMs');
+    return typeof every === 'number' ? `every ${formatDuration(every)}` : `every ${String(every ?? '?')}`;
   }
-  if (kind === 'at') return `at ${formatTime(field(schedule, 'atMs', 'at'))}`;
+  if (kind === 'at') return `at ${formatTime(field(schedule, 'at', 'atMs'))}`;
+  if (kind === 'cron') {
+    const tz = stringField(schedule, 'tz');
+    return `cron ${stringField(schedule, 'expr') ?? '?'}${tz ? ` (${tz})` : ''}`;
+  }
   return schedule === undefined ? '-' : JSON.stringify(schedule);
 }
 

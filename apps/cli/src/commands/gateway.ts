@@ -28,7 +28,7 @@ export function registerGatewayCommand(program: Command, ctx: CommandContext): v
     .option('--state-dir <dir>', 'state directory (default PINCER_STATE_DIR or ~/.pincer)')
     .option('--config <path>', 'config file (default PINCER_CONFIG or <state-dir>/pincer.config.json)')
     .option('--log-level <level>', 'log level (fatal, error, warn, info, debug, trace, silent)')
-    .option('--json', 'print { ok, url, port, stateDir } as JSON once listening')
+    .option('--json', 'print { ok, url, port, stateDir } as one JSON line once listening')
     .addHelpText(
       'after',
       `
@@ -61,7 +61,8 @@ Examples:
         throw new CliError(isConfig ? 'VALIDATION' : 'INTERNAL', `Gateway failed to start: ${reason}`, { cause });
       }
       if (options.json === true) {
-        writeJson(ctx.io.stdout, { ok: true, url: started.url, port: started.port, stateDir: started.stateDir });
+        // One line: a supervisor can read it as soon as the gateway listens.
+        writeLine(ctx.io.stdout, JSON.stringify({ ok: true, url: started.url, port: started.port, stateDir: started.stateDir }));
       } else {
         writeLine(ctx.io.stdout, `Pincer gateway listening on ${started.url} (state dir ${started.stateDir}). Press Ctrl-C to stop.`);
       }
