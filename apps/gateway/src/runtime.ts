@@ -72,7 +72,19 @@ export interface GatewayRuntime {
   /** Queue a turn; resolves at once with the run id and the session key. */
   submitTurn(input: AgentTurnInput & { kind?: RunKind }): { runId: string; sessionKey: string; isDuplicate: boolean };
   /** Queue a turn in an already-resolved session (internal callers). */
-  enqueueRun(input: { sessionKey: string; agentId: string; message: string; kind: RunKind; timeoutMs?: number; idempotencyKey?: string; depth?: number; deniedTools?: ReadonlyArray<string>; signal?: AbortSignal }): { run: RunRecord; done: Promise<RunRecord> };
+  enqueueRun(input: {
+    sessionKey: string;
+    agentId: string;
+    message: string;
+    kind: RunKind;
+    timeoutMs?: number;
+    idempotencyKey?: string;
+    depth?: number;
+    deniedTools?: ReadonlyArray<string>;
+    signal?: AbortSignal;
+    /** Queue whose system events this turn shows and consumes (default: its own session). */
+    eventsFrom?: string;
+  }): { run: RunRecord; done: Promise<RunRecord> };
   /** Run a turn to completion (the embedded `pincer agent --local` path). */
   runAgentTurn(input: AgentTurnInput): Promise<AgentTurnResult>;
   /** A run's public view, waiting up to `waitMs` for it to finish. */
@@ -222,7 +234,10 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     return set;
   };
 
-  const executeRun = async (run: RunRecord, opts: { timeoutMs: number; depth: number; denied: ReadonlySet<string>; signal?: AbortSignal }): Promise<RunRecord> => {
+  const executeRun = async (
+    run: RunRecord,
+    opts: { timeoutMs: number; depth: number; denied: ReadonlySet<string>; signal?: AbortSignal; eventsFrom?: string },
+  ): Promise<RunRecord> => {
     if (isClosing) {
       store.updateRun(run.id, { status: 'error', error: 'gateway is shutting down', endedAt: now() });
       return store.getRun(run.id)!;
@@ -239,7 +254,8 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     const onOuterAbort = () => controller.abort(opts.signal?.reason ?? new Error('aborted'));
     opts.signal?.addEventListener('abort', onOuterAbort, { once: true });
     // Peek (not drain): events are removed only after the turn is persisted, so a crash mid-run keeps them queued.
-    const events = subsystems.peekEvents(run.sessionKey);
+    const eventsKey = opts.eventsFrom ?? run.sessionKey;
+    const events = subsystems.peekEvents(eventsKey);
     const eventsBlock = subsystems.formatEvents(events);
     const userText = eventsBlock ? `${eventsBlock}\n\n${run.message}` : run.message;
     try {
@@ -287,7 +303,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
             store.appendTranscript({ sessionKey: run.sessionKey, sessionId: session.sessionId, runId: run.id, role: m.role as 'assistant' | 'tool', text, message: m, createdAt: t });
           }
         }
-        subsystems.consumeEvents(run.sessionKey, events.map((e) => e.id));
+        subsystems.consumeEvents(eventsKey, events.map((e) => e.id));
         store.updateRun(run.id, { status: 'ok', reply, endedAt: t });
         store.touchSession(run.sessionKey, t, run.id);
       })();
@@ -349,6 +365,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
         depth,
         denied,
         ...(input.signal ? { signal: input.signal } : {}),
+        ...(input.eventsFrom ? { eventsFrom: input.eventsFrom } : {}),
       }),
     );
     waiters.set(run.id, done);

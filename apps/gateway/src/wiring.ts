@@ -3,12 +3,14 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import {
   createCronScheduler,
+  createHeartbeatRunner,
   createSystemEventQueue,
   createWakeScheduler,
   parseDurationMs,
   type CronJob,
   type CronJobInput,
   type CronScheduler,
+  type HeartbeatRunner,
   formatForPrompt,
   resolveEventSession,
   resolveHeartbeatSession,
@@ -60,6 +62,7 @@ export interface SubsystemDeps {
     depth?: number;
     deniedTools?: ReadonlyArray<string>;
     signal?: AbortSignal;
+    eventsFrom?: string;
   }): { run: RunRecord; done: Promise<RunRecord> };
   ensureSession(key: string, agentId: string, extra?: { kind?: string; spawnedBy?: string; depth?: number; label?: string }): SessionRecord;
   publishEvent(e: GatewayEvent): void;
@@ -74,6 +77,7 @@ export interface Subsystems {
   readonly registry: ProcessRegistry;
   readonly queue: SystemEventQueue;
   readonly wake: WakeScheduler;
+  readonly heartbeat: HeartbeatRunner;
   readonly spawner: SubagentSpawner;
   readonly cron: CronScheduler;
   /** The session that owns a cron job (other sessions see it as not found). */
@@ -177,24 +181,14 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
   const updateQueueDepth = () => metrics.queueDepth.set(queue.stats().events);
   updateQueueDepth();
 
-  // ---- wake scheduler: a wake runs a heartbeat turn on the session's lane
+  // ---- heartbeat runner + wake scheduler: a wake runs a heartbeat turn on the session's lane.
+  // The runner gets no `queue`: the run itself peeks the events and consumes them in the same
+  // transaction that writes the transcript, so a crash mid-turn leaves them queued.
   const wakeCfg = config.wake ?? {};
+  const EVENT_REASONS = new Set<WakeReason>(['exec-event', 'cron-event', 'subagent-event']);
+  let heartbeat!: HeartbeatRunner;
   const wake = createWakeScheduler({
-    runHeartbeat: async (run) => {
-      const agentId = run.agentId;
-      const resolved = resolveHeartbeatSession({
-        agentId,
-        forcedSessionKey: run.sessionKey,
-        session: d.sessionConfig(agentId),
-        allowFrom: d.owners(agentId),
-      });
-      const sessionKey = resolved.queueKey;
-      if (run.reason !== 'manual' && run.reason !== 'interval' && !queue.has(sessionKey)) return { status: 'skipped', reason: 'no-pending-event' };
-      const { done } = d.enqueueRun({ sessionKey, agentId, message: findAgent(config, agentId)?.heartbeat?.prompt ?? d.heartbeatPrompt, kind: 'heartbeat' });
-      const r = await done;
-      updateQueueDepth();
-      return r.status === 'ok' ? { status: 'ran' } : { status: 'retry', reason: r.error ?? r.status };
-    },
+    runHeartbeat: (run) => heartbeat.runHeartbeat(run),
     isBusy: (t) => d.lanes.isBusy(t.sessionKey),
     ...(wakeCfg.coalesceMs !== undefined ? { coalesceMs: wakeCfg.coalesceMs } : {}),
     ...(wakeCfg.eventCooldownMs !== undefined ? { minEventSpacingMs: wakeCfg.eventCooldownMs } : {}),
@@ -202,6 +196,37 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
     onError: (e) => {
       metrics.errors.inc({ where: 'wake' });
       log.warn({ err: e }, 'heartbeat wake failed');
+    },
+  });
+  heartbeat = createHeartbeatRunner({
+    agents: config.agents
+      .filter((a) => a.heartbeat !== undefined)
+      .map((a) => ({
+        agentId: a.id,
+        every: a.heartbeat?.every ?? '30m',
+        prompt: a.heartbeat?.prompt ?? d.heartbeatPrompt,
+        ...(a.heartbeat?.session ? { heartbeatSession: a.heartbeat.session } : {}),
+        ...(a.heartbeat?.activeHours ? { activeHours: a.heartbeat.activeHours } : {}),
+        sessionConfig: d.sessionConfig(a.id),
+        allowFrom: d.owners(a.id),
+      })),
+    scheduler: wake,
+    timeZone: config.timeZone ?? 'UTC',
+    runTurn: async (req) => {
+      const hasEvents = queue.has(req.queueKey);
+      if (!hasEvents && req.reasons.every((r) => EVENT_REASONS.has(r))) return null;
+      const prompt = findAgent(config, req.agentId)?.heartbeat?.prompt ?? d.heartbeatPrompt;
+      const { done } = d.enqueueRun({ sessionKey: req.sessionKey, agentId: req.agentId, message: prompt, kind: 'heartbeat', eventsFrom: req.queueKey });
+      const r = await done;
+      updateQueueDepth();
+      if (r.status !== 'ok') throw new Error(r.error ?? r.status);
+      return r.reply;
+    },
+    onResult: (r) => {
+      if (r.status === 'failed') {
+        metrics.errors.inc({ where: 'heartbeat' });
+        log.warn({ agentId: r.agentId, sessionKey: r.sessionKey, error: r.error }, 'heartbeat failed');
+      }
     },
   });
 
@@ -420,26 +445,8 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
     await plugins.start();
   }
 
-  // ---- interval heartbeats (agents with heartbeat.every)
-  const intervals: NodeJS.Timeout[] = [];
-  if (d.isServer) {
-    for (const a of config.agents) {
-      const every = a.heartbeat?.every;
-      let ms: number | undefined;
-      try {
-        ms = every ? parseDurationMs(every) : undefined;
-      } catch {
-        log.warn({ agentId: a.id, every }, 'invalid heartbeat.every; interval heartbeats disabled');
-      }
-      if (!ms) continue;
-      const t = setInterval(() => {
-        const main = resolveHeartbeatSession({ agentId: a.id, session: d.sessionConfig(a.id), ...(a.heartbeat?.session ? { heartbeatSession: a.heartbeat.session } : {}) });
-        wake.requestHeartbeatNow({ sessionKey: main.queueKey, agentId: a.id, reason: 'interval' });
-      }, ms);
-      t.unref?.();
-      intervals.push(t);
-    }
-  }
+  // ---- interval heartbeats (agents with a `heartbeat` block; default every 30m, 0 disables)
+  if (d.isServer) heartbeat.start();
 
   const scopeOf = (ctx: ToolContext) => deriveProcessScopeKey({ sessionKey: ctx.sessionKey, agentId: ctx.agentId });
   const notFoundResult = (id: string | undefined) => ({ status: 'error', error: `No process "${id ?? ''}" in this session.` });
@@ -448,6 +455,7 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
     registry,
     queue,
     wake,
+    heartbeat,
     spawner,
     cron,
     plugins,
@@ -630,7 +638,7 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
       return out;
     },
     async close() {
-      for (const t of intervals) clearInterval(t);
+      heartbeat.stop();
       cron.stop();
       wake.dispose();
       spawner.dispose();

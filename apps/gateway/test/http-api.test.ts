@@ -142,6 +142,18 @@ describe('POST /v1/tools/invoke', () => {
   });
 });
 
+describe('interval heartbeats', () => {
+  it('runs heartbeats for agents with a heartbeat block and keeps HEARTBEAT_OK acks out of the transcript', async () => {
+    t = await startTestGateway({ ...FAST, agents: [{ id: 'main', heartbeat: { every: '1s' } }] });
+    const g = t;
+    await g.until(async () => {
+      const m = await g.api<string>('GET', '/metrics');
+      return m.body.includes('pincer_runs_total{kind="heartbeat",status="ok"}');
+    }, 'an interval heartbeat');
+    expect(await g.transcript('agent:main:main')).toEqual([]);
+  });
+});
+
 describe('metrics and openapi', () => {
   it('serves Prometheus metrics and an OpenAPI document built from the schemas', async () => {
     t = await startTestGateway(FAST);
