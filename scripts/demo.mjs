@@ -320,7 +320,7 @@ async function story6() {
   title(6, 'SIGKILL the gateway and restart it: nothing is lost, no orphan survives');
   const long = await turn('agent:ops:longjob', 'run in background: sleep 300');
   const longPid = await pidOf(shellId(long.reply));
-  await turn('agent:ops:busy', 'run in background: sleep 0.3; echo event-while-busy');
+  const queuedShell = shellId((await turn('agent:ops:busy', 'run in background: sleep 0.3; echo event-while-busy')).reply);
   const blocker = await turn('agent:ops:busy', 'run: sleep 30', { wait: false });
   const queued = await until(async () => ((await api('GET', '/v1/sessions/agent%3Aops%3Abusy')).body?.queuedEvents ?? 0) >= 1);
   check('an exit notice is queued behind a busy session', Boolean(queued));
@@ -339,7 +339,7 @@ async function story6() {
   check(`all ${sessionsBefore.length} sessions are still there`, list.code === 0 && sessionsBefore.every((k) => sessionsAfter.includes(k)));
   const log = await pincer(['logs', shared.finishedShell ?? '?']);
   check("a finished shell's output is still readable", log.code === 0 && log.stdout.includes('build finished'));
-  const delivered = await until(async () => (await transcript('agent:ops:busy')).some((e) => e.role === 'user' && e.text.includes('event-while-busy')));
+  const delivered = await until(async () => (await transcript('agent:ops:busy')).some((e) => e.role === 'user' && e.text.includes(`Exec completed (${queuedShell}, code 0) :: event-while-busy`)));
   check('the queued event was delivered after the restart', Boolean(delivered));
   const run = await api('GET', `/v1/runs/${blocker.runId}`);
   check('the interrupted run is reported, not replayed', run.body?.status === 'error' && /interrupted/.test(run.body?.error ?? ''));

@@ -220,7 +220,7 @@ describe('the newcomer path, end to end', () => {
     const longPid = await pidOf(startedId(long.reply));
     // An exit notice queued while its session is busy with a long foreground command (an ops
     // session: ops has per-channel-peer DMs, so the notice stays in the launching session).
-    await api.turn({ sessionKey: 'agent:ops:busy', message: 'run in background: sleep 0.3; echo queued-event-xyz' });
+    const queuedShell = startedId((await api.turn({ sessionKey: 'agent:ops:busy', message: 'run in background: sleep 0.3; echo queued-event-xyz' })).reply);
     const blockerRun = await gw.api<{ runId: string }>('POST', '/v1/agent', { sessionKey: 'agent:ops:busy', message: 'run: sleep 30' });
     await until(async () => ((await api.session('agent:ops:busy')).body.queuedEvents ?? 0) >= 1, 'a queued event');
     const sessionsBefore = (await gw.api<{ sessions: Array<{ key: string }> }>('GET', '/v1/sessions')).body.sessions.map((s) => s.key).sort();
@@ -247,7 +247,7 @@ describe('the newcomer path, end to end', () => {
     expect(log.code, log.stderr).toBe(0);
     expect(log.stdout).toContain('seed-001-done');
     // The queued event was not lost: it reaches its session's transcript.
-    await until(async () => (await api.transcript('agent:ops:busy')).some((e) => e.role === 'user' && e.text.includes('queued-event-xyz')), 'the queued event delivered');
+    await until(async () => (await api.transcript('agent:ops:busy')).some((e) => e.role === 'user' && e.text.includes(`Exec completed (${queuedShell}, code 0) :: queued-event-xyz`)), 'the queued event delivered');
     // The interrupted run is reported, not silently replayed.
     const blocker = await gw.api<{ status: string; error?: string }>('GET', `/v1/runs/${blockerRun.body.runId}`);
     expect(blocker.body.status).toBe('error');
