@@ -142,6 +142,32 @@ describe('POST /v1/tools/invoke', () => {
   });
 });
 
+describe('sessions routes and idempotency', () => {
+  it('lists, reads, resets and deletes sessions; replays an idempotency key', async () => {
+    t = await startTestGateway(FAST);
+    const g = t;
+    const first = await g.api<{ runId: string }>('POST', '/v1/agent', { message: 'once', sessionKey: 'agent:main:s1', idempotencyKey: 'k-1' });
+    const replay = await g.api<{ runId: string }>('POST', '/v1/agent', { message: 'once', sessionKey: 'agent:main:s1', idempotencyKey: 'k-1' });
+    expect(first.status).toBe(202);
+    expect(replay.status).toBe(200);
+    expect(replay.body.runId).toBe(first.body.runId);
+    await g.api('GET', `/v1/runs/${first.body.runId}?waitMs=10000`);
+    const key = encodeURIComponent('agent:main:s1');
+    const list = await g.api<{ sessions: Array<{ key: string }> }>('GET', '/v1/sessions');
+    expect(list.body.sessions.map((x) => x.key)).toEqual(['agent:main:s1']);
+    const one = await g.api<{ sessionId: string; agentId: string }>('GET', `/v1/sessions/${key}`);
+    expect(one.body.agentId).toBe('main');
+    expect((await g.transcript('agent:main:s1')).length).toBe(2);
+    const reset = await g.api<{ sessionId: string; previousSessionId: string }>('POST', `/v1/sessions/${key}/reset`);
+    expect(reset.body.previousSessionId).toBe(one.body.sessionId);
+    expect(reset.body.sessionId).not.toBe(one.body.sessionId);
+    expect(await g.transcript('agent:main:s1')).toEqual([]);
+    expect((await g.api('DELETE', `/v1/sessions/${key}`)).body).toEqual({ deleted: true, sessionKey: 'agent:main:s1' });
+    expect((await g.api('GET', `/v1/sessions/${key}`)).status).toBe(404);
+    expect((await g.api('DELETE', `/v1/sessions/${key}`)).status).toBe(404);
+  });
+});
+
 describe('interval heartbeats', () => {
   it('runs heartbeats for agents with a heartbeat block and keeps HEARTBEAT_OK acks out of the transcript', async () => {
     t = await startTestGateway({ ...FAST, agents: [{ id: 'main', heartbeat: { every: '1s' } }] });
