@@ -171,5 +171,5 @@ describe('SIGKILL and restart', () => {
     expect(code).toBe(0);
     expect(gw.out()).toContain('pincer gateway stopped (SIGTERM)');
     expect(existsSync(join(dir, 'gateway.json'))).toBe(false);
-  });
+  }, 90_000);
 });
