@@ -129,4 +129,13 @@ describe('pincer agent selectors (seed 003) against a recording stand-in gateway
     expect(sent()).toEqual({ message: 'From a file\n', agentId: 'ops', timeoutMs: 600_000 });
   });
 
+  it('gives up after --timeout with exit 1 and type timeout', async () => {
+    const result = await runPincer(['agent', '-m', 'never finish', '--timeout', '0.5', '--json'], env);
+    expect(result.code).toBe(1);
+    expect(json(result)).toEqual({
+      ok: false,
+      error: { type: 'timeout', message: 'Timed out after 0.5s waiting for agent run stub-run. Raise --timeout or check "pincer sessions history".' },
+    });
+    expect(stub.requests.filter((r) => r.path === '/v1/runs/stub-run').length).toBeGreaterThan(0);
+  });
 });

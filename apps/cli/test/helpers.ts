@@ -72,7 +72,8 @@ export interface StubGateway {
 
 /**
  * Answers like a gateway: `/healthz` ok, `POST /v1/agent` → 202 with the key it received
- * (or `stub:<agentId>`), `GET /v1/runs/:id` → ok with reply `stub reply`.
+ * (or `stub:<agentId>`), `GET /v1/runs/:id` → ok with reply `stub reply` (still `running` for
+ * the message `never finish`).
  */
 export async function startStubGateway(): Promise<StubGateway> {
   const requests: StubGateway['requests'] = [];
@@ -91,7 +92,9 @@ export async function startStubGateway(): Promise<StubGateway> {
       if (url.pathname.startsWith('/v1/runs/')) {
         const agent = requests.find((r) => r.path === '/v1/agent')?.body as Record<string, unknown> | undefined;
         const key = typeof agent?.sessionKey === 'string' ? agent.sessionKey : 'stub';
-        return res.end(JSON.stringify({ runId: 'stub-run', sessionKey: key, status: 'ok', reply: 'stub reply' }));
+        // A message "never finish" keeps the run running (for timeout tests).
+        const status = agent?.message === 'never finish' ? 'running' : 'ok';
+        return res.end(JSON.stringify({ runId: 'stub-run', sessionKey: key, status, ...(status === 'ok' ? { reply: 'stub reply' } : {}) }));
       }
       res.statusCode = 404;
       return res.end(JSON.stringify({ error: { code: 'not_found', message: 'nothing here' } }));

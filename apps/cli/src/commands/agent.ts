@@ -18,6 +18,12 @@ export interface AgentTurnOutcome {
   mode: AgentTurnMode;
 }
 
+/** Largest run timeout the gateway accepts, in ms (24 h). */
+const MAX_GATEWAY_TIMEOUT_MS = 86_400_000;
+
+/** How long the pre-dispatch `GET /healthz` probe may take before the gateway counts as not answering, in ms. */
+const HEALTH_PROBE_TIMEOUT_MS = 5_000;
+
 /** Longest single long-poll on `GET /v1/runs/:id`, in ms. */
 const MAX_POLL_WAIT_MS = 25_000;
 
@@ -96,7 +102,7 @@ export async function runAgentTurn(
     ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
   });
   try {
-    await client.health();
+    await client.health(HEALTH_PROBE_TIMEOUT_MS);
   } catch (error) {
     if (!CliError.isInstance(error) || error.code !== 'GATEWAY_UNAVAILABLE' || ctx.io.signal?.aborted) throw error;
     writeLine(ctx.io.stderr, `${error.message} Running the turn embedded on ${where.stateDir} (local fallback).`);
@@ -107,8 +113,8 @@ export async function runAgentTurn(
 
 async function runViaGateway(ctx: CommandContext, client: GatewayClient, prepared: PreparedAgentTurn): Promise<AgentTurnOutcome> {
   const accepted = parseBody(AgentAcceptedSchema, await client.request('POST', '/v1/agent', {
-      // The gateway stops the run at the same deadline the CLI waits for (its minimum is 100 ms).
-      body: { ...prepared.request, timeoutMs: Math.max(100, prepared.timeoutMs) },
+      // The gateway stops the run at the same deadline the CLI waits for (it accepts 100 ms – 24 h).
+      body: { ...prepared.request, timeoutMs: Math.min(MAX_GATEWAY_TIMEOUT_MS, Math.max(100, prepared.timeoutMs)) },
     }), 'POST /v1/agent');
   const spinner = createSpinner({ stream: ctx.io.stderr, text: `waiting for ${accepted.sessionKey} (run ${accepted.runId})` });
   spinner.start();
