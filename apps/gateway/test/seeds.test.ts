@@ -173,6 +173,8 @@ describe('cron', () => {
     await g.until(async () => (await g.transcript('agent:main:main')).some((e) => e.role === 'user' && e.text.includes("Cron (") && e.text.includes("): stand-up time")), 'cron event');
     const runs = await g.api<{ runs: Array<{ status: string }> }>('GET', `/v1/cron/${add.body.id}/runs`);
     expect(runs.body.runs).toHaveLength(1);
+    const manual = await g.api<{ run: { status: string; trigger: string } }>('POST', `/v1/cron/${add.body.id}/run`, {});
+    expect(manual.body.run).toMatchObject({ status: 'ok', trigger: 'manual' });
     const viaTool = await g.turn({ message: 'remind me every 1h: drink water', sessionKey: 'agent:main:chat' });
     expect(viaTool.reply).toMatch(/^\[scripted\] Cron: added \S+/);
     const list = await g.api<{ jobs: Array<{ ownerSessionKey: string; payload: { text: string } }> }>('GET', `/v1/cron?sessionKey=${encodeURIComponent('agent:main:chat')}`);

@@ -43,6 +43,7 @@ export const ROUTES: ReadonlyArray<RouteDoc> = [
   { method: 'post', path: '/v1/cron', summary: 'Add a cron job (every / at / in / cron expression).', body: CronCreateSchema, status: 201 },
   { method: 'get', path: '/v1/cron/{id}', summary: 'One cron job.', query: { sessionKey: 'scope' } },
   { method: 'get', path: '/v1/cron/{id}/runs', summary: 'Run history of a job.', query: { sessionKey: 'scope' } },
+  { method: 'post', path: '/v1/cron/{id}/run', summary: 'Run a job now (schedule unchanged); answers with the run record.', query: { sessionKey: 'scope' } },
   { method: 'delete', path: '/v1/cron/{id}', summary: 'Delete a cron job.', query: { sessionKey: 'scope' } },
   { method: 'get', path: '/v1/events', summary: 'SSE stream of run/process/system events for the named sessions.', query: { sessionKey: 'repeatable; required' } },
 ];

@@ -362,6 +362,11 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
     const job = cronOr404(req.params.id, parse(ScopedQuerySchema, req.query, 'query').sessionKey);
     return { id: job.id, runs: rt.subsystems.cron.runs(job.id) };
   });
+  app.post<{ Params: { id: string } }>('/v1/cron/:id/run', async (req) => {
+    const job = cronOr404(req.params.id, parse(ScopedQuerySchema, req.query, 'query').sessionKey);
+    const run = await rt.subsystems.cron.runNow(job.id);
+    return { id: job.id, run };
+  });
   app.delete<{ Params: { id: string } }>('/v1/cron/:id', async (req) => {
     const job = cronOr404(req.params.id, parse(ScopedQuerySchema, req.query, 'query').sessionKey);
     await rt.subsystems.cron.remove(job.id);
