@@ -37,7 +37,7 @@ import { findAgent } from './config.js';
 import { createSqliteCronStore, cronOwnerOf } from './cron.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { GatewayEvent } from './runtime-types.js';
-import type { GatewayStore, RunKind, RunRecord, SessionRecord } from './store/store.js';
+import { JOURNAL_MAX_FINISHED, type GatewayStore, type RunKind, type RunRecord, type SessionRecord } from './store/store.js';
 import { createSqliteRunStore } from './subagent-store.js';
 import type { CronArgs, ExecArgs, ProcessArgs, SpawnArgs } from './tools/builtin.js';
 import type { GatewayTool, ToolContext } from './tools/types.js';
@@ -432,6 +432,7 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
       reaped.push({ id: p.id, pid: p.pid, outcome: o?.outcome ?? 'no-record' });
     }
     if (reaped.length > 0) log.warn({ reaped }, 'reaped processes left by a previous gateway');
+    store.pruneProcesses(JOURNAL_MAX_FINISHED);
     await spawner.resumePending();
     // Events that survived a restart wake their sessions again (deferred, never dropped).
     for (const key of queue.sessionKeys()) {

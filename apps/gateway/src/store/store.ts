@@ -81,6 +81,9 @@ export interface AnnouncementRecord {
   deliveredAt: number | null;
 }
 
+/** Finished processes kept in the journal (newest first); older rows are pruned at startup. */
+export const JOURNAL_MAX_FINISHED = 1000;
+
 /** Max retained output per journaled process (chars). */
 export const JOURNAL_MAX_OUTPUT_CHARS = 200_000;
 
@@ -178,6 +181,8 @@ export interface GatewayStore {
   journalExit(id: string, patch: { status: string; exitCode: number | null; signal: string | null; endedAt: number; tail?: string; truncated?: boolean }): void;
   getProcess(id: string): ProcessRecord | undefined;
   listProcesses(filter?: { status?: 'running' | 'finished' }): ProcessRecord[];
+  /** Forget all but the newest `keep` finished processes. Returns rows removed. */
+  pruneProcesses(keep: number): number;
   // sub-agent runs (opaque records owned by subagent-spawn)
   subagentPut(runId: string, childSessionKey: string, requesterSessionKey: string, status: string, record: unknown, now: number): void;
   subagentGet(runId: string): unknown;
@@ -466,6 +471,12 @@ export function createGatewayStore(file: string): GatewayStore {
         filter?.status === 'running' ? "WHERE status = 'running'" : filter?.status === 'finished' ? "WHERE status != 'running'" : '';
       return (db.prepare(`SELECT * FROM processes ${where} ORDER BY started_at`).all() as Row[]).map(toProcess);
     },
+    pruneProcesses: (keep) =>
+      db
+        .prepare(
+          `DELETE FROM processes WHERE status != 'running' AND id NOT IN (SELECT id FROM processes WHERE status != 'running' ORDER BY COALESCE(ended_at, started_at) DESC LIMIT ?)`,
+        )
+        .run(keep).changes,
     subagentPut: (runId, child, requester, status, record, now) =>
       void q.saPut.run(runId, child, requester, status, JSON.stringify(record), now),
     subagentGet: (runId) => {
