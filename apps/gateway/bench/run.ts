@@ -1,0 +1,55 @@
+// Gateway benchmarks: HTTP throughput (autocannon) and end-to-end scripted turns.
+// Run: pnpm --filter @pincer/gateway bench  (prints a markdown table, writes bench/results.json)
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { startGateway } from '../src/index.js';
+
+interface Row {
+  name: string;
+  value: number;
+  unit: string;
+  target?: number;
+  pass?: boolean;
+}
+
+const rows: Row[] = [];
+const dir = mkdtempSync(join(tmpdir(), 'pincer-bench-'));
+const gw = await startGateway({ port: 0, stateDir: dir, token: 'bench', logLevel: 'error' });
+const auth = { authorization: 'Bearer bench', 'content-type': 'application/json' };
+try {
+  const health = await autocannon({ url: `${gw.url}/healthz`, connections: 10, duration: 5 });
+  rows.push({ name: 'GET /healthz', value: Math.round(health.requests.average), unit: 'req/s', target: 2000, pass: health.requests.average >= 2000 });
+  const sessions = await autocannon({ url: `${gw.url}/v1/sessions`, headers: auth, connections: 10, duration: 5 });
+  rows.push({ name: 'GET /v1/sessions (authenticated)', value: Math.round(sessions.requests.average), unit: 'req/s' });
+  const accept = await autocannon({
+    url: `${gw.url}/v1/agent`,
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ message: 'hello', sessionKey: 'agent:main:bench' }),
+    connections: 10,
+    duration: 5,
+  });
+  rows.push({ name: 'POST /v1/agent accepted while the lane runs them', value: Math.round(accept.requests.average), unit: 'req/s' });
+  await gw.runtime.runAgentTurn({ message: 'drain', sessionKey: 'agent:main:bench' });
+
+  const n = 200;
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) await gw.runtime.runAgentTurn({ message: `turn ${i}`, sessionKey: `agent:main:seq-${i % 10}` });
+  const perTurn = (performance.now() - t0) / n;
+  rows.push({ name: 'scripted turn end-to-end (sequential, persisted)', value: Number(perTurn.toFixed(2)), unit: 'ms/turn', target: 20, pass: perTurn <= 20 });
+
+  const t1 = performance.now();
+  await Promise.all(Array.from({ length: n }, (_, i) => gw.runtime.runAgentTurn({ message: `p ${i}`, sessionKey: `agent:main:par-${i % 50}` })));
+  rows.push({ name: 'scripted turns, 50 sessions in parallel', value: Math.round(n / ((performance.now() - t1) / 1000)), unit: 'turns/s' });
+} finally {
+  await gw.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+console.log('| benchmark | value | unit | target | pass |');
+console.log('|---|---:|---|---:|---|');
+for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.unit} | ${r.target ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'yes' : 'no'} |`);
+writeFileSync(join(dirname(fileURLToPath(import.meta.url)), 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
