@@ -7,7 +7,7 @@
  * happens to look like "run: …" cannot run anything.
  */
 import fc from 'fast-check';
-import { normalizeExplicitSessionKey } from '@pincer/session-key';
+import { normalizeAgentId, normalizeExplicitSessionKey } from '@pincer/session-key';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAST_WAKE, type ApiResponse, pincer } from '../support/harness.js';
 import { type InprocGateway, startInprocGateway } from '../support/inproc.js';
@@ -231,8 +231,10 @@ describe('CLI selector fuzz (the real pincer binary)', () => {
           if (key.trim() === '' || (agent !== undefined && agent.trim() === '')) throw new Error('blank');
           const r = normalizeExplicitSessionKey({ sessionKey: key, ...(agent !== undefined ? { agentId: agent } : {}), defaultAgentId: 'main', knownAgentIds: AGENTS });
           // Keys and --agent values naming an agent the config does not know are refused too.
-          const owner = r.agentId ?? (agent !== undefined ? agent.trim().toLowerCase() : 'main');
-          oracle = AGENTS.includes(owner) && (agent === undefined || AGENTS.includes(agent.trim().toLowerCase())) ? r : undefined;
+          // (--agent values are normalized as session-key does: `OPS ` → ops, `!` → main.)
+          const named = agent !== undefined ? normalizeAgentId(agent) : undefined;
+          const owner = r.agentId ?? named ?? 'main';
+          oracle = AGENTS.includes(owner) && (named === undefined || AGENTS.includes(named)) ? r : undefined;
         } catch {
           oracle = undefined;
         }

@@ -104,6 +104,17 @@ describe.each([
     expect((await api.processes()).find((p) => p.id === a.running)?.status).toBe('running');
   });
 
+  it('through the agent (the model\'s own tools), A\'s shells and cron jobs answer like missing ones', async () => {
+    for (const verb of ['log', 'poll', 'kill']) {
+      const real = await api.turn({ sessionKey: caller, message: `${verb} ${a.running}` });
+      const missing = await api.turn({ sessionKey: caller, message: `${verb} ${MISSING}` });
+      expect(real.reply.split(a.running).join('<ID>'), verb).toBe(missing.reply.split(MISSING).join('<ID>'));
+    }
+    expect((await api.turn({ sessionKey: caller, message: 'ps' })).reply).not.toContain(a.running);
+    expect((await api.turn({ sessionKey: caller, message: 'cron list' })).reply).not.toContain(a.cronId);
+    expect((await api.processes()).find((p) => p.id === a.running)?.status).toBe('running');
+  });
+
   it('the process tool\'s stdin actions are refused over HTTP for everyone', async () => {
     for (const action of ['write', 'send-keys', 'paste', 'submit']) {
       const r = await api.tool('process', { action, id: a.running, data: 'x', text: 'x', keys: ['Enter'] }, caller);
