@@ -366,7 +366,7 @@ async function main() {
 }
 
 const watchdog = setTimeout(() => {
-  console.error(paint('31', `\nThe demo exceeded ${OVERALL_DEADLINE_MS / 1000} s; stopping.`));
+  console.error(paint('31', `\nThe demo exceeded ${OVERALL_DEADLINE_MS / 1000} s during ${story || 'startup'}; stopping (failed so far: ${checks.filter((c) => !c.ok).length}).`));
   checks.push({ story: 'demo', what: `finished within ${OVERALL_DEADLINE_MS / 1000} s`, ok: false });
   void cleanup().finally(() => process.exit(1));
 }, OVERALL_DEADLINE_MS);
