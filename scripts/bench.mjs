@@ -13,7 +13,10 @@ const suites = [
   { name: '@pincer/session-key', dir: 'packages/session-key' },
   { name: '@pincer/process-registry', dir: 'packages/process-registry' },
   { name: '@pincer/heartbeat-router', dir: 'packages/heartbeat-router' },
-  { name: 'gateway load', dir: 'tests', script: 'bench' },
+  { name: '@pincer/subagent-spawn', dir: 'packages/subagent-spawn' },
+  { name: '@pincer/plugin-sdk', dir: 'packages/plugin-sdk' },
+  { name: 'apps/gateway', dir: 'apps/gateway' },
+  { name: 'gateway load (HTTP)', dir: 'tests', script: 'bench' },
 ];
 
 const rows = [];
