@@ -6,6 +6,7 @@
  * the last line every shell printed is in its retained tail, nothing left running afterwards.
  * Timings are printed, never asserted.
  */
+import { GatewayConfigSchema } from '@pincer/gateway';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   type ChildGateway,
@@ -37,7 +38,10 @@ afterAll(async () => {
 
 describe(`load: ${SESSIONS} sessions × ${SHELLS} shells flooding for ${SECONDS} s`, () => {
   it('keeps answering, stays bounded in memory, and loses no tail', async () => {
-    state = makeStateDir({ wake: FAST_WAKE, gateway: { maxConcurrentRuns: 8 }, agents: [{ id: 'main' }] }, 'pincer-load-');
+    // The registry caps running shells (64 by default); ask for room when the gateway's config offers `exec.maxRunning`.
+    const room = { exec: { maxRunning: SESSIONS * SHELLS + 16 } };
+    const execCfg = GatewayConfigSchema.safeParse(room).success ? room : {};
+    state = makeStateDir({ wake: FAST_WAKE, gateway: { maxConcurrentRuns: 8 }, agents: [{ id: 'main' }], ...execCfg }, 'pincer-load-');
     gw = await startChildGateway(state);
     const api = storyApi(gw);
     const rssStart = rssKiB(gw.pid) ?? 0;
