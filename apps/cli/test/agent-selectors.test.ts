@@ -1,5 +1,7 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertBuilt, json, runPincer, startStubGateway, tempDir, writeTwoAgentConfig, type StubGateway, type TempDir } from './helpers.js';
+import { assertBuilt, BIN, json, runPincer, startStubGateway, tempDir, writeTwoAgentConfig, type StubGateway, type TempDir } from './helpers.js';
 
 // Seed 003, proven on the wire: a plain loopback server stands in for the gateway and records
 // every request the built `pincer` binary sends.
@@ -137,5 +139,17 @@ describe('pincer agent selectors (seed 003) against a recording stand-in gateway
       error: { type: 'timeout', message: 'Timed out after 0.5s waiting for agent run stub-run. Raise --timeout or check "pincer sessions history".' },
     });
     expect(stub.requests.filter((r) => r.path === '/v1/runs/stub-run').length).toBeGreaterThan(0);
+  });
+
+  // `script` (util-linux) gives the binary a real pseudo-terminal, so stderr is a TTY.
+  it.skipIf(!existsSync('/usr/bin/script'))('draws a spinner on a TTY and erases it before the reply', async () => {
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} agent -m hi --session-key k`;
+    const output = await new Promise<string>((resolve) => {
+      execFile('/usr/bin/script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }, (_e, stdout) =>
+        resolve(stdout),
+      );
+    });
+    expect(output).toContain('\r\x1b[2K⠋ waiting for agent:main:k (run stub-run)');
+    expect(output).toMatch(/\r\x1b\[2Kstub reply\r?\n$/);
   });
 });
