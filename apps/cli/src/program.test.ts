@@ -175,4 +175,19 @@ describe('runCli', () => {
     expect(h.stderr().split('\n').length).toBeGreaterThan(3);
     expect(h.stderr()).toContain('    at ');
   });
+
+  it('exits 130 with an interrupted document when aborted while waiting', async () => {
+    const controller = new AbortController();
+    const h = harness(dir, {}, (url) => {
+      const path = new URL(url).pathname;
+      if (path === '/healthz') return Response.json({ ok: true });
+      if (path === '/v1/agent') return Response.json({ runId: 'r1', sessionKey: 'agent:main:main' }, { status: 202 });
+      controller.abort();
+      throw new DOMException('aborted', 'AbortError');
+    });
+    const code = await runCli(['agent', '-m', 'hi', '--json'], { ...h.io, signal: controller.signal });
+    expect(code).toBe(130);
+    expect(h.stderr()).toBe('Interrupted.\n');
+    expect(JSON.parse(h.stdout())).toEqual({ ok: false, error: { type: 'interrupted', message: 'Interrupted.' } });
+  });
 });

@@ -7,7 +7,7 @@ import { registerProcessCommands } from './commands/processes.js';
 import { registerSessionsCommand } from './commands/sessions.js';
 import { type CliDeps, type CommandContext, createCommandContext } from './context.js';
 import { CliError } from './errors.js';
-import type { CliIo } from './io.js';
+import { type CliIo, writeJson } from './io.js';
 import { reportError } from './output.js';
 
 /** Version printed by `pincer --version`. */
@@ -79,6 +79,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
     }
     if (io.signal?.aborted && !(CliError.isInstance(error) && error.code !== 'INTERNAL')) {
       io.stderr.write('Interrupted.\n');
+      if (json) writeJson(io.stdout, { ok: false, error: { type: 'interrupted', message: 'Interrupted.' } });
       return 130;
     }
     return reportError(error, io, { json, debug });
