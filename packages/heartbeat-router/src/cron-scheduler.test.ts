@@ -210,6 +210,30 @@ describe('createCronScheduler', () => {
       expect(third.cron.runs('once')).toHaveLength(1);
     });
 
+    it('a one-shot that came due while the process was down runs once on catch-up, and never again', async () => {
+      const store = createInMemoryCronStore();
+      const first = setup({}, store);
+      await first.cron.start();
+      await first.cron.add({ id: 'missed', agentId: 'ops', schedule: { kind: 'at', at: '2026-01-15T13:00:00Z' }, payload: { kind: 'systemEvent', text: 'x' } });
+      first.cron.stop(); // down before 13:00
+
+      vi.setSystemTime(T0 + 3 * 3_600_000);
+      const second = setup({}, store);
+      await second.cron.start();
+      await vi.advanceTimersByTimeAsync(0);
+      expect(second.fires.map((f) => [f.job.id, f.trigger, f.scheduledAtMs])).toEqual([['missed', 'catch-up', T0 + 3 * 3_600_000]]);
+      await vi.advanceTimersByTimeAsync(24 * 3_600_000);
+      expect(second.fires).toHaveLength(1);
+      expect(second.cron.get('missed')).toMatchObject({ enabled: false, state: { lastStatus: 'ok' } });
+      second.cron.stop();
+
+      const third = setup({}, store);
+      await third.cron.start();
+      await vi.advanceTimersByTimeAsync(24 * 3_600_000);
+      expect(third.fires).toEqual([]);
+      expect(third.cron.runs('missed')).toEqual([expect.objectContaining({ status: 'ok', trigger: 'catch-up' })]);
+    });
+
     it('works the same with an async store', async () => {
       const inner = createInMemoryCronStore();
       const later = <T>(fn: () => T | Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(fn()), 5));
