@@ -167,16 +167,22 @@ describe('pincer against a real gateway', () => {
     expect(kill.code).toBe(1);
   });
 
-  it('round-trips a cron job: add, list, runs, rm', async () => {
+  it('round-trips a cron job: add, list, run, runs, rm', async () => {
     const added = await runPincer(['cron', 'add', '--every', '1h', '-m', 'check the queue', '--agent', 'ops', '--name', 'queue-check', '--json'], env);
     expect(added.code).toBe(0);
     const job = json(added).job as Record<string, unknown>;
     expect(job).toMatchObject({ name: 'queue-check', agentId: 'ops', ownerSessionKey: 'agent:ops:main', schedule: { kind: 'every' }, enabled: true });
     const id = String(job.id);
 
-    const [list, runs] = (await Promise.all([runPincer(['cron', 'list'], env), runPincer(['cron', 'runs', id], env)])) as [RunResult, RunResult];
+    const [list, noRuns] = (await Promise.all([runPincer(['cron', 'list'], env), runPincer(['cron', 'runs', id], env)])) as [RunResult, RunResult];
     expect(list.stdout).toMatch(new RegExp(`${id}\\s+queue-check\\s+every 1h\\s+systemEvent\\s+agent:ops:main\\s+true`));
-    expect(runs.stdout).toBe(`No runs yet for ${id}.\n`);
+    expect(noRuns.stdout).toBe(`No runs yet for ${id}.\n`);
+
+    const ran = await runPincer(['cron', 'run', id, '--json'], env);
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(json(ran)).toMatchObject({ ok: true, id, run: { jobId: id, trigger: 'manual', status: 'ok' } });
+    const runs = await runPincer(['cron', 'runs', id], env);
+    expect(runs.stdout).toMatch(new RegExp(`^RUN\\s+STARTED\\s+TRIGGER\\s+STATUS[\\s\\S]*\\smanual\\s+ok`));
 
     const removed = await runPincer(['cron', 'rm', id, '--json'], env);
     expect(json(removed)).toEqual({ ok: true, id, removed: true });
