@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProcessRegistryError, createProcessRegistry } from '../src/index.js';
+import { ProcessRegistryError } from '../src/index.js';
 import { errorOf, makeRegistry, nextExit, pollUntil, rejectionOf } from './helpers.js';
 
 function shape(error: unknown): Record<string, unknown> {
@@ -11,7 +11,7 @@ function shape(error: unknown): Record<string, unknown> {
 describe('scope isolation', () => {
   it("answers every action on another scope's session exactly like a missing one and leaves it untouched", async () => {
     const registry = makeRegistry();
-    const empty = createProcessRegistry();
+    const empty = makeRegistry(); // never spawns; disposed in afterEach like every registry here
     const A = 'agent:ops:dm-alice';
     const B = 'agent:ops:group-42';
     const live = await registry.exec({ command: 'cat', scopeKey: A, background: true, stdin: 'pipe' });
@@ -48,12 +48,18 @@ describe('scope isolation', () => {
       }
     }
 
-    // A's processes are untouched: still running, still readable, stdin still works.
+    // A's processes are untouched: still running, still readable, stdin still works — and none of
+    // B's write/sendKeys/paste/submit bytes reached A's stdin (cat would have echoed them).
     expect(registry.snapshot().running.map((s) => s.id)).toEqual([live.id]);
     registry.write({ scopeKey: A, id: live.id, data: 'still here\n' });
-    expect(await pollUntil(registry, A, live.id, (o) => o.includes('still here'))).toContain('still here');
+    expect(await pollUntil(registry, A, live.id, (o) => o.includes('still here'))).toBe('still here\n');
     expect(registry.log({ scopeKey: A, id: done.id }).output).toBe('finished');
-    await empty.dispose();
+    expect(registry.list({ scopeKey: A }).map((s) => [s.id, s.status]).sort()).toEqual(
+      [
+        [live.id, 'running'],
+        [done.id, 'completed'],
+      ].sort(),
+    );
   });
 
   it('keeps ids unique across scopes so one scope cannot shadow another', async () => {
