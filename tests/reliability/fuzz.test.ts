@@ -73,6 +73,7 @@ const POST_ROUTES: ReadonlyArray<{ path: string; fields: string[] }> = [
   { path: '/v1/cron', fields: ['sessionKey', 'text', 'every', 'at', 'in', 'kind', 'target', 'name'] },
   { path: '/v1/sessions/agent%3Amain%3Amain/reset', fields: ['x'] },
   { path: '/v1/processes/nope/kill', fields: ['x'] },
+  { path: '/v1/cron/nope/run', fields: ['x'] },
 ];
 
 describe('HTTP fuzz: never a 500, always a typed error', () => {

@@ -78,13 +78,16 @@ describe.each([
     await expectLikeMissing((x) => gw.api('GET', `/v1/runs/${x}?waitMs=10&${q(caller)}`), a.runId, 'run with waitMs');
   });
 
-  it('cron: A\'s job is not listed, and get/runs/delete answer like a missing job', async () => {
+  it('cron: A\'s job is not listed, and get/runs/run-now/delete answer like a missing job', async () => {
     const list = await gw.api<{ jobs: Array<{ id: string }> }>('GET', `/v1/cron?${q(caller)}`);
     expect(list.status).toBe(200);
     expect(list.body.jobs.map((j) => j.id)).not.toContain(a.cronId);
     await expectLikeMissing((x) => gw.api('GET', `/v1/cron/${x}?${q(caller)}`), a.cronId, 'cron get');
     await expectLikeMissing((x) => gw.api('GET', `/v1/cron/${x}/runs?${q(caller)}`), a.cronId, 'cron runs');
+    await expectLikeMissing((x) => gw.api('POST', `/v1/cron/${x}/run?${q(caller)}`, {}), a.cronId, 'cron run now');
     await expectLikeMissing((x) => gw.api('DELETE', `/v1/cron/${x}?${q(caller)}`), a.cronId, 'cron delete');
+    const runs = await gw.api<{ runs: unknown[] }>('GET', `/v1/cron/${a.cronId}/runs?${q(A)}`);
+    expect(runs.body.runs, 'A\'s job was not run by the other caller').toEqual([]);
     expect((await gw.api('GET', `/v1/cron/${a.cronId}?${q(A)}`)).status).toBe(200);
   });
 
