@@ -332,6 +332,63 @@ describe('spawn: caps', () => {
   });
 });
 
+/** An in-memory store that records every write call (create / markFinished / updateAnnouncement). */
+function recordingStore(): { store: ReturnType<typeof createInMemoryRunStore>; writes: string[] } {
+  const inner = createInMemoryRunStore();
+  const writes: string[] = [];
+  const WRITES = new Set(['create', 'markFinished', 'updateAnnouncement']);
+  const store = new Proxy(inner, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof prop === 'string' && WRITES.has(prop) && typeof value === 'function') {
+        return (...args: unknown[]) => {
+          writes.push(prop);
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      }
+      return value;
+    },
+  });
+  return { store, writes };
+}
+
+describe('spawn: nothing persisted on refusal', () => {
+  it('no refusal calls a store write, launches anything, or changes an existing run', async () => {
+    const { store, writes } = recordingStore();
+    const h = harness({ runs: store, policy: { maxChildrenPerSession: 2, maxConcurrentRuns: 3 } });
+    const alice = { agentId: 'ops', sessionKey: 'agent:ops:telegram:direct:alice' };
+    const bob = { agentId: 'ops', sessionKey: 'agent:ops:telegram:direct:bob' };
+    accepted(await h.spawner.spawn({ requester: alice, task: 'a', sessionKey: 'notes' }));
+    h.launches[0]?.resolve({ status: 'ok', result: 'done' });
+    await settle();
+    accepted(await h.spawner.spawn({ requester: OPS_MAIN, task: 'w', sessionKey: 'worker' }));
+    accepted(await h.spawner.spawn({ requester: OPS_MAIN, task: 'v' }));
+    accepted(await h.spawner.spawn({ requester: bob, task: 'b' })); // 3 running: the concurrency cap
+    expect(writes).toContain('create');
+    const writesBefore = [...writes];
+    const launchesBefore = h.launch.mock.calls.length;
+    const runsBefore = await h.spawner.listRuns();
+
+    const refusals: Array<[Omit<SpawnRequest, 'task'>, string]> = [
+      [{ requester: OPS_MAIN, agentId: 'research' }, 'AGENT_NOT_ALLOWED'],
+      [{ requester: { agentId: 'ops', sessionKey: 'agent:research:main' } }, 'REQUESTER_MISMATCH'],
+      [{ requester: OPS_MAIN, sessionKey: 'agent:research:subagent:w' }, 'CROSS_AGENT_SESSION_KEY'],
+      [{ requester: OPS_MAIN, sessionKey: 'agent:ops:main' }, 'INVALID_SESSION_KEY'],
+      [{ requester: { agentId: 'ops', sessionKey: 'agent:ops:subagent:a:subagent:b' } }, 'DEPTH_LIMIT'],
+      [{ requester: bob, sessionKey: 'worker' }, 'SESSION_BUSY'],
+      [{ requester: bob, sessionKey: 'notes' }, 'FOREIGN_SESSION_KEY'],
+      [{ requester: OPS_MAIN }, 'CHILD_LIMIT'],
+      [{ requester: { agentId: 'ops', sessionKey: 'agent:ops:fresh' } }, 'CONCURRENCY_LIMIT'],
+    ];
+    for (const [request, code] of refusals) {
+      expect(await h.spawner.spawn({ ...request, task: 'refused' }), code).toMatchObject({ status: 'forbidden', code });
+    }
+    expect(writes).toEqual(writesBefore);
+    expect(h.launch).toHaveBeenCalledTimes(launchesBefore);
+    expect(await h.spawner.listRuns()).toEqual(runsBefore);
+  });
+});
+
 describe('spawn: busy keys and history reuse', () => {
   it('refuses a key whose session is running right now (SESSION_BUSY)', async () => {
     const h = harness();
