@@ -133,6 +133,14 @@ export const GatewayConfigSchema = z
         notifyOnExit: z.boolean().optional(),
         /** On SIGTERM: `kill` running processes (default) or `leave` them to be reaped next start. */
         onShutdown: z.enum(['kill', 'leave']).optional(),
+        /** Running processes at most (registry `maxRunning`, default 64); beyond it exec fails with LIMIT_EXCEEDED. */
+        maxRunning: z.number().int().min(1).max(10_000).optional(),
+        /** Retained output per process in chars (registry `maxOutputChars`, default 200 000). */
+        maxOutputChars: z.number().int().min(1_000).max(50_000_000).optional(),
+        /** How long finished background processes stay in memory, ms (default 1 800 000; 60 000–10 800 000). */
+        finishedTtlMs: z.number().int().min(60_000).max(10_800_000).optional(),
+        /** SIGTERM → SIGKILL grace of the kill ceremony, ms (default 3 000). */
+        killGraceMs: z.number().int().min(0).max(60_000).optional(),
       })
       .strict()
       .optional(),

@@ -135,6 +135,10 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
     ...(config.exec?.yieldMs !== undefined ? { defaultYieldMs: Math.max(10, config.exec.yieldMs) } : {}),
     ...(config.exec?.timeoutMs !== undefined ? { defaultTimeoutMs: config.exec.timeoutMs } : {}),
     ...(config.exec?.notifyOnExit !== undefined ? { notifyOnExit: config.exec.notifyOnExit } : {}),
+    ...(config.exec?.maxRunning !== undefined ? { maxRunning: config.exec.maxRunning } : {}),
+    ...(config.exec?.maxOutputChars !== undefined ? { maxOutputChars: config.exec.maxOutputChars } : {}),
+    ...(config.exec?.finishedTtlMs !== undefined ? { finishedTtlMs: config.exec.finishedTtlMs } : {}),
+    ...(config.exec?.killGraceMs !== undefined ? { killGraceMs: config.exec.killGraceMs } : {}),
     journal: {
       onStart(rec) {
         store.journalStart(journalRow(rec, process.pid));

@@ -165,6 +165,12 @@ describe('sessions routes and idempotency', () => {
     expect((await g.api('DELETE', `/v1/sessions/${key}`)).body).toEqual({ deleted: true, sessionKey: 'agent:main:s1' });
     expect((await g.api('GET', `/v1/sessions/${key}`)).status).toBe(404);
     expect((await g.api('DELETE', `/v1/sessions/${key}`)).status).toBe(404);
+    const long = `agent:main:${'k'.repeat(4000)}`;
+    await g.turn({ message: 'long', sessionKey: long });
+    expect((await g.api('GET', `/v1/sessions/${encodeURIComponent(long)}`)).status).toBe(200);
+    const badEncoding = await g.api('GET', '/v1/sessions/%E0%A4%A');
+    expect(badEncoding.status).toBe(400);
+    expect(badEncoding.body).toMatchObject({ error: { code: 'invalid_request' } });
   });
 });
 

@@ -86,6 +86,12 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
     logger: false,
     bodyLimit: rt.config.gateway?.bodyLimitBytes ?? 1_048_576,
     forceCloseConnections: true,
+    // Session keys travel in path segments and may be long (POST /v1/agent accepts up to 4096 chars).
+    maxParamLength: 16_384,
+    // Router-level failures (bad URL encoding, over-long params) answer in the uniform error shape.
+    frameworkErrors: (error, _req, reply) => {
+      void (reply as unknown as FastifyReply).status(400).send({ error: { code: 'invalid_request', message: error.message, field: 'path' } });
+    },
   });
   const maxAttempts = opts.authLimit?.maxAttempts ?? rt.config.gateway?.authMaxAttempts ?? 10;
   const windowMs = opts.authLimit?.windowMs ?? 60_000;
