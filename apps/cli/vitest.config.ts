@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     name: 'cli',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Integration tests spawn the built binary many times; a busy 2-core CI box needs headroom.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

@@ -125,6 +125,19 @@ describe('pincer against a real gateway', () => {
       if (gateway.runtime.subsystems.operatorLog(String(id), {})?.output.includes('second-line')) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    // Another session's view of the process answers exactly like a missing process, and kills nothing.
+    const [crossLog, crossKill, missingLog] = (await Promise.all([
+      runPincer(['logs', String(id), '--session', 'agent:main:main', '--json'], env),
+      runPincer(['kill', String(id), '--session', 'main', '--json'], env),
+      runPincer(['logs', 'no-such-process', '--session', 'agent:main:main', '--json'], env),
+    ])) as [RunResult, RunResult, RunResult];
+    const missingError = json(missingLog).error as { type: string; message: string };
+    expect(missingError.type).toBe('not_found');
+    expect(json(crossLog).error).toEqual({ ...missingError, message: missingError.message.replace('no-such-process', String(id)) });
+    expect(json(crossKill).error).toEqual({ ...missingError, message: missingError.message.replace('no-such-process', String(id)) });
+    expect(crossLog.code).toBe(1);
+    expect(gateway.runtime.subsystems.operatorLog(String(id), {})).toBeDefined();
+
     const [log, paged] = (await Promise.all([
       runPincer(['logs', String(id)], env),
       runPincer(['logs', String(id), '--offset', '1', '--limit', '1', '--json'], env),
@@ -178,10 +191,25 @@ describe('pincer against a real gateway', () => {
     expect(list.stdout).toMatch(new RegExp(`${id}\\s+queue-check\\s+every 1h\\s+systemEvent\\s+agent:ops:main\\s+true`));
     expect(noRuns.stdout).toBe(`No runs yet for ${id}.\n`);
 
-    const ran = await runPincer(['cron', 'run', id, '--json'], env);
+    // Another session's view of the job answers exactly like a missing job.
+    const [crossRun, crossRm, missingRun] = (await Promise.all([
+      runPincer(['cron', 'run', id, '--session', 'agent:main:main', '--json'], env),
+      runPincer(['cron', 'rm', id, '--session', 'main', '--json'], env),
+      runPincer(['cron', 'run', 'no-such-job', '--session', 'agent:main:main', '--json'], env),
+    ])) as [RunResult, RunResult, RunResult];
+    const missingError = json(missingRun).error as { type: string; message: string };
+    expect(missingError.type).toBe('not_found');
+    expect(json(crossRun).error).toEqual({ ...missingError, message: missingError.message.replace('no-such-job', id) });
+    expect(json(crossRm).error).toEqual({ ...missingError, message: missingError.message.replace('no-such-job', id) });
+
+    const ran = await runPincer(['cron', 'run', id, '--session', 'agent:ops:main', '--json'], env);
     expect(ran.code, ran.stderr).toBe(0);
     expect(json(ran)).toMatchObject({ ok: true, id, run: { jobId: id, trigger: 'manual', status: 'ok' } });
-    const runs = await runPincer(['cron', 'runs', id], env);
+    const [runs, runsJson] = (await Promise.all([runPincer(['cron', 'runs', id], env), runPincer(['cron', 'runs', id, '--json'], env)])) as [
+      RunResult,
+      RunResult,
+    ];
+    expect(json(runsJson).runs).toHaveLength(1); // the cross-session attempt ran nothing
     expect(runs.stdout).toMatch(new RegExp(`^RUN\\s+STARTED\\s+TRIGGER\\s+STATUS[\\s\\S]*\\smanual\\s+ok`));
 
     const removed = await runPincer(['cron', 'rm', id, '--json'], env);

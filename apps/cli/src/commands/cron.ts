@@ -108,10 +108,13 @@ Examples:
   cron
     .command('list')
     .description('List cron jobs')
+    .option('--session <key>', 'only jobs owned by this session')
+    .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('--json', 'print { ok, jobs } as JSON')
     .addHelpText('after', '\nExamples:\n  $ pincer cron list\n  $ pincer cron list --json')
-    .action(async (options: { json?: boolean }) => {
-      const jobs = listFrom(await ctx.client(ctx.stateDir()).request('GET', '/v1/cron'), 'jobs', 'items');
+    .action(async (options: ScopeOptions) => {
+      const sessionKey = await scopeOf(ctx, options);
+      const jobs = listFrom(await ctx.client(ctx.stateDir()).request('GET', '/v1/cron', { query: { sessionKey } }), 'jobs', 'items');
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, jobs });
         return;
@@ -176,11 +179,14 @@ Examples:
     .alias('remove')
     .description('Remove a cron job')
     .argument('<id>', 'job id (from pincer cron list)')
+    .option('--session <key>', 'only if the job is owned by this session (else: not found)')
+    .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('--json', 'print { ok, id } as JSON')
     .addHelpText('after', '\nExamples:\n  $ pincer cron rm job_123\n  $ pincer cron rm job_123 --json')
-    .action(async (id: string, options: { json?: boolean }) => {
+    .action(async (id: string, options: ScopeOptions) => {
       const jobId = requireId(id);
-      await ctx.client(ctx.stateDir()).request('DELETE', `/v1/cron/${encodeURIComponent(jobId)}`);
+      const sessionKey = await scopeOf(ctx, options);
+      await ctx.client(ctx.stateDir()).request('DELETE', `/v1/cron/${encodeURIComponent(jobId)}`, { query: { sessionKey } });
       if (options.json === true) writeJson(ctx.io.stdout, { ok: true, id: jobId, removed: true });
       else writeLine(ctx.io.stdout, `Removed cron job ${jobId}.`);
     });
@@ -189,13 +195,16 @@ Examples:
     .command('run')
     .description('Run a cron job now (its schedule is unchanged)')
     .argument('<id>', 'job id (from pincer cron list)')
+    .option('--session <key>', 'only if the job is owned by this session (else: not found)')
+    .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('--json', 'print { ok, id, run } as JSON')
     .addHelpText('after', '\nExamples:\n  $ pincer cron run job_123\n  $ pincer cron run job_123 --json')
-    .action(async (id: string, options: { json?: boolean }) => {
+    .action(async (id: string, options: ScopeOptions) => {
       const jobId = requireId(id);
+      const sessionKey = await scopeOf(ctx, options);
       let body: unknown;
       try {
-        body = await ctx.client(ctx.stateDir()).request('POST', `/v1/cron/${encodeURIComponent(jobId)}/run`, { body: {} });
+        body = await ctx.client(ctx.stateDir()).request('POST', `/v1/cron/${encodeURIComponent(jobId)}/run`, { body: {}, query: { sessionKey } });
       } catch (error) {
         if (CliError.isInstance(error) && error.code === 'NOT_FOUND' && /^Route /.test(error.message)) {
           throw new CliError('GATEWAY_ERROR', 'This gateway cannot run cron jobs on demand (it has no POST /v1/cron/:id/run).', { cause: error });
@@ -211,11 +220,17 @@ Examples:
     .command('runs')
     .description("Show a cron job's run history")
     .argument('<id>', 'job id (from pincer cron list)')
+    .option('--session <key>', 'only if the job is owned by this session (else: not found)')
+    .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('--json', 'print { ok, id, runs } as JSON')
     .addHelpText('after', '\nExamples:\n  $ pincer cron runs job_123\n  $ pincer cron runs job_123 --json')
-    .action(async (id: string, options: { json?: boolean }) => {
+    .action(async (id: string, options: ScopeOptions) => {
       const jobId = requireId(id);
-      const runs = listFrom(await ctx.client(ctx.stateDir()).request('GET', `/v1/cron/${encodeURIComponent(jobId)}/runs`), 'runs');
+      const sessionKey = await scopeOf(ctx, options);
+      const runs = listFrom(
+        await ctx.client(ctx.stateDir()).request('GET', `/v1/cron/${encodeURIComponent(jobId)}/runs`, { query: { sessionKey } }),
+        'runs',
+      );
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, id: jobId, runs });
         return;
@@ -235,6 +250,21 @@ Examples:
         ]),
       );
     });
+}
+
+interface ScopeOptions {
+  session?: string;
+  agent?: string;
+  json?: boolean;
+}
+
+/** The `--session` scope (seed-003 rules), or `undefined` for the operator's unscoped view. */
+async function scopeOf(ctx: CommandContext, options: ScopeOptions): Promise<string | undefined> {
+  if (options.session === undefined) {
+    if (options.agent !== undefined) throw new CliError('USAGE', '--agent only scopes a --session key here; pass --session too.');
+    return undefined;
+  }
+  return resolveSessionKeyArg(ctx, options.session, options.agent);
 }
 
 function requireId(id: string): string {

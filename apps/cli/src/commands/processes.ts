@@ -144,18 +144,21 @@ export function registerProcessCommands(program: Command, ctx: CommandContext): 
     .addOption(new Option('--offset <n>', 'first line to print (0 = the first retained line)').argParser(parseNonNegativeInt))
     .addOption(new Option('--limit <n>', 'at most this many lines (without --offset: the last N lines)').argParser(parsePositiveInt))
     .option('-f, --follow', 'keep printing new output until the process exits (Ctrl-C stops); starts at --offset or line 0')
+    .option('--session <key>', 'only if the process belongs to this session (else: not found)')
+    .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('--json', 'print { ok, id, status, output } as JSON (one JSON line per new chunk with --follow)')
     .addHelpText(
       'after',
       '\nExamples:\n  $ pincer logs p_1a2b\n  $ pincer logs p_1a2b --offset 0 --limit 50\n  $ pincer logs p_1a2b --follow',
     )
-    .action(async (id: string, options: { offset?: number; limit?: number; follow?: boolean; json?: boolean }) => {
+    .action(async (id: string, options: { offset?: number; limit?: number; follow?: boolean; session?: string; agent?: string; json?: boolean }) => {
       const processId = id.trim();
       if (processId === '') throw new CliError('VALIDATION', 'process id must not be blank');
+      const sessionKey = options.session === undefined ? undefined : await resolveSessionKeyArg(ctx, options.session, options.agent);
       const client = ctx.client(ctx.stateDir());
       const path = `/v1/processes/${encodeURIComponent(processId)}/log`;
       const read = async (offset: number | undefined, limit: number | undefined): Promise<LogChunk> =>
-        toLogChunk(await client.request('GET', path, { query: { offset, limit } }), processId);
+        toLogChunk(await client.request('GET', path, { query: { offset, limit, sessionKey } }), processId);
 
       if (options.follow !== true) {
         const chunk = await read(options.offset, options.limit);
@@ -191,11 +194,17 @@ export function registerProcessCommands(program: Command, ctx: CommandContext): 
     .command('kill')
     .description('Kill a background process and its process tree')
     .argument('<id>', 'process id (from pincer ps)')
+    .option('--session <key>', 'only if the process belongs to this session (else: not found)')
+    .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('--json', 'print { ok, id, status, signal } as JSON')
-    .addHelpText('after', '\nExamples:\n  $ pincer kill p_1a2b\n  $ pincer kill p_1a2b --json')
-    .action(async (id: string, options: { json?: boolean }) => {
+    .addHelpText('after', '\nExamples:\n  $ pincer kill p_1a2b\n  $ pincer kill p_1a2b --session agent:ops:ci --json')
+    .action(async (id: string, options: { session?: string; agent?: string; json?: boolean }) => {
       if (id.trim() === '') throw new CliError('VALIDATION', 'process id must not be blank');
-      const body = await ctx.client(ctx.stateDir()).request('POST', `/v1/processes/${encodeURIComponent(id.trim())}/kill`, { body: {} });
+      const sessionKey = options.session === undefined ? undefined : await resolveSessionKeyArg(ctx, options.session, options.agent);
+      const body = await ctx.client(ctx.stateDir()).request('POST', `/v1/processes/${encodeURIComponent(id.trim())}/kill`, {
+        body: {},
+        query: { sessionKey },
+      });
       const status = stringField(body, 'status') ?? 'killed';
       const signal = stringField(body, 'signal');
       if (status === 'not-found') throw new CliError('NOT_FOUND', `Process ${id.trim()} not found.`);
