@@ -399,6 +399,36 @@ describe('createCronFireHandler', () => {
     expect(wakes[0]).toMatchObject({ sessionKey: 'agent:ops:main', reason: 'cron-event', requestCount: 1 });
   });
 
+  it('session:<key> targets queue and wake that session, unless the seed-001 rule re-keys them to main', async () => {
+    const queue = createSystemEventQueue();
+    const wakes: WakeRun[] = [];
+    const scheduler = createWakeScheduler({ runHeartbeat: (run) => void wakes.push(run) });
+    const dm = 'agent:ops:telegram:default:direct:12345';
+    const { cron } = setup({
+      onFire: createCronFireHandler({
+        queue,
+        scheduler,
+        routing: (agentId) => (agentId === 'solo' ? { session: { dmScope: 'main' }, allowFrom: ['12345'] } : { allowFrom: ['12345', '678'] }),
+      }),
+    });
+    await cron.start();
+    const at = { kind: 'at', at: '2026-01-15T12:00:10Z' } as const;
+    await cron.add({ id: 'dm', agentId: 'ops', target: `session:${dm}`, schedule: at, payload: { kind: 'systemEvent', text: 'two owners' } });
+    await cron.add({
+      id: 'solo-dm',
+      agentId: 'solo',
+      target: 'session:agent:solo:telegram:default:direct:12345',
+      schedule: at,
+      payload: { kind: 'systemEvent', text: 'one owner' },
+    });
+    await vi.advanceTimersByTimeAsync(10_000 + 250);
+    expect(queue.peek(dm).map((e) => e.text)).toEqual(['two owners']);
+    expect(queue.peek('agent:ops:main')).toEqual([]);
+    expect(queue.peek('agent:solo:main').map((e) => e.text)).toEqual(['one owner']);
+    expect(queue.peek('agent:solo:telegram:default:direct:12345')).toEqual([]);
+    expect(wakes.map((w) => w.sessionKey).sort()).toEqual(['agent:solo:main', dm].sort());
+  });
+
   it('agentTurn jobs call runAgentTurn in the isolated run session; failures are recorded', async () => {
     const turns: Array<{ sessionKey: string; message: string }> = [];
     const queue = createSystemEventQueue();
