@@ -114,6 +114,8 @@ export const GatewayConfigSchema = z
         runTimeoutMs: z.number().int().min(100).optional(),
         /** Failed auth attempts allowed per minute per client before a 5-minute 429. Default 10. */
         authMaxAttempts: z.number().int().min(1).optional(),
+        /** On close/SIGTERM, how long running turns may finish before they are aborted, ms. Default 5 000. */
+        shutdownGraceMs: z.number().int().min(0).max(600_000).optional(),
         /** Max request body in bytes. Default 1 MiB. */
         bodyLimitBytes: z.number().int().min(1024).optional(),
       })

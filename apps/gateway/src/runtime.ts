@@ -143,6 +143,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
   const waiters = new Map<string, Promise<RunRecord>>();
   const controllers = new Map<string, AbortController>();
   let isClosing = false;
+  let closing: Promise<void> | undefined;
 
   const publishEvent = (e: GatewayEvent): void => {
     bus.emit('event', e);
@@ -312,7 +313,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       const isTimeout = controller.signal.aborted && (controller.signal.reason as Error | undefined)?.message === 'timeout';
       metrics.errors.inc({ where: 'run' });
       logger.warn({ err: e, runId: run.id }, 'run failed');
-      store.updateRun(run.id, {
+      if (store.db.open) store.updateRun(run.id, {
         status: isTimeout ? 'timeout' : 'error',
         error: isTimeout ? `run timed out after ${opts.timeoutMs} ms` : (e as Error).message,
         endedAt: now(),
@@ -323,6 +324,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       controllers.delete(run.id);
       metrics.runsActive.dec();
     }
+    if (!store.db.open) return { ...run, status: 'error', error: 'gateway closed during the run' };
     const finished = store.getRun(run.id)!;
     metrics.runs.inc({ kind: finished.kind, status: finished.status });
     publishEvent({
@@ -552,17 +554,21 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     },
     publishEvent,
     async close() {
-      if (isClosing) return;
+      if (closing) return closing;
       isClosing = true;
-      // Cancel runs still waiting for a lane; let running ones finish within a short grace, then abort them.
-      const grace = setTimeout(() => {
+      closing = (async () => {
+        const graceMs = config.gateway?.shutdownGraceMs ?? 5_000;
+        const idleWithin = (ms: number) =>
+          Promise.race([lanes.idle(), new Promise<void>((r) => setTimeout(r, ms).unref?.())]);
+        // Queued runs are refused (isClosing); running ones get the grace period to finish…
+        await idleWithin(graceMs);
+        // …then are aborted, and stopping the subsystems kills their processes so blocked tools return.
         for (const c of controllers.values()) c.abort(new Error('gateway shutting down'));
-      }, 5_000);
-      grace.unref?.();
-      await Promise.race([lanes.idle(), new Promise((r) => setTimeout(r, 10_000).unref?.())]);
-      clearTimeout(grace);
-      await subsystems.close();
-      store.close();
+        await subsystems.close();
+        await idleWithin(5_000);
+        store.close();
+      })();
+      return closing;
     },
   };
   return runtime;

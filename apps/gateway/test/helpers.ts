@@ -25,7 +25,7 @@ export async function startTestGateway(config?: Record<string, unknown>, opts: P
     configPath = join(dir, 'pincer.config.json');
     writeFileSync(configPath, JSON.stringify(config));
   }
-  const gw = await startGateway({ port: 0, stateDir: dir, ...(configPath ? { configPath } : {}), token: 'test-token', ...opts });
+  const gw = await startGateway({ port: 0, stateDir: dir, ...(configPath ? { configPath } : {}), token: 'test-token', logLevel: 'error', ...opts });
   return wrap(gw, dir);
 }
 

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { createGatewayRuntime, startGateway, type GatewayRuntime } from '../src/index.js';
 
 const dirs: string[] = [];
@@ -42,5 +43,35 @@ describe('createGatewayRuntime (embedded, `pincer agent --local`)', () => {
       'Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.',
     );
     expect(rt.store.listSessions()).toEqual([]);
+  });
+});
+
+describe('graceful close', () => {
+  it('aborts a run blocked in a foreground command after the grace period, kills its tree and closes the DB', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pincer-close-'));
+    dirs.push(dir);
+    const { writeFileSync } = await import('node:fs');
+    writeFileSync(join(dir, 'pincer.config.json'), JSON.stringify({ gateway: { shutdownGraceMs: 200 }, exec: { yieldMs: 60_000 } }));
+    const gw = await startGateway({ port: 0, stateDir: dir, token: 't', logLevel: 'error' });
+    const { runId } = gw.runtime.submitTurn({ message: 'run: sleep 30', sessionKey: 'agent:main:blocked' });
+    let pid: number | undefined;
+    for (let i = 0; i < 200 && pid === undefined; i++) {
+      pid = gw.runtime.subsystems.registry.snapshot().running[0]?.pid;
+      if (pid === undefined) await new Promise((r) => setTimeout(r, 25));
+    }
+    expect(pid).toBeDefined();
+    await gw.close();
+    let isAlive = true;
+    try {
+      process.kill(pid!, 0);
+    } catch {
+      isAlive = false;
+    }
+    expect(isAlive).toBe(false);
+    const db = new Database(join(dir, 'pincer.db'), { readonly: true });
+    const row = db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: string };
+    db.close();
+    expect(row.status).not.toBe('running');
+    expect(row.status).not.toBe('queued');
   });
 });
