@@ -83,6 +83,26 @@ describe('createHeartbeatRunner', () => {
     expect(turns.filter((t) => t.reason === 'interval').length).toBeGreaterThanOrEqual(1);
   });
 
+  it('runs interval heartbeats only inside an overnight window, on the wall clock across the spring-forward night', async () => {
+    // 2026-03-07 12:00 UTC = 07:00 EST. That night New York jumps 02:00 EST → 03:00 EDT.
+    vi.setSystemTime(Date.UTC(2026, 2, 7, 12, 0, 0));
+    const localHour = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: '2-digit', hourCycle: 'h23' });
+    const hours: string[] = [];
+    const { runner, turns } = setup(
+      [{ agentId: 'ops', every: '1h', activeHours: { start: '22:00', end: '06:00', timeZone: 'America/New_York' } }],
+      () => {
+        hours.push(localHour.format(Date.now()));
+        return 'HEARTBEAT_OK';
+      },
+    );
+    runner.start();
+    await vi.advanceTimersByTimeAsync(24 * 3_600_000 + 1_000);
+    runner.stop();
+    expect(turns.every((t) => t.reason === 'interval')).toBe(true);
+    // 22, 23 and 00, 01 EST, then 03, 04, 05 EDT (02:00 does not exist); 06:00 EDT is already outside.
+    expect(hours).toEqual(['22', '23', '00', '01', '03', '04', '05']);
+  });
+
   it('shows queued events as System lines and consumes them after a successful turn', async () => {
     const { queue, scheduler, turns, results } = setup([{ agentId: 'ops' }]);
     dispatchSystemEvent({ queue, scheduler }, { sessionKey: 'agent:ops:main', text: 'Exec completed (a1, code 0) :: done', source: 'exec' });
