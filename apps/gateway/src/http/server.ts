@@ -130,7 +130,9 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
   });
 
   app.addHook('onResponse', async (req, reply) => {
-    rt.metrics.httpRequests.inc({ method: req.method, route: req.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) });
+    const route = req.routeOptions.url ?? 'unmatched';
+    rt.metrics.httpRequests.inc({ method: req.method, route, status: String(reply.statusCode) });
+    rt.logger.debug({ method: req.method, route, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'http');
   });
 
   app.setErrorHandler((err: unknown, _req, reply) => {
