@@ -32,7 +32,15 @@ export const HeartbeatConfigSchema = z
 
 /** Tool policy: `allow` (if set, only these), `deny` (always wins). */
 export const ToolPolicySchema = z
-  .object({ allow: z.array(z.string()).optional(), deny: z.array(z.string()).optional() })
+  .object({
+    allow: z.array(z.string()).optional(),
+    deny: z.array(z.string()).optional(),
+    /**
+     * Which sessions `sessions_list` / `sessions_history` may see: `tree` (default: the session
+     * itself and the sub-agent sessions it spawned, recursively) or `agent` (every session of the agent).
+     */
+    sessionsVisibility: z.enum(['tree', 'agent']).optional(),
+  })
   .strict();
 
 /** One configured agent. */

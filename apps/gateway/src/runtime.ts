@@ -177,6 +177,20 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     return created;
   };
 
+  /** sessions_list / sessions_history visibility: `tree` (self + spawned descendants) or `agent`. */
+  const canSee = (ctx: ToolContext, key: string): boolean => {
+    const target = store.getSession(key);
+    if (!target || target.agentId === undefined) return false;
+    if (key === ctx.sessionKey) return true;
+    if (findAgent(config, ctx.agentId)?.tools?.sessionsVisibility === 'agent') return target.agentId === ctx.agentId;
+    let cur: string | null = target.spawnedBy;
+    for (let i = 0; cur !== null && i < 16; i++) {
+      if (cur === ctx.sessionKey) return true;
+      cur = store.getSession(cur)?.spawnedBy ?? null;
+    }
+    return false;
+  };
+
   // Late-bound: the wiring needs enqueueRun and the tools need the wiring.
   let subsystems!: Subsystems;
   let isWired = false;
@@ -188,14 +202,16 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     cron: (ctx, args) => subsystems.cronTool(ctx, args),
     listSessions: async (ctx, args) => {
       const visible = store
-        .listSessions({ agentId: ctx.agentId, limit: args.limit ?? 100 })
-        .map((s) => ({ key: s.key, agentId: s.agentId, kind: s.kind, label: s.label, updatedAt: s.updatedAt }));
+        .listSessions({ limit: 1000 })
+        .filter((s) => canSee(ctx, s.key))
+        .slice(0, args.limit ?? 100)
+        .map((s) => ({ key: s.key, agentId: s.agentId, kind: s.kind, label: s.label, spawnedBy: s.spawnedBy, updatedAt: s.updatedAt }));
       return { count: visible.length, sessions: visible };
     },
     history: async (ctx, args) => {
       const s = store.getSession(args.sessionKey.trim());
-      // Only the caller's agent's sessions are visible; anything else answers exactly like a missing one.
-      if (!s || s.agentId !== ctx.agentId) return { status: 'error', error: `Session ${args.sessionKey} not found.` };
+      // Sessions outside the caller's visibility answer exactly like missing ones.
+      if (!s || !canSee(ctx, s.key)) return { status: 'error', error: `Session ${args.sessionKey} not found.` };
       const entries = store.transcript(s.key, { sessionId: s.sessionId, limit: args.limit ?? 50 });
       return {
         sessionKey: s.key,

@@ -55,7 +55,13 @@ describe('cross-session attempts fail closed, answering exactly like not-found',
     const histMissing = await g.api('POST', '/v1/tools/invoke', { tool: 'sessions_history', args: { sessionKey: 'agent:ops:nothing' }, sessionKey: B });
     expect(JSON.stringify(hist.body).replace('vault', 'X')).toBe(JSON.stringify(histMissing.body).replace('nothing', 'X'));
     const listed = await g.api<{ result: { sessions: Array<{ key: string }> } }>('POST', '/v1/tools/invoke', { tool: 'sessions_list', sessionKey: B });
-    expect(listed.body.result.sessions.map((s) => s.key)).not.toContain('agent:ops:vault');
+    expect(listed.body.result.sessions.map((s) => s.key)).toEqual([B]);
+    // The same agent's other session (A) is not visible to B either (default visibility: own tree).
+    const sameAgent = await g.api('POST', '/v1/tools/invoke', { tool: 'sessions_history', args: { sessionKey: A }, sessionKey: B });
+    const sameAgentMissing = await g.api('POST', '/v1/tools/invoke', { tool: 'sessions_history', args: { sessionKey: 'agent:main:gamma' }, sessionKey: B });
+    expect(JSON.stringify(sameAgent.body).replace('alpha', 'X')).toBe(JSON.stringify(sameAgentMissing.body).replace('gamma', 'X'));
+    const own = await g.api<{ result: { messages: unknown[] } }>('POST', '/v1/tools/invoke', { tool: 'sessions_history', args: { sessionKey: B }, sessionKey: B });
+    expect(own.body.result.messages.length).toBeGreaterThan(0);
     // Through the model: B's agent asking to kill A's process
     const viaModel = await g.turn({ message: `kill ${pid}`, sessionKey: B });
     expect(viaModel.reply).toContain('in this session');

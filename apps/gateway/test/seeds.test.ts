@@ -107,6 +107,9 @@ describe('seed 002: sessions_spawn with agentId + sessionKey', () => {
     const again = await g.turn({ message: 'spawn ops as worker-1: second task' });
     expect(again.reply).toContain('accepted agent:ops:subagent:worker-1');
     await g.until(async () => (await g.transcript('agent:ops:subagent:worker-1')).length >= 4, 'history reuse');
+    // The requester sees its child through sessions_list / sessions_history (own tree).
+    const tree = await g.api<{ result: { sessions: Array<{ key: string }> } }>('POST', '/v1/tools/invoke', { tool: 'sessions_list', sessionKey: 'agent:main:main' });
+    expect(tree.body.result.sessions.map((s) => s.key).sort()).toEqual(['agent:main:main', 'agent:ops:subagent:worker-1']);
     const uuid = await g.turn({ message: 'spawn ops: fresh one' });
     expect(uuid.reply).toMatch(/accepted agent:ops:subagent:[0-9a-f-]{36} /);
   });
