@@ -736,7 +736,14 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     if (!s.isFinal) {
       s.isRemoved = true;
       s.isKillRequested = true;
-      await killSession(s, 'remove');
+      try {
+        await killSession(s, 'remove');
+      } catch (error) {
+        // A failed ceremony (KILL_FAILED) leaves the tree running: keep the session visible to its
+        // scope and to operators (list, snapshot, killById) so the kill can be retried.
+        if (!s.isFinal) s.isRemoved = false;
+        throw error;
+      }
     }
     finished.delete(s.id);
     scheduleSweep();
