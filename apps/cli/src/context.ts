@@ -53,11 +53,11 @@ export function createCommandContext(io: CliIo, deps: CliDeps = {}): CommandCont
   return ctx;
 }
 
-/** The error for "nothing says where a gateway is". */
-export function noGatewayError(target: GatewayTarget): CliError {
+/** The error for "nothing says where a gateway is"; `hint` replaces the default advice. */
+export function noGatewayError(target: GatewayTarget, hint = 'Start one with "pincer gateway".'): CliError {
   return new CliError(
     'GATEWAY_UNAVAILABLE',
-    `No gateway is running for state dir ${target.stateDir} (no gateway.json; PINCER_GATEWAY_URL is not set). Start one with "pincer gateway".`,
+    `No gateway is running for state dir ${target.stateDir} (no gateway.json; PINCER_GATEWAY_URL is not set). ${hint}`,
   );
 }
 

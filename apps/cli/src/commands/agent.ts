@@ -92,7 +92,7 @@ export async function runAgentTurn(
   if (where.isLocal) return runEmbedded(ctx, prepared, where, 'local');
   const target = ctx.target(where.stateDir);
   if (target.url === undefined) {
-    writeLine(ctx.io.stderr, `${noGatewayError(target).message.replace(/ Start one.*$/, '')} Running the turn embedded (local fallback).`);
+    writeLine(ctx.io.stderr, noGatewayError(target, 'Running the turn embedded (local fallback).').message);
     return runEmbedded(ctx, prepared, where, 'fallback');
   }
   const client = createGatewayClient({
