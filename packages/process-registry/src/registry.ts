@@ -575,10 +575,17 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     if (isDisposed) void killSession(s, 'dispose');
     const timeoutMs = input.timeoutMs ?? limits.defaultTimeoutMs;
     if (timeoutMs > 0 && !s.isFinal) {
-      s.timeoutTimer = clock.setTimeout(() => {
-        s.timeoutTimer = undefined;
-        killSession(s, 'timeout').catch((error: unknown) => warn('timeout kill failed', { id, error: String(error) }));
-      }, Math.min(timeoutMs, 2_147_483_647));
+      const armTimeout = (delayMs: number): void => {
+        s.timeoutTimer = clock.setTimeout(() => {
+          s.timeoutTimer = undefined;
+          killSession(s, 'timeout').catch((error: unknown) => {
+            warn('timeout kill failed; retrying', { id, error: String(error) });
+            // The tree is still running past its deadline: try the ceremony again rather than let it run unbounded.
+            if (!s.isFinal && !isDisposed) armTimeout(limits.killConfirmTimeoutMs);
+          });
+        }, delayMs);
+      };
+      armTimeout(Math.min(timeoutMs, 2_147_483_647));
     }
     if (s.isBackgrounded) return runningResult(s);
 

@@ -1,8 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, vi } from 'vitest';
 import { ProcessRegistryError } from '../src/index.js';
 import { runKillCeremony } from '../src/kill-tree.js';
 import { listProcessGroupPids } from '../src/testing.js';
-import { makeRegistry, rejectionOf } from './helpers.js';
+import { makeRegistry, nextExit, rejectionOf } from './helpers.js';
 
 // A ceremony that cannot confirm the tree is gone (e.g. a process stuck in D state) rejects with
 // KILL_FAILED. Real processes cannot be made unkillable here, so the first ceremony is made to fail.
@@ -35,6 +36,19 @@ describe('a kill ceremony that fails', () => {
     expect(registry.list({ scopeKey: 's' }).map((p) => [p.id, p.status])).toEqual([[run.id, 'running']]);
     expect(registry.snapshot().running.map((p) => p.id)).toEqual([run.id]);
     expect(await registry.killById(run.id)).toMatchObject({ status: 'killed' });
+    expect(listProcessGroupPids(run.pid!)).toEqual([]);
+  });
+
+  it('retries a timeout kill that failed instead of letting the process run unbounded', async () => {
+    const registry = makeRegistry({ killConfirmTimeoutMs: 100 });
+    const exit = nextExit(registry);
+    vi.mocked(runKillCeremony).mockClear();
+    failOnce();
+    const run = await registry.exec({ command: 'sleep 30', scopeKey: 's', background: true, timeoutMs: 150 });
+    // Bounded wait (not a timing assertion): without a retry no exit event ever comes.
+    const outcome = await Promise.race([exit, sleep(10_000).then(() => 'no exit event')]);
+    expect(outcome).toMatchObject({ id: run.id, status: 'timeout' });
+    expect(vi.mocked(runKillCeremony)).toHaveBeenCalledTimes(2);
     expect(listProcessGroupPids(run.pid!)).toEqual([]);
   });
 });
