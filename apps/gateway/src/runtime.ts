@@ -91,7 +91,9 @@ export interface GatewayRuntime {
   getRun(runId: string, waitMs?: number): Promise<RunView | undefined>;
   /** Invoke a tool over HTTP (refusals applied). */
   invokeTool(name: string, args: unknown, sessionKey: string): Promise<unknown>;
-  /** Sessions this gateway knows. */
+  /** True while a session has a queued or running turn. */
+  isBusy(sessionKey: string): boolean;
+  /** Emit an event to SSE subscribers. */
   publishEvent(e: GatewayEvent): void;
   /** Stop: refuse new runs, finish/cancel running ones, stop processes by policy, close the DB. */
   close(): Promise<void>;
@@ -568,6 +570,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       metrics.toolCalls.inc({ tool: name });
       return t.execute(parsed.data, ctx);
     },
+    isBusy: (sessionKey) => lanes.isBusy(sessionKey),
     publishEvent,
     async close() {
       if (closing) return closing;

@@ -264,6 +264,7 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
 
   app.delete<{ Params: { key: string } }>('/v1/sessions/:key', async (req) => {
     const s = sessionOr404(req.params.key);
+    if (rt.isBusy(s.key)) throw new GatewayError('conflict', `Session ${s.key} has a turn in progress; delete it once the run ends.`);
     if (rt.subsystems.queue.has(s.key)) {
       const ids = rt.subsystems.queue.peek(s.key).map((e) => e.id);
       rt.subsystems.queue.remove(s.key, ids);
