@@ -182,8 +182,11 @@ export const GatewayConfigSchema = z
 export type GatewayConfigInput = z.infer<typeof GatewayConfigSchema>;
 /** One agent entry. */
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
+/** One `bindings[]` entry. */
 export type BindingConfig = z.infer<typeof BindingSchema>;
+/** One `providers.<id>` entry. */
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
+/** A `session` block (global or per agent / binding). */
 export type SessionConfig = z.infer<typeof SessionConfigSchema>;
 
 /** The validated config with defaults applied. */

@@ -69,16 +69,20 @@ export const SessionViewSchema = z.object({
   queuedEvents: z.number(),
 });
 
+/** GET /v1/sessions query. */
 export const SessionsQuerySchema = z
   .object({ agentId: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional() })
   .strict();
 
+/** GET /v1/sessions/:key/transcript query. */
 export const TranscriptQuerySchema = z
   .object({ limit: z.coerce.number().int().min(1).max(2000).optional(), afterSeq: z.coerce.number().int().min(0).optional() })
   .strict();
 
+/** GET /v1/processes query. */
 export const ProcessesQuerySchema = z.object({ sessionKey: z.string().optional() }).strict();
 
+/** GET /v1/processes/:id/log query (lines). */
 export const ProcessLogQuerySchema = z
   .object({
     offset: z.coerce.number().int().min(0).optional(),
@@ -87,6 +91,7 @@ export const ProcessLogQuerySchema = z
   })
   .strict();
 
+/** `?sessionKey=` scoping of object routes (other sessions answer 404). */
 export const ScopedQuerySchema = z.object({ sessionKey: z.string().optional() }).strict();
 
 /** POST /v1/tools/invoke body. */
@@ -118,6 +123,7 @@ export const CronCreateSchema = z
     path: ['every'],
   });
 
+/** GET /v1/events query: the sessions to stream (1–64). */
 export const EventsQuerySchema = z
   .object({ sessionKey: z.union([z.string().min(1), z.array(z.string().min(1)).min(1).max(64)]) })
   .strict();

@@ -39,7 +39,9 @@ export const ScriptedRuleSchema = z
 /** A rules file: `{ "rules": [ … ] }`. */
 export const ScriptedRulesFileSchema = z.object({ $schema: z.string().optional(), rules: z.array(ScriptedRuleSchema).min(1) }).strict();
 
+/** One parsed rule. */
 export type ScriptedRule = z.infer<typeof ScriptedRuleSchema>;
+/** A rules file as written. */
 export type ScriptedRulesFile = z.input<typeof ScriptedRulesFileSchema>;
 
 /** Read and validate a rules file; errors name the JSON path. */

@@ -11,6 +11,7 @@ export interface BuiltinToolDeps {
   cron(ctx: ToolContext, args: CronArgs): Promise<unknown>;
 }
 
+/** `exec` tool arguments. */
 export const ExecArgsSchema = z
   .object({
     command: z.string().min(1).describe('Shell command to run (bash -c).'),
@@ -20,8 +21,10 @@ export const ExecArgsSchema = z
     cwd: z.string().optional(),
   })
   .strict();
+/** @see ExecArgsSchema */
 export type ExecArgs = z.infer<typeof ExecArgsSchema>;
 
+/** `process` tool arguments. */
 export const ProcessArgsSchema = z
   .object({
     action: z.enum(['list', 'poll', 'log', 'write', 'send-keys', 'paste', 'submit', 'kill', 'clear', 'remove']),
@@ -35,8 +38,10 @@ export const ProcessArgsSchema = z
     waitMs: z.number().int().min(0).max(30_000).optional(),
   })
   .strict();
+/** @see ProcessArgsSchema */
 export type ProcessArgs = z.infer<typeof ProcessArgsSchema>;
 
+/** `sessions_spawn` tool arguments (seed 002: `sessionKey` reuses a sub-agent session). */
 export const SpawnArgsSchema = z
   .object({
     task: z.string().min(1),
@@ -47,8 +52,10 @@ export const SpawnArgsSchema = z
     cleanup: z.enum(['keep', 'delete']).optional(),
   })
   .strict();
+/** @see SpawnArgsSchema */
 export type SpawnArgs = z.infer<typeof SpawnArgsSchema>;
 
+/** `cron` tool arguments. */
 export const CronArgsSchema = z
   .object({
     action: z.enum(['add', 'list', 'remove']),
@@ -64,6 +71,7 @@ export const CronArgsSchema = z
     name: z.string().optional(),
   })
   .strict();
+/** @see CronArgsSchema */
 export type CronArgs = z.infer<typeof CronArgsSchema>;
 
 /** The built-in tools, keyed by name. */
