@@ -152,16 +152,21 @@ describe.each([
   });
 });
 
-describe('transcripts across agents', () => {
-  it('sessions_history and sessions_list of another agent answer like a missing session', async () => {
+describe.each([
+  ['session B of the same agent', B],
+  ['session C of another agent', C],
+])('transcripts: a caller of %s', (_label, caller) => {
+  it('reads A\'s history like a missing session (sessions_history) and does not list it (sessions_list)', async () => {
     const missingKey = 'agent:main:zz-missing-0000';
-    const real = await api.tool('sessions_history', { sessionKey: A }, C);
-    const missing = await api.tool('sessions_history', { sessionKey: missingKey }, C);
+    const real = await api.tool('sessions_history', { sessionKey: A }, caller);
+    const missing = await api.tool('sessions_history', { sessionKey: missingKey }, caller);
     expect(shape(real, A)).toEqual(shape(missing, missingKey));
-    const list = await api.tool('sessions_list', {}, C);
+    expect(real.text).not.toContain('alpha-secret-output');
+    const list = await api.tool('sessions_list', {}, caller);
     expect(list.status).toBe(200);
     expect(JSON.stringify(list.body)).not.toContain(A);
-    // The owner agent still reads it (sessions_history is the agent's own cross-session read tool).
-    expect(JSON.stringify((await api.tool('sessions_history', { sessionKey: A }, B)).body)).toContain('alpha');
+    // The session itself still reads its own history.
+    const own = await api.tool('sessions_history', { sessionKey: A }, A);
+    expect(JSON.stringify(own.body)).toContain('alpha-secret-output');
   });
 });
