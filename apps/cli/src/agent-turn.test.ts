@@ -138,6 +138,9 @@ describe('normalizeSelectors (seed 003 / reference §8.5)', () => {
     expect(rejectionOf(() => normalize({ agent: 'ghost', sessionKey: 'x' })).message).toBe('Unknown agent id "ghost".');
     expect(rejectionOf(() => normalize({ agent: 'ghost' })).message).toBe('Unknown agent id "ghost".');
     expect(rejectionOf(() => normalize({ agent: 'ops' }, DEFAULT_ROSTER)).message).toBe('Unknown agent id "ops".');
+    // An agent-prefixed key must name a configured agent too (the gateway refuses it the same way).
+    expect(rejectionOf(() => normalize({ sessionKey: 'agent:ghost:x' })).message).toBe('Unknown agent id "ghost".');
+    expect(rejectionOf(() => normalize({ to: 'agent:ghost:x' })).message).toBe('Unknown agent id "ghost".');
   });
 
   it('moves an agent-shaped --to into the session key; a malformed one stays a recipient', () => {

@@ -119,7 +119,7 @@ export function readMessageFile(path: string, cwd: string): string {
  * - `--session-key` goes through `normalizeExplicitSessionKey` (exact agent keys kept as typed,
  *   bare keys scoped to `--agent` or the default agent, `global`/`unknown` literal, malformed and
  *   mismatched keys rejected) — except a bare key next to `--session-id`, which is sent raw;
- * - `--agent` must name a configured agent;
+ * - `--agent`, and the agent an agent-prefixed key names, must be configured agents;
  * - `--to` alone targets the owner's main session; nothing at all targets the default agent.
  */
 export function normalizeSelectors(options: AgentCliOptions, roster: AgentRoster, message: string): AgentRequest {
@@ -159,6 +159,9 @@ function normalizeSelectorsUnchecked(options: AgentCliOptions, roster: AgentRost
       defaultAgentId: roster.defaultAgentId,
       knownAgentIds: [...roster.knownAgentIds],
     });
+    // Like the gateway: the key's owner must be a configured agent too (agent:ghost:x is refused here, not there).
+    const owner = normalized.agentId ?? roster.defaultAgentId;
+    if (!roster.knownAgentIds.includes(owner)) throw new CliError('VALIDATION', `Unknown agent id "${owner}".`);
     request.sessionKey = normalized.sessionKey;
     if (agent !== undefined) request.agentId = normalizeAgentId(agent);
     else if (shape !== 'agent' && normalized.agentId !== undefined) request.agentId = normalized.agentId;

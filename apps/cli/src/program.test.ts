@@ -190,4 +190,20 @@ describe('runCli', () => {
     expect(h.stderr()).toBe('Interrupted.\n');
     expect(JSON.parse(h.stdout())).toEqual({ ok: false, error: { type: 'interrupted', message: 'Interrupted.' } });
   });
+
+  it('maps an embedded runtime 4xx error by its status (400 → validation, exit 2)', async () => {
+    const h = harness(dir);
+    const loadGateway = async (): Promise<GatewayModule> => ({
+      startGateway: () => Promise.reject(new Error('not used')),
+      loadConfig: () => ({}),
+      createGatewayRuntime: () => ({
+        runAgentTurn: async () => {
+          throw Object.assign(new Error('message must not be blank'), { status: 400, field: 'message' });
+        },
+        close: async () => undefined,
+      }),
+    });
+    expect(await runCli(['agent', '-m', 'hi', '--local', '--json'], h.io, { loadGateway })).toBe(2);
+    expect(JSON.parse(h.stdout())).toEqual({ ok: false, error: { type: 'validation', message: 'message must not be blank', field: 'message' } });
+  });
 });

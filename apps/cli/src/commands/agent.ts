@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { AgentCliOptionsSchema, DEFAULT_AGENT_TIMEOUT_SECONDS, prepareAgentTurn, type PreparedAgentTurn } from '../agent-turn.js';
 import { type CommandContext, noGatewayError, parseSeconds } from '../context.js';
 import { CliError } from '../errors.js';
-import { AgentAcceptedSchema, type GatewayClient, parseBody, RunStateSchema, createGatewayClient } from '../gateway-client.js';
+import { AgentAcceptedSchema, createGatewayClient, errorFromResponse, type GatewayClient, parseBody, RunStateSchema } from '../gateway-client.js';
 import { writeJson, writeLine } from '../io.js';
 import { loadRoster } from '../roster.js';
 import { createSpinner } from '../spinner.js';
@@ -170,7 +170,12 @@ async function runEmbedded(
     return { runId: result.runId, sessionKey: result.sessionKey, reply: result.reply ?? '', mode };
   } catch (error) {
     if (CliError.isInstance(error)) throw error;
-    if (isValidationLike(error)) throw new CliError('VALIDATION', (error as Error).message, { cause: error });
+    // The runtime throws the gateway's error class: its HTTP status says what kind of failure it is.
+    const status = (error as { status?: unknown } | undefined)?.status;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      const field = (error as { field?: unknown }).field;
+      throw errorFromResponse(status, { error: { code: 'runtime', message: (error as Error).message, ...(typeof field === 'string' ? { field } : {}) } }, 'embedded run');
+    }
     throw new CliError('RUN_FAILED', `Embedded agent run failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   } finally {
     spinner.stop();
@@ -189,9 +194,4 @@ function describeRunError(error: unknown): string {
     if (typeof message === 'string') return message;
   }
   return 'unknown error';
-}
-
-function isValidationLike(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && /INVALID|MISMATCH|UNKNOWN_AGENT|BLANK|VALIDATION/.test(code);
 }
