@@ -61,13 +61,13 @@ export const DEFAULT_SCRIPTED_RULES: ScriptedRulesFile = {
     },
     {
       name: 'cron-every',
-      match: '^(?:cron|remind me) every\\s+(\\S+):\\s*([\\s\\S]+)$',
+      match: '^(?:cron(?: add)?|remind me) every\\s+(\\S+):\\s*([\\s\\S]+)$',
       toolCalls: [{ tool: 'cron', args: { action: 'add', every: '$1', text: '$2' } }],
       after: '[scripted] Cron: {{result.status}} {{result.id}} {{result.error}}',
     },
     {
       name: 'cron-in',
-      match: '^(?:cron|remind me) in\\s+(\\S+):\\s*([\\s\\S]+)$',
+      match: '^(?:cron(?: add)?|remind me) in\\s+(\\S+):\\s*([\\s\\S]+)$',
       toolCalls: [{ tool: 'cron', args: { action: 'add', in: '$1', text: '$2' } }],
       after: '[scripted] Cron: {{result.status}} {{result.id}} {{result.error}}',
     },

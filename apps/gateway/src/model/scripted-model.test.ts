@@ -67,3 +67,17 @@ describe('splitSystemEvents', () => {
     expect(splitSystemEvents('hi')).toEqual({ events: '', message: 'hi' });
   });
 });
+
+describe('default rules: cron add', () => {
+  it('maps "cron add every 5m: text" to the cron tool', async () => {
+    const seen: unknown[] = [];
+    const r = await generateText({
+      model: createScriptedModel({ rules: DEFAULT_SCRIPTED_RULES }),
+      prompt: 'cron add every 5m: check the queue',
+      tools: { cron: tool({ inputSchema: jsonSchema({ type: 'object' }), execute: async (i) => (seen.push(i), { status: 'added', id: 'j1' }) }) },
+      stopWhen: stepCountIs(3),
+    });
+    expect(seen).toEqual([{ action: 'add', every: '5m', text: 'check the queue' }]);
+    expect(r.text).toBe('[scripted] Cron: added j1');
+  });
+});

@@ -227,7 +227,7 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
         };
       }
       const template = rule?.rule.after ?? '[scripted] Tool results: {{results}}';
-      content.push({ type: 'text', text: substitute(template, caps, results) });
+      content.push({ type: 'text', text: substitute(template, caps, results).trimEnd() });
     } else {
       let chosen: { rule: CompiledRule; caps: Captures } | undefined;
       for (const c of compiled) {
@@ -246,7 +246,7 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
         content.push({ type: 'text', text: '[scripted] (no rule matched)' });
       } else {
         const { rule, caps } = chosen;
-        if (rule.rule.reply !== undefined) content.push({ type: 'text', text: substitute(rule.rule.reply, caps) });
+        if (rule.rule.reply !== undefined) content.push({ type: 'text', text: substitute(rule.rule.reply, caps).trimEnd() });
         const available = new Set((opts.tools ?? []).map((t) => t.name));
         for (const call of rule.rule.toolCalls ?? []) {
           if (!available.has(call.tool)) {
