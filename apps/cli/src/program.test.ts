@@ -110,6 +110,15 @@ describe('runCli', () => {
     expect(h2.requests).toEqual([]);
   });
 
+  it('exits 0 for pincer help <command> and 2 for a bare command group', async () => {
+    const h = harness(dir);
+    expect(await runCli(['help', 'agent'], h.io)).toBe(0);
+    expect(h.stdout()).toContain('--session-key <key>');
+    const bare = harness(dir);
+    expect(await runCli(['cron'], bare.io)).toBe(2);
+    expect(bare.stderr()).toContain('Usage: pincer cron');
+  });
+
   it('rejects usage errors with exit 2 and one line', async () => {
     const h = harness(dir);
     expect(await runCli(['agent', '--bogus'], h.io)).toBe(2);

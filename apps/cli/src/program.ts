@@ -73,7 +73,9 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps =
   } catch (error) {
     if (error instanceof CommanderError) {
       if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return 0;
-      if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync') return 2;
+      // `pincer help <cmd>` exits 0; help shown because a command group was called bare is a usage error.
+      if (error.code === 'commander.help') return error.exitCode === 0 ? 0 : 2;
+      if (error.code === 'commander.executeSubCommandAsync') return 2;
       const message = error.message.replace(/^error:\s*/i, '').replace(/\s*\n\s*/g, ' ');
       return reportError(new CliError('USAGE', `${capitalize(message)} (see --help)`, { cause: error }), io, { json, debug });
     }
