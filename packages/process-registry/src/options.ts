@@ -33,6 +33,12 @@ export const ProcessRegistryLimitsSchema = z.object({
   killPollIntervalMs: z.number().int().min(1).max(1_000).default(10),
   /** After the leader exits, wait this long for its stdio to close before looking for leftovers, ms. */
   exitDrainMs: z.number().int().min(0).max(60_000).default(250),
+  /**
+   * When `exitDrainMs` ran out but no process of the group is left (so nothing can still write),
+   * keep reading the buffered output until the pipes close, at most this long, ms. A busy event
+   * loop can fire the drain timer before it has read what the exited shell wrote last.
+   */
+  exitCloseTimeoutMs: z.number().int().min(0).max(120_000).default(5_000),
   /** Run the kill ceremony on processes left in the group after the leader exited. */
   killLeftoversOnExit: z.boolean().default(true),
   /** Default of `exec`'s `notifyOnExit`. */

@@ -388,7 +388,14 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
 
   const drainStdio = async (s: Session): Promise<void> => {
     if (!s.handle) return;
-    await Promise.race([s.handle.closed, sleep(limits.exitDrainMs)]);
+    const { closed } = s.handle;
+    const isClosed = await Promise.race([closed.then(() => true), sleep(limits.exitDrainMs).then(() => false)]);
+    if (isClosed) return;
+    // A leftover in the group may hold the pipe open forever: the caller kills it, then drains again.
+    if (s.pid !== undefined && processGroupExists(s.pid)) return;
+    // No writer is left, so the pipe closes as soon as its buffered output is read. A blocked event
+    // loop can run the drain timer before those reads; waiting for close keeps the last lines.
+    await Promise.race([closed, sleep(limits.exitCloseTimeoutMs)]);
   };
 
   const killSession = (s: Session, reason: KillReason): Promise<KillResult> => {

@@ -70,3 +70,35 @@ describe('output caps', () => {
     expect(first).toMatchObject({ status: 'running', output: 'hello\n' });
   });
 });
+
+describe('exit drain under a blocked event loop', () => {
+  it("keeps every shell's last line when the loop is too busy to read before the drain timer fires", async () => {
+    const registry = makeRegistry({ exitDrainMs: 100, maxRetainedChars: 100_000_000 });
+    // A check-phase callback blocks the loop 300 ms per turn: an exit seen in one poll phase has
+    // its drain timer due before the next poll phase can read what the shell wrote last.
+    let isBlocking = true;
+    const spin = (): void => {
+      if (!isBlocking) return;
+      const until = Date.now() + 300;
+      while (Date.now() < until) {
+        // busy on purpose
+      }
+      setImmediate(spin);
+    };
+    setImmediate(spin);
+    const ids: string[] = [];
+    try {
+      const exits: Promise<unknown>[] = [];
+      for (let i = 0; i < 20; i++) {
+        const run = await registry.exec({ command: `yes flood | head -c 999996; echo LAST-${i}`, scopeKey: 's', background: true });
+        ids.push(run.id);
+        exits.push(nextExit(registry, run.id));
+      }
+      await Promise.all(exits);
+    } finally {
+      isBlocking = false;
+    }
+    const lost = ids.filter((id, i) => registry.log({ scopeKey: 's', id, limit: 1 }).output !== `LAST-${i}`);
+    expect(lost).toEqual([]);
+  });
+});
