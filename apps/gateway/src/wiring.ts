@@ -37,11 +37,39 @@ import { findAgent } from './config.js';
 import { createSqliteCronStore, cronOwnerOf } from './cron.js';
 import type { GatewayMetrics } from './metrics.js';
 import type { GatewayEvent } from './runtime-types.js';
-import { JOURNAL_MAX_FINISHED, type GatewayStore, type RunKind, type RunRecord, type SessionRecord } from './store/store.js';
+import {
+  JOURNAL_MAX_FINISHED,
+  PROCESS_LIST_TAIL_CHARS,
+  type GatewayStore,
+  type ProcessRecord,
+  type RunKind,
+  type RunRecord,
+  type SessionRecord,
+} from './store/store.js';
 import { createSqliteRunStore } from './subagent-store.js';
 import type { CronArgs, ExecArgs, ProcessArgs, SpawnArgs } from './tools/builtin.js';
 import type { GatewayTool, ToolContext } from './tools/types.js';
 import type { Lanes } from './runner/lanes.js';
+
+/** A journaled process (a previous gateway's, or evicted from the registry) as the operator sees it. */
+function journalView(j: ProcessRecord): Record<string, unknown> {
+  return {
+    id: j.id,
+    pid: j.pid ?? undefined,
+    scopeKey: j.scopeKey,
+    sessionKey: j.sessionKey ?? undefined,
+    command: j.command,
+    cwd: j.cwd,
+    startedAt: j.startedAt,
+    endedAt: j.endedAt ?? undefined,
+    status: j.status,
+    exitCode: j.exitCode,
+    signal: j.signal,
+    tail: j.output.slice(-PROCESS_LIST_TAIL_CHARS),
+    truncated: j.truncated,
+    source: 'journal',
+  };
+}
 
 /** Dependencies handed to {@link createSubsystems} by the runtime. */
 export interface SubsystemDeps {
@@ -101,6 +129,8 @@ export interface Subsystems {
   operatorLog(id: string, opts: { offset?: number; limit?: number }): { id: string; status: string; output: string; source: 'registry' | 'journal' } | undefined;
   /** Every known process for operators: live snapshot merged with the journal. */
   operatorList(): Array<Record<string, unknown>>;
+  /** One process as `operatorList` shows it (live registry first, then the journal), without listing all. */
+  operatorGet(id: string): Record<string, unknown> | undefined;
   /** Results of orphan reaping at startup. */
   readonly reaped: ReadonlyArray<Record<string, unknown>>;
   close(): Promise<void>;
@@ -623,24 +653,16 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
       }
       for (const j of store.listProcesses()) {
         if (seen.has(j.id)) continue;
-        out.push({
-          id: j.id,
-          pid: j.pid ?? undefined,
-          scopeKey: j.scopeKey,
-          sessionKey: j.sessionKey ?? undefined,
-          command: j.command,
-          cwd: j.cwd,
-          startedAt: j.startedAt,
-          endedAt: j.endedAt ?? undefined,
-          status: j.status,
-          exitCode: j.exitCode,
-          signal: j.signal,
-          tail: j.output.slice(-2000),
-          truncated: j.truncated,
-          source: 'journal',
-        });
+        out.push(journalView(j));
       }
       return out;
+    },
+    operatorGet(id) {
+      const snap = registry.snapshot();
+      const live = [...snap.running, ...snap.finished].find((p) => p.id === id);
+      if (live) return { ...live, source: 'registry' };
+      const j = store.getProcess(id);
+      return j ? journalView(j) : undefined;
     },
     async close() {
       heartbeat.stop();

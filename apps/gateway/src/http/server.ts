@@ -290,7 +290,7 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
   app.get<{ Params: { id: string } }>('/v1/processes/:id/log', async (req) => {
     const q = parse(ProcessLogQuerySchema, req.query, 'query');
     const scope = scopeKeyOf(q.sessionKey);
-    const known = rt.subsystems.operatorList().find((p) => p.id === req.params.id);
+    const known = rt.subsystems.operatorGet(req.params.id);
     if (!known || (scope !== undefined && known.sessionKey !== scope && known.scopeKey !== scope)) throw notFound(`Process ${req.params.id}`);
     const r = rt.subsystems.operatorLog(req.params.id, {
       ...(q.offset !== undefined ? { offset: q.offset } : {}),
@@ -303,7 +303,7 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
   app.post<{ Params: { id: string } }>('/v1/processes/:id/kill', async (req) => {
     const q = parse(ScopedQuerySchema, req.query, 'query');
     const scope = scopeKeyOf(q.sessionKey);
-    const known = rt.subsystems.operatorList().find((p) => p.id === req.params.id);
+    const known = rt.subsystems.operatorGet(req.params.id);
     if (!known || (scope !== undefined && known.sessionKey !== scope && known.scopeKey !== scope)) throw notFound(`Process ${req.params.id}`);
     const r = await rt.subsystems.shells.killBashSession(req.params.id);
     if (r.status === 'not-found') {

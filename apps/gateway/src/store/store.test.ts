@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MIGRATIONS } from './db.js';
-import { createGatewayStore, JOURNAL_MAX_OUTPUT_CHARS, type GatewayStore } from './store.js';
+import { createGatewayStore, JOURNAL_MAX_OUTPUT_CHARS, PROCESS_LIST_TAIL_CHARS, type GatewayStore } from './store.js';
 
 const dirs: string[] = [];
 const stores: GatewayStore[] = [];
@@ -43,6 +43,17 @@ describe('createGatewayStore', () => {
     expect(p.truncated).toBe(true);
     s.journalExit('p1', { status: 'completed', exitCode: 0, signal: null, endedAt: 2 });
     expect(s.listProcesses({ status: 'finished' }).map((x) => x.id)).toEqual(['p1']);
+  });
+
+  it('lists journaled processes with only the tail of their output, and reads one in full', () => {
+    const { s } = open();
+    s.journalStart({ id: 'p1', pid: 1, scopeKey: 'agent:main:main', sessionKey: 'agent:main:main', command: 'seq', cwd: '/', startedAt: 1, status: 'running', record: {}, gatewayPid: 1 });
+    const full = Array.from({ length: 20_000 }, (_, i) => `line ${i}`).join('\n');
+    s.journalOutput('p1', full);
+    const [listed] = s.listProcesses();
+    expect(listed!.output.length).toBe(PROCESS_LIST_TAIL_CHARS);
+    expect(listed!.output.endsWith('line 19999')).toBe(true);
+    expect(s.getProcess('p1')!.output).toBe(full.slice(-JOURNAL_MAX_OUTPUT_CHARS));
   });
 
   it('records announcements once per run id', () => {

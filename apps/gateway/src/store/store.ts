@@ -127,6 +127,11 @@ function toRun(r: Row): RunRecord {
   };
 }
 
+/** Chars of retained output `listProcesses` returns per process (the snapshot tail size). */
+export const PROCESS_LIST_TAIL_CHARS = 2_000;
+const PROCESS_SUMMARY_COLUMNS = `id, pid, scope_key, session_key, command, cwd, started_at, ended_at, status, exit_code, signal,
+  substr(output, -${PROCESS_LIST_TAIL_CHARS}) AS output, truncated, record, gateway_pid`;
+
 function toProcess(r: Row): ProcessRecord {
   return {
     id: String(r.id),
@@ -180,6 +185,11 @@ export interface GatewayStore {
   journalOutput(id: string, chunk: string): void;
   journalExit(id: string, patch: { status: string; exitCode: number | null; signal: string | null; endedAt: number; tail?: string; truncated?: boolean }): void;
   getProcess(id: string): ProcessRecord | undefined;
+  /**
+   * Journaled processes, oldest first. `output` holds only the last `PROCESS_LIST_TAIL_CHARS`
+   * (2 000) chars of each: listing must not read every row's retained output (up to 200 000
+   * chars each). Use `getProcess` for one process's full output.
+   */
   listProcesses(filter?: { status?: 'running' | 'finished' }): ProcessRecord[];
   /** Forget all but the newest `keep` finished processes. Returns rows removed. */
   pruneProcesses(keep: number): number;
@@ -469,7 +479,7 @@ export function createGatewayStore(file: string): GatewayStore {
     listProcesses: (filter) => {
       const where =
         filter?.status === 'running' ? "WHERE status = 'running'" : filter?.status === 'finished' ? "WHERE status != 'running'" : '';
-      return (db.prepare(`SELECT * FROM processes ${where} ORDER BY started_at`).all() as Row[]).map(toProcess);
+      return (db.prepare(`SELECT ${PROCESS_SUMMARY_COLUMNS} FROM processes ${where} ORDER BY started_at`).all() as Row[]).map(toProcess);
     },
     pruneProcesses: (keep) =>
       db
