@@ -87,7 +87,7 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
     bodyLimit: rt.config.gateway?.bodyLimitBytes ?? 1_048_576,
     forceCloseConnections: true,
     // Session keys travel in path segments and may be long (POST /v1/agent accepts up to 4096 chars).
-    maxParamLength: 16_384,
+    routerOptions: { maxParamLength: 16_384 },
     // Router-level failures (bad URL encoding, over-long params) answer in the uniform error shape.
     frameworkErrors: (error, _req, reply) => {
       void (reply as unknown as FastifyReply).status(400).send({ error: { code: 'invalid_request', message: error.message, field: 'path' } });
