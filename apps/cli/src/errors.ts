@@ -6,7 +6,8 @@ const MARKER = Symbol.for('pincer.cli.error');
  * Every failure the CLI reports. `USAGE` and `VALIDATION` exit with 2; all others exit with 1.
  * - `USAGE`: bad flags or arguments (commander errors, conflicting options).
  * - `VALIDATION`: input rejected before anything is sent (session keys, blank selectors,
- *   message checks) or a 400 from the gateway.
+ *   message checks), a 400/413/422 from the gateway, or the embedded runtime's `invalid_request` /
+ *   `invalid_config`.
  * - `GATEWAY_UNAVAILABLE`: no gateway answered at the discovered URL.
  * - `UNAUTHORIZED` / `FORBIDDEN` / `RATE_LIMITED` / `NOT_FOUND`: the gateway's 401/403/429/404.
  * - `GATEWAY_ERROR`: any other non-2xx answer or an unreadable body.

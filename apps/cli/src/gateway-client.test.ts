@@ -70,9 +70,16 @@ describe('createGatewayClient', () => {
 });
 
 describe('errorFromResponse', () => {
-  it('maps statuses to codes (exit 2 only for 400)', () => {
+  it('maps statuses to codes (exit 2 only for the request-validation statuses 400/413/422)', () => {
     const body = { error: { code: 'x', message: 'm' } };
     expect(errorFromResponse(400, body, 'x').code).toBe('VALIDATION');
+    // The gateway's body limit answers 413 (field "body"): the user's input was refused.
+    expect(errorFromResponse(413, { error: { code: 'invalid_request', message: 'Request body is too large', field: 'body' } }, 'x')).toMatchObject({
+      code: 'VALIDATION',
+      message: 'Request body is too large',
+      field: 'body',
+    });
+    expect(errorFromResponse(409, body, 'x').code).toBe('GATEWAY_ERROR');
     expect(errorFromResponse(401, body, 'x').code).toBe('UNAUTHORIZED');
     expect(errorFromResponse(401, body, 'x').message).toMatch(/PINCER_GATEWAY_TOKEN/);
     expect(errorFromResponse(403, body, 'x').code).toBe('FORBIDDEN');

@@ -131,13 +131,13 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
   };
 }
 
-/** Maps an HTTP error answer to a `CliError` (400 → VALIDATION, 401, 403, 404, 429, else GATEWAY_ERROR). */
+/** Maps an HTTP error answer to a `CliError` (400/413/422 → VALIDATION, 401, 403, 404, 429, else GATEWAY_ERROR). */
 export function errorFromResponse(status: number, body: unknown, what: string): CliError {
   const parsed = GatewayErrorBodySchema.safeParse(body);
   const message = parsed.success ? parsed.data.error.message : `Gateway answered HTTP ${status} to ${what}.`;
   const field = parsed.success ? parsed.data.error.field : undefined;
   const code: CliErrorCode =
-    status === 400 || status === 422
+    status === 400 || status === 413 || status === 422
       ? 'VALIDATION'
       : status === 401
         ? 'UNAUTHORIZED'

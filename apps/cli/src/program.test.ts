@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { GatewayError } from '@pincer/gateway';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { GatewayModule } from './gateway-module.js';
 import type { CliIo } from './io.js';
@@ -214,5 +215,38 @@ describe('runCli', () => {
     });
     expect(await runCli(['agent', '-m', 'hi', '--local', '--json'], h.io, { loadGateway })).toBe(2);
     expect(JSON.parse(h.stdout())).toEqual({ ok: false, error: { type: 'validation', message: 'message must not be blank', field: 'message' } });
+  });
+
+  it("maps the runtime's own GatewayError codes (lower-case) like the HTTP answers: invalid_request/invalid_config → 2, not_found → 1", async () => {
+    const cases: Array<{ where: 'start' | 'turn'; error: GatewayError; exit: number; type: string }> = [
+      { where: 'turn', error: new GatewayError('invalid_request', 'Unknown agent id "ghost".', { field: 'agentId' }), exit: 2, type: 'validation' },
+      { where: 'start', error: new GatewayError('invalid_config', 'Invalid config at agents[0].model'), exit: 2, type: 'validation' },
+      { where: 'turn', error: new GatewayError('not_found', 'Session agent:main:x not found'), exit: 1, type: 'not_found' },
+      { where: 'turn', error: new GatewayError('internal', 'disk full'), exit: 1, type: 'run_failed' },
+    ];
+    for (const c of cases) {
+      const h = harness(dir);
+      let closed = false;
+      const loadGateway = async (): Promise<GatewayModule> => ({
+        startGateway: () => Promise.reject(new Error('not used')),
+        loadConfig: () => ({}),
+        createGatewayRuntime: () => {
+          if (c.where === 'start') throw c.error;
+          return {
+            runAgentTurn: () => Promise.reject(c.error),
+            close: async () => {
+              closed = true;
+            },
+          };
+        },
+      });
+      expect(await runCli(['agent', '-m', 'hi', '--local', '--json'], h.io, { loadGateway }), c.error.code).toBe(c.exit);
+      const doc = JSON.parse(h.stdout()) as { ok: boolean; error: { type: string; message: string } };
+      expect(doc.ok).toBe(false);
+      expect(doc.error.type, c.error.code).toBe(c.type);
+      expect(doc.error.message).toContain(c.error.message);
+      expect(h.stderr().trim().split('\n')).toHaveLength(1);
+      expect(closed).toBe(c.where === 'turn');
+    }
   });
 });

@@ -71,6 +71,25 @@ describe('pincer agent --local and the embedded fallback', () => {
     expect(existsSync(`${state.path}/pincer.db`)).toBe(false);
   });
 
+  it('refuses an invalid config on the embedded path with exit 2 (the runtime\'s invalid_config), one line, nothing run', async () => {
+    state = tempDir();
+    const { writeFileSync, existsSync } = await import('node:fs');
+    writeFileSync(`${state.path}/pincer.config.json`, JSON.stringify({ agents: [{ id: 'main', model: 42 }] }));
+    const env = { HOME: state.path, PINCER_STATE_DIR: state.path };
+    const [local, fallback] = await Promise.all([
+      runPincer(['agent', '-m', 'hi', '--local', '--json'], env),
+      runPincer(['agent', '-m', 'hi'], env),
+    ]);
+    expect(local.code, local.stderr).toBe(2);
+    expect(json(local)).toMatchObject({ ok: false, error: { type: 'validation' } });
+    expect((json(local).error as { message: string }).message).toMatch(/agents\[0\]\.model/);
+    expect(local.stderr).toMatch(/^Error: [^\n]*agents\[0\]\.model[^\n]*\n$/);
+    expect(fallback.code, fallback.stderr).toBe(2);
+    expect(fallback.stdout).toBe('');
+    expect(fallback.stderr).not.toMatch(/    at /);
+    expect(existsSync(`${state.path}/pincer.db`)).toBe(false);
+  });
+
   it('fails commands that need a gateway with exit 1 and one line', async () => {
     state = tempDir();
     const result = await runPincer(['ps'], { HOME: state.path, PINCER_STATE_DIR: state.path });

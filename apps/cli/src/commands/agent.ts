@@ -3,6 +3,7 @@ import { AgentCliOptionsSchema, DEFAULT_AGENT_TIMEOUT_SECONDS, prepareAgentTurn,
 import { type CommandContext, noGatewayError, parseSeconds } from '../context.js';
 import { CliError } from '../errors.js';
 import { AgentAcceptedSchema, createGatewayClient, errorFromResponse, type GatewayClient, parseBody, RunStateSchema } from '../gateway-client.js';
+import type { EmbeddedRuntime } from '../gateway-module.js';
 import { writeJson, writeLine } from '../io.js';
 import { loadRoster } from '../roster.js';
 import { createSpinner } from '../spinner.js';
@@ -147,12 +148,18 @@ async function runEmbedded(
   mode: 'local' | 'fallback',
 ): Promise<AgentTurnOutcome> {
   const gateway = await ctx.loadGateway();
-  const runtime = await gateway.createGatewayRuntime({
-    stateDir: where.stateDir,
-    ...(where.configPath !== undefined ? { configPath: where.configPath } : {}),
-    logLevel: ctx.io.env.PINCER_LOG_LEVEL ?? 'silent',
-    isServer: false,
-  });
+  let runtime: EmbeddedRuntime;
+  try {
+    runtime = await gateway.createGatewayRuntime({
+      stateDir: where.stateDir,
+      ...(where.configPath !== undefined ? { configPath: where.configPath } : {}),
+      logLevel: ctx.io.env.PINCER_LOG_LEVEL ?? 'silent',
+      isServer: false,
+    });
+  } catch (error) {
+    // An invalid config is the runtime's `invalid_config` (400): a validation error, exit 2.
+    throw embeddedError(error, 'Embedded runtime failed to start');
+  }
   const spinner = createSpinner({ stream: ctx.io.stderr, text: `running embedded turn${prepared.request.sessionKey ? ` in ${prepared.request.sessionKey}` : ''}` });
   spinner.start();
   try {
@@ -169,18 +176,30 @@ async function runEmbedded(
     if (result.status === 'timeout') throw timeoutError(result.runId, prepared.timeoutMs);
     return { runId: result.runId, sessionKey: result.sessionKey, reply: result.reply ?? '', mode };
   } catch (error) {
-    if (CliError.isInstance(error)) throw error;
-    // The runtime throws the gateway's error class: its HTTP status says what kind of failure it is.
-    const status = (error as { status?: unknown } | undefined)?.status;
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      const field = (error as { field?: unknown }).field;
-      throw errorFromResponse(status, { error: { code: 'runtime', message: (error as Error).message, ...(typeof field === 'string' ? { field } : {}) } }, 'embedded run');
-    }
-    throw new CliError('RUN_FAILED', `Embedded agent run failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw embeddedError(error, 'Embedded agent run failed');
   } finally {
     spinner.stop();
     await runtime.close();
   }
+}
+
+/**
+ * Maps what the embedded runtime throws to a `CliError`. The runtime throws the gateway's error
+ * class (`GatewayError`: lower-case `code`, HTTP `status`); it is mapped exactly like the same
+ * answer over HTTP, so `invalid_request` / `invalid_config` (400) exit 2 on both paths.
+ */
+export function embeddedError(error: unknown, what: string): CliError {
+  if (CliError.isInstance(error)) return error;
+  const status = (error as { status?: unknown } | undefined)?.status;
+  const code = (error as { code?: unknown } | undefined)?.code;
+  const httpStatus =
+    typeof status === 'number' ? status : code === 'invalid_request' || code === 'invalid_config' ? 400 : code === 'not_found' ? 404 : undefined;
+  if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500) {
+    const field = (error as { field?: unknown }).field;
+    const message = error instanceof Error ? error.message : String(error);
+    return errorFromResponse(httpStatus, { error: { code: typeof code === 'string' ? code : 'runtime', message, ...(typeof field === 'string' ? { field } : {}) } }, 'embedded run');
+  }
+  return new CliError('RUN_FAILED', `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 function timeoutError(runId: string, timeoutMs: number): CliError {
