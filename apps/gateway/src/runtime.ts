@@ -440,13 +440,9 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     if (input.message.trim() === '') throw new GatewayError('invalid_request', 'message must not be blank', { field: 'message' });
     const target = resolveTurnTarget(input);
     if (input.idempotencyKey) {
-      const prior = store.getRunByIdempotencyKey(input.idempotencyKey);
-      if (prior) {
-        if (prior.sessionKey !== target.sessionKey) {
-          throw new GatewayError('conflict', 'idempotencyKey was already used for another session', { field: 'idempotencyKey' });
-        }
-        return { runId: prior.id, sessionKey: prior.sessionKey, isDuplicate: true };
-      }
+      // Scoped per session: a key another session used is invisible here (no cross-session oracle).
+      const prior = store.getRunByIdempotencyKey(input.idempotencyKey, target.sessionKey);
+      if (prior) return { runId: prior.id, sessionKey: prior.sessionKey, isDuplicate: true };
     }
     const { run } = enqueueRun({
       sessionKey: target.sessionKey,

@@ -99,3 +99,48 @@ describe('cross-session attempts fail closed, answering exactly like not-found',
     expect(noKey).toMatchObject({ status: 400, body: { error: { field: 'sessionKey' } } });
   });
 });
+
+describe('session routes and idempotency keys fail closed across sessions', () => {
+  it('GET/transcript/reset/DELETE of session A with ?sessionKey=B answer exactly like a missing session', async () => {
+    t = await startTestGateway(FAST);
+    const g = t;
+    await g.turn({ message: 'alpha-secret', sessionKey: A });
+    await g.turn({ message: 'hello', sessionKey: B });
+    const enc = encodeURIComponent;
+    const G = 'agent:main:gamma'; // never existed
+    const like = async (method: string, suffix: string) => {
+      const real = await g.api(method, `/v1/sessions/${enc(A)}${suffix}?${q(B)}`);
+      const missing = await g.api(method, `/v1/sessions/${enc(G)}${suffix}?${q(B)}`);
+      expect(real.status, `${method} ${suffix}`).toBe(404);
+      expect(JSON.stringify(real.body).replaceAll(A, 'X'), `${method} ${suffix}`).toBe(JSON.stringify(missing.body).replaceAll(G, 'X'));
+      expect(JSON.stringify(real.body)).not.toContain('alpha-secret');
+    };
+    await like('GET', '');
+    await like('GET', '/transcript');
+    await like('POST', '/reset');
+    await like('DELETE', '');
+    // A is untouched, and readable by its own caller.
+    const own = await g.api<{ entries: Array<{ text: string }> }>('GET', `/v1/sessions/${enc(A)}/transcript?${q(A)}`);
+    expect(own.status).toBe(200);
+    expect(own.body.entries.map((e) => e.text)).toContain('alpha-secret');
+    expect((await g.api('GET', `/v1/sessions/${enc(A)}?${q(A)}`)).status).toBe(200);
+    // The list, scoped to B, shows only B.
+    const list = await g.api<{ sessions: Array<{ key: string }> }>('GET', `/v1/sessions?${q(B)}`);
+    expect(list.body.sessions.map((s) => s.key)).toEqual([B]);
+  });
+
+  it('an idempotency key used by session A is unknown to session B (no 409 oracle)', async () => {
+    t = await startTestGateway(FAST);
+    const g = t;
+    const a = await g.api<{ runId: string; sessionKey: string }>('POST', '/v1/agent', { message: 'x', sessionKey: A, idempotencyKey: 'shared-key' });
+    expect(a.status).toBe(202);
+    const b = await g.api<{ runId: string; sessionKey: string }>('POST', '/v1/agent', { message: 'x', sessionKey: B, idempotencyKey: 'shared-key' });
+    const fresh = await g.api<{ runId: string; sessionKey: string }>('POST', '/v1/agent', { message: 'x', sessionKey: B, idempotencyKey: 'never-used' });
+    expect(b.status).toBe(fresh.status);
+    expect(b.body.sessionKey).toBe(B);
+    expect(b.body.runId).not.toBe(a.body.runId);
+    const replay = await g.api<{ runId: string }>('POST', '/v1/agent', { message: 'x', sessionKey: A, idempotencyKey: 'shared-key' });
+    expect(replay).toMatchObject({ status: 200, body: { runId: a.body.runId } });
+    await g.api('GET', `/v1/runs/${fresh.body.runId}?waitMs=10000`);
+  });
+});

@@ -71,12 +71,21 @@ export const SessionViewSchema = z.object({
 
 /** GET /v1/sessions query. */
 export const SessionsQuerySchema = z
-  .object({ agentId: z.string().optional(), limit: z.coerce.number().int().min(1).max(1000).optional() })
+  .object({
+    agentId: z.string().optional(),
+    limit: z.coerce.number().int().min(1).max(1000).optional(),
+    /** Caller's own session: only it is listed. */
+    sessionKey: z.string().optional(),
+  })
   .strict();
 
-/** GET /v1/sessions/:key/transcript query. */
+/** GET /v1/sessions/:key/transcript query (`sessionKey`: caller scope; other sessions answer 404). */
 export const TranscriptQuerySchema = z
-  .object({ limit: z.coerce.number().int().min(1).max(2000).optional(), afterSeq: z.coerce.number().int().min(0).optional() })
+  .object({
+    limit: z.coerce.number().int().min(1).max(2000).optional(),
+    afterSeq: z.coerce.number().int().min(0).optional(),
+    sessionKey: z.string().optional(),
+  })
   .strict();
 
 /** GET /v1/processes query. */

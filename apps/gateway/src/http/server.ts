@@ -155,10 +155,11 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
     void reply.status(404).send(notFound(`Route ${req.method} ${req.url.split('?')[0]}`).toBody());
   });
 
-  const sessionOr404 = (raw: string): SessionRecord => {
+  // `scope` (a caller's own session, from `?sessionKey=`): any other session answers exactly like a missing one.
+  const sessionOr404 = (raw: string, scope?: string): SessionRecord => {
     const key = raw.trim(); // Fastify already percent-decoded the path parameter
     const s = rt.store.getSession(key) ?? rt.store.getSession(key.toLowerCase());
-    if (!s) throw notFound(`Session ${key}`);
+    if (!s || (scope !== undefined && s.key !== scope)) throw notFound(`Session ${key}`);
     return s;
   };
   // When a caller scopes a request to a session, objects of any other session answer exactly like missing ones.
@@ -236,17 +237,23 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
 
   app.get('/v1/sessions', async (req) => {
     const q = parse(SessionsQuerySchema, req.query, 'query');
-    const sessions = rt.store
-      .listSessions({ ...(q.agentId ? { agentId: q.agentId.toLowerCase() } : {}), ...(q.limit ? { limit: q.limit } : {}) })
-      .map((s) => sessionView(rt, s));
+    const scope = scopeKeyOf(q.sessionKey);
+    const sessions = (
+      scope !== undefined
+        ? [rt.store.getSession(scope)].filter((s): s is SessionRecord => s !== undefined && (!q.agentId || s.agentId === q.agentId.toLowerCase()))
+        : rt.store.listSessions({ ...(q.agentId ? { agentId: q.agentId.toLowerCase() } : {}), ...(q.limit ? { limit: q.limit } : {}) })
+    ).map((s) => sessionView(rt, s));
     return { count: sessions.length, sessions };
   });
 
-  app.get<{ Params: { key: string } }>('/v1/sessions/:key', async (req) => sessionView(rt, sessionOr404(req.params.key)));
+  app.get<{ Params: { key: string } }>('/v1/sessions/:key', async (req) => {
+    const q = parse(ScopedQuerySchema, req.query, 'query');
+    return sessionView(rt, sessionOr404(req.params.key, scopeKeyOf(q.sessionKey)));
+  });
 
   app.get<{ Params: { key: string } }>('/v1/sessions/:key/transcript', async (req) => {
-    const s = sessionOr404(req.params.key);
     const q = parse(TranscriptQuerySchema, req.query, 'query');
+    const s = sessionOr404(req.params.key, scopeKeyOf(q.sessionKey));
     const entries = rt.store
       .transcript(s.key, { sessionId: s.sessionId, ...(q.limit ? { limit: q.limit } : {}), ...(q.afterSeq ? { afterSeq: q.afterSeq } : {}) })
       .map((e) => ({ seq: e.seq, role: e.role, text: e.text, runId: e.runId, createdAt: e.createdAt }));
@@ -254,7 +261,7 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
   });
 
   app.post<{ Params: { key: string } }>('/v1/sessions/:key/reset', async (req) => {
-    const s = sessionOr404(req.params.key);
+    const s = sessionOr404(req.params.key, scopeKeyOf(parse(ScopedQuerySchema, req.query, 'query').sessionKey));
     const ids = rt.subsystems.queue.peek(s.key).map((e) => e.id);
     if (ids.length > 0) rt.subsystems.queue.remove(s.key, ids);
     const sessionId = crypto.randomUUID();
@@ -263,7 +270,7 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
   });
 
   app.delete<{ Params: { key: string } }>('/v1/sessions/:key', async (req) => {
-    const s = sessionOr404(req.params.key);
+    const s = sessionOr404(req.params.key, scopeKeyOf(parse(ScopedQuerySchema, req.query, 'query').sessionKey));
     if (rt.isBusy(s.key)) throw new GatewayError('conflict', `Session ${s.key} has a turn in progress; delete it once the run ends.`);
     if (rt.subsystems.queue.has(s.key)) {
       const ids = rt.subsystems.queue.peek(s.key).map((e) => e.id);

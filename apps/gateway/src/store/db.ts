@@ -107,6 +107,11 @@ export const MIGRATIONS: ReadonlyArray<string> = [
     value TEXT NOT NULL
   );
   `,
+  // 2: idempotency keys are scoped per session (another session's key never collides or leaks)
+  `
+  DROP INDEX runs_by_idempotency;
+  CREATE UNIQUE INDEX runs_by_session_idempotency ON runs(session_key, idempotency_key) WHERE idempotency_key IS NOT NULL;
+  `,
 ];
 
 /** Open (or create) the database in WAL mode and apply pending migrations in one transaction each. */

@@ -178,7 +178,8 @@ export interface GatewayStore {
   insertRun(r: RunRecord): void;
   updateRun(id: string, patch: Partial<Pick<RunRecord, 'status' | 'reply' | 'error' | 'startedAt' | 'endedAt'>>): void;
   getRun(id: string): RunRecord | undefined;
-  getRunByIdempotencyKey(key: string): RunRecord | undefined;
+  /** The run created with `key` in `sessionKey` (idempotency keys are scoped per session). */
+  getRunByIdempotencyKey(key: string, sessionKey: string): RunRecord | undefined;
   listRunsByStatus(statuses: ReadonlyArray<RunStatus>): RunRecord[];
   // processes
   journalStart(p: Omit<ProcessRecord, 'output' | 'truncated' | 'endedAt' | 'exitCode' | 'signal'>): void;
@@ -259,7 +260,7 @@ export function createGatewayStore(file: string): GatewayStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ),
     getRun: stmt<[string]>('SELECT * FROM runs WHERE id = ?'),
-    getRunIdem: stmt<[string]>('SELECT * FROM runs WHERE idempotency_key = ?'),
+    getRunIdem: stmt<[string, string]>('SELECT * FROM runs WHERE idempotency_key = ? AND session_key = ?'),
     jStart: stmt<unknown[]>(
       `INSERT OR REPLACE INTO processes (id, pid, scope_key, session_key, command, cwd, started_at, status, record, gateway_pid)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -436,8 +437,8 @@ export function createGatewayStore(file: string): GatewayStore {
       const r = q.getRun.get(id);
       return r ? toRun(r) : undefined;
     },
-    getRunByIdempotencyKey: (key) => {
-      const r = q.getRunIdem.get(key);
+    getRunByIdempotencyKey: (key, sessionKey) => {
+      const r = q.getRunIdem.get(key, sessionKey);
       return r ? toRun(r) : undefined;
     },
     listRunsByStatus: (statuses) => {
