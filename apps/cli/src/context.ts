@@ -71,9 +71,8 @@ export function parseNonNegativeInt(value: string): number {
 
 /** Commander argument parser for positive integers. */
 export function parsePositiveInt(value: string): number {
-  const n = parseNonNegativeInt(value);
-  if (n === 0) throw new InvalidArgumentError('Expected a whole number greater than 0.');
-  return n;
+  if (!/^\d+$/.test(value.trim()) || /^0+$/.test(value.trim())) throw new InvalidArgumentError('Expected a whole number greater than 0.');
+  return parseNonNegativeInt(value);
 }
 
 /** Commander argument parser for `--timeout <seconds>` (positive, fractions allowed). */

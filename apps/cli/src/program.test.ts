@@ -129,6 +129,28 @@ describe('runCli', () => {
     expect(JSON.parse(h2.stdout()).error.type).toBe('usage');
   });
 
+  it('names the argument a blank session value came from, and refuses --agent without --session (exit 2, nothing sent)', async () => {
+    const cases: Array<[string[], number, string]> = [
+      [['ps', '--session', ' '], 2, 'Error: --session must not be blank\n'],
+      [['logs', 'p1', '--session', ''], 2, 'Error: --session must not be blank\n'],
+      [['kill', 'p1', '--session', ' '], 2, 'Error: --session must not be blank\n'],
+      [['cron', 'list', '--session', ' '], 2, 'Error: --session must not be blank\n'],
+      [['sessions', 'show', ' '], 2, 'Error: session key must not be blank\n'],
+      [['sessions', 'history', ''], 2, 'Error: session key must not be blank\n'],
+      [['cron', 'add', '--every', '1h', '-m', 'x', '--session-key', ' '], 2, 'Error: --session-key must not be blank\n'],
+      [['ps', '--agent', 'main'], 2, 'Error: --agent only scopes a --session key here; pass --session too.\n'],
+      [['logs', 'p1', '--agent', 'main'], 2, 'Error: --agent only scopes a --session key here; pass --session too.\n'],
+      [['kill', 'p1', '--agent', 'main'], 2, 'Error: --agent only scopes a --session key here; pass --session too.\n'],
+      [['logs', 'p1', '--limit', 'x'], 2, "Error: Option '--limit <n>' argument 'x' is invalid. Expected a whole number greater than 0. (see --help)\n"],
+    ];
+    for (const [argv, exit, stderr] of cases) {
+      const h = harness(dir);
+      expect(await runCli(argv, h.io), argv.join(' ')).toBe(exit);
+      expect(h.stderr(), argv.join(' ')).toBe(stderr);
+      expect(h.requests, argv.join(' ')).toEqual([]);
+    }
+  });
+
   it('falls back to an embedded run when no gateway answers, and says so on stderr', async () => {
     const calls: unknown[] = [];
     const h = harness(dir);

@@ -3,7 +3,7 @@ import { type CommandContext, field, listFrom, stringField } from '../context.js
 import { CliError } from '../errors.js';
 import { writeJson, writeLine } from '../io.js';
 import { formatTable, formatTime } from '../output.js';
-import { resolveSessionKeyArg } from './sessions.js';
+import { resolveSessionKeyArg, resolveSessionScope } from './sessions.js';
 
 /** Options of `pincer cron add`. */
 export interface CronAddOptions {
@@ -259,12 +259,8 @@ interface ScopeOptions {
 }
 
 /** The `--session` scope (seed-003 rules), or `undefined` for the operator's unscoped view. */
-async function scopeOf(ctx: CommandContext, options: ScopeOptions): Promise<string | undefined> {
-  if (options.session === undefined) {
-    if (options.agent !== undefined) throw new CliError('USAGE', '--agent only scopes a --session key here; pass --session too.');
-    return undefined;
-  }
-  return resolveSessionKeyArg(ctx, options.session, options.agent);
+function scopeOf(ctx: CommandContext, options: ScopeOptions): Promise<string | undefined> {
+  return resolveSessionScope(ctx, options);
 }
 
 function requireId(id: string): string {

@@ -3,7 +3,7 @@ import { type CommandContext, field, listFrom, parseNonNegativeInt, parsePositiv
 import { CliError } from '../errors.js';
 import { writeJson, writeLine } from '../io.js';
 import { formatTable, formatTime } from '../output.js';
-import { resolveSessionKeyArg } from './sessions.js';
+import { resolveSessionScope } from './sessions.js';
 
 /** Poll interval of `pincer logs --follow`, in ms. */
 export const FOLLOW_INTERVAL_MS = 500;
@@ -111,7 +111,7 @@ export function registerProcessCommands(program: Command, ctx: CommandContext): 
     .option('--json', 'print { ok, processes } as JSON')
     .addHelpText('after', '\nExamples:\n  $ pincer ps\n  $ pincer ps --session agent:ops:incident-42\n  $ pincer ps --json')
     .action(async (options: { session?: string; agent?: string; json?: boolean }) => {
-      const sessionKey = options.session === undefined ? undefined : await resolveSessionKeyArg(ctx, options.session, options.agent);
+      const sessionKey = await resolveSessionScope(ctx, options);
       const body = await ctx.client(ctx.stateDir()).request('GET', '/v1/processes', { query: { sessionKey } });
       const raw = processesFrom(body);
       const processes = sessionKey === undefined ? raw : raw.filter((p) => toProcessRow(p).sessionKey === sessionKey || toProcessRow(p).scopeKey === sessionKey);
@@ -154,7 +154,7 @@ export function registerProcessCommands(program: Command, ctx: CommandContext): 
     .action(async (id: string, options: { offset?: number; limit?: number; follow?: boolean; session?: string; agent?: string; json?: boolean }) => {
       const processId = id.trim();
       if (processId === '') throw new CliError('VALIDATION', 'process id must not be blank');
-      const sessionKey = options.session === undefined ? undefined : await resolveSessionKeyArg(ctx, options.session, options.agent);
+      const sessionKey = await resolveSessionScope(ctx, options);
       const client = ctx.client(ctx.stateDir());
       const path = `/v1/processes/${encodeURIComponent(processId)}/log`;
       const read = async (offset: number | undefined, limit: number | undefined): Promise<LogChunk> =>
@@ -200,7 +200,7 @@ export function registerProcessCommands(program: Command, ctx: CommandContext): 
     .addHelpText('after', '\nExamples:\n  $ pincer kill p_1a2b\n  $ pincer kill p_1a2b --session agent:ops:ci --json')
     .action(async (id: string, options: { session?: string; agent?: string; json?: boolean }) => {
       if (id.trim() === '') throw new CliError('VALIDATION', 'process id must not be blank');
-      const sessionKey = options.session === undefined ? undefined : await resolveSessionKeyArg(ctx, options.session, options.agent);
+      const sessionKey = await resolveSessionScope(ctx, options);
       const body = await ctx.client(ctx.stateDir()).request('POST', `/v1/processes/${encodeURIComponent(id.trim())}/kill`, {
         body: {},
         query: { sessionKey },

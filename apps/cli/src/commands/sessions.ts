@@ -14,10 +14,16 @@ interface KeyOptions {
 /**
  * Normalizes a session-key argument with the same seed-003 rules as `pincer agent`
  * (exact agent keys kept, bare keys scoped to `--agent` or the default agent, sentinels literal).
+ * `label` names the argument in the blank-value error (default `--session-key`).
  */
-export async function resolveSessionKeyArg(ctx: CommandContext, key: string, agent: string | undefined): Promise<string> {
+export async function resolveSessionKeyArg(
+  ctx: CommandContext,
+  key: string,
+  agent: string | undefined,
+  label = '--session-key',
+): Promise<string> {
   if (agent !== undefined && agent.trim() === '') throw new CliError('VALIDATION', '--agent must not be blank');
-  if (key.trim() === '') throw new CliError('VALIDATION', '--session-key must not be blank');
+  if (key.trim() === '') throw new CliError('VALIDATION', `${label} must not be blank`);
   const stateDir = ctx.stateDir();
   const roster = await loadRoster(ctx.configPath(stateDir));
   return normalizeExplicitSessionKey({
@@ -26,6 +32,23 @@ export async function resolveSessionKeyArg(ctx: CommandContext, key: string, age
     defaultAgentId: roster.defaultAgentId,
     knownAgentIds: [...roster.knownAgentIds],
   }).sessionKey;
+}
+
+/**
+ * The `--session` scope of `ps`, `logs`, `kill` and `cron`: `undefined` (the operator's view of
+ * every session) when absent, else the key normalized like `pincer agent`'s. `--agent` only
+ * scopes a bare `--session` key, so `--agent` without `--session` is a usage error (exit 2)
+ * rather than silently ignored.
+ */
+export async function resolveSessionScope(
+  ctx: CommandContext,
+  options: { session?: string | undefined; agent?: string | undefined },
+): Promise<string | undefined> {
+  if (options.session === undefined) {
+    if (options.agent !== undefined) throw new CliError('USAGE', '--agent only scopes a --session key here; pass --session too.');
+    return undefined;
+  }
+  return resolveSessionKeyArg(ctx, options.session, options.agent, '--session');
 }
 
 /** `/v1/sessions/<key>` with the key path-encoded. */
@@ -87,7 +110,7 @@ Examples:
     .option('--json', 'print the session as JSON')
     .addHelpText('after', '\nExamples:\n  $ pincer sessions show agent:main:main\n  $ pincer sessions show incident-42 --agent ops --json')
     .action(async (key: string, options: KeyOptions) => {
-      const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent);
+      const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
       const body = await ctx.client(ctx.stateDir()).request('GET', sessionPath(sessionKey));
       const session = field(body, 'session') ?? body;
       if (options.json === true) {
@@ -106,7 +129,7 @@ Examples:
     .option('--json', 'print the transcript as JSON')
     .addHelpText('after', '\nExamples:\n  $ pincer sessions history agent:ops:incident-42\n  $ pincer sessions history main --limit 20 --json')
     .action(async (key: string, options: KeyOptions & { limit?: number }) => {
-      const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent);
+      const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
       const body = await ctx.client(ctx.stateDir()).request('GET', sessionPath(sessionKey, '/transcript'), {
         query: { limit: options.limit },
       });
@@ -136,7 +159,7 @@ Examples:
     .option('--json', 'print the gateway answer as JSON')
     .addHelpText('after', '\nExamples:\n  $ pincer sessions reset agent:ops:incident-42\n  $ pincer sessions reset main --json')
     .action(async (key: string, options: KeyOptions) => {
-      const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent);
+      const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
       const body = await ctx.client(ctx.stateDir()).request('POST', sessionPath(sessionKey, '/reset'), { body: {} });
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, sessionKey, result: body ?? null });
