@@ -126,6 +126,10 @@ export const GatewayConfigSchema = z
         shutdownGraceMs: z.number().int().min(0).max(600_000).optional(),
         /** Max request body in bytes. Default 1 MiB. */
         bodyLimitBytes: z.number().int().min(1024).optional(),
+        /** Turns submitted over HTTP (`/v1/agent`, `/v1/inbound`) that may wait or run at once; beyond it 503. Default 1 000. */
+        maxQueuedRuns: z.number().int().min(1).max(1_000_000).optional(),
+        /** Open `GET /v1/events` streams; beyond it 503. Default 64. */
+        maxEventStreams: z.number().int().min(1).max(10_000).optional(),
       })
       .strict()
       .optional(),
@@ -138,8 +142,10 @@ export const GatewayConfigSchema = z
     exec: z
       .object({
         cwd: z.string().optional(),
-        yieldMs: z.number().int().min(0).optional(),
-        timeoutMs: z.number().int().min(0).optional(),
+        /** Foreground wait before an exec backgrounds, ms (registry `defaultYieldMs`, default 10 000; ≤ 120 000). */
+        yieldMs: z.number().int().min(0).max(120_000).optional(),
+        /** Process lifetime, ms; 0 = none (registry `defaultTimeoutMs`, default 1 800 000). */
+        timeoutMs: z.number().int().min(0).max(2_147_483_647).optional(),
         notifyOnExit: z.boolean().optional(),
         /** On SIGTERM: `kill` running processes (default) or `leave` them to be reaped next start. */
         onShutdown: z.enum(['kill', 'leave']).optional(),

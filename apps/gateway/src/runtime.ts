@@ -100,6 +100,8 @@ export interface GatewayRuntime {
 }
 
 const DEFAULT_RUN_TIMEOUT_MS = 600_000;
+/** Default of `gateway.maxQueuedRuns`: turns queued or running before HTTP submissions get 503. */
+export const DEFAULT_MAX_QUEUED_RUNS = 1_000;
 const HISTORY_MESSAGES = 40;
 
 function toRunView(r: RunRecord): RunView {
@@ -357,8 +359,13 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     return finished;
   };
 
+  const maxQueuedRuns = config.gateway?.maxQueuedRuns ?? DEFAULT_MAX_QUEUED_RUNS;
   const enqueueRun: GatewayRuntime['enqueueRun'] = (input) => {
     if (isClosing) throw new GatewayError('unavailable', 'The gateway is shutting down; retry against the restarted gateway.');
+    // Bound the in-memory lanes against callers from outside; internal wakes, cron and sub-agents are bounded by their own caps.
+    if ((input.kind === 'user' || input.kind === 'inbound') && lanes.pending() >= maxQueuedRuns) {
+      throw new GatewayError('unavailable', `Too many turns queued or running (${maxQueuedRuns}, gateway.maxQueuedRuns); retry later.`);
+    }
     const agentId = normalizeAgentId(input.agentId);
     ensureSession(input.sessionKey, agentId);
     const run: RunRecord = {

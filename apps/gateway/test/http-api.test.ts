@@ -199,3 +199,57 @@ describe('metrics and openapi', () => {
     expect(Object.keys(o.body.paths)).toContain('/v1/events');
   });
 });
+
+describe('auth limiter defaults (injected clock)', () => {
+  it('forgets failures older than a minute, and a lockout lasts 5 minutes', async () => {
+    let clock = 1_000_000;
+    t = await startTestGateway(FAST, { authLimit: { now: () => clock } });
+    const g = t;
+    const status = async (token?: string) => (await g.api('GET', '/v1/sessions', undefined, token)).status;
+    for (let i = 0; i < 9; i++) expect(await status('bad')).toBe(401);
+    clock += 60_001; // the window slides: those nine no longer count
+    for (let i = 0; i < 9; i++) expect(await status('bad')).toBe(401);
+    expect(await status()).toBe(200);
+    expect(await status('bad')).toBe(401); // the 10th failure within a minute locks the client out
+    clock += 299_000;
+    const locked = await g.api('GET', '/v1/sessions');
+    expect(locked.status).toBe(429);
+    expect(locked.body).toMatchObject({ error: { code: 'rate_limited' } });
+    clock += 1_001;
+    expect(await status()).toBe(200);
+  });
+});
+
+describe('bounded resources', () => {
+  it('answers 503 beyond gateway.maxEventStreams open SSE streams, and frees the slot when one closes', async () => {
+    t = await startTestGateway({ ...FAST, gateway: { maxEventStreams: 1 } });
+    const g = t;
+    const open = () => {
+      const ctrl = new AbortController();
+      return { ctrl, res: fetch(`${g.gw.url}/v1/events?sessionKey=agent%3Amain%3Amain`, { headers: { authorization: `Bearer ${g.gw.token}` }, signal: ctrl.signal }) };
+    };
+    const first = open();
+    expect((await first.res).status).toBe(200);
+    const second = await g.api('GET', '/v1/events?sessionKey=agent%3Amain%3Amain');
+    expect(second).toMatchObject({ status: 503, body: { error: { code: 'unavailable', message: expect.stringContaining('maxEventStreams') } } });
+    first.ctrl.abort();
+    const third = await g.until(async () => {
+      const o = open();
+      const r = await o.res;
+      if (r.status === 200) return o;
+      await r.text();
+      return undefined;
+    }, 'a freed stream slot');
+    third.ctrl.abort();
+  });
+
+  it('answers 503 to HTTP turns beyond gateway.maxQueuedRuns', async () => {
+    t = await startTestGateway({ ...FAST, gateway: { maxQueuedRuns: 1, shutdownGraceMs: 0 } });
+    const busy = await t.api('POST', '/v1/agent', { message: 'run: sleep 20', sessionKey: 'agent:main:busy' });
+    expect(busy.status).toBe(202);
+    const over = await t.api('POST', '/v1/agent', { message: 'hi', sessionKey: 'agent:main:other' });
+    expect(over).toMatchObject({ status: 503, body: { error: { code: 'unavailable', message: expect.stringContaining('maxQueuedRuns') } } });
+    const inbound = await t.api('POST', '/v1/inbound', { channel: 'slack', peer: { kind: 'group', id: 'g' }, sender: 'x', text: 'hi' });
+    expect(inbound.status).toBe(503);
+  });
+});

@@ -190,3 +190,14 @@ describe('cron', () => {
     expect(bad).toMatchObject({ status: 400, body: { error: { field: 'every' } } });
   });
 });
+
+describe('seed 001 for cron-event wakes', () => {
+  it('dmScope=main + single owner: a cron event created in a per-channel DM session lands in agent:main:main', async () => {
+    const g = await gateway({ owners: ['alice'], session: { dmScope: 'main' } });
+    const launch = 'agent:main:telegram:default:direct:alice';
+    const add = await g.api('POST', '/v1/cron', { sessionKey: launch, in: '1s', text: 'cron-seed-001' });
+    expect(add.status).toBe(201);
+    await g.until(async () => (await g.transcript('agent:main:main')).some((e) => e.role === 'user' && e.text.includes('cron-seed-001')), 'cron event in main');
+    expect((await g.transcript(launch)).some((e) => e.text.includes('cron-seed-001'))).toBe(false);
+  });
+});

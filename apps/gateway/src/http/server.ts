@@ -22,6 +22,11 @@ import {
   TranscriptQuerySchema,
 } from './schemas.js';
 
+/** Default of `gateway.maxEventStreams`: open SSE streams before `GET /v1/events` answers 503. */
+export const DEFAULT_MAX_EVENT_STREAMS = 64;
+/** An SSE client this far behind (bytes buffered, unread) is disconnected rather than buffered without bound. */
+export const SSE_MAX_BUFFERED_BYTES = 1_048_576;
+
 /** Failed-auth limiter settings. */
 export interface AuthLimitOptions {
   /** Failed attempts allowed per window. Default 10. */
@@ -30,6 +35,8 @@ export interface AuthLimitOptions {
   windowMs?: number;
   /** Lockout after the limit, ms. Default 300 000. */
   lockoutMs?: number;
+  /** Clock (epoch ms) the limiter reads. Default `Date.now`. */
+  now?: () => number;
 }
 
 function parse<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.output<T> {
@@ -96,8 +103,10 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
   const maxAttempts = opts.authLimit?.maxAttempts ?? rt.config.gateway?.authMaxAttempts ?? 10;
   const windowMs = opts.authLimit?.windowMs ?? 60_000;
   const lockoutMs = opts.authLimit?.lockoutMs ?? 300_000;
+  const clock = opts.authLimit?.now ?? Date.now;
   const failures = new Map<string, { at: number[]; lockedUntil: number }>();
   const sseClients = new Set<FastifyReply>();
+  const maxEventStreams = rt.config.gateway?.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS;
 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
@@ -105,7 +114,7 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
     const match = path.startsWith('/plugins/') ? rt.subsystems.plugins.matchRoute(req.method, path) : undefined;
     if (match && match.route.auth === 'plugin') return;
     const ip = req.ip;
-    const now = Date.now();
+    const now = clock();
     const entry = failures.get(ip);
     if (entry && entry.lockedUntil > now) {
       const retry = Math.ceil((entry.lockedUntil - now) / 1000);
@@ -392,6 +401,9 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
   app.get('/v1/events', async (req: FastifyRequest, reply: FastifyReply) => {
     const q = parse(EventsQuerySchema, req.query, 'query');
     const keys = new Set((Array.isArray(q.sessionKey) ? q.sessionKey : [q.sessionKey]).map((k) => scopeKeyOf(k)!));
+    if (sseClients.size >= maxEventStreams) {
+      throw new GatewayError('unavailable', `Too many open event streams (${maxEventStreams}, gateway.maxEventStreams); close one and retry.`);
+    }
     reply.hijack();
     const raw = reply.raw;
     raw.writeHead(200, {
@@ -404,6 +416,11 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
     let seq = 0;
     const onEvent = (e: GatewayEvent) => {
       if (!keys.has(e.sessionKey)) return;
+      // A reader that stopped reading is dropped, not buffered without bound.
+      if (raw.writableLength > SSE_MAX_BUFFERED_BYTES) {
+        raw.destroy();
+        return;
+      }
       seq += 1;
       raw.write(`id: ${seq}\nevent: ${e.type}\ndata: ${JSON.stringify(e)}\n\n`);
     };
