@@ -1,6 +1,6 @@
 /**
  * Isolation matrix: for every route and tool that reaches a session's processes, runs, cron jobs,
- * transcript or events, a caller speaking for session B (or for another agent's session C) and
+ * session record, transcript or events, a caller speaking for session B (or for another agent's session C) and
  * touching session A's objects fails closed — with exactly the status and body a truly missing id
  * gets (the id itself substituted). Real gateway, real shells, real SQLite.
  */
@@ -123,6 +123,20 @@ describe.each([
       const r = await api.tool('process', { action, id: a.running, data: 'x', text: 'x', keys: ['Enter'] }, caller);
       expect(r.status, action).toBe(403);
     }
+  });
+
+  it('session routes (read, transcript, reset, delete) answer like a missing session, and the scoped list omits A', async () => {
+    const e = encodeURIComponent;
+    await expectLikeMissing((x) => gw.api('GET', `/v1/sessions/${e(x)}?${q(caller)}`), A, 'session get');
+    await expectLikeMissing((x) => gw.api('GET', `/v1/sessions/${e(x)}/transcript?${q(caller)}`), A, 'session transcript');
+    await expectLikeMissing((x) => gw.api('POST', `/v1/sessions/${e(x)}/reset?${q(caller)}`, {}), A, 'session reset');
+    await expectLikeMissing((x) => gw.api('DELETE', `/v1/sessions/${e(x)}?${q(caller)}`), A, 'session delete');
+    const list = await gw.api<{ sessions: Array<{ key: string }> }>('GET', `/v1/sessions?${q(caller)}`);
+    expect(list.body.sessions.map((s) => s.key)).toEqual([caller]);
+    // A is intact: same session id, history still there.
+    const own = await gw.api<{ entries: Array<{ text: string }> }>('GET', `/v1/sessions/${e(A)}/transcript?${q(A)}`);
+    expect(own.status).toBe(200);
+    expect(own.body.entries.map((x) => x.text).join('\n')).toContain('alpha-secret-output');
   });
 
   it('GET /v1/events?sessionKey streams none of A\'s events', async () => {
