@@ -43,6 +43,8 @@ describe('auth', () => {
     delete process.env.PINCER_GATEWAY_TOKEN;
     try {
       const gw = await startGateway({ port: 0, stateDir: dir });
+      // Loopback by default.
+      expect(new URL(gw.url).hostname).toBe('127.0.0.1');
       const token = readFileSync(join(dir, 'token'), 'utf8').trim();
       expect(token).toMatch(/^[0-9a-f]{64}$/);
       expect(gw.token).toBe(token);
