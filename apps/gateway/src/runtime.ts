@@ -434,7 +434,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     if (input.sessionId !== undefined) {
       const sid = input.sessionId.trim();
       if (sid === '') throw new GatewayError('invalid_request', '--session-id must not be blank', { field: 'sessionId' });
-      const existing = store.listSessions({ agentId: owner, limit: 1000 }).find((s) => s.sessionId === sid);
+      const existing = store.findSessionBySessionId(owner, sid);
       if (existing) return { sessionKey: existing.key, agentId: owner };
       return { sessionKey: `agent:${owner}:explicit:${sid.toLowerCase()}`, agentId: owner };
     }

@@ -161,6 +161,8 @@ export interface GatewayStore {
   // sessions
   getSession(key: string): SessionRecord | undefined;
   listSessions(filter?: { agentId?: string; limit?: number }): SessionRecord[];
+  /** The session of `agentId` whose current session id is `sessionId` (most recently updated), if any. */
+  findSessionBySessionId(agentId: string, sessionId: string): SessionRecord | undefined;
   upsertSession(s: Omit<SessionRecord, 'createdAt' | 'updatedAt' | 'lastRunId'> & { now: number }): SessionRecord;
   touchSession(key: string, now: number, lastRunId?: string): void;
   resetSession(key: string, newSessionId: string, now: number): void;
@@ -321,6 +323,10 @@ export function createGatewayStore(file: string): GatewayStore {
         ? (db.prepare('SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC LIMIT ?').all(filter.agentId, limit) as Row[])
         : (db.prepare('SELECT * FROM sessions ORDER BY updated_at DESC LIMIT ?').all(limit) as Row[]);
       return rows.map(toSession);
+    },
+    findSessionBySessionId: (agentId, sessionId) => {
+      const r = db.prepare('SELECT * FROM sessions WHERE agent_id = ? AND session_id = ? ORDER BY updated_at DESC LIMIT 1').get(agentId, sessionId) as Row | undefined;
+      return r ? toSession(r) : undefined;
     },
     upsertSession: (s) => {
       q.upsertSession.run(
