@@ -160,6 +160,9 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
   const log = logger.child({ component: 'wiring' });
 
   // ---- process registry with the SQLite journal
+  // The journal keeps the newest JOURNAL_MAX_FINISHED finished processes: pruned at start and every PRUNE_EVERY exits.
+  const PRUNE_EVERY = 50;
+  let exitsSincePrune = 0;
   const registry = createProcessRegistry({
     ...(config.exec?.cwd ? { cwd: config.exec.cwd } : {}),
     ...(config.exec?.yieldMs !== undefined ? { defaultYieldMs: Math.max(10, config.exec.yieldMs) } : {}),
@@ -188,6 +191,10 @@ export async function createSubsystems(d: SubsystemDeps): Promise<Subsystems> {
           tail: rec.tail,
           truncated: rec.truncated,
         });
+        if (++exitsSincePrune >= PRUNE_EVERY) {
+          exitsSincePrune = 0;
+          store.pruneProcesses(JOURNAL_MAX_FINISHED);
+        }
         if (rec.sessionKey) {
           d.publishEvent({ type: 'process.exited', sessionKey: rec.sessionKey, id: rec.id, status: rec.status, exitCode: rec.exitCode, signal: rec.signal });
         }

@@ -75,3 +75,28 @@ describe('graceful close', () => {
     expect(row.status).not.toBe('queued');
   });
 });
+
+describe('process journal bound', () => {
+  it('keeps the newest 1 000 finished processes while running, not only at start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pincer-journal-'));
+    dirs.push(dir);
+    const gw = await startGateway({ port: 0, stateDir: dir, token: 't', logLevel: 'error' });
+    try {
+      const store = gw.runtime.store;
+      store.db.transaction(() => {
+        for (let i = 0; i < 1_100; i++) {
+          store.journalStart({ id: `old-${i}`, pid: null, scopeKey: 'agent:main:x', sessionKey: null, command: 'true', cwd: '/', startedAt: i, status: 'running', record: null, gatewayPid: null });
+          store.journalExit(`old-${i}`, { status: 'completed', exitCode: 0, signal: null, endedAt: i });
+        }
+      })();
+      expect(store.listProcesses({ status: 'finished' }).length).toBe(1_100);
+      const registry = gw.runtime.subsystems.registry;
+      for (let i = 0; i < 50; i++) await registry.exec({ command: 'true', scopeKey: 'agent:main:journal' });
+      const finished = store.listProcesses({ status: 'finished' });
+      expect(finished.length).toBeLessThanOrEqual(1_000);
+      expect(finished.some((p) => p.id === 'old-0')).toBe(false); // the oldest went first
+    } finally {
+      await gw.close();
+    }
+  });
+});
