@@ -571,7 +571,13 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
         throw new GatewayError('forbidden', `Tool "${name}" is not allowed for session ${target.sessionKey} by its tool policy.`, { field: 'tool' });
       }
       metrics.toolCalls.inc({ tool: name });
-      return t.execute(parsed.data, ctx);
+      // Plugin hooks see HTTP invocations too: a before_tool_call block is a 403, not a bypass.
+      const result = await subsystems.beforeAfterTool(name, parsed.data, ctx, () => t.execute(parsed.data, ctx));
+      const blocked = result as { status?: unknown; error?: unknown } | null;
+      if (blocked && typeof blocked === 'object' && blocked.status === 'blocked' && typeof blocked.error === 'string' && blocked.error.startsWith('Blocked by plugin ')) {
+        throw new GatewayError('forbidden', blocked.error, { field: 'tool' });
+      }
+      return result;
     },
     isBusy: (sessionKey) => lanes.isBusy(sessionKey),
     publishEvent,
