@@ -201,3 +201,31 @@ describe('seed 001 for cron-event wakes', () => {
     expect((await g.transcript(launch)).some((e) => e.text.includes('cron-seed-001'))).toBe(false);
   });
 });
+
+describe('cron agentTurn jobs', () => {
+  it('a job of kind agentTurn runs a turn in its session; target isolated runs it in a session of its own', async () => {
+    const g = await gateway({});
+    const inSession = await g.api<{ id: string }>('POST', '/v1/cron', { sessionKey: 'agent:main:ops', in: '1s', kind: 'agentTurn', text: 'cron-turn-here' });
+    expect(inSession.status).toBe(201);
+    const isolated = await g.api<{ id: string }>('POST', '/v1/cron', { sessionKey: 'agent:main:ops', in: '1s', kind: 'agentTurn', target: 'isolated', text: 'cron-turn-apart' });
+    expect(isolated.status).toBe(201);
+    const t = await g.until(async () => {
+      const tr = await g.transcript('agent:main:ops');
+      return tr.some((e) => e.role === 'assistant' && e.text === '[scripted] echo: cron-turn-here') ? tr : undefined;
+    }, 'the agentTurn in its session');
+    expect(t.some((e) => e.text.includes('cron-turn-apart'))).toBe(false);
+    const apart = await g.until(async () => {
+      const runs = await g.api<{ runs: Array<{ status: string }> }>('GET', `/v1/cron/${isolated.body.id}/runs`);
+      return runs.body.runs.length > 0 ? runs.body.runs : undefined;
+    }, 'the isolated run');
+    expect(apart[0]).toMatchObject({ status: 'ok' });
+    const sessions = await g.api<{ sessions: Array<{ key: string }> }>('GET', '/v1/sessions');
+    const own = sessions.body.sessions.map((s) => s.key).filter((k) => k !== 'agent:main:ops');
+    const hits = [];
+    for (const k of own) if ((await g.transcript(k)).some((e) => e.text === '[scripted] echo: cron-turn-apart')) hits.push(k);
+    expect(hits).toHaveLength(1);
+    expect(hits[0]).toMatch(/^agent:main:/);
+    // The creating session still owns the isolated job.
+    expect((await g.api('GET', `/v1/cron/${isolated.body.id}?sessionKey=${encodeURIComponent('agent:main:ops')}`)).status).toBe(200);
+  });
+});
