@@ -60,3 +60,46 @@ describe('providers through the AI SDK', () => {
     expect(tooled.reply).toContain('via-provider');
   });
 });
+
+describe('Anthropic provider through the AI SDK', () => {
+  it('runs an agent on an Anthropic Messages API server (key from apiKeyEnv)', async () => {
+    const requests: Array<{ path: string; apiKey: string | undefined; body: { model: string; tools?: Array<{ name: string }> } }> = [];
+    server = createServer((req, res) => {
+      let raw = '';
+      req.on('data', (c: Buffer) => (raw += c.toString()));
+      req.on('end', () => {
+        const body = JSON.parse(raw) as (typeof requests)[number]['body'];
+        requests.push({ path: req.url ?? '', apiKey: req.headers['x-api-key'] as string | undefined, body });
+        res.setHeader('content-type', 'application/json');
+        res.end(
+          JSON.stringify({
+            id: 'msg_1',
+            type: 'message',
+            role: 'assistant',
+            model: body.model,
+            content: [{ type: 'text', text: 'hello from the fake claude' }],
+            stop_reason: 'end_turn',
+            stop_sequence: null,
+            usage: { input_tokens: 1, output_tokens: 1 },
+          }),
+        );
+      });
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    process.env.PINCER_TEST_ANTHROPIC_KEY = 'sk-test-123';
+    try {
+      t = await startTestGateway({
+        ...FAST,
+        providers: { claude: { type: 'anthropic', baseUrl, apiKeyEnv: 'PINCER_TEST_ANTHROPIC_KEY' } },
+        agents: [{ id: 'main', model: 'claude/claude-test' }],
+      });
+      const r = await t.turn({ message: 'hi' });
+      expect(r).toMatchObject({ status: 'ok', reply: 'hello from the fake claude' });
+      expect(requests[0]).toMatchObject({ path: '/v1/messages', apiKey: 'sk-test-123', body: { model: 'claude-test' } });
+      expect(requests[0]!.body.tools?.map((x) => x.name)).toEqual(['exec', 'process', 'sessions_spawn', 'sessions_list', 'sessions_history', 'cron']);
+    } finally {
+      delete process.env.PINCER_TEST_ANTHROPIC_KEY;
+    }
+  });
+});
