@@ -151,6 +151,30 @@ describe('runCli', () => {
     }
   });
 
+  it('refuses a bad --log-level or PINCER_PORT for pincer gateway before starting anything (exit 2, named)', async () => {
+    let starts = 0;
+    const loadGateway = async (): Promise<GatewayModule> => ({
+      startGateway: () => {
+        starts += 1;
+        return Promise.reject(new Error('not expected'));
+      },
+      loadConfig: () => ({}),
+      createGatewayRuntime: () => Promise.reject(new Error('not used')),
+    });
+    const level = harness(dir);
+    expect(await runCli(['gateway', '--log-level', 'bogus', '--port', '0'], level.io, { loadGateway })).toBe(2);
+    expect(level.stderr()).toBe(
+      "Error: Option '--log-level <level>' argument 'bogus' is invalid. Allowed choices are fatal, error, warn, info, debug, trace, silent. (see --help)\n",
+    );
+    const port = harness(dir, { PINCER_PORT: 'abc' });
+    expect(await runCli(['gateway', '--json'], port.io, { loadGateway })).toBe(2);
+    expect(JSON.parse(port.stdout())).toEqual({
+      ok: false,
+      error: { type: 'validation', message: 'PINCER_PORT="abc" is invalid: Expected a whole number (0 or more).' },
+    });
+    expect(starts).toBe(0);
+  });
+
   it('falls back to an embedded run when no gateway answers, and says so on stderr', async () => {
     const calls: unknown[] = [];
     const h = harness(dir);

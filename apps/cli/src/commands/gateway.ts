@@ -27,7 +27,7 @@ export function registerGatewayCommand(program: Command, ctx: CommandContext): v
     .option('--host <host>', 'interface to listen on (default 127.0.0.1)')
     .option('--state-dir <dir>', 'state directory (default PINCER_STATE_DIR or ~/.pincer)')
     .option('--config <path>', 'config file (default PINCER_CONFIG or <state-dir>/pincer.config.json)')
-    .option('--log-level <level>', 'log level (fatal, error, warn, info, debug, trace, silent)')
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']))
     .option('--json', 'print { ok, url, port, stateDir } as one JSON line once listening')
     .addHelpText(
       'after',
@@ -43,7 +43,7 @@ Examples:
       const configPath = ctx.configPath(stateDir, options.config);
       const module = await ctx.loadGateway();
       const envPort = ctx.io.env.PINCER_PORT;
-      const port = options.port ?? (envPort !== undefined && envPort.trim() !== '' ? parsePortArg(envPort) : undefined);
+      const port = options.port ?? (envPort !== undefined && envPort.trim() !== '' ? portFromEnv(envPort) : undefined);
       let started;
       try {
         started = await module.startGateway({
@@ -113,6 +113,16 @@ Examples:
       }
       throw new CliError('GATEWAY_UNAVAILABLE', `No gateway answering for state dir ${stateDir}: ${problem}`);
     });
+}
+
+/** `PINCER_PORT` as a port; an invalid value is a validation error naming the variable (exit 2). */
+function portFromEnv(value: string): number {
+  try {
+    return parsePortArg(value);
+  } catch (cause) {
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    throw new CliError('VALIDATION', `PINCER_PORT="${value}" is invalid: ${reason}`, { cause });
+  }
 }
 
 function waitForAbort(signal: AbortSignal | undefined): Promise<void> {
