@@ -90,6 +90,23 @@ describe('pincer against a real gateway', () => {
     expect(json(after)).toMatchObject({ ok: true, transcript: [] });
   });
 
+  it('finds the session a global / unknown turn ran in by the same literal key', async () => {
+    const turn = await runPincer(['agent', '-m', 'to everyone', '--session-key', 'global', '--json'], env);
+    expect(turn.code, turn.stderr).toBe(0);
+    const ranIn = String(json(turn).sessionKey);
+    const [show, history, opsShow] = (await Promise.all([
+      runPincer(['sessions', 'show', 'global', '--json'], env),
+      runPincer(['sessions', 'history', 'GLOBAL'], env),
+      runPincer(['sessions', 'show', 'global', '--agent', 'ops', '--json'], env),
+    ])) as [RunResult, RunResult, RunResult];
+    expect(show.code, show.stderr).toBe(0);
+    expect(json(show)).toMatchObject({ ok: true, session: { key: ranIn } });
+    expect(history.stdout).toMatch(/user: to everyone\n/);
+    // The ops agent's global session is another session: not found until a turn runs there.
+    expect(opsShow.code).toBe(1);
+    expect(json(opsShow).error).toMatchObject({ type: 'not_found' });
+  });
+
   it('answers a session of another agent exactly like a missing one (not_found, exit 1)', async () => {
     const [missing, crossed] = (await Promise.all([
       runPincer(['sessions', 'show', 'agent:ops:no-such-session', '--json'], env),

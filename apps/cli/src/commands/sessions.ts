@@ -1,4 +1,4 @@
-import { normalizeExplicitSessionKey } from '@pincer/session-key';
+import { isUnscopedSessionKeySentinel, normalizeExplicitSessionKey } from '@pincer/session-key';
 import { type Command, Option } from 'commander';
 import { type CommandContext, field, listFrom, parsePositiveInt, stringField } from '../context.js';
 import { CliError } from '../errors.js';
@@ -13,7 +13,9 @@ interface KeyOptions {
 
 /**
  * Normalizes a session-key argument with the same seed-003 rules as `pincer agent`
- * (exact agent keys kept, bare keys scoped to `--agent` or the default agent, sentinels literal).
+ * (exact agent keys kept, bare keys scoped to `--agent` or the default agent); the sentinels
+ * `global` / `unknown` address the owner's `agent:<owner>:<sentinel>` session, where the gateway
+ * runs turns sent with them.
  * `label` names the argument in the blank-value error (default `--session-key`).
  */
 export async function resolveSessionKeyArg(
@@ -26,12 +28,20 @@ export async function resolveSessionKeyArg(
   if (key.trim() === '') throw new CliError('VALIDATION', `${label} must not be blank`);
   const stateDir = ctx.stateDir();
   const roster = await loadRoster(ctx.configPath(stateDir));
-  return normalizeExplicitSessionKey({
+  const normalized = normalizeExplicitSessionKey({
     sessionKey: key,
     ...(agent !== undefined ? { agentId: agent } : {}),
     defaultAgentId: roster.defaultAgentId,
     knownAgentIds: [...roster.knownAgentIds],
-  }).sessionKey;
+  });
+  // A turn sent with a `global` / `unknown` key runs in the owner's namespace on the gateway
+  // (`agent:<owner>:global`): address that same session here, so `pincer agent --session-key
+  // global` and `pincer sessions history global` name one session.
+  if (isUnscopedSessionKeySentinel(normalized.sessionKey)) {
+    const owner = normalized.agentId ?? roster.defaultAgentId;
+    return `agent:${owner}:${normalized.sessionKey.trim().toLowerCase()}`;
+  }
+  return normalized.sessionKey;
 }
 
 /**
