@@ -41,5 +41,10 @@ describe('loadRoster', () => {
     writeFileSync(file, JSON.stringify({ agents: [{ name: 'x' }] }));
     await expect(loadRoster(file)).rejects.toMatchObject({ code: 'VALIDATION', field: 'agents[0].id' });
     await expect(loadRoster(join(dir, 'missing.json'))).rejects.toMatchObject({ message: expect.stringContaining('ENOENT') });
+    // A parse error that quotes a multi-line file stays one line.
+    writeFileSync(file, 'not json\nat all\n');
+    const error = (await loadRoster(file).then(() => new Error('expected a rejection'), (e: unknown) => e)) as Error;
+    expect(error.message).toMatch(new RegExp(`^Cannot read config ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+    expect(error.message).not.toContain('\n');
   });
 });

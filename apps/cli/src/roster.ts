@@ -48,7 +48,8 @@ export async function loadRoster(configPath: string | undefined): Promise<AgentR
     raw = JSON.parse(await readFile(configPath, 'utf8'));
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code ?? (cause instanceof Error ? cause.message : String(cause));
-    throw new CliError('VALIDATION', `Cannot read config ${configPath}: ${reason}`, { cause });
+    // One line: JSON.parse messages quote the offending text, newlines included.
+    throw new CliError('VALIDATION', `Cannot read config ${configPath}: ${reason.replace(/\s*\n\s*/g, ' ')}`, { cause });
   }
   const parsed = RosterConfigSchema.safeParse(raw);
   if (!parsed.success) {
