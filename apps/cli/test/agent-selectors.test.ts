@@ -141,6 +141,37 @@ describe('pincer agent selectors (seed 003) against a recording stand-in gateway
     expect(stub.requests.filter((r) => r.path === '/v1/runs/stub-run').length).toBeGreaterThan(0);
   });
 
+  it('stops waiting on SIGINT (exit 130) and SIGTERM (exit 143) with one line', async () => {
+    const { spawn } = await import('node:child_process');
+    const waitFor = (signal: NodeJS.Signals) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const polls = () => stub.requests.filter((r) => r.path === '/v1/runs/stub-run').length;
+        const before = polls();
+        const child = spawn(process.execPath, [BIN, 'agent', '-m', 'never finish'], { env: { PATH: process.env.PATH ?? '', ...env } });
+        let stderr = '';
+        child.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        // Signal once the run is being polled (the stand-in answers "running" for this message).
+        const timer = setInterval(() => {
+          if (polls() > before) {
+            clearInterval(timer);
+            child.kill(signal);
+          }
+        }, 20);
+        const guard = setTimeout(() => child.kill('SIGKILL'), 20_000);
+        child.on('close', (code) => {
+          clearInterval(timer);
+          clearTimeout(guard);
+          resolve({ code, stderr });
+        });
+      });
+    const interrupted = await waitFor('SIGINT');
+    expect(interrupted).toEqual({ code: 130, stderr: 'Interrupted.\n' });
+    const terminated = await waitFor('SIGTERM');
+    expect(terminated).toEqual({ code: 143, stderr: 'Interrupted.\n' });
+  });
+
   // `script` (util-linux) gives the binary a real pseudo-terminal, so stderr is a TTY.
   it.skipIf(!existsSync('/usr/bin/script'))('draws a spinner on a TTY and erases it before the reply', async () => {
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} agent -m hi --session-key k`;
