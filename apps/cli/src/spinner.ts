@@ -11,7 +11,7 @@ export interface SpinnerOptions {
   text: string;
   /** Frame interval in ms. Default 80. */
   intervalMs?: number;
-  /** Force on/off regardless of `isTTY` (the `--json` mode passes `false`). */
+  /** Force on/off regardless of `isTTY`. Default: on exactly when `stream.isTTY` is true. */
   enabled?: boolean;
 }
 
