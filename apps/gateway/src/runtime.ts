@@ -33,6 +33,8 @@ import { createBuiltinTools } from './tools/builtin.js';
 import type { GatewayTool, ToolContext } from './tools/types.js';
 import { HTTP_REFUSED_TOOLS, PROCESS_INPUT_ACTIONS } from './tools/types.js';
 import { createSubsystems, type Subsystems } from './wiring.js';
+import { AgentRequestSchema } from './http/schemas.js';
+import { parse } from './validate.js';
 
 /** Options of {@link createGatewayRuntime}. */
 export interface GatewayRuntimeOptions {
@@ -518,7 +520,8 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     submitTurn,
     enqueueRun,
     async runAgentTurn(input) {
-      const { runId, sessionKey } = submitTurn(input);
+      // The embedded path (`pincer agent --local`) accepts exactly what POST /v1/agent accepts.
+      const { runId, sessionKey } = submitTurn(parse(AgentRequestSchema, input, ''));
       const w = waiters.get(runId);
       const r = w ? await w : store.getRun(runId);
       return {

@@ -44,6 +44,15 @@ describe('createGatewayRuntime (embedded, `pincer agent --local`)', () => {
     );
     expect(rt.store.listSessions()).toEqual([]);
   });
+
+  it('refuses what POST /v1/agent refuses (size limits), naming the field, before anything runs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pincer-rt-'));
+    dirs.push(dir);
+    rt = await createGatewayRuntime({ stateDir: dir });
+    await expect(rt.runAgentTurn({ message: 'x'.repeat(1_000_001) })).rejects.toMatchObject({ code: 'invalid_request', field: 'message' });
+    await expect(rt.runAgentTurn({ message: 'x', sessionId: 's'.repeat(257) })).rejects.toMatchObject({ code: 'invalid_request', field: 'sessionId' });
+    expect(rt.store.listSessions()).toEqual([]);
+  });
 });
 
 describe('graceful close', () => {

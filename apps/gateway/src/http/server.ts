@@ -2,12 +2,13 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { z } from 'zod';
 import { buildAgentPeerSessionKey, resolveThreadSessionKeys } from '@pincer/session-key';
 import { agentOwners, agentSessionConfig, type BindingConfig } from '../config.js';
-import { GatewayError, formatPath, notFound } from '../errors.js';
+import { GatewayError, notFound } from '../errors.js';
 import type { GatewayRuntime } from '../runtime.js';
 import type { GatewayEvent } from '../runtime-types.js';
 import { tokensEqual } from '../state.js';
 import type { SessionRecord } from '../store/store.js';
 import { buildOpenApi } from './openapi.js';
+import { parse } from '../validate.js';
 import {
   AgentRequestSchema,
   CronCreateSchema,
@@ -39,22 +40,6 @@ export interface AuthLimitOptions {
   now?: () => number;
 }
 
-function parse<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
-    const path = issue.path.length > 0 ? formatPath(issue.path) : '';
-    const field = prefix ? (path ? `${prefix}.${path}` : prefix) : path || '(root)';
-    const message =
-      issue.code === 'unrecognized_keys'
-        ? `Unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${prefix || 'body'}`
-        : `${field}: ${issue.message}`;
-    throw new GatewayError('invalid_request', message, {
-      field: issue.code === 'unrecognized_keys' ? (path ? `${path}.${issue.keys[0]}` : String(issue.keys[0])) : path || field,
-    });
-  }
-  return r.data;
-}
 
 function sessionView(rt: GatewayRuntime, s: SessionRecord) {
   return {
