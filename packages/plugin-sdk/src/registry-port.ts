@@ -1,25 +1,11 @@
-import type { BashSessionStatus } from './bash-session-types.js';
+import type { BashSessionSnapshot } from './bash-session-types.js';
 
 /**
  * One record of a host registry snapshot, as the SDK reads it. `@pincer/process-registry`'s
  * `ProcessSnapshot` satisfies it; extra fields are ignored (and stripped before any plugin sees
- * the record).
+ * the record). It has exactly the fields a plugin's {@link BashSessionSnapshot} has.
  */
-export interface PluginHostRegistryRecord {
-  readonly id: string;
-  readonly pid: number | undefined;
-  readonly scopeKey: string;
-  readonly sessionKey: string | undefined;
-  readonly command: string;
-  readonly cwd: string;
-  readonly startedAt: number;
-  readonly endedAt: number | undefined;
-  readonly status: BashSessionStatus;
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly tail: string;
-  readonly truncated: boolean;
-}
+export type PluginHostRegistryRecord = BashSessionSnapshot;
 
 /** An exit event as the host registry emits it (`@pincer/process-registry`'s `ExitEvent`). */
 export interface PluginHostExitEvent {
