@@ -7,15 +7,13 @@
  * Knobs: PINCER_BENCH_SECONDS (default 5 per target), PINCER_BENCH_CONNECTIONS (default 10).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { reportBench, type BenchRow } from '../../scripts/bench-report.js';
 import { FAST_WAKE, type ChildGateway, type StateDir, disposeGateway, makeStateDir, ROOT, sleep, startChildGateway, storyApi } from '../support/harness.js';
 
 const SECONDS = Number(process.env.PINCER_BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.PINCER_BENCH_CONNECTIONS ?? 10);
-const HERE = dirname(fileURLToPath(import.meta.url));
 
 interface AutocannonResult {
   requests: { average: number; total: number };
@@ -37,16 +35,6 @@ const requireHere = createRequire(import.meta.url);
 const autocannon = requireHere('autocannon') as Autocannon;
 const fastifyPath = createRequire(join(ROOT, 'apps', 'gateway', 'package.json')).resolve('fastify');
 
-interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: string;
-  baselineValue?: number;
-  ratio?: number;
-  target?: string;
-  pass?: boolean;
-}
 
 /** A bare Fastify server (child process) answering GET and POST with fixed JSON bodies. */
 async function startBareFastify(getBody: string, postBody: string): Promise<{ url: string; proc: ChildProcess }> {
@@ -101,7 +89,7 @@ async function main(): Promise<void> {
     const base = await startBareFastify(sessionsBody, accepted);
     bare = base.proc;
 
-    const rows: Row[] = [];
+    const rows: BenchRow[] = [];
     const pair = async (name: string, path: string, method: 'GET' | 'POST', body?: string) => {
       const g = await measure(`gateway ${method} ${path}`, `${gw!.url}${path}`, { method, token: gw!.token, ...(body ? { body } : {}) });
       const b = await measure(`bare fastify ${method} ${path}`, `${base.url}${path}`, { method, token: 'x', ...(body ? { body } : {}) });
@@ -115,18 +103,7 @@ async function main(): Promise<void> {
     const runs = await gw.api<{ count: number }>('GET', '/v1/sessions');
     console.error(`gateway still answering after the load: ${runs.status}`);
 
-    const fmt = (v: number | undefined) => (v === undefined || Number.isNaN(v) ? '—' : v >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
-    const table = [
-      `Gateway load (autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, loopback, Node ${process.version})`,
-      '',
-      '| figure | value | same-run comparison | comparison value | ratio |',
-      '|---|---|---|---|---|',
-      ...rows.map((r) => `| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.baseline ?? '—'} | ${fmt(r.baselineValue)} ${r.unit} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} |`),
-    ].join('\n');
-    console.log(table);
-    mkdirSync(HERE, { recursive: true });
-    writeFileSync(join(HERE, 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
-    console.log(`\nwrote ${join('tests', 'bench', 'results.json')}`);
+    reportBench(`Gateway load (autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, loopback, Node ${process.version})`, rows, import.meta.url);
   } finally {
     bare?.kill('SIGKILL');
     if (gw) await gw.stop(10_000);

@@ -1,21 +1,14 @@
 // Gateway benchmarks: HTTP throughput (autocannon) and end-to-end scripted turns.
 // Run: pnpm --filter @pincer/gateway bench  (prints a markdown table, writes bench/results.json)
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { startGateway } from '../src/index.js';
+import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
 
-interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  pass?: boolean;
-}
 
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 const dir = mkdtempSync(join(tmpdir(), 'pincer-bench-'));
 const gw = await startGateway({ port: 0, stateDir: dir, token: 'bench', logLevel: 'error' });
 const auth = { authorization: 'Bearer bench', 'content-type': 'application/json' };
@@ -49,7 +42,4 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-console.log('| benchmark | value | unit | target | pass |');
-console.log('|---|---:|---|---:|---|');
-for (const r of rows) console.log(`| ${r.name} | ${r.value} | ${r.unit} | ${r.target ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'yes' : 'no'} |`);
-writeFileSync(join(dirname(fileURLToPath(import.meta.url)), 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
+reportBench(`@pincer/gateway bench — Node ${process.version}`, rows, import.meta.url);

@@ -5,21 +5,9 @@
  * showing memory stays bounded by the caps. Prints a markdown table and writes bench/results.json.
  * Timing lives here, never in the tests.
  */
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
 import { createSystemEventQueue, createWakeScheduler, type Clock } from '../src/index.js';
 
-interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: string;
-  baselineValue?: number;
-  ratio?: number;
-  target?: string;
-  pass?: boolean;
-}
 
 const SESSIONS = 10_000;
 const EVENTS = 1_000_000;
@@ -66,7 +54,7 @@ function createManualClock(): Clock & { advanceTo(t: number): void; pending(): n
   };
 }
 
-function benchQueue(): Row[] {
+function benchQueue(): BenchRow[] {
   const rounds = EVENTS / SESSIONS; // 100 events per session
   const heapBefore = heapMb();
   const queue = createSystemEventQueue({ idGenerator: (() => { let n = 0; return () => `e${++n}`; })() });
@@ -134,7 +122,7 @@ function benchQueue(): Row[] {
   ];
 }
 
-function benchWakes(): Row[] {
+function benchWakes(): BenchRow[] {
   const clock = createManualClock();
   let runs = 0;
   let maxConcurrent = 0;
@@ -203,13 +191,8 @@ function benchWakes(): Row[] {
 }
 
 const rows = [...benchQueue(), ...benchWakes()];
-const fmt = (v: number) => (Math.abs(v) >= 100 ? Math.round(v).toLocaleString('en-US') : v.toFixed(2));
-console.log(`\n@pincer/heartbeat-router bench — Node ${process.version}${gc ? '' : ' (no --expose-gc: heap figures are approximate)'}\n`);
-console.log('| figure | value | comparison | ratio | target | met |');
-console.log('|---|---|---|---|---|---|');
-for (const r of rows) {
-  console.log(
-    `| ${r.name} | ${fmt(r.value)} ${r.unit} | ${r.baseline ? `${r.baseline}: ${fmt(r.baselineValue!)} ${r.unit}` : '—'} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} | ${r.target ?? '—'} | ${r.pass === undefined ? '—' : r.pass ? 'yes' : 'no'} |`,
-  );
-}
-writeFileSync(join(dirname(fileURLToPath(import.meta.url)), 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
+reportBench(
+  `@pincer/heartbeat-router bench — Node ${process.version}${gc ? '' : ' (no --expose-gc: heap figures are approximate)'}`,
+  rows,
+  import.meta.url,
+);

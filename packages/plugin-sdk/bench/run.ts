@@ -2,9 +2,7 @@
 // freeze) of loadBashSessions over a registry at its default caps (64 running, 50 finished),
 // compared in the same run with reading the registry snapshot directly. Prints a markdown table
 // and writes bench/results.json.
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
 import { createBashSessionView } from '../src/bash-session-view.js';
 import type { PluginHostRegistry, PluginHostRegistryRecord } from '../src/registry-port.js';
 
@@ -43,7 +41,7 @@ function timePerCall(fn: () => unknown, iterations: number): number {
 const raw = timePerCall(() => registry.snapshot(), 20_000);
 const load = timePerCall(() => view.loadBashSessions(), 2_000);
 const targetUs = 2_000; // an operator `ps` should stay far below a frame even on a busy 2-core box
-const rows = [
+const rows: BenchRow[] = [
   {
     name: 'loadBashSessions, 64 running + 50 finished',
     value: load,
@@ -56,9 +54,4 @@ const rows = [
   },
 ];
 
-console.log('| figure | value | same-run comparison | ratio | target | met |');
-console.log('|---|---|---|---|---|---|');
-for (const r of rows) {
-  console.log(`| ${r.name} | ${r.value.toFixed(1)} ${r.unit} | ${r.baseline}: ${r.baselineValue.toFixed(2)} ${r.unit} | ${r.ratio.toFixed(1)} | ${r.target} | ${r.pass ? 'yes' : 'no'} |`);
-}
-writeFileSync(join(dirname(fileURLToPath(import.meta.url)), 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
+reportBench(`@pincer/plugin-sdk bench — Node ${process.version}`, rows, import.meta.url);

@@ -6,21 +6,10 @@
  *   3. Kill latency of a 50-process tree that honours SIGTERM (< 250 ms).
  */
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
 import { type ExitEvent, type ProcessRegistry, createProcessRegistry } from '../src/index.js';
 import { listMarkedPids, listProcessGroupPids, waitFor } from '../src/testing.js';
 
-interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: string;
-  baselineValue?: number;
-  ratio?: number;
-  target?: string;
-  pass?: boolean;
-}
 
 const SHELL = '/bin/bash';
 const FLOOD_BYTES = 500_000_000;
@@ -50,7 +39,7 @@ async function bareRun(command: string, discard = true): Promise<void> {
   await new Promise<void>((resolve) => child.once('close', () => resolve()));
 }
 
-async function ingestion(rows: Row[]): Promise<void> {
+async function ingestion(rows: BenchRow[]): Promise<void> {
   const bare: number[] = [];
   const reg: number[] = [];
   let peakGrowth = 0;
@@ -96,7 +85,7 @@ async function ingestion(rows: Row[]): Promise<void> {
   });
 }
 
-async function spawnOverhead(rows: Row[]): Promise<void> {
+async function spawnOverhead(rows: BenchRow[]): Promise<void> {
   const N = 200;
   const bare: number[] = [];
   const reg: number[] = [];
@@ -129,7 +118,7 @@ async function spawnOverhead(rows: Row[]): Promise<void> {
 
 const TREE_50 = 'for i in $(seq 1 49); do sleep 300 & done; wait';
 
-async function killLatency(rows: Row[]): Promise<void> {
+async function killLatency(rows: BenchRow[]): Promise<void> {
   const bare: number[] = [];
   const reg: number[] = [];
   for (let i = 0; i < REPEATS; i++) {
@@ -162,18 +151,9 @@ async function killLatency(rows: Row[]): Promise<void> {
   });
 }
 
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 await ingestion(rows);
 await spawnOverhead(rows);
 await killLatency(rows);
 
-const lines = [
-  '| benchmark | value | baseline | ratio | target | pass |',
-  '| --- | --- | --- | --- | --- | --- |',
-  ...rows.map(
-    (r) =>
-      `| ${r.name} | ${r.value} ${r.unit} | ${r.baselineValue !== undefined ? `${r.baselineValue} ${r.unit} (${r.baseline})` : (r.baseline ?? '')} | ${r.ratio ?? ''} | ${r.target ?? ''} | ${r.pass === undefined ? '' : r.pass ? 'yes' : 'NO'} |`,
-  ),
-];
-console.log(lines.join('\n'));
-writeFileSync(fileURLToPath(new URL('./results.json', import.meta.url)), `${JSON.stringify(rows, null, 2)}\n`);
+reportBench(`@pincer/process-registry bench — Node ${process.version}`, rows, import.meta.url);

@@ -4,9 +4,7 @@
  * check (ns per character at 1 KiB vs 1 MiB keys). Prints a markdown table and writes the rows
  * to bench/results.json. Not run by the tests.
  */
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
 import {
   classifySessionKeyShape,
   normalizeAgentId,
@@ -14,16 +12,6 @@ import {
   parseAgentSessionKey,
 } from '../src/index.js';
 
-interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  baseline?: string;
-  baselineValue?: number;
-  ratio?: number;
-  target?: string;
-  pass?: boolean;
-}
 
 const CORPUS_SIZE = 100_000;
 
@@ -152,7 +140,7 @@ function interleaved<T, U>(
   return [best, bestBaseline];
 }
 
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 function compare(name: string, [value, baselineValue]: [number, number], baseline: string, minRatio: number): void {
   const ratio = value / baselineValue;
   rows.push({ name, value, unit: 'ops/s', baseline, baselineValue, ratio, target: `≥ ${minRatio}× comparison`, pass: ratio >= minRatio });
@@ -201,18 +189,5 @@ for (const [name, fn, make] of linearity) {
   });
 }
 
-const fmt = (value: number | undefined) =>
-  value === undefined ? '—' : value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(2);
-console.log(`corpus: ${CORPUS_SIZE.toLocaleString('en-US')} generated keys (seeded), Node ${process.version}\n`);
-console.log('| figure | value | comparison | comparison value | ratio | target | met |');
-console.log('|---|---|---|---|---|---|---|');
-for (const row of rows) {
-  console.log(
-    `| ${row.name} | ${fmt(row.value)} ${row.unit} | ${row.baseline ?? '—'} | ${fmt(row.baselineValue)} | ${row.ratio?.toFixed(2) ?? '—'} | ${row.target ?? '—'} | ${row.pass === undefined ? '—' : row.pass ? 'yes' : 'no'} |`,
-  );
-}
 if (sink === -1) console.log(sink);
-
-const resultsFile = join(dirname(fileURLToPath(import.meta.url)), 'results.json');
-writeFileSync(resultsFile, `${JSON.stringify(rows, null, 2)}\n`);
-console.log(`\nwrote ${resultsFile.split('/').slice(-2).join('/')}`);
+reportBench(`@pincer/session-key bench — corpus: ${CORPUS_SIZE.toLocaleString('en-US')} generated keys (seeded), Node ${process.version}`, rows, import.meta.url);

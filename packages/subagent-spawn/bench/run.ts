@@ -1,19 +1,10 @@
 // Benchmarks for @pincer/subagent-spawn. Run: pnpm --filter @pincer/subagent-spawn bench
 // Prints a markdown table and writes bench/results.json (ignored by git). Never run by tests.
-import { writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
 import { createInMemoryRunStore, createSubagentSpawner, resolveChildSessionKey } from '../src/index.js';
 
-interface Row {
-  name: string;
-  value: number;
-  unit: string;
-  target?: number;
-  pass?: boolean;
-}
 
-const rows: Row[] = [];
+const rows: BenchRow[] = [];
 
 async function measure(name: string, iterations: number, fn: (i: number) => unknown, target?: number) {
   for (let i = 0; i < Math.min(200, iterations); i += 1) await fn(-1 - i); // warm-up
@@ -60,11 +51,4 @@ async function admissions(history: number): Promise<void> {
 await admissions(0);
 await admissions(10_000);
 
-console.log('| benchmark | value | unit | target |');
-console.log('|---|---:|---|---|');
-for (const row of rows) {
-  console.log(
-    `| ${row.name} | ${row.value.toLocaleString('en')} | ${row.unit} | ${row.target === undefined ? '' : `≥ ${row.target} ${row.pass ? '✅' : '❌'}`} |`,
-  );
-}
-writeFileSync(join(dirname(fileURLToPath(import.meta.url)), 'results.json'), `${JSON.stringify(rows, null, 2)}\n`);
+reportBench(`@pincer/subagent-spawn bench — Node ${process.version}`, rows, import.meta.url);
