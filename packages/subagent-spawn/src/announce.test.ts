@@ -1,30 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createHarness, OPS_MAIN, settle, type Harness } from '../test/harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { expectAccepted, OPS_MAIN, settle, useFakeClockHarnesses } from '../test/harness.js';
 import { ANNOUNCE_DEADLINE_MS, announceRetryDelayMs } from './policy.js';
 import { createInMemoryRunStore } from './memory-run-store.js';
 import { createSubagentSpawner } from './spawner.js';
 import type { SpawnResult } from './spawn-types.js';
 
-let harnesses: Harness[] = [];
-function harness(...args: Parameters<typeof createHarness>): Harness {
-  const h = createHarness(...args);
-  harnesses.push(h);
-  return h;
-}
-
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
-});
-afterEach(() => {
-  for (const h of harnesses) h.spawner.dispose();
-  harnesses = [];
-  vi.useRealTimers();
-});
+const harness = useFakeClockHarnesses();
 
 function runIdOf(result: SpawnResult): string {
-  if (result.status !== 'accepted') throw new Error(`expected accepted, got ${JSON.stringify(result)}`);
-  return result.runId;
+  return expectAccepted(result).runId;
 }
 
 const HOUR = 3_600_000;

@@ -1,34 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AGENTS, createHarness, OPS_MAIN, settle, type Harness } from '../test/harness.js';
+import { describe, expect, it, vi } from 'vitest';
+import { AGENTS, expectAccepted, OPS_MAIN, settle, useFakeClockHarnesses } from '../test/harness.js';
 import { SubagentSpawnError } from './errors.js';
 import { CHILD_LEAF_DENIED_TOOLS } from './policy.js';
-import type { SpawnRequest, SpawnResult } from './spawn-types.js';
+import type { SpawnRequest } from './spawn-types.js';
 import { createSubagentSpawner } from './spawner.js';
 import { createInMemoryRunStore } from './memory-run-store.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
-let harnesses: Harness[] = [];
-function harness(...args: Parameters<typeof createHarness>): Harness {
-  const h = createHarness(...args);
-  harnesses.push(h);
-  return h;
-}
+const harness = useFakeClockHarnesses();
 
-beforeEach(() => {
-  vi.useFakeTimers();
-  vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
-});
-afterEach(() => {
-  for (const h of harnesses) h.spawner.dispose();
-  harnesses = [];
-  vi.useRealTimers();
-});
-
-function accepted(result: SpawnResult): { childSessionKey: string; runId: string } {
-  if (result.status !== 'accepted') throw new Error(`expected accepted, got ${JSON.stringify(result)}`);
-  return result;
-}
+const accepted = expectAccepted;
 
 describe('spawn: child session key (seed 002)', () => {
   it('maps a short key to a deterministic agent:<target>:subagent:<key>', async () => {

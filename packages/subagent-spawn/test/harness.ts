@@ -1,8 +1,8 @@
 // Test-only helpers shared by the unit and integration tests (never built or published).
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { createInMemoryRunStore, type InMemoryRunStore } from '../src/memory-run-store.js';
 import type { SpawnPolicyInput } from '../src/policy.js';
-import type { AnnounceInput, LaunchOutcome, LaunchRequest } from '../src/spawn-types.js';
+import type { AnnounceInput, LaunchOutcome, LaunchRequest, SpawnResult } from '../src/spawn-types.js';
 import { createSubagentSpawner, type SubagentSpawner } from '../src/spawner.js';
 
 export interface PendingLaunch {
@@ -76,4 +76,32 @@ export function createHarness(
       failAll = true;
     },
   };
+}
+
+/**
+ * Registers, for the calling test file, fake timers at 2026-01-01T00:00:00Z before each test and
+ * the disposal of every harness it made after each test. Returns the harness factory to use.
+ */
+export function useFakeClockHarnesses(): (...args: Parameters<typeof createHarness>) => Harness {
+  let harnesses: Harness[] = [];
+  beforeEach(() => {
+    vi.useFakeTimers();
+    vi.setSystemTime(new Date('2026-01-01T00:00:00Z'));
+  });
+  afterEach(() => {
+    for (const h of harnesses) h.spawner.dispose();
+    harnesses = [];
+    vi.useRealTimers();
+  });
+  return (...args) => {
+    const h = createHarness(...args);
+    harnesses.push(h);
+    return h;
+  };
+}
+
+/** Narrows a spawn result to `accepted`, failing the test with the result otherwise. */
+export function expectAccepted(result: SpawnResult): { childSessionKey: string; runId: string } {
+  if (result.status !== 'accepted') throw new Error(`expected accepted, got ${JSON.stringify(result)}`);
+  return result;
 }
