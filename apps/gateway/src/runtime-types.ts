@@ -42,3 +42,18 @@ export type GatewayEvent =
   | { type: 'process.exited'; sessionKey: string; id: string; status: string; exitCode: number | null; signal: string | null }
   | { type: 'system.event'; sessionKey: string; text: string }
   | { type: 'transcript'; sessionKey: string; role: string; text: string };
+
+/** A turn queued in an already-resolved session (internal callers: HTTP, heartbeats, sub-agents, cron). */
+export interface EnqueueRunInput {
+  sessionKey: string;
+  agentId: string;
+  message: string;
+  kind: RunKind;
+  timeoutMs?: number;
+  idempotencyKey?: string;
+  depth?: number;
+  deniedTools?: ReadonlyArray<string>;
+  signal?: AbortSignal;
+  /** Queue whose system events this turn shows and consumes (default: its own session). */
+  eventsFrom?: string;
+}

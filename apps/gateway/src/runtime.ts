@@ -26,7 +26,7 @@ import { createMetrics, type GatewayMetrics } from './metrics.js';
 import { HEARTBEAT_PROMPT } from './model/default-rules.js';
 import { createModelResolver, type ModelResolver } from './model/providers.js';
 import { createLanes, type Lanes } from './runner/lanes.js';
-import type { AgentTurnInput, AgentTurnResult, GatewayEvent, RunView } from './runtime-types.js';
+import type { AgentTurnInput, AgentTurnResult, EnqueueRunInput, GatewayEvent, RunView } from './runtime-types.js';
 import { ensureStateDir, resolveConfigPath, resolveStateDir } from './state.js';
 import { createGatewayStore, type GatewayStore, type RunKind, type RunRecord } from './store/store.js';
 import { createBuiltinTools } from './tools/builtin.js';
@@ -74,19 +74,7 @@ export interface GatewayRuntime {
   /** Queue a turn; resolves at once with the run id and the session key. */
   submitTurn(input: AgentTurnInput & { kind?: RunKind }): { runId: string; sessionKey: string; isDuplicate: boolean };
   /** Queue a turn in an already-resolved session (internal callers). */
-  enqueueRun(input: {
-    sessionKey: string;
-    agentId: string;
-    message: string;
-    kind: RunKind;
-    timeoutMs?: number;
-    idempotencyKey?: string;
-    depth?: number;
-    deniedTools?: ReadonlyArray<string>;
-    signal?: AbortSignal;
-    /** Queue whose system events this turn shows and consumes (default: its own session). */
-    eventsFrom?: string;
-  }): { run: RunRecord; done: Promise<RunRecord> };
+  enqueueRun(input: EnqueueRunInput): { run: RunRecord; done: Promise<RunRecord> };
   /** Run a turn to completion (the embedded `pincer agent --local` path). */
   runAgentTurn(input: AgentTurnInput): Promise<AgentTurnResult>;
   /** A run's public view, waiting up to `waitMs` for it to finish. */

@@ -36,13 +36,12 @@ import type { GatewayConfig, SessionConfig } from './config.js';
 import { findAgent } from './config.js';
 import { createSqliteCronStore, cronOwnerOf } from './cron.js';
 import type { GatewayMetrics } from './metrics.js';
-import type { GatewayEvent } from './runtime-types.js';
+import type { EnqueueRunInput, GatewayEvent } from './runtime-types.js';
 import {
   JOURNAL_MAX_FINISHED,
   PROCESS_LIST_TAIL_CHARS,
   type GatewayStore,
   type ProcessRecord,
-  type RunKind,
   type RunRecord,
   type SessionRecord,
 } from './store/store.js';
@@ -81,17 +80,7 @@ export interface SubsystemDeps {
   now: () => number;
   newId: () => string;
   lanes: Lanes;
-  enqueueRun(input: {
-    sessionKey: string;
-    agentId: string;
-    message: string;
-    kind: RunKind;
-    timeoutMs?: number;
-    depth?: number;
-    deniedTools?: ReadonlyArray<string>;
-    signal?: AbortSignal;
-    eventsFrom?: string;
-  }): { run: RunRecord; done: Promise<RunRecord> };
+  enqueueRun(input: EnqueueRunInput): { run: RunRecord; done: Promise<RunRecord> };
   ensureSession(key: string, agentId: string, extra?: { kind?: string; spawnedBy?: string; depth?: number; label?: string }): SessionRecord;
   publishEvent(e: GatewayEvent): void;
   isServer: boolean;
