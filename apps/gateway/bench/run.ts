@@ -1,22 +1,75 @@
-// Gateway benchmarks: HTTP throughput (autocannon) and end-to-end scripted turns.
+// Gateway benchmarks: HTTP throughput and latency (autocannon) against same-run baselines, and
+// end-to-end scripted turns.
 // Run: pnpm --filter @pincer/gateway bench  (prints a markdown table, writes bench/results.json)
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { startGateway } from '../src/index.js';
+import Fastify from 'fastify';
+import { startGateway, type RunningGateway } from '../src/index.js';
 import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
 
-
 const rows: BenchRow[] = [];
-const dir = mkdtempSync(join(tmpdir(), 'pincer-bench-'));
-const gw = await startGateway({ port: 0, stateDir: dir, token: 'bench', logLevel: 'error' });
-const auth = { authorization: 'Bearer bench', 'content-type': 'application/json' };
+const TOKEN = 'bench';
+const auth = { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' };
+const dirs: string[] = [];
+
+async function gateway(config?: Record<string, unknown>): Promise<RunningGateway> {
+  const dir = mkdtempSync(join(tmpdir(), 'pincer-bench-'));
+  dirs.push(dir);
+  let configPath: string | undefined;
+  if (config) {
+    configPath = join(dir, 'pincer.config.json');
+    writeFileSync(configPath, JSON.stringify(config));
+  }
+  return startGateway({ port: 0, stateDir: dir, token: TOKEN, logLevel: 'error', ...(configPath ? { configPath } : {}) });
+}
+
+const load = (url: string, connections = 10, duration = 5) => autocannon({ url, headers: auth, connections, duration });
+
+const sessionRow = (key: string, updatedAt: number) => ({
+  key,
+  agentId: 'main',
+  sessionId: `sid-${key}`,
+  kind: 'direct',
+  label: null,
+  spawnedBy: null,
+  spawnDepth: 0,
+  channel: null,
+  peerKind: null,
+  peerId: null,
+  now: updatedAt,
+});
+
 try {
-  const health = await autocannon({ url: `${gw.url}/healthz`, connections: 10, duration: 5 });
+  // ---- throughput: GET /v1/sessions (20 sessions) vs a bare Fastify route answering the same JSON
+  const gw = await gateway();
+  gw.runtime.store.transaction(() => {
+    for (let index = 0; index < 20; index++) gw.runtime.store.sessions.upsert(sessionRow(`agent:main:s-${index}`, 1_000 + index));
+  });
+  const health = await load(`${gw.url}/healthz`);
   rows.push({ name: 'GET /healthz', value: Math.round(health.requests.average), unit: 'req/s', target: 2000, pass: health.requests.average >= 2000 });
-  const sessions = await autocannon({ url: `${gw.url}/v1/sessions`, headers: auth, connections: 10, duration: 5 });
-  rows.push({ name: 'GET /v1/sessions (authenticated)', value: Math.round(sessions.requests.average), unit: 'req/s' });
+  const sameJson = await (await fetch(`${gw.url}/v1/sessions`, { headers: auth })).json();
+  const bare = Fastify();
+  bare.get('/bare', async () => sameJson);
+  await bare.listen({ port: 0, host: '127.0.0.1' });
+  const bareAddress = bare.server.address();
+  const barePort = typeof bareAddress === 'object' && bareAddress ? bareAddress.port : 0;
+  const bareRun = await load(`http://127.0.0.1:${barePort}/bare`);
+  await bare.close();
+  const sessions = await load(`${gw.url}/v1/sessions`);
+  const sessionsRatio = sessions.requests.average / bareRun.requests.average;
+  rows.push({
+    name: 'GET /v1/sessions, 20 sessions (authenticated, validated, serialized by its schema)',
+    value: Math.round(sessions.requests.average),
+    unit: 'req/s',
+    baseline: 'bare Fastify route answering the same JSON',
+    baselineValue: Math.round(bareRun.requests.average),
+    ratio: sessionsRatio,
+    target: '≥ 0.5× baseline',
+    pass: sessionsRatio >= 0.5,
+  });
+
   const accept = await autocannon({
     url: `${gw.url}/v1/agent`,
     method: 'POST',
@@ -28,18 +81,73 @@ try {
   rows.push({ name: 'POST /v1/agent accepted while the lane runs them', value: Math.round(accept.requests.average), unit: 'req/s' });
   await gw.runtime.runAgentTurn({ message: 'drain', sessionKey: 'agent:main:bench' });
 
-  const n = 200;
-  const t0 = performance.now();
-  for (let i = 0; i < n; i++) await gw.runtime.runAgentTurn({ message: `turn ${i}`, sessionKey: `agent:main:seq-${i % 10}` });
-  const perTurn = (performance.now() - t0) / n;
+  const turns = 200;
+  const sequentialStart = performance.now();
+  for (let index = 0; index < turns; index++) await gw.runtime.runAgentTurn({ message: `turn ${index}`, sessionKey: `agent:main:seq-${index % 10}` });
+  const perTurn = (performance.now() - sequentialStart) / turns;
   rows.push({ name: 'scripted turn end-to-end (sequential, persisted)', value: Number(perTurn.toFixed(2)), unit: 'ms/turn', target: 20, pass: perTurn <= 20 });
-
-  const t1 = performance.now();
-  await Promise.all(Array.from({ length: n }, (_, i) => gw.runtime.runAgentTurn({ message: `p ${i}`, sessionKey: `agent:main:par-${i % 50}` })));
-  rows.push({ name: 'scripted turns, 50 sessions in parallel', value: Math.round(n / ((performance.now() - t1) / 1000)), unit: 'turns/s' });
-} finally {
+  const parallelStart = performance.now();
+  await Promise.all(Array.from({ length: turns }, (_, index) => gw.runtime.runAgentTurn({ message: `p ${index}`, sessionKey: `agent:main:par-${index % 50}` })));
+  rows.push({ name: 'scripted turns, 50 sessions in parallel', value: Math.round(turns / ((performance.now() - parallelStart) / 1000)), unit: 'turns/s' });
   await gw.close();
-  rmSync(dir, { recursive: true, force: true });
+
+  // ---- a big state dir: 10 000 sessions and 10 000 journaled processes
+  const big = await gateway();
+  const store = big.runtime.store;
+  store.transaction(() => {
+    for (let index = 0; index < 10_000; index++) {
+      const key = `agent:main:big-${index}`;
+      store.sessions.upsert(sessionRow(key, 10_000 + index));
+      store.processes.start({ id: `p-${index}`, pid: null, scopeKey: key, sessionKey: key, command: 'true', cwd: '/', startedAt: index, status: 'running', record: null, gatewayPid: null });
+      store.processes.appendOutput(`p-${index}`, `output of ${index}\n`.repeat(20));
+      store.processes.exit(`p-${index}`, { status: 'completed', exitCode: 0, signal: null, endedAt: index + 1 });
+    }
+  });
+  const bigHealth = await load(`${big.url}/healthz`, 1);
+  const page = await load(`${big.url}/v1/sessions?limit=50`, 1);
+  rows.push({
+    name: 'GET /v1/sessions?limit=50 with 10 000 sessions, p99',
+    value: page.latency.p99,
+    unit: 'ms',
+    baseline: 'GET /healthz p99, same gateway',
+    baselineValue: bigHealth.latency.p99,
+    target: '< 20 ms',
+    pass: page.latency.p99 < 20,
+  });
+  const scoped = await load(`${big.url}/v1/processes?sessionKey=${encodeURIComponent('agent:main:big-4242')}`, 1);
+  rows.push({
+    name: 'session-scoped GET /v1/processes with 10 000 journaled processes, p99',
+    value: scoped.latency.p99,
+    unit: 'ms',
+    baseline: 'GET /healthz p99, same gateway',
+    baselineValue: bigHealth.latency.p99,
+    target: '< 20 ms',
+    pass: scoped.latency.p99 < 20,
+  });
+  await big.close();
+
+  // ---- 100 shells flooding output
+  const flood = await gateway({ exec: { maxRunning: 200 } });
+  const idle = await load(`${flood.url}/v1/processes`, 1, 3);
+  const registry = flood.runtime.processes.registry;
+  const shells = 100;
+  for (let index = 0; index < shells; index++) {
+    const key = `agent:main:flood-${index % 10}`;
+    await registry.exec({ command: `yes flood-${index}`, background: true, scopeKey: key, sessionKey: key });
+  }
+  const flooded = await load(`${flood.url}/v1/processes`, 1, 5);
+  rows.push({
+    name: `GET /v1/processes under ${shells} shells flooding output, p99`,
+    value: flooded.latency.p99,
+    unit: 'ms',
+    baseline: 'the same request with no shell running',
+    baselineValue: idle.latency.p99,
+    target: '< 100 ms',
+    pass: flooded.latency.p99 < 100,
+  });
+  await flood.close();
+} finally {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }
 
 reportBench(`@pincer/gateway bench — Node ${process.version}`, rows, import.meta.url);

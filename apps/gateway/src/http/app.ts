@@ -33,6 +33,8 @@ export interface HttpAppOptions {
   authLimit?: AuthLimitOptions | undefined;
   /** Replaces the operator-token authenticator (the credentials work composes its own). */
   authenticate?: Authenticator | undefined;
+  /** Told about every route as it is registered (tests compare them with the OpenAPI document). */
+  onRoute?: ((route: { method: string | string[]; url: string }) => void) | undefined;
 }
 
 /**
@@ -54,6 +56,10 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
     },
   });
   const app = server.withTypeProvider<ZodTypeProvider>();
+  if (options.onRoute) {
+    const onRoute = options.onRoute;
+    app.addHook('onRoute', (route) => onRoute({ method: route.method, url: route.url }));
+  }
   app.setValidatorCompiler(zodValidatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 
