@@ -32,7 +32,7 @@ export class GatewayError extends Error {
   readonly code: GatewayErrorCode;
   readonly field: string | undefined;
   readonly status: number;
-  readonly [MARKER] = true;
+  private readonly [MARKER] = true;
 
   constructor(code: GatewayErrorCode, message: string, options?: { field?: string; cause?: unknown }) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
@@ -67,9 +67,9 @@ export function notFound(what: string): GatewayError {
 /** Format a zod issue path as a JSON path such as `agents[0].id`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
   let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out === '' ? String(segment) : `.${String(segment)}`;
   }
   return out === '' ? '(root)' : out;
 }

@@ -31,25 +31,24 @@ export function loadOrCreateToken(stateDir: string, explicit?: string): string {
   if (fromEnv && fromEnv.trim() !== '') return fromEnv.trim();
   const file = join(stateDir, 'token');
   if (existsSync(file)) {
-    const t = readFileSync(file, 'utf8').trim();
-    if (t !== '') {
+    const stored = readFileSync(file, 'utf8').trim();
+    if (stored !== '') {
       chmodSync(file, 0o600);
-      return t;
+      return stored;
     }
   }
   const token = randomBytes(32).toString('hex');
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${token}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  const temporaryFile = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporaryFile, `${token}\n`, { mode: 0o600 });
+  renameSync(temporaryFile, file);
   chmodSync(file, 0o600);
   return token;
 }
 
-/** Constant-time token comparison (hashes both sides so lengths never leak). */
-export function tokensEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
+/** A constant-time matcher for one expected token: hashes both sides so lengths never leak (the expected hash is computed once). */
+export function createTokenMatcher(expected: string): (presented: string) => boolean {
+  const expectedHash = createHash('sha256').update(expected).digest();
+  return (presented) => timingSafeEqual(createHash('sha256').update(presented).digest(), expectedHash) && presented.length === expected.length;
 }
 
 /** Contents of `<stateDir>/gateway.json`, the discovery file the CLI reads. */
@@ -63,9 +62,9 @@ export interface DiscoveryFile {
 /** Write the discovery file atomically (mode 0600). */
 export function writeDiscovery(stateDir: string, info: DiscoveryFile): void {
   const file = join(stateDir, 'gateway.json');
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
-  renameSync(tmp, file);
+  const temporaryFile = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporaryFile, `${JSON.stringify(info, null, 2)}\n`, { mode: 0o600 });
+  renameSync(temporaryFile, file);
 }
 
 /** Remove the discovery file if it still names this process. */

@@ -7,18 +7,18 @@ import { GatewayError, formatPath } from './errors.js';
  * HTTP routes and the embedded runtime so both refuse the same input the same way.
  */
 export function parse<T extends z.ZodType>(schema: T, value: unknown, prefix: string): z.output<T> {
-  const r = schema.safeParse(value ?? {});
-  if (!r.success) {
-    const issue = r.error.issues[0]!;
+  const result = schema.safeParse(value ?? {});
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
     const path = issue.path.length > 0 ? formatPath(issue.path) : '';
     const field = prefix ? (path ? `${prefix}.${path}` : prefix) : path || '(root)';
     const message =
       issue.code === 'unrecognized_keys'
-        ? `Unknown field ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${prefix || 'body'}`
+        ? `Unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')} in ${prefix || 'body'}`
         : `${field}: ${issue.message}`;
     throw new GatewayError('invalid_request', message, {
       field: issue.code === 'unrecognized_keys' ? (path ? `${path}.${issue.keys[0]}` : String(issue.keys[0])) : path || field,
     });
   }
-  return r.data;
+  return result.data;
 }

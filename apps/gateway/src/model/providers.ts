@@ -8,9 +8,9 @@ import { GatewayError } from '../errors.js';
 import { DEFAULT_SCRIPTED_RULES } from './default-rules.js';
 import { createScriptedModel, loadScriptedRules } from './scripted-model.js';
 
-function apiKeyOf(p: ProviderConfig): string | undefined {
-  if (p.apiKey) return p.apiKey;
-  if (p.apiKeyEnv) return process.env[p.apiKeyEnv];
+function apiKeyOf(provider: ProviderConfig): string | undefined {
+  if (provider.apiKey) return provider.apiKey;
+  if (provider.apiKeyEnv) return process.env[provider.apiKeyEnv];
   return undefined;
 }
 
@@ -21,44 +21,44 @@ export interface ModelResolver {
 }
 
 /** Create the resolver for a config. Relative rules-file paths resolve against the config file. */
-export function createModelResolver(cfg: GatewayConfig): ModelResolver {
+export function createModelResolver(config: GatewayConfig): ModelResolver {
   const cache = new Map<string, LanguageModelV3>();
-  const base = cfg.sourcePath ? dirname(cfg.sourcePath) : process.cwd();
-  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const baseDir = config.sourcePath ? dirname(config.sourcePath) : process.cwd();
+  const absolutePath = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   const build = (ref: string): LanguageModelV3 => {
     if (ref === 'scripted' || ref.startsWith('scripted:')) {
-      const file = ref.startsWith('scripted:') ? ref.slice('scripted:'.length) : cfg.scripted?.rulesFile;
-      const rules = file ? loadScriptedRules(abs(file)) : DEFAULT_SCRIPTED_RULES;
+      const file = ref.startsWith('scripted:') ? ref.slice('scripted:'.length) : config.scripted?.rulesFile;
+      const rules = file ? loadScriptedRules(absolutePath(file)) : DEFAULT_SCRIPTED_RULES;
       return createScriptedModel({ rules });
     }
     const slash = ref.indexOf('/');
     const providerId = ref.slice(0, slash);
     const modelId = ref.slice(slash + 1);
-    const p = cfg.providers?.[providerId];
-    if (!p) throw new GatewayError('invalid_config', `Unknown provider "${providerId}" in model "${ref}"`, { field: 'providers' });
-    if (p.type === 'openai-compatible') {
-      const apiKey = apiKeyOf(p);
+    const providerConfig = config.providers?.[providerId];
+    if (!providerConfig) throw new GatewayError('invalid_config', `Unknown provider "${providerId}" in model "${ref}"`, { field: 'providers' });
+    if (providerConfig.type === 'openai-compatible') {
+      const apiKey = apiKeyOf(providerConfig);
       const provider = createOpenAICompatible({
         name: providerId,
-        baseURL: p.baseUrl,
+        baseURL: providerConfig.baseUrl,
         ...(apiKey ? { apiKey } : {}),
-        ...(p.headers ? { headers: p.headers } : {}),
+        ...(providerConfig.headers ? { headers: providerConfig.headers } : {}),
       });
       return provider.chatModel(modelId) as LanguageModelV3;
     }
-    const apiKey = apiKeyOf(p);
-    const provider = createAnthropic({ ...(p.baseUrl ? { baseURL: p.baseUrl } : {}), ...(apiKey ? { apiKey } : {}) });
+    const apiKey = apiKeyOf(providerConfig);
+    const provider = createAnthropic({ ...(providerConfig.baseUrl ? { baseURL: providerConfig.baseUrl } : {}), ...(apiKey ? { apiKey } : {}) });
     return provider(modelId) as LanguageModelV3;
   };
   return {
     forAgent(agentId) {
-      const ref = findAgent(cfg, agentId)?.model ?? 'scripted';
-      let m = cache.get(ref);
-      if (!m) {
-        m = build(ref);
-        cache.set(ref, m);
+      const ref = findAgent(config, agentId)?.model ?? 'scripted';
+      let model = cache.get(ref);
+      if (!model) {
+        model = build(ref);
+        cache.set(ref, model);
       }
-      return m;
+      return model;
     },
   };
 }

@@ -34,7 +34,7 @@ export const ScriptedRuleSchema = z
     after: z.string().optional(),
   })
   .strict()
-  .refine((r) => r.reply !== undefined || (r.toolCalls?.length ?? 0) > 0, 'a rule needs "reply" or "toolCalls"');
+  .refine((rule) => rule.reply !== undefined || (rule.toolCalls?.length ?? 0) > 0, 'a rule needs "reply" or "toolCalls"');
 
 /** A rules file: `{ "rules": [ … ] }`. */
 export const ScriptedRulesFileSchema = z.object({ $schema: z.string().optional(), rules: z.array(ScriptedRuleSchema).min(1) }).strict();
@@ -72,8 +72,8 @@ interface CompiledRule {
 }
 
 interface Captures {
-  m: ReadonlyArray<string | undefined>;
-  e: ReadonlyArray<string | undefined>;
+  matchGroups: ReadonlyArray<string | undefined>;
+  eventGroups: ReadonlyArray<string | undefined>;
   message: string;
   events: string;
 }
@@ -81,48 +81,48 @@ interface Captures {
 /** Split the user's text into the leading `System: …` block and the message proper. */
 export function splitSystemEvents(text: string): { events: string; message: string } {
   const lines = text.split('\n');
-  let i = 0;
-  while (i < lines.length && lines[i]!.startsWith('System:')) i++;
-  if (i === 0) return { events: '', message: text.trim() };
-  const events = lines.slice(0, i).join('\n');
-  const message = lines.slice(i).join('\n').trim();
+  let eventLines = 0;
+  while (eventLines < lines.length && lines[eventLines]!.startsWith('System:')) eventLines++;
+  if (eventLines === 0) return { events: '', message: text.trim() };
+  const events = lines.slice(0, eventLines).join('\n');
+  const message = lines.slice(eventLines).join('\n').trim();
   return { events, message };
 }
 
-function get(obj: unknown, path: ReadonlyArray<string>): unknown {
-  let cur: unknown = obj;
-  for (const seg of path) {
-    if (cur === null || cur === undefined) return undefined;
-    if (typeof cur === 'string') {
+function valueAt(root: unknown, path: ReadonlyArray<string>): unknown {
+  let current: unknown = root;
+  for (const segment of path) {
+    if (current === null || current === undefined) return undefined;
+    if (typeof current === 'string') {
       try {
-        cur = JSON.parse(cur);
+        current = JSON.parse(current);
       } catch {
         return undefined;
       }
     }
-    cur = (cur as Record<string, unknown>)[seg];
+    current = (current as Record<string, unknown>)[segment];
   }
-  return cur;
+  return current;
 }
 
-function show(v: unknown): string {
-  if (v === undefined || v === null) return '';
-  if (typeof v === 'string') return v;
-  return JSON.stringify(v);
+function show(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value === 'string') return value;
+  return JSON.stringify(value);
 }
 
 function substitute(template: string, caps: Captures, results?: ReadonlyArray<unknown>): string {
-  let out = template.replace(/\$(e?)(\d)|\$message|\$events/g, (whole, e: string | undefined, d: string | undefined) => {
+  let out = template.replace(/\$(e?)(\d)|\$message|\$events/g, (whole, isEvent: string | undefined, digit: string | undefined) => {
     if (whole === '$message') return caps.message;
     if (whole === '$events') return caps.events;
-    const arr = e ? caps.e : caps.m;
-    return arr[Number(d)] ?? '';
+    const groups = isEvent ? caps.eventGroups : caps.matchGroups;
+    return groups[Number(digit)] ?? '';
   });
   if (results) {
-    out = out.replace(/\{\{\s*(result|results)((?:\.[A-Za-z0-9_-]+)*)\s*\}\}/g, (_w, head: string, rest: string) => {
-      const path = rest.split('.').filter((s) => s !== '');
-      if (head === 'result') return show(get(results[0], path));
-      return show(get(results, path));
+    out = out.replace(/\{\{\s*(result|results)((?:\.[A-Za-z0-9_-]+)*)\s*\}\}/g, (_whole, head: string, rest: string) => {
+      const path = rest.split('.').filter((segment) => segment !== '');
+      if (head === 'result') return show(valueAt(results[0], path));
+      return show(valueAt(results, path));
     });
   }
   return out;
@@ -130,16 +130,16 @@ function substitute(template: string, caps: Captures, results?: ReadonlyArray<un
 
 function templateArgs(args: Record<string, unknown>, caps: Captures): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(args)) {
-    if (typeof v === 'string') {
-      const s = substitute(v, caps).trim();
+  for (const [name, value] of Object.entries(args)) {
+    if (typeof value === 'string') {
+      const filled = substitute(value, caps).trim();
       // A template that resolves to nothing (an optional capture that did not match) is omitted.
-      if (s === '' && v.trim() !== '') continue;
-      out[k] = s;
-    } else if (v && typeof v === 'object' && !Array.isArray(v)) {
-      out[k] = templateArgs(v as Record<string, unknown>, caps);
+      if (filled === '' && value.trim() !== '') continue;
+      out[name] = filled;
+    } else if (value && typeof value === 'object' && !Array.isArray(value)) {
+      out[name] = templateArgs(value as Record<string, unknown>, caps);
     } else {
-      out[k] = v;
+      out[name] = value;
     }
   }
   return out;
@@ -147,17 +147,17 @@ function templateArgs(args: Record<string, unknown>, caps: Captures): Record<str
 
 function textOf(parts: ReadonlyArray<{ type: string; text?: string }>): string {
   return parts
-    .filter((p) => p.type === 'text')
-    .map((p) => p.text ?? '')
+    .filter((part) => part.type === 'text')
+    .map((part) => part.text ?? '')
     .join('\n');
 }
 
 function usage(inputChars: number, outputChars: number): LanguageModelV3Usage {
-  const inTok = Math.ceil(inputChars / 4);
-  const outTok = Math.ceil(outputChars / 4);
+  const inputTokens = Math.ceil(inputChars / 4);
+  const outputTokens = Math.ceil(outputChars / 4);
   return {
-    inputTokens: { total: inTok, noCache: inTok, cacheRead: 0, cacheWrite: 0 },
-    outputTokens: { total: outTok, text: outTok, reasoning: 0 },
+    inputTokens: { total: inputTokens, noCache: inputTokens, cacheRead: 0, cacheWrite: 0 },
+    outputTokens: { total: outputTokens, text: outputTokens, reasoning: 0 },
   };
 }
 
@@ -187,8 +187,8 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
   });
   let callCounter = 0;
 
-  const generate = (opts: LanguageModelV3CallOptions): LanguageModelV3GenerateResult => {
-    const prompt: LanguageModelV3Prompt = opts.prompt;
+  const generate = (callOptions: LanguageModelV3CallOptions): LanguageModelV3GenerateResult => {
+    const prompt: LanguageModelV3Prompt = callOptions.prompt;
     const inputChars = JSON.stringify(prompt).length;
     const last = prompt[prompt.length - 1];
     const content: LanguageModelV3Content[] = [];
@@ -196,10 +196,10 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
 
     // Find the latest user message (the turn's input).
     let userText = '';
-    for (let i = prompt.length - 1; i >= 0; i--) {
-      const m = prompt[i]!;
-      if (m.role === 'user') {
-        userText = textOf(m.content as Array<{ type: string; text?: string }>);
+    for (let index = prompt.length - 1; index >= 0; index--) {
+      const promptMessage = prompt[index]!;
+      if (promptMessage.role === 'user') {
+        userText = textOf(promptMessage.content as Array<{ type: string; text?: string }>);
         break;
       }
     }
@@ -211,17 +211,17 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
       let ruleIndex = -1;
       for (const part of last.content) {
         if (part.type !== 'tool-result') continue;
-        const mm = /^scripted_(\d+)_/.exec(part.toolCallId);
-        if (mm) ruleIndex = Number(mm[1]);
-        const o = part.output;
-        results.push(o.type === 'json' || o.type === 'error-json' ? o.value : o.type === 'text' || o.type === 'error-text' ? o.value : o);
+        const callId = /^scripted_(\d+)_/.exec(part.toolCallId);
+        if (callId) ruleIndex = Number(callId[1]);
+        const output = part.output;
+        results.push(output.type === 'json' || output.type === 'error-json' ? output.value : output.type === 'text' || output.type === 'error-text' ? output.value : output);
       }
       const rule = compiled[ruleIndex];
-      let caps: Captures = { m: [], e: [], message, events };
+      let caps: Captures = { matchGroups: [], eventGroups: [], message, events };
       if (rule) {
         caps = {
-          m: rule.match ? Array.from(rule.match.exec(message) ?? []) : [],
-          e: rule.event ? Array.from(rule.event.exec(events) ?? []) : [],
+          matchGroups: rule.match ? Array.from(rule.match.exec(message) ?? []) : [],
+          eventGroups: rule.event ? Array.from(rule.event.exec(events) ?? []) : [],
           message,
           events,
         };
@@ -230,16 +230,16 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
       content.push({ type: 'text', text: substitute(template, caps, results).trimEnd() });
     } else {
       let chosen: { rule: CompiledRule; caps: Captures } | undefined;
-      for (const c of compiled) {
-        const mm = c.match ? c.match.exec(message) : [];
-        if (!mm) continue;
-        let ee: RegExpExecArray | [] | null = [];
-        if (c.event) {
+      for (const candidate of compiled) {
+        const matchGroups = candidate.match ? candidate.match.exec(message) : [];
+        if (!matchGroups) continue;
+        let eventGroups: RegExpExecArray | [] | null = [];
+        if (candidate.event) {
           if (events === '') continue;
-          ee = c.event.exec(events);
-          if (!ee) continue;
+          eventGroups = candidate.event.exec(events);
+          if (!eventGroups) continue;
         }
-        chosen = { rule: c, caps: { m: Array.from(mm), e: Array.from(ee), message, events } };
+        chosen = { rule: candidate, caps: { matchGroups: Array.from(matchGroups), eventGroups: Array.from(eventGroups), message, events } };
         break;
       }
       if (!chosen) {
@@ -247,7 +247,7 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
       } else {
         const { rule, caps } = chosen;
         if (rule.rule.reply !== undefined) content.push({ type: 'text', text: substitute(rule.rule.reply, caps).trimEnd() });
-        const available = new Set((opts.tools ?? []).map((t) => t.name));
+        const available = new Set((callOptions.tools ?? []).map((tool) => tool.name));
         for (const call of rule.rule.toolCalls ?? []) {
           if (!available.has(call.tool)) {
             content.push({ type: 'text', text: `[scripted] tool "${call.tool}" is not available in this session.` });
@@ -264,7 +264,7 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
         }
       }
     }
-    const outChars = content.reduce((n, c) => n + (c.type === 'text' ? c.text.length : c.type === 'tool-call' ? c.input.length : 0), 0);
+    const outChars = content.reduce((total, part) => total + (part.type === 'text' ? part.text.length : part.type === 'tool-call' ? part.input.length : 0), 0);
     return {
       content,
       finishReason: { unified: finish, raw: finish },
@@ -279,22 +279,22 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
     provider: 'pincer',
     modelId: options.modelId ?? 'scripted',
     supportedUrls: {},
-    doGenerate: async (opts) => generate(opts),
-    doStream: async (opts) => {
-      const result = generate(opts);
+    doGenerate: async (callOptions) => generate(callOptions),
+    doStream: async (callOptions) => {
+      const result = generate(callOptions);
       const parts: LanguageModelV3StreamPart[] = [{ type: 'stream-start', warnings: [] }];
-      result.content.forEach((c, i) => {
-        if (c.type === 'text') {
-          const id = `t${i}`;
-          parts.push({ type: 'text-start', id }, { type: 'text-delta', id, delta: c.text }, { type: 'text-end', id });
-        } else if (c.type === 'tool-call') {
-          parts.push(c);
+      result.content.forEach((part, index) => {
+        if (part.type === 'text') {
+          const id = `t${index}`;
+          parts.push({ type: 'text-start', id }, { type: 'text-delta', id, delta: part.text }, { type: 'text-end', id });
+        } else if (part.type === 'tool-call') {
+          parts.push(part);
         }
       });
       parts.push({ type: 'finish', finishReason: result.finishReason, usage: result.usage });
       const stream = new ReadableStream<LanguageModelV3StreamPart>({
         start(controller) {
-          for (const p of parts) controller.enqueue(p);
+          for (const part of parts) controller.enqueue(part);
           controller.close();
         },
       });

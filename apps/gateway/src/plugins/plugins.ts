@@ -53,7 +53,7 @@ export async function createPlugins(options: { config: GatewayConfig; registry: 
       warn: (message, fields) => logger.warn(fields ?? {}, message),
       error: (message, fields) => logger.error(fields ?? {}, message),
     },
-    clock: options.clock.now,
+    clock: () => options.clock.now(),
   });
   const unbind = bindPluginHost({ registry: options.registry });
   // A built-in plugin gives the operator routes this host's own bash-sessions API (list/kill only).

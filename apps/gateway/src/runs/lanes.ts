@@ -57,13 +57,13 @@ export function createLanes(options: { maxConcurrent?: number } = {}): Lanes {
       const settled: Promise<unknown> = task
         .catch(() => undefined)
         .finally(() => {
-          const n = (counts.get(key) ?? 1) - 1;
-          if (n <= 0) {
+          const remaining = (counts.get(key) ?? 1) - 1;
+          if (remaining <= 0) {
             counts.delete(key);
             if (tails.get(key) === settled) tails.delete(key);
-          } else counts.set(key, n);
+          } else counts.set(key, remaining);
           pendingTotal--;
-          if (pendingTotal === 0) for (const w of idleWaiters.splice(0)) w();
+          if (pendingTotal === 0) for (const wakeIdle of idleWaiters.splice(0)) wakeIdle();
         });
       tails.set(key, settled);
       return task;
@@ -71,6 +71,6 @@ export function createLanes(options: { maxConcurrent?: number } = {}): Lanes {
     isBusy: (key) => (counts.get(key) ?? 0) > 0,
     active: () => running,
     pending: () => pendingTotal,
-    idle: () => (pendingTotal === 0 ? Promise.resolve() : new Promise<void>((r) => idleWaiters.push(r))),
+    idle: () => (pendingTotal === 0 ? Promise.resolve() : new Promise<void>((resolve) => idleWaiters.push(resolve))),
   };
 }
