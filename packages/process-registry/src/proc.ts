@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** One line of `/proc/<pid>/stat`, the fields the registry needs. */
 export interface ProcStat {
@@ -121,4 +122,21 @@ export function sendSignal(target: number, signal: NodeJS.Signals): boolean {
   } catch {
     return false;
   }
+}
+
+/** The pid namespace inode of `pid` (`/proc/<pid>/ns/pid` → `pid:[N]`), or undefined when unreadable. */
+export function readPidNamespace(pid: number | 'self'): number | undefined {
+  let link: string;
+  try {
+    link = readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+  const match = /^pid:\[(\d+)\]$/.exec(link);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** True when procfs is mounted at `procRoot` (`<procRoot>/self/stat` exists). */
+export function hasProcfs(procRoot: string): boolean {
+  return existsSync(join(procRoot, 'self', 'stat'));
 }
