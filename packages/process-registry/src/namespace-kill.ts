@@ -22,12 +22,19 @@ export interface NamespaceScanner {
   scan(notBefore: number): NamespaceScan;
   /** Live members of the namespace `pidNamespace`, and of namespaces nested in it, from a scan not older than `notBefore`. */
   members(pidNamespace: number, notBefore: number): ProcStat[];
+  /**
+   * The oldest start time a caller that tolerates staleness should accept now: `maxAgeMs` ago, or
+   * twice the last scan's duration ago when scans are slow (so concurrent ceremonies share scans
+   * instead of rescanning back to back). Never used where a fresh scan is the proof.
+   */
+  relaxed(maxAgeMs: number): number;
 }
 
 /** Creates a scanner; the registry owns one (no module state). */
 export function createNamespaceScanner(): NamespaceScanner {
   const hostNamespace = readPidNamespace('self');
   let last: NamespaceScan | undefined;
+  let lastDurationMs = 0;
 
   const scan = (notBefore: number): NamespaceScan => {
     if (last !== undefined && last.takenAt >= notBefore) return last;
@@ -47,6 +54,7 @@ export function createNamespaceScanner(): NamespaceScanner {
       else byParent.set(stat.ppid, [stat]);
     }
     last = { takenAt, byNamespace, byParent };
+    lastDurationMs = Date.now() - takenAt;
     return last;
   };
 
@@ -64,7 +72,9 @@ export function createNamespaceScanner(): NamespaceScanner {
     return [...found.values()];
   };
 
-  return { scan, members };
+  const relaxed = (maxAgeMs: number): number => Date.now() - Math.max(maxAgeMs, 2 * lastDurationMs);
+
+  return { scan, members, relaxed };
 }
 
 /** What a sandboxed shell's kill targets: its pid namespace, whose init is bwrap's child. */
@@ -73,6 +83,11 @@ export interface NamespaceKillTarget {
   readonly pidNamespace: number;
   /** The namespace's pid 1 as seen from the host; when it dies the kernel kills every member. Undefined once it is gone. */
   readonly init: ProcIdentity | undefined;
+  /**
+   * Epoch ms when the namespace was known to exist. Members never appear in an emptied namespace,
+   * so any scan started after this that finds it empty proves it empty.
+   */
+  readonly knownAt: number;
 }
 
 /**
@@ -92,7 +107,7 @@ export async function runNamespaceKillCeremony(
   const identityKey = (stat: ProcStat): string => `${stat.pid}:${stat.startTime}`;
   const isInit = (stat: ProcStat): boolean => target.init !== undefined && stat.pid === target.init.pid && stat.startTime === target.init.startTime;
   let tracked = 0;
-  let members = scanner.members(target.pidNamespace, started);
+  let members = scanner.members(target.pidNamespace, Math.max(target.knownAt, scanner.relaxed(options.pollIntervalMs)));
   if (members.length === 0) return { signal: null, trackedCount: 0 };
 
   // A scan is at most one poll interval old: re-check the start time so a reused pid is never signalled.
@@ -116,7 +131,6 @@ export async function runNamespaceKillCeremony(
   termNew(members);
   let signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM';
   const graceEnd = started + options.graceMs;
-  let lastAction = Date.now();
   for (;;) {
     const others = members.filter((stat) => !isInit(stat));
     if (others.length === 0) break;
@@ -125,18 +139,22 @@ export async function runNamespaceKillCeremony(
       break;
     }
     await sleep(Math.min(options.pollIntervalMs, Math.max(1, graceEnd - Date.now())));
-    members = scanner.members(target.pidNamespace, lastAction);
+    // During the grace a scan up to one interval old will do (shared with concurrent ceremonies):
+    // a member it missed gets TERM next round, and "nobody left" only leads to killing init.
+    members = scanner.members(target.pidNamespace, scanner.relaxed(options.pollIntervalMs));
     termNew(members);
-    lastAction = Date.now();
   }
 
   // Only init is left (signal SIGTERM) or the grace ran out (SIGKILL): either way init goes now.
   killInit();
-  lastAction = Date.now();
-  const confirmEnd = lastAction + options.confirmTimeoutMs;
+  // Init is a member, so a scan started after it was signalled that finds nobody saw it dead, and
+  // nothing can join a namespace whose init is gone: that scan is the kernel's confirmation.
+  const initKilledAt = Date.now();
+  const confirmEnd = initKilledAt + options.confirmTimeoutMs;
   for (;;) {
     await sleep(options.pollIntervalMs);
-    members = scanner.members(target.pidNamespace, lastAction);
+    // Newer than the previous round's scan, and never from before init was signalled.
+    members = scanner.members(target.pidNamespace, Math.max(initKilledAt, Date.now() - options.pollIntervalMs));
     if (members.length === 0) break;
     if (Date.now() >= confirmEnd) {
       throw new ProcessRegistryError(
@@ -147,7 +165,6 @@ export async function runNamespaceKillCeremony(
     // Init may be gone while members are still being torn down, or a nested init may linger.
     killInit();
     for (const stat of members) signalSame(stat, 'SIGKILL');
-    lastAction = Date.now();
   }
   // Nothing but init was alive (the shell had already ended): nothing of the user's needed a signal.
   return { signal: termed.size === 0 ? null : signal, trackedCount: tracked };
@@ -156,6 +173,7 @@ export async function runNamespaceKillCeremony(
 /** Reads bwrap's `--info-fd` JSON (`{"child-pid": N, "pid-namespace": M, …}`) into a kill target. */
 export function namespaceFromInfo(text: string | undefined): NamespaceKillTarget | undefined {
   if (text === undefined || text.trim() === '') return undefined;
+  const knownAt = Date.now();
   let info: unknown;
   try {
     // bwrap writes one JSON object; anything after it is ignored.
@@ -174,7 +192,7 @@ export function namespaceFromInfo(text: string | undefined): NamespaceKillTarget
   if (pidNamespace === undefined) return undefined;
   // The init is only trusted while /proc shows it in the reported namespace (never a reused pid).
   const init = stat !== undefined && namespace === pidNamespace && !isDeadState(stat.state) ? { pid: childPid, startTime: stat.startTime } : undefined;
-  return { pidNamespace, init };
+  return { pidNamespace, init, knownAt };
 }
 
 /**
@@ -189,7 +207,7 @@ export async function discoverNamespace(launcher: ProcIdentity, timeoutMs: numbe
       const stat = readProcStat(pid);
       if (stat?.ppid !== launcher.pid || isDeadState(stat.state)) continue;
       const pidNamespace = readPidNamespace(pid);
-      if (pidNamespace !== undefined && pidNamespace !== hostNamespace) return { pidNamespace, init: { pid, startTime: stat.startTime } };
+      if (pidNamespace !== undefined && pidNamespace !== hostNamespace) return { pidNamespace, init: { pid, startTime: stat.startTime }, knownAt: Date.now() };
     }
     if (!isIdentityAlive(launcher) || Date.now() >= end) return undefined;
     await sleep(2);

@@ -453,7 +453,9 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
   const hasLeftovers = (s: Session): boolean => {
     if (s.namespace !== undefined) {
       const target = s.namespaceTarget;
-      return target === undefined ? s.leader !== undefined && isIdentityAlive(s.leader) : scanner.members(target.pidNamespace, Date.now()).length > 0;
+      if (target === undefined) return s.leader !== undefined && isIdentityAlive(s.leader);
+      // A recent scan will do: an empty namespace stays empty, a stale "members left" only costs a ceremony.
+      return scanner.members(target.pidNamespace, Math.max(target.knownAt, scanner.relaxed(limits.killPollIntervalMs))).length > 0;
     }
     return s.pid !== undefined && processGroupExists(s.pid);
   };
