@@ -300,7 +300,11 @@ export function createBwrapSandbox(rawOptions: BwrapSandboxOptions): Sandbox {
       return { kind: 'unsandboxed', reason: `sandbox unavailable: ${reason}` };
     }
     const workspace = workspaceFor(request.scopeKey);
-    ensureWorkspace(workspace);
+    try {
+      ensureWorkspace(workspace);
+    } catch (error) {
+      throw new ProcessRegistryError('SPAWN_FAILED', `Cannot create the session workspace ${workspace}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+    }
     const paths = layout();
     let cwd = workspace;
     if (request.cwd !== undefined) {

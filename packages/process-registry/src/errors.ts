@@ -10,7 +10,8 @@ const MARKER = Symbol.for('@pincer/process-registry/ProcessRegistryError');
  * - `LIMIT_EXCEEDED`: the registry already runs `maxRunning` sessions.
  * - `INVALID_INPUT`: an input failed validation (the message names the field).
  * - `SPAWN_FAILED`: the registry cannot start processes of the requested kind (the PTY module does not
- *   load on this host). A command that fails to spawn (missing cwd, …) is a `failed` result instead.
+ *   load on this host, a sandboxed shell's workspace cannot be created). A command that fails to spawn
+ *   (missing cwd, …) is a `failed` result instead.
  * - `KILL_FAILED`: processes of the tree survived SIGKILL for longer than `killConfirmTimeoutMs`.
  * - `DISPOSED`: the registry was disposed.
  * - `SANDBOX_UNAVAILABLE`: the sandbox mode is `required` and the sandbox probe failed (`reason`
