@@ -3,8 +3,8 @@ import {
   canonicalizeMainSessionAlias,
   isCronRunSessionKey,
   isSubagentSessionKey,
+  canonicalizeSessionKey,
   normalizeAgentId,
-  parseAgentSessionKey,
 } from '@pincer/session-key';
 import { z } from 'zod';
 import { HeartbeatRouterError } from './errors.js';
@@ -165,19 +165,29 @@ export function resolveHeartbeatSession(raw: ResolveHeartbeatSessionInput): Reso
   });
   if (isGlobal) return done(main, 'main');
 
-  /** Qualifies a bare key for this agent and canonicalizes main aliases; null = use main. */
-  const qualify = (value: string): { key: string; owner: string } | null => {
+  /**
+   * The session a key names, main aliases collapsed; `null` = use main. `forced` keys are
+   * identities and must already be canonical (a variant throws `NON_CANONICAL_SESSION_KEY`);
+   * a configured `heartbeat.session` is config, so a bare value is scoped to this agent and
+   * canonicalized.
+   */
+  const qualify = (value: string, kind: 'forced' | 'configured'): { key: string; owner: string } | null => {
     const trimmed = value.trim();
     if (trimmed === '') return null;
-    const lower = trimmed.toLowerCase();
-    if (lower === 'main' || lower === 'global') return null;
+    if (kind === 'forced' && (trimmed === 'main' || trimmed === 'global' || trimmed === (session?.mainKey ?? 'main'))) return null;
+    if (kind === 'configured') {
+      const lower = trimmed.toLowerCase();
+      if (lower === 'main' || lower === 'global') return null;
+    }
     let candidate: string;
-    if (parseAgentSessionKey(trimmed)) {
-      candidate = requireAgentSessionKey(trimmed).sessionKey;
-    } else if (lower.startsWith('agent:')) {
-      return null; // malformed agent key: never guess an owner
+    if (kind === 'forced') {
+      candidate = requireAgentSessionKey(value, 'forcedSessionKey').sessionKey;
     } else {
-      candidate = `agent:${agentId}:${lower}`;
+      try {
+        candidate = canonicalizeSessionKey(trimmed, { agentId });
+      } catch {
+        return null; // a malformed configured key: never guess an owner
+      }
     }
     // Aliases (incl. the legacy `agent:main:main`) are re-homed to this agent before the owner check.
     const canonical = canonicalizeMainSessionAlias({ cfg: { session: session ?? {} }, agentId, sessionKey: candidate });
@@ -186,13 +196,9 @@ export function resolveHeartbeatSession(raw: ResolveHeartbeatSessionInput): Reso
   };
 
   if (input.forcedSessionKey !== undefined && input.forcedSessionKey.trim() !== '') {
-    const forced = qualify(input.forcedSessionKey);
+    const forced = qualify(input.forcedSessionKey, 'forced');
     if (forced === null) {
-      if (input.forcedSessionKey.trim().toLowerCase().startsWith('agent:') && !parseAgentSessionKey(input.forcedSessionKey)) {
-        // Fall through to configured/main for a malformed forced key (same agent by construction).
-      } else {
-        return done(main, 'forced');
-      }
+      return done(main, 'forced');
     } else {
       if (forced.owner !== agentId) {
         throw new HeartbeatRouterError(
@@ -213,7 +219,7 @@ export function resolveHeartbeatSession(raw: ResolveHeartbeatSessionInput): Reso
   }
 
   if (input.heartbeatSession !== undefined) {
-    const configured = qualify(input.heartbeatSession);
+    const configured = qualify(input.heartbeatSession, 'configured');
     if (configured && configured.owner === agentId && !isSubagentSessionKey(configured.key)) {
       return done(configured.key, 'configured');
     }

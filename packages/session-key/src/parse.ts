@@ -41,6 +41,8 @@ function splitAgentHead(key: string): { agentId: string; rest: string } | null {
  * bare, and malformed keys (`agent:ops`, `agent::x`, `agent:ops::x`). Never throws.
  */
 export function parseAgentSessionKey(key: string | null | undefined): ParsedAgentSessionKey | null {
+  // Bare keys (most of the traffic besides agent keys) never need the lower-cased copy.
+  if (typeof key !== 'string' || !startsWithCI(key.trimStart(), AGENT_PREFIX)) return null;
   const normalized = normalizeSessionKeyPreservingOpaquePeerIds(key);
   if (!normalized) return null;
   return splitAgentHead(normalized);

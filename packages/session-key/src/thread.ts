@@ -1,4 +1,4 @@
-import { asString, lastIndexOfCI } from './text.js';
+import { asString, lastIndexOfCI, trimmed } from './text.js';
 
 const THREAD_MARKER = ':thread:';
 
@@ -13,7 +13,7 @@ export interface ThreadSessionKeys {
 /**
  * Derive a thread's session key: blank `threadId` → the base key; otherwise
  * `<base>:thread:<normalizeThreadId(threadId)>` (default normalizer: lower-case), or the base
- * key itself when `useSuffix` is `false`. `threadId` is trimmed first. A throwing custom
+ * key itself when `useSuffix` is `false`. `baseSessionKey` and `threadId` are trimmed first. A throwing custom
  * `normalizeThreadId` propagates its own error.
  */
 export function resolveThreadSessionKeys(params: {
@@ -25,7 +25,7 @@ export function resolveThreadSessionKeys(params: {
   /** Thread-id normalizer (default: `toLowerCase`). */
   normalizeThreadId?: (threadId: string) => string;
 }): ThreadSessionKeys {
-  const base = asString(params.baseSessionKey);
+  const base = trimmed(params.baseSessionKey);
   const threadId = asString(params.threadId).trim();
   if (!threadId) return { sessionKey: base, parentSessionKey: undefined };
   const normalize = params.normalizeThreadId ?? ((value: string) => value.toLowerCase());
@@ -43,10 +43,12 @@ export interface ThreadSessionSuffix {
 
 /**
  * Split a key at its **last** `:thread:` marker (case-insensitive), keeping the case of both
- * halves (`agent:ops:thread:` → `{ baseSessionKey: "agent:ops", threadId: undefined }`).
+ * halves (`agent:ops:thread:` → `{ baseSessionKey: "agent:ops", threadId: undefined }`). The key
+ * is trimmed first, as OpenClaw 2026.9.6 does (`" agent:ops:main "` → base `agent:ops:main`;
+ * whitespace only → no base).
  */
 export function parseThreadSessionSuffix(key: string | null | undefined): ThreadSessionSuffix {
-  const raw = asString(key);
+  const raw = trimmed(key);
   if (!raw) return { baseSessionKey: undefined, threadId: undefined };
   const index = lastIndexOfCI(raw, THREAD_MARKER);
   if (index < 0) return { baseSessionKey: raw, threadId: undefined };

@@ -1,4 +1,4 @@
-const SUBAGENT_SPAWN_ERROR_MARKER = Symbol.for('pincer.subagent-spawn.error');
+const SUBAGENT_SPAWN_ERROR_MARKER = Symbol.for('@pincer/subagent-spawn/SubagentSpawnError');
 
 /**
  * Failure codes of `SubagentSpawnError`. Policy refusals are **not** errors: `spawn()` answers them
