@@ -201,9 +201,12 @@ describe('createHeartbeatRunner', () => {
       expect(queue.peek('agent:main:main')).toEqual([]);
     });
 
-    it('a cron-run key wakes the main session', async () => {
+    it('a cron-run key wakes the main session (rerouteToMain: any-session)', async () => {
       const { queue, scheduler, turns } = setup([{ agentId: 'main' }]);
-      dispatchSystemEvent({ queue, scheduler }, { sessionKey: 'agent:main:cron:daily:run:r9', text: 'report ready', source: 'cron' });
+      dispatchSystemEvent(
+        { queue, scheduler },
+        { sessionKey: 'agent:main:cron:daily:run:r9', text: 'report ready', source: 'cron', session: { rerouteToMain: 'any-session' } },
+      );
       await vi.advanceTimersByTimeAsync(250);
       expect(turns.map((t) => t.sessionKey)).toEqual(['agent:main:main']);
     });

@@ -3,6 +3,7 @@ import {
   canonicalizeMainSessionAlias,
   isCronRunSessionKey,
   isSubagentSessionKey,
+  parseThreadSessionSuffix,
   canonicalizeSessionKey,
   normalizeAgentId,
 } from '@pincer/session-key';
@@ -16,8 +17,23 @@ export const dmScopeSchema = z.enum(['main', 'per-peer', 'per-channel-peer', 'pe
 /** A `session.dmScope` value. */
 export type DmScope = z.infer<typeof dmScopeSchema>;
 
+/**
+ * Which sessions the dmScope=main rule re-keys to the agent's main session:
+ * - `owner-dm` (default): only the pinned owner's own direct-message sessions
+ *   (`agent:<id>:direct:<owner>`, `…:<channel>:direct:<owner>`, `…:<channel>:<account>:direct:<owner>`,
+ *   `dm` for `direct`, with or without a `:thread:<id>` suffix). Group/channel sessions, isolated
+ *   cron sessions and other named sessions keep their events.
+ * - `any-session`: every session of the agent (Pincer ≤ 0.0 behaviour), and cron-run keys
+ *   (`agent:<id>:cron:<job>:run:<run>`) to main whatever the owner.
+ */
+export const mainRerouteScopeSchema = z.enum(['owner-dm', 'any-session']);
+/** A {@link mainRerouteScopeSchema} value. */
+export type MainRerouteScope = z.infer<typeof mainRerouteScopeSchema>;
+
 /** The `session` config block routing reads. */
 export const sessionRoutingConfigSchema = z.object({
+  /** Which sessions' events the dmScope=main rule moves to main. Default `owner-dm`. */
+  rerouteToMain: mainRerouteScopeSchema.optional(),
   /** Default `main`. */
   dmScope: dmScopeSchema.optional(),
   /** Main session suffix; default `main`. */
@@ -88,16 +104,42 @@ function mainQueueKey(agentId: string, session: SessionRoutingConfig | undefined
 
 const DM_SCOPE_SOURCES: ReadonlySet<EventSource> = new Set(['exec', 'cron', 'subagent']);
 
+/** A direct-message session's peer, from the rest of a canonical key; `null` if not a DM key. */
+export function parseDirectPeer(rest: string): { channel: string | undefined; peerId: string } | null {
+  const base = parseThreadSessionSuffix(rest).baseSessionKey ?? '';
+  const segments = base.split(':');
+  // `direct`/`dm` at position 0 (per-peer), 1 (per-channel-peer) or 2 (per-account-channel-peer).
+  for (let position = 0; position <= 2 && position < segments.length - 1; position += 1) {
+    const segment = segments[position];
+    if (segment === 'direct' || segment === 'dm') {
+      const peerId = segments.slice(position + 1).join(':');
+      if (peerId === '') return null;
+      return { channel: position >= 1 ? segments[0] : undefined, peerId };
+    }
+  }
+  return null;
+}
+
+/** True when `rest` is a DM session whose peer is `owner` (bare, or `<channel>:<peer>`). */
+function isOwnerDirectSession(rest: string, owner: string): boolean {
+  const direct = parseDirectPeer(rest);
+  if (!direct) return false;
+  const peer = direct.peerId.toLowerCase();
+  return owner === peer || (direct.channel !== undefined && owner === `${direct.channel}:${peer}`);
+}
+
 /**
  * Decides which session an event about `sessionKey` is queued on (and therefore which session
  * wakes). Rules, first match wins:
  * 1. sub-agent sessions keep their own events;
- * 2. cron-run keys (`agent:<id>:cron:<job>:run:<run>`) → the agent's main session;
+ * 2. with `session.rerouteToMain: "any-session"`, cron-run keys (`agent:<id>:cron:<job>:run:<run>`)
+ *    → the agent's main session (by default an isolated cron session keeps its events);
  * 3. `preserveSessionKey` → unchanged;
  * 4. `exec` / `cron` / `subagent` events, with `session.dmScope` `main` (or unset) **and** a
- *    single-owner `allowFrom` → `agent:<id>:<mainKey>` (the seed-001 rule);
+ *    single-owner `allowFrom` → `agent:<id>:<mainKey>` (the seed-001 rule) — by default only for
+ *    the owner's own DM sessions (`rerouteToMain: "owner-dm"`), for any session with `"any-session"`;
  * 5. otherwise unchanged.
- * Non agent-qualified keys throw `SessionKeyError`.
+ * `sessionKey` must be canonical (`canonicalizeSessionKey`), else `SessionKeyError`.
  */
 export function resolveEventSession(raw: ResolveEventSessionInput): ResolvedEventSession {
   const input = parseInput(resolveEventSessionInputSchema, raw, 'resolveEventSession');
@@ -108,12 +150,17 @@ export function resolveEventSession(raw: ResolveEventSessionInput): ResolvedEven
     rule,
     rerouted: target !== sessionKey,
   });
+  const scope = input.session?.rerouteToMain ?? 'owner-dm';
   if (isSubagentSessionKey(sessionKey)) return result(sessionKey, 'subagent-session');
-  if (isCronRunSessionKey(sessionKey)) return result(mainQueueKey(agentId, input.session), 'cron-run');
+  if (scope === 'any-session' && isCronRunSessionKey(sessionKey)) return result(mainQueueKey(agentId, input.session), 'cron-run');
   if (input.preserveSessionKey) return result(sessionKey, 'preserved');
   const dmScope = input.session?.dmScope ?? 'main';
-  if (DM_SCOPE_SOURCES.has(input.source) && dmScope === 'main' && resolveSingleOwner(input.allowFrom) !== null) {
-    return result(mainQueueKey(agentId, input.session), 'dm-scope-main');
+  const owner = DM_SCOPE_SOURCES.has(input.source) && dmScope === 'main' ? resolveSingleOwner(input.allowFrom) : null;
+  if (owner !== null) {
+    const rest = sessionKey.slice(sessionKey.indexOf(':', 6) + 1);
+    if (scope === 'any-session' || isOwnerDirectSession(rest, owner)) {
+      return result(mainQueueKey(agentId, input.session), 'dm-scope-main');
+    }
   }
   return result(sessionKey, 'unchanged');
 }
