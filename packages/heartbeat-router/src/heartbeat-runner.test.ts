@@ -270,8 +270,8 @@ describe('failure backoff (issue 14 item 26)', () => {
     expect(failed.map((result) => result.consecutiveFailures)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // Each retry starts when its backoff ends (plus the scheduler's 1 ms dispatch tick), never earlier.
     attemptsAt.slice(1).forEach((at, index) => {
-      expect(at + T0 - failed[index]!.nextAttemptAt).toBeGreaterThanOrEqual(0);
-      expect(at + T0 - failed[index]!.nextAttemptAt).toBeLessThanOrEqual(1);
+      expect(at + T0 - failed[index]!.nextAttemptAt!).toBeGreaterThanOrEqual(0);
+      expect(at + T0 - failed[index]!.nextAttemptAt!).toBeLessThanOrEqual(1);
     });
     // Recovered: the queued events were shown once and consumed; the session is ok again.
     expect(results.at(-1)).toMatchObject({ status: 'ok-token', eventsConsumed: 6 });
