@@ -17,6 +17,14 @@ export {
 } from './system-event-queue.js';
 export { formatForPrompt, type FormatForPromptOptions, type FormattableEvent } from './format.js';
 export {
+  formatTurnPrompt,
+  isSystemEventShapedLine,
+  neutralizeSystemEventLines,
+  USER_TEXT_LINE_PREFIX,
+  type FormatTurnPromptInput,
+  type NeutralizeSystemEventLinesOptions,
+} from './forged-lines.js';
+export {
   resolveEventSession,
   resolveHeartbeatSession,
   resolveSingleOwner,
