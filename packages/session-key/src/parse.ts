@@ -1,6 +1,6 @@
 import { normalizeAgentId } from './agent-id.js';
 import { SessionKeyError } from './errors.js';
-import { normalizeSessionKeyPreservingOpaquePeerIds } from './opaque-peer.js';
+import { lowerPreservingSignalGroups, normalizeSessionKeyPreservingOpaquePeerIds } from './opaque-peer.js';
 import { asString, hasNonBlank, startsWithCI, trimmed } from './text.js';
 
 /** An agent-prefixed key split at its ownership head. */
@@ -41,11 +41,20 @@ function splitAgentHead(key: string): { agentId: string; rest: string } | null {
  * bare, and malformed keys (`agent:ops`, `agent::x`, `agent:ops::x`). Never throws.
  */
 export function parseAgentSessionKey(key: string | null | undefined): ParsedAgentSessionKey | null {
+  if (typeof key !== 'string') return null;
+  const raw = key.trim();
   // Bare keys (most of the traffic besides agent keys) never need the lower-cased copy.
-  if (typeof key !== 'string' || !startsWithCI(key.trimStart(), AGENT_PREFIX)) return null;
-  const normalized = normalizeSessionKeyPreservingOpaquePeerIds(key);
-  if (!normalized) return null;
-  return splitAgentHead(normalized);
+  const colon = agentHeadEnd(raw);
+  if (colon < 0) return null;
+  const lower = raw.toLowerCase();
+  // Fast path: lower-casing kept every index (no length-changing code point) and the key is not
+  // a Matrix room key — split the one lower-cased copy at the head computed above.
+  if (lower.length === raw.length && !lower.startsWith('matrix:', colon + 1)) {
+    // Signal group ids keep their case; the result has the same length, so `colon` still holds.
+    const normalized = lowerPreservingSignalGroups(raw, lower);
+    return { agentId: normalized.slice(AGENT_PREFIX.length, colon).trim(), rest: normalized.slice(colon + 1) };
+  }
+  return splitAgentHead(normalizeSessionKeyPreservingOpaquePeerIds(raw));
 }
 
 /**
