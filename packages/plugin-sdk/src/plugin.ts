@@ -47,6 +47,45 @@ export type PluginHttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  */
 export type PluginRouteAuth = 'gateway' | 'plugin';
 
+/** What a caller's credential is bound to; `null` for the unscoped operator credential. */
+export interface PluginCallerScope {
+  /** Only this agent's sessions. */
+  readonly agentId?: string;
+  /** Only this session (a canonical session key). */
+  readonly sessionKey?: string;
+  /** Only sessions whose canonical key starts with this prefix. */
+  readonly sessionKeyPrefix?: string;
+}
+
+/** The authenticated caller of a `gateway`-auth plugin route (frozen). */
+export interface PluginCaller {
+  /** Id of the credential that authenticated the request (never the secret). */
+  readonly credentialId: string;
+  /** `operator` = the state dir's token (everything); `scoped` = a minted, bounded token. */
+  readonly kind: 'operator' | 'scoped';
+  /** What the credential may reach; `null` = unscoped (the operator). */
+  readonly scope: PluginCallerScope | null;
+  /** Capabilities of the credential (e.g. `sessions:read`, `processes:kill`). */
+  readonly capabilities: readonly string[];
+}
+
+/** zod schema of {@link PluginCaller} (what the host accepts from the gateway). */
+export const pluginCallerSchema = z
+  .object({
+    credentialId: z.string().min(1).max(200),
+    kind: z.enum(['operator', 'scoped']),
+    scope: z
+      .object({
+        agentId: z.string().min(1).optional(),
+        sessionKey: z.string().min(1).optional(),
+        sessionKeyPrefix: z.string().min(1).optional(),
+      })
+      .strict()
+      .nullable(),
+    capabilities: z.array(z.string().min(1).max(100)).max(100),
+  })
+  .strict();
+
 /** A request as a plugin route handler sees it (frozen). */
 export interface PluginHttpRequest {
   /** Upper-case HTTP method. */
@@ -61,6 +100,13 @@ export interface PluginHttpRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** Parsed JSON body, if any. */
   readonly body: unknown;
+  /**
+   * Who is calling: on a `gateway`-auth route the credential the gateway authenticated (its
+   * id, kind, scope and capabilities) — check the scope before touching a session. Always
+   * `null` on a `plugin`-auth route (the plugin authenticates the request itself), and `null`
+   * when the host was given no caller (gateways older than this SDK version).
+   */
+  readonly caller: PluginCaller | null;
 }
 
 /** What a plugin route handler returns. */
