@@ -29,7 +29,7 @@ export class HeartbeatRouterError extends Error {
   constructor(
     code: HeartbeatRouterErrorCode,
     message: string,
-    options: { cause?: unknown; field?: string } = {},
+    options: { cause?: unknown | undefined; field?: string | undefined } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HeartbeatRouterError';

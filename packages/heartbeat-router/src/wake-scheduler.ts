@@ -57,8 +57,8 @@ export interface WakeRun {
 export type WakeRunResult =
   | void
   | { status: 'ran' }
-  | { status: 'skipped'; reason?: string }
-  | { status: 'retry'; retryAfterMs?: number; reason?: string };
+  | { status: 'skipped'; reason?: string | undefined }
+  | { status: 'retry'; retryAfterMs?: number | undefined; reason?: string | undefined };
 
 /** Options of {@link createWakeScheduler}. Every number is in milliseconds unless named otherwise. */
 export interface WakeSchedulerOptions {

@@ -34,9 +34,9 @@ export type PluginSdkErrorCode =
 /** Options accepted by the {@link PluginSdkError} constructor. */
 export interface PluginSdkErrorOptions {
   /** Dotted path of the offending input field, when one field is to blame. */
-  field?: string;
+  field?: string | undefined;
   /** The underlying error, if any. */
-  cause?: unknown;
+  cause?: unknown | undefined;
 }
 
 /**

@@ -30,7 +30,7 @@ export type SessionKeyErrorCode =
 /** Options for {@link SessionKeyError}. */
 export interface SessionKeyErrorOptions {
   /** Underlying error, if any. */
-  cause?: unknown;
+  cause?: unknown | undefined;
 }
 
 /**

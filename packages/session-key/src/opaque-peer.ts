@@ -85,9 +85,9 @@ function isCaseSensitivePeer(channel: string, peerKind: string): boolean {
  * group or a Matrix channel/group (those ids are case-sensitive and kept as written).
  */
 export function normalizeSessionPeerId(params: {
-  channel?: string | null;
-  peerKind?: string | null;
-  peerId?: string | null;
+  channel?: string | null | undefined;
+  peerKind?: string | null | undefined;
+  peerId?: string | null | undefined;
 }): string {
   const peerId = asString(params.peerId).trim();
   const channel = asString(params.channel).trim().toLowerCase();

@@ -88,7 +88,7 @@ export function classifySessionKeyShape(key: string | null | undefined): Session
  */
 export function resolveAgentIdFromSessionKey(
   key: string | null | undefined,
-  configuredDefaultAgentId?: string | null,
+  configuredDefaultAgentId?: string | null | undefined,
 ): string {
   const parsed = parseAgentSessionKey(key);
   if (parsed) return normalizeAgentId(parsed.agentId);

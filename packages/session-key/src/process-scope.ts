@@ -7,13 +7,13 @@ import { echo, startsWithCI, trimmed } from './text.js';
 /** Input of {@link deriveProcessScopeKey}. */
 export interface ProcessScopeKeyInput {
   /** Explicit scope (wins when non-blank; used as given, trimmed). */
-  scopeKey?: string | null;
+  scopeKey?: string | null | undefined;
   /** The session key of the calling run. */
-  sessionKey?: string | null;
+  sessionKey?: string | null | undefined;
   /** The session id of the calling run (used only without a session key). */
-  sessionId?: string | null;
+  sessionId?: string | null | undefined;
   /** The agent of the calling run (last resort: `agent:<normalized id>`). */
-  agentId?: string | null;
+  agentId?: string | null | undefined;
 }
 
 /**

@@ -9,7 +9,7 @@ export interface SubagentSessionKeyInput {
   /** The agent the subagent runs as (normalized with `normalizeAgentId`). */
   targetAgentId: string;
   /** Caller-supplied key: omitted/blank, a short key, or a fully-qualified subagent key. */
-  sessionKey?: string | null;
+  sessionKey?: string | null | undefined;
   /** Id generator for fresh sessions (e.g. `() => crypto.randomUUID()`). */
   newId: () => string;
 }

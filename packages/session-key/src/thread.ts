@@ -18,12 +18,12 @@ export interface ThreadSessionKeys {
  */
 export function resolveThreadSessionKeys(params: {
   baseSessionKey: string;
-  threadId?: string | null;
-  parentSessionKey?: string;
+  threadId?: string | null | undefined;
+  parentSessionKey?: string | undefined;
   /** Append `:thread:<id>` (default `true`). */
-  useSuffix?: boolean;
+  useSuffix?: boolean | undefined;
   /** Thread-id normalizer (default: `toLowerCase`). */
-  normalizeThreadId?: (threadId: string) => string;
+  normalizeThreadId?: ((threadId: string) => string) | undefined;
 }): ThreadSessionKeys {
   const base = trimmed(params.baseSessionKey);
   const threadId = asString(params.threadId).trim();
@@ -50,7 +50,11 @@ export interface ThreadSessionSuffix {
 export function parseThreadSessionSuffix(key: string | null | undefined): ThreadSessionSuffix {
   const raw = trimmed(key);
   if (!raw) return { baseSessionKey: undefined, threadId: undefined };
-  const index = lastIndexOfCI(raw, THREAD_MARKER);
+  // No ":" at all (bare keys): no marker, no lower-cased copy.
+  if (raw.indexOf(':') < 0) return { baseSessionKey: raw, threadId: undefined };
+  // One native search over the lower-cased copy when lower-casing kept every index.
+  const lower = raw.toLowerCase();
+  const index = lower.length === raw.length ? lower.lastIndexOf(THREAD_MARKER) : lastIndexOfCI(raw, THREAD_MARKER);
   if (index < 0) return { baseSessionKey: raw, threadId: undefined };
   const threadId = raw.slice(index + THREAD_MARKER.length).trim();
   return { baseSessionKey: raw.slice(0, index), threadId: threadId || undefined };
