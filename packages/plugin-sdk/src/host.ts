@@ -21,9 +21,9 @@ import {
   type PluginHookName,
 } from './hooks.js';
 import {
-  isZodSchema,
   pluginCallerSchema,
   pluginDefinitionSchema,
+  zodSchemaProblem,
   type PluginApi,
   type PluginCaller,
   type PluginDefinition,
@@ -667,7 +667,8 @@ function validateTool(tool: PluginToolDefinition<unknown, unknown> | unknown): {
   if (typeof candidate.description !== 'string' || candidate.description.length < 1 || candidate.description.length > 2000) {
     return fail('description', 'must be 1–2000 characters');
   }
-  if (!isZodSchema(candidate.parameters)) return fail('parameters', 'must be a zod schema');
+  const parametersProblem = zodSchemaProblem(candidate.parameters);
+  if (parametersProblem !== undefined) return fail('parameters', parametersProblem);
   if (typeof candidate.execute !== 'function') return fail('execute', 'must be a function');
   return { name: candidate.name };
 }

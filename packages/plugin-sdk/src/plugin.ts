@@ -194,12 +194,27 @@ export interface PluginDefinition<TConfig = undefined> {
  * own copy of zod still passes.
  */
 export function isZodSchema(value: unknown): value is z.ZodType {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    '_zod' in value &&
-    typeof (value as { safeParse?: unknown }).safeParse === 'function'
-  );
+  return zodSchemaProblem(value) === undefined;
+}
+
+/**
+ * Internal: why `value` is not a zod 4 schema the SDK can use, or `undefined` when it is. A
+ * zod 3 schema (it has `_def` but no `_zod`, the zod 4 internals) gets a message that names
+ * the mismatch instead of a generic "not a schema".
+ */
+export function zodSchemaProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'must be a zod schema';
+  const internals = (value as { _zod?: { version?: { major?: unknown } } })._zod;
+  if (internals === undefined) {
+    if ('_def' in value && typeof (value as { safeParse?: unknown }).safeParse === 'function') {
+      return 'was built with zod 3; @pincer/plugin-sdk needs zod 4 (install zod@^4, or import { z } from "zod/v4" with zod 3.25)';
+    }
+    return 'must be a zod schema';
+  }
+  const major = internals.version?.major;
+  if (typeof major === 'number' && major !== 4) return `was built with zod ${major}; @pincer/plugin-sdk needs zod 4`;
+  if (typeof (value as { safeParse?: unknown }).safeParse !== 'function') return 'must be a zod schema';
+  return undefined;
 }
 
 /** Maximum plugin id length, in characters. */
@@ -217,7 +232,7 @@ export const pluginDefinitionSchema = z.object({
   version: z.string().min(1).max(100).optional(),
   description: z.string().max(2000).optional(),
   configSchema: z
-    .custom<z.ZodType>(isZodSchema, { error: 'configSchema must be a zod schema' })
+    .custom<z.ZodType>(isZodSchema, { error: (issue) => `configSchema ${zodSchemaProblem(issue.input) ?? 'must be a zod schema'}` })
     .optional(),
   register: z.custom<(api: unknown) => unknown>((value) => typeof value === 'function', {
     error: 'register must be a function',
