@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { buildAgentMainSessionKey, normalizeAgentId, parseAgentSessionKey } from '@pincer/session-key';
+import { buildAgentMainSessionKey, canonicalizeSessionKey, normalizeAgentId, parseAgentSessionKey } from '@pincer/session-key';
 import { z } from 'zod';
 import { createSystemClock, type Clock, type TimerHandle } from './clock.js';
 import { createScheduleComputer, cronScheduleSchema, type CronSchedule } from './cron-schedule.js';
@@ -313,7 +313,8 @@ export function createCronScheduler(options: CronSchedulerOptions): CronSchedule
       }
       return `session:${q.sessionKey}`;
     }
-    return `session:${requireAgentSessionKey(`agent:${agentId}:${raw}`, 'target').sessionKey}`;
+    // A bare target names a session of the job's agent: built in canonical form.
+    return `session:${requireAgentSessionKey(canonicalizeSessionKey(raw, { agentId }), 'target').sessionKey}`;
   }
 
   function resolveSessionKey(job: CronJob, runId: string): string {

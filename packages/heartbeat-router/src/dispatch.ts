@@ -19,14 +19,14 @@ export interface DispatchSystemEventInput {
   sessionKey: string;
   text: string;
   source: EventSource;
-  contextKey?: string | null;
-  replace?: boolean;
+  contextKey?: string | null | undefined;
+  replace?: boolean | undefined;
   /** The owning agent's `session` config and DM allowlist (for the dmScope=main rule). */
-  session?: SessionRoutingConfig;
-  allowFrom?: readonly (string | number)[];
-  preserveSessionKey?: boolean;
+  session?: SessionRoutingConfig | undefined;
+  allowFrom?: readonly (string | number)[] | undefined;
+  preserveSessionKey?: boolean | undefined;
   /** Wake reason, `false` for no wake. Default {@link WAKE_REASON_BY_SOURCE}. */
-  wake?: WakeReason | false;
+  wake?: WakeReason | false | undefined;
 }
 
 /**
@@ -68,7 +68,7 @@ export interface CronFireHandlerOptions {
   /** Runs an `agentTurn` payload. Throw (or reject) to report a failure. */
   runAgentTurn?(turn: { agentId: string; sessionKey: string; message: string; timeoutMs: number | undefined; fire: CronFire }): unknown;
   /** Per-agent routing config for `systemEvent` jobs. */
-  routing?(agentId: string): { session?: SessionRoutingConfig; allowFrom?: readonly (string | number)[] } | undefined;
+  routing?(agentId: string): { session?: SessionRoutingConfig | undefined; allowFrom?: readonly (string | number)[] | undefined } | undefined;
 }
 
 /**

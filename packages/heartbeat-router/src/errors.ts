@@ -1,4 +1,4 @@
-const MARKER = Symbol.for('pincer.heartbeat-router.error');
+const MARKER = Symbol.for('@pincer/heartbeat-router/HeartbeatRouterError');
 
 /**
  * Error codes raised by `@pincer/heartbeat-router`.
@@ -29,7 +29,7 @@ export class HeartbeatRouterError extends Error {
   constructor(
     code: HeartbeatRouterErrorCode,
     message: string,
-    options: { cause?: unknown; field?: string } = {},
+    options: { cause?: unknown | undefined; field?: string | undefined } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HeartbeatRouterError';
@@ -42,7 +42,7 @@ export class HeartbeatRouterError extends Error {
     return (
       typeof value === 'object' &&
       value !== null &&
-      (value as { [MARKER]?: unknown })[MARKER] === true
+      (value as Record<symbol, unknown>)[MARKER] === true
     );
   }
 }

@@ -44,17 +44,21 @@ function formatTimestamp(formatter: Intl.DateTimeFormat, ts: number): string {
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}:${parts.second} ${parts.timeZoneName}`;
 }
 
+// Every break a reader may render as a new line, so each visual line carries the prefix.
+const EVENT_LINE_BREAK = /\r\n|[\n\r\u0085\u2028\u2029\v\f]/;
+
 /**
  * Formats events for a turn's context: the first line of each event is
  * `System: [YYYY-MM-DD HH:MM:SS TZ] <text>` and continuation lines are `System: <line>`;
- * events are joined by `\n`. The zone abbreviation comes from `Intl` (e.g. `EST`/`EDT`, `UTC`).
+ * events are joined by `\n`. Every line break in an event's text (CRLF, LF, CR, NEL, U+2028,
+ * U+2029, VT, FF) starts a continuation line, so no visual line of the block lacks the prefix. The zone abbreviation comes from `Intl` (e.g. `EST`/`EDT`, `UTC`).
  */
 export function formatForPrompt(events: readonly FormattableEvent[], options: FormatForPromptOptions = {}): string {
   const formatter = createFormatter(options.timeZone ?? 'UTC');
   const prefix = options.prefix ?? 'System';
   const lines: string[] = [];
   for (const event of events) {
-    const [first = '', ...rest] = event.text.split(/\r?\n/);
+    const [first = '', ...rest] = event.text.split(EVENT_LINE_BREAK);
     lines.push(`${prefix}: [${formatTimestamp(formatter, event.ts)}] ${first}`);
     for (const line of rest) lines.push(`${prefix}: ${line}`);
   }

@@ -201,9 +201,12 @@ describe('createHeartbeatRunner', () => {
       expect(queue.peek('agent:main:main')).toEqual([]);
     });
 
-    it('a cron-run key wakes the main session', async () => {
+    it('a cron-run key wakes the main session (rerouteToMain: any-session)', async () => {
       const { queue, scheduler, turns } = setup([{ agentId: 'main' }]);
-      dispatchSystemEvent({ queue, scheduler }, { sessionKey: 'agent:main:cron:daily:run:r9', text: 'report ready', source: 'cron' });
+      dispatchSystemEvent(
+        { queue, scheduler },
+        { sessionKey: 'agent:main:cron:daily:run:r9', text: 'report ready', source: 'cron', session: { rerouteToMain: 'any-session' } },
+      );
       await vi.advanceTimersByTimeAsync(250);
       expect(turns.map((t) => t.sessionKey)).toEqual(['agent:main:main']);
     });
@@ -220,5 +223,94 @@ describe('createHeartbeatRunner', () => {
     expect(turns[0]!.sessionKey).toBe(a);
     expect(turns[0]!.events.map((e) => e.text)).toEqual(['for A']);
     expect(queue.peek(b).map((e) => e.text)).toEqual(['for B only']);
+  });
+});
+
+describe('failure backoff (issue 14 item 26)', () => {
+  function outage(options: { failures: number; failureBackoff?: { initialMs?: number; maxMs?: number; factor?: number } }) {
+    const queue = createSystemEventQueue();
+    const attemptsAt: number[] = [];
+    const results: HeartbeatResult[] = [];
+    let runner: ReturnType<typeof createHeartbeatRunner>;
+    // Spacing and flood guards off, so the times below are the backoff's alone.
+    const scheduler = createWakeScheduler({ runHeartbeat: (run) => runner.runHeartbeat(run), minEventSpacingMs: 0, floodMaxStarts: 1_000 });
+    runner = createHeartbeatRunner({
+      agents: [{ agentId: 'ops' }],
+      scheduler,
+      queue,
+      ...(options.failureBackoff ? { failureBackoff: options.failureBackoff } : {}),
+      runTurn: () => {
+        attemptsAt.push(Date.now() - T0);
+        if (attemptsAt.length <= options.failures) throw new Error('provider unavailable (503)');
+        return 'HEARTBEAT_OK';
+      },
+      onResult: (result) => results.push(result),
+    });
+    return { queue, scheduler, runner, attemptsAt, results };
+  }
+  const T0 = Date.UTC(2026, 0, 15, 12, 0, 0);
+  const KEY = 'agent:ops:main';
+
+  it('retries a failing turn after 5 s, 10 s, 20 s, … capped at 5 min, keeping the events queued', async () => {
+    const { queue, scheduler, runner, attemptsAt, results } = outage({ failures: 9 });
+    dispatchSystemEvent({ queue, scheduler }, { sessionKey: KEY, text: 'Exec completed (a1, code 0) :: done', source: 'exec' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(attemptsAt).toEqual([0]);
+    expect(runner.status(KEY)).toMatchObject({ state: 'backing-off', consecutiveFailures: 1, nextAttemptAt: T0 + 5_000, lastError: 'provider unavailable (503)' });
+    // New events during the backoff do not cause extra attempts.
+    for (let i = 0; i < 5; i++) {
+      dispatchSystemEvent({ queue, scheduler }, { sessionKey: KEY, text: `Exec completed (b${i}, code 0)`, source: 'exec' });
+      await vi.advanceTimersByTimeAsync(500);
+    }
+    expect(attemptsAt).toEqual([0]);
+    await vi.advanceTimersByTimeAsync(30 * 60_000);
+    const failed = results.filter((result) => result.status === 'failed');
+    expect(failed).toHaveLength(9);
+    expect(failed.map((result) => result.nextAttemptAt! - result.endedAt)).toEqual([5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]);
+    expect(failed.map((result) => result.consecutiveFailures)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // Each retry starts when its backoff ends (plus the scheduler's 1 ms dispatch tick), never earlier.
+    attemptsAt.slice(1).forEach((at, index) => {
+      expect(at + T0 - failed[index]!.nextAttemptAt!).toBeGreaterThanOrEqual(0);
+      expect(at + T0 - failed[index]!.nextAttemptAt!).toBeLessThanOrEqual(1);
+    });
+    // Recovered: the queued events were shown once and consumed; the session is ok again.
+    expect(results.at(-1)).toMatchObject({ status: 'ok-token', eventsConsumed: 6 });
+    expect(queue.peek(KEY)).toEqual([]);
+    expect(runner.status(KEY)).toEqual({ state: 'ok', sessionKey: KEY });
+    expect(runner.backoffSnapshot()).toEqual([]);
+    scheduler.dispose();
+  });
+
+  it('lists backing-off sessions in the snapshot, soonest first, and honours custom limits', async () => {
+    const { queue, scheduler, runner } = outage({ failures: 100, failureBackoff: { initialMs: 1_000, maxMs: 4_000, factor: 3 } });
+    dispatchSystemEvent({ queue, scheduler }, { sessionKey: 'agent:ops:room-b', text: 'b', source: 'exec' });
+    await vi.advanceTimersByTimeAsync(1_001); // room-b: failed at 0 and again at 1 001 (next in 3 s)
+    dispatchSystemEvent({ queue, scheduler }, { sessionKey: 'agent:ops:room-a', text: 'a', source: 'exec' });
+    await vi.advanceTimersByTimeAsync(0); // room-a: failed once (next in 1 s)
+    const snapshot = runner.backoffSnapshot();
+    expect(snapshot.map((entry) => [entry.sessionKey, entry.consecutiveFailures])).toEqual([
+      ['agent:ops:room-a', 1],
+      ['agent:ops:room-b', 2],
+    ]);
+    expect(snapshot[1]!.nextAttemptAt - snapshot[1]!.lastFailedAt).toBe(3_000);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(runner.status('agent:ops:room-b')).toMatchObject({ state: 'backing-off' });
+    const entry = runner.backoffSnapshot().find((item) => item.sessionKey === 'agent:ops:room-b')!;
+    expect(entry.nextAttemptAt - entry.lastFailedAt).toBe(4_000);
+    expect(queue.peek('agent:ops:room-b').map((event) => event.text)).toEqual(['b']);
+    expect(() => runner.status('agent:ops:ROOM-B')).toThrow(/not canonical/);
+    runner.stop();
+    scheduler.dispose();
+  });
+
+  it('a manual wake still runs during the backoff', async () => {
+    const { queue, scheduler, runner, attemptsAt } = outage({ failures: 1 });
+    dispatchSystemEvent({ queue, scheduler }, { sessionKey: KEY, text: 'x', source: 'exec' });
+    await vi.advanceTimersByTimeAsync(0);
+    runner.wake({ agentId: 'ops', reason: 'manual' });
+    await vi.advanceTimersByTimeAsync(300);
+    expect(attemptsAt).toEqual([0, 250]);
+    expect(runner.status(KEY).state).toBe('ok');
+    scheduler.dispose();
   });
 });

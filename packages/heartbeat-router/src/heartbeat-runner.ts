@@ -9,6 +9,7 @@ import { classifyHeartbeatReply, DEFAULT_ACK_MAX_CHARS } from './heartbeat-reply
 import { resolveHeartbeatSession, sessionRoutingConfigSchema, type EventSource } from './routing.js';
 import type { SystemEvent, SystemEventQueue } from './system-event-queue.js';
 import type { WakeReason, WakeRun, WakeRunResult, WakeScheduler } from './wake-scheduler.js';
+import { requireAgentSessionKey } from './keys.js';
 import { parseInput } from './validate.js';
 
 /** The built-in heartbeat prompt (used when an agent sets none). */
@@ -76,6 +77,10 @@ export interface HeartbeatResult {
   text?: string;
   /** For `failed`: the error message. */
   error?: string;
+  /** For `failed` turns: consecutive failures of this session so far (1, 2, …). */
+  consecutiveFailures?: number;
+  /** For `failed` turns: when the wake is retried (epoch ms), after the backoff. */
+  nextAttemptAt?: number;
   eventsConsumed: number;
   startedAt: number;
   endedAt: number;
@@ -99,7 +104,53 @@ export interface HeartbeatRunnerOptions {
   /** Max non-token characters of an ack. Default 300. */
   ackMaxChars?: number;
   onResult?(result: HeartbeatResult): void;
+  /**
+   * Backoff of a session whose heartbeat turn keeps failing (`runTurn` or `deliver` throws, e.g. a
+   * provider outage): the runner wakes it again after `initialMs`, then doubling (`factor`) up
+   * to `maxMs`; until then other wakes of that session are skipped (`backoff`) — a `manual` wake
+   * still runs. Its events stay queued. Defaults: 5 000 ms, ×2, 300 000 ms (5 min).
+   */
+  failureBackoff?: HeartbeatBackoffOptions;
+  /** Sessions whose backoff is remembered at once (oldest forgotten first). Default 10 000. */
+  maxBackoffSessions?: number;
 }
+
+/** Options of the heartbeat failure backoff (see {@link HeartbeatRunnerOptions.failureBackoff}). */
+export interface HeartbeatBackoffOptions {
+  /** Delay after the first failure, ms. Default 5 000. */
+  initialMs?: number;
+  /** Cap of the delay, ms. Default 300 000. */
+  maxMs?: number;
+  /** Growth per consecutive failure. Default 2. */
+  factor?: number;
+}
+
+/** Default first backoff delay after a failed heartbeat turn: 5 s. */
+export const DEFAULT_HEARTBEAT_BACKOFF_INITIAL_MS = 5_000;
+/** Default backoff cap: 5 min. */
+export const DEFAULT_HEARTBEAT_BACKOFF_MAX_MS = 300_000;
+/** Default backoff growth factor. */
+export const DEFAULT_HEARTBEAT_BACKOFF_FACTOR = 2;
+
+/** A session whose heartbeat turns are failing and backing off. */
+export interface HeartbeatBackoffEntry {
+  /** The session's queue key (agent-qualified, canonical). */
+  readonly sessionKey: string;
+  readonly agentId: string;
+  /** Failed turns in a row. */
+  readonly consecutiveFailures: number;
+  /** The last failure's message. */
+  readonly lastError: string;
+  /** When the last failure happened, epoch ms. */
+  readonly lastFailedAt: number;
+  /** When the next attempt may run, epoch ms. */
+  readonly nextAttemptAt: number;
+}
+
+/** Heartbeat state of one session, for status pages. */
+export type HeartbeatSessionStatus =
+  | { readonly state: 'ok'; readonly sessionKey: string }
+  | ({ readonly state: 'backing-off' } & HeartbeatBackoffEntry);
 
 /** Heartbeat runner instance. */
 export interface HeartbeatRunner {
@@ -119,6 +170,13 @@ export interface HeartbeatRunner {
   intervalMs(agentId: string): number;
   /** The last result per agent. */
   lastResult(agentId: string): HeartbeatResult | undefined;
+  /**
+   * Heartbeat state of a session (its canonical queue key): `backing-off` with
+   * `nextAttemptAt` while its turns keep failing, else `ok`.
+   */
+  status(sessionKey: string): HeartbeatSessionStatus;
+  /** Every session currently backing off, soonest `nextAttemptAt` first. */
+  backoffSnapshot(): readonly HeartbeatBackoffEntry[];
 }
 
 interface AgentState {
@@ -127,6 +185,12 @@ interface AgentState {
   timer: TimerHandle | undefined;
   nextTickAt: number;
 }
+
+const backoffOptionsSchema = z.object({
+  initialMs: z.number().int().min(1).optional(),
+  maxMs: z.number().int().min(1).optional(),
+  factor: z.number().min(1).max(100).optional(),
+});
 
 const EVENT_REASONS: ReadonlySet<WakeReason> = new Set(['exec-event', 'cron-event', 'subagent-event']);
 
@@ -147,7 +211,56 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
   const ackMaxChars = options.ackMaxChars ?? DEFAULT_ACK_MAX_CHARS;
   const agents = new Map<string, AgentState>();
   const last = new Map<string, HeartbeatResult>();
+  const backoff = new Map<string, HeartbeatBackoffEntry>();
+  const backoffTimers = new Map<string, TimerHandle>();
+  const backoffOptions = parseInput(backoffOptionsSchema, options.failureBackoff ?? {}, 'failureBackoff');
+  const backoffInitialMs = backoffOptions.initialMs ?? DEFAULT_HEARTBEAT_BACKOFF_INITIAL_MS;
+  const backoffMaxMs = Math.max(backoffInitialMs, backoffOptions.maxMs ?? DEFAULT_HEARTBEAT_BACKOFF_MAX_MS);
+  const backoffFactor = backoffOptions.factor ?? DEFAULT_HEARTBEAT_BACKOFF_FACTOR;
+  const maxBackoffSessions = parseInput(z.number().int().min(1), options.maxBackoffSessions ?? 10_000, 'maxBackoffSessions');
   let started = false;
+
+  function clearBackoff(sessionKey: string): void {
+    backoff.delete(sessionKey);
+    const timer = backoffTimers.get(sessionKey);
+    if (timer !== undefined) clock.clearTimeout(timer);
+    backoffTimers.delete(sessionKey);
+  }
+
+  /**
+   * Records one failed turn of `sessionKey` and arms the retry wake (same reason as the failed
+   * run, so an event retry still follows the event rules); returns the backoff entry.
+   */
+  function recordFailure(sessionKey: string, agentId: string, reason: WakeReason, error: string, now: number): HeartbeatBackoffEntry {
+    const failures = (backoff.get(sessionKey)?.consecutiveFailures ?? 0) + 1;
+    const delayMs = Math.min(backoffMaxMs, backoffInitialMs * backoffFactor ** Math.min(failures - 1, 64));
+    const entry: HeartbeatBackoffEntry = Object.freeze({
+      sessionKey,
+      agentId,
+      consecutiveFailures: failures,
+      lastError: error,
+      lastFailedAt: now,
+      nextAttemptAt: now + delayMs,
+    });
+    clearBackoff(sessionKey); // re-insert: Map order is "least recently failed first"
+    backoff.set(sessionKey, entry);
+    if (backoff.size > maxBackoffSessions) {
+      const oldest = backoff.keys().next();
+      if (!oldest.done) clearBackoff(oldest.value);
+    }
+    backoffTimers.set(
+      sessionKey,
+      clock.setTimeout(() => {
+        backoffTimers.delete(sessionKey);
+        try {
+          options.scheduler.requestHeartbeatNow({ sessionKey, agentId, reason });
+        } catch {
+          // The scheduler was disposed; the session stays listed as backing off.
+        }
+      }, delayMs),
+    );
+    return entry;
+  }
 
   parseInput(z.array(z.unknown()), options.agents, 'agents').forEach((raw, index) => {
     const config = parseInput(heartbeatAgentConfigSchema, raw, `agents.${index}`);
@@ -225,6 +338,11 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
     if (options.queue && onlyEvents && events.length === 0) {
       return report({ status: 'skipped', skipReason: 'no-pending-event', eventsConsumed: 0 });
     }
+    const held = backoff.get(run.sessionKey);
+    if (held && run.reason !== 'manual' && startedAt < held.nextAttemptAt) {
+      // Still backing off: no turn and no result; the backoff timer wakes the session again.
+      return { status: 'skipped', reason: 'backoff' };
+    }
     const isolated = cfg.isolatedSession === true;
     const everyMs = state?.everyMs ?? 30 * 60_000;
     const request: HeartbeatTurnRequest = {
@@ -239,13 +357,18 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
       isolated,
       timeoutMs: Math.min(600_000, everyMs > 0 ? everyMs : 600_000),
     };
+    /** A failed turn: events stay queued, the wake comes back after the backoff. */
+    const fail = (error: string): WakeRunResult => {
+      const retryReason = run.reason === 'manual' ? (run.reasons.find((reason) => reason !== 'manual') ?? 'manual') : run.reason;
+      const entry = recordFailure(run.sessionKey, run.agentId, retryReason, error, clock.now());
+      return report({ status: 'failed', error, eventsConsumed: 0, consecutiveFailures: entry.consecutiveFailures, nextAttemptAt: entry.nextAttemptAt });
+    };
     let reply: string | undefined;
     try {
       const out = await options.runTurn(request);
       reply = typeof out === 'string' ? out : (out?.reply ?? undefined);
     } catch (error) {
-      // Events stay queued for the next wake; the wake itself is not retried in a loop.
-      return report({ status: 'failed', error: errorMessage(error), eventsConsumed: 0 });
+      return fail(errorMessage(error));
     }
     const classified = classifyHeartbeatReply(reply, { ackMaxChars });
     let status: HeartbeatStatus;
@@ -253,12 +376,13 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
       try {
         await options.deliver?.({ agentId: run.agentId, sessionKey: request.sessionKey, text: classified.text });
       } catch (error) {
-        return report({ status: 'failed', error: `delivery failed: ${errorMessage(error)}`, eventsConsumed: 0 });
+        return fail(`delivery failed: ${errorMessage(error)}`);
       }
       status = 'sent';
     } else {
       status = classified.kind === 'ack' ? 'ok-token' : classified.kind === 'empty' ? 'ok-empty' : 'silent';
     }
+    clearBackoff(run.sessionKey);
     let consumed = 0;
     if (options.queue && events.length > 0) {
       consumed = options.queue.remove(run.sessionKey, events.map((e) => e.id));
@@ -281,6 +405,8 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
     },
     stop: () => {
       started = false;
+      for (const timer of backoffTimers.values()) clock.clearTimeout(timer);
+      backoffTimers.clear();
       for (const state of agents.values()) {
         if (state.timer !== undefined) clock.clearTimeout(state.timer);
         state.timer = undefined;
@@ -290,6 +416,12 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
     wake,
     intervalMs: (agentId) => agents.get(normalizeAgentId(agentId))?.everyMs ?? 30 * 60_000,
     lastResult: (agentId) => last.get(normalizeAgentId(agentId)),
+    status: (sessionKey) => {
+      const key = requireAgentSessionKey(sessionKey).sessionKey;
+      const entry = backoff.get(key);
+      return entry ? { state: 'backing-off', ...entry } : { state: 'ok', sessionKey: key };
+    },
+    backoffSnapshot: () => [...backoff.values()].sort((left, right) => left.nextAttemptAt - right.nextAttemptAt),
   };
 }
 

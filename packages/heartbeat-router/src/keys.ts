@@ -1,34 +1,35 @@
-import { parseAgentSessionKey, resolveAgentIdFromSessionKey } from '@pincer/session-key';
+import { assertCanonicalAgentSessionKey, parseAgentSessionKey } from '@pincer/session-key';
 import { HeartbeatRouterError } from './errors.js';
 
-/** A parsed, normalized agent-qualified session key. */
+/** A canonical agent-qualified session key and its agent. */
 export interface QualifiedSessionKey {
-  /** `agent:<normalized agent id>:<rest, lower-cased except opaque peer ids>`. */
+  /** The key exactly as given: already canonical (`canonicalizeSessionKey`). */
   sessionKey: string;
   agentId: string;
 }
 
 /**
- * Normalizes an agent-qualified key (`agent:<id>:<rest>`). Anything else throws the
- * `SessionKeyError` that `resolveAgentIdFromSessionKey` raises for keys without an agent id.
+ * Checks that `sessionKey` is a canonical agent key (`agent:<id>:<rest>`, as
+ * `canonicalizeSessionKey` from `@pincer/session-key` returns it) and returns it with its agent.
+ * The router never canonicalizes an identity itself: a case or agent-id variant
+ * (`agent:main:VICTIM`, `agent:Main!:victim`) is refused with `SessionKeyError`
+ * `NON_CANONICAL_SESSION_KEY`, so an alias can never reach another spelling's queue.
+ *
+ * @throws {HeartbeatRouterError} `INVALID_INPUT` for a non-string.
+ * @throws {SessionKeyError} `NON_CANONICAL_SESSION_KEY`, `MALFORMED_SESSION_KEY`, `NO_AGENT_ID`
+ *   (bare or sentinel keys), `INVALID_INPUT` (blank).
  */
 export function requireAgentSessionKey(sessionKey: unknown, field = 'sessionKey'): QualifiedSessionKey {
   if (typeof sessionKey !== 'string') {
     throw new HeartbeatRouterError('INVALID_INPUT', `${field} must be a string.`, { field });
   }
+  assertCanonicalAgentSessionKey(sessionKey, field);
   const parsed = parseAgentSessionKey(sessionKey);
   if (!parsed) {
-    // Throws SessionKeyError (missing or malformed agent id) — no default agent is ever assumed.
-    resolveAgentIdFromSessionKey(sessionKey);
-    // Defensive: should the contract ever stop throwing, still fail closed.
-    throw new HeartbeatRouterError(
-      'INVALID_INPUT',
-      `${field} "${sessionKey}" must be agent-qualified: agent:<agent-id>:<session>.`,
-      { field },
-    );
+    // Unreachable for a canonical agent key; still fail closed.
+    throw new HeartbeatRouterError('INVALID_INPUT', `${field} must be agent-qualified: agent:<agent-id>:<session>.`, { field });
   }
-  const agentId = resolveAgentIdFromSessionKey(sessionKey);
-  return { sessionKey: `agent:${agentId}:${parsed.rest}`, agentId };
+  return { sessionKey, agentId: parsed.agentId };
 }
 
 /**

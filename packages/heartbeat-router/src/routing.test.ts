@@ -35,10 +35,11 @@ describe('resolveEventSession (seed 001)', () => {
     expect(resolveEventSession({ sessionKey: DM, source: 'exec', allowFrom: ['12345'] }).sessionKey).toBe('agent:main:main');
   });
 
-  it('re-keys any session of that agent, including group and thread keys, honouring mainKey', () => {
+  // Behaviour change (issue 14 item 9): re-keying any session is now opt-in (`rerouteToMain: 'any-session'`).
+  it('re-keys any session of that agent, including group and thread keys, honouring mainKey (rerouteToMain: any-session)', () => {
     const groupKey = 'agent:ops:discord:channel:42:thread:7';
     expect(
-      resolveEventSession({ sessionKey: groupKey, source: 'exec', session: { mainKey: 'work' }, allowFrom: ['me'] }).sessionKey,
+      resolveEventSession({ sessionKey: groupKey, source: 'exec', session: { mainKey: 'work', rerouteToMain: 'any-session' }, allowFrom: ['me'] }).sessionKey,
     ).toBe('agent:ops:work');
   });
 
@@ -64,13 +65,47 @@ describe('resolveEventSession (seed 001)', () => {
     expect(r).toEqual({ sessionKey: sub, agentId: 'main', rule: 'subagent-session', rerouted: false });
   });
 
-  it('cron-run keys resolve to the main session whatever the allowlist', () => {
+  // Behaviour change (issue 14 item 9): the cron-run remap is opt-in (`rerouteToMain: 'any-session'`).
+  it('cron-run keys resolve to the main session whatever the allowlist (rerouteToMain: any-session)', () => {
     const run = 'agent:ops:cron:nightly:run:r1';
-    expect(resolveEventSession({ sessionKey: run, source: 'cron' })).toMatchObject({ sessionKey: 'agent:ops:main', rule: 'cron-run' });
-    expect(resolveEventSession({ sessionKey: run, source: 'exec', allowFrom: ['a', 'b'], session: { dmScope: 'per-peer' } }).sessionKey).toBe(
+    const anySession = { rerouteToMain: 'any-session' } as const;
+    expect(resolveEventSession({ sessionKey: run, source: 'cron', session: anySession })).toMatchObject({ sessionKey: 'agent:ops:main', rule: 'cron-run' });
+    expect(resolveEventSession({ sessionKey: run, source: 'exec', allowFrom: ['a', 'b'], session: { dmScope: 'per-peer', ...anySession } }).sessionKey).toBe(
       'agent:ops:main',
     );
-    expect(resolveEventSession({ sessionKey: run, source: 'cron', session: { mainKey: 'primary' } }).sessionKey).toBe('agent:ops:primary');
+    expect(resolveEventSession({ sessionKey: run, source: 'cron', session: { mainKey: 'primary', ...anySession } }).sessionKey).toBe('agent:ops:primary');
+  });
+
+  describe('rerouteToMain: owner-dm (the default)', () => {
+    const owner = { source: 'exec', session: { dmScope: 'main' }, allowFrom: ['12345'] } as const;
+    it.each([
+      'agent:ops:telegram:default:direct:12345',
+      'agent:ops:telegram:direct:12345',
+      'agent:ops:direct:12345',
+      'agent:ops:telegram:dm:12345',
+      'agent:ops:telegram:default:direct:12345:thread:99',
+    ])('moves the owner’s own DM session %s to main', (sessionKey) => {
+      expect(resolveEventSession({ sessionKey, ...owner })).toMatchObject({ sessionKey: 'agent:ops:main', rule: 'dm-scope-main' });
+    });
+
+    it('matches a channel-qualified owner entry (telegram:12345)', () => {
+      const key = 'agent:ops:telegram:default:direct:12345';
+      expect(resolveEventSession({ sessionKey: key, ...owner, allowFrom: ['telegram:12345'] }).sessionKey).toBe('agent:ops:main');
+      expect(resolveEventSession({ sessionKey: 'agent:ops:discord:direct:12345', ...owner, allowFrom: ['telegram:12345'] }).rule).toBe('unchanged');
+    });
+
+    it.each([
+      'agent:ops:telegram:group:-1001',
+      'agent:ops:discord:channel:42:thread:7',
+      'agent:ops:telegram:default:direct:999',
+      'agent:ops:incident-42',
+      'agent:ops:cron:nightly',
+      'agent:ops:cron:nightly:run:r1',
+    ])('keeps events of %s where they are', (sessionKey) => {
+      for (const source of ['exec', 'cron', 'subagent'] as const) {
+        expect(resolveEventSession({ sessionKey, ...owner, source })).toMatchObject({ sessionKey, rerouted: false });
+      }
+    });
   });
 
   it('manual, hook and other sources are never re-keyed by dmScope', () => {
@@ -154,8 +189,10 @@ describe('resolveHeartbeatSession', () => {
     expect(resolveHeartbeatSession({ ...base, allowFrom: ['1', '2'], source: 'exec' }).sessionKey).toBe(DM);
   });
 
-  it('cron-run keys resolve to main', () => {
-    expect(resolveHeartbeatSession({ agentId: 'ops', forcedSessionKey: 'agent:ops:cron:j:run:r' }).sessionKey).toBe('agent:ops:main');
+  it('cron-run keys resolve to main with rerouteToMain: any-session, and stay by default', () => {
+    const forcedSessionKey = 'agent:ops:cron:j:run:r';
+    expect(resolveHeartbeatSession({ agentId: 'ops', forcedSessionKey, session: { rerouteToMain: 'any-session' } }).sessionKey).toBe('agent:ops:main');
+    expect(resolveHeartbeatSession({ agentId: 'ops', forcedSessionKey }).sessionKey).toBe(forcedSessionKey);
   });
 
   it('keeps a forced sub-agent key (its events are queued there)', () => {

@@ -3,8 +3,9 @@ import {
   canonicalizeMainSessionAlias,
   isCronRunSessionKey,
   isSubagentSessionKey,
+  parseThreadSessionSuffix,
+  canonicalizeSessionKey,
   normalizeAgentId,
-  parseAgentSessionKey,
 } from '@pincer/session-key';
 import { z } from 'zod';
 import { HeartbeatRouterError } from './errors.js';
@@ -16,8 +17,23 @@ export const dmScopeSchema = z.enum(['main', 'per-peer', 'per-channel-peer', 'pe
 /** A `session.dmScope` value. */
 export type DmScope = z.infer<typeof dmScopeSchema>;
 
+/**
+ * Which sessions the dmScope=main rule re-keys to the agent's main session:
+ * - `owner-dm` (default): only the pinned owner's own direct-message sessions
+ *   (`agent:<id>:direct:<owner>`, `…:<channel>:direct:<owner>`, `…:<channel>:<account>:direct:<owner>`,
+ *   `dm` for `direct`, with or without a `:thread:<id>` suffix). Group/channel sessions, isolated
+ *   cron sessions and other named sessions keep their events.
+ * - `any-session`: every session of the agent (Pincer ≤ 0.0 behaviour), and cron-run keys
+ *   (`agent:<id>:cron:<job>:run:<run>`) to main whatever the owner.
+ */
+export const mainRerouteScopeSchema = z.enum(['owner-dm', 'any-session']);
+/** A {@link mainRerouteScopeSchema} value. */
+export type MainRerouteScope = z.infer<typeof mainRerouteScopeSchema>;
+
 /** The `session` config block routing reads. */
 export const sessionRoutingConfigSchema = z.object({
+  /** Which sessions' events the dmScope=main rule moves to main. Default `owner-dm`. */
+  rerouteToMain: mainRerouteScopeSchema.optional(),
   /** Default `main`. */
   dmScope: dmScopeSchema.optional(),
   /** Main session suffix; default `main`. */
@@ -88,16 +104,42 @@ function mainQueueKey(agentId: string, session: SessionRoutingConfig | undefined
 
 const DM_SCOPE_SOURCES: ReadonlySet<EventSource> = new Set(['exec', 'cron', 'subagent']);
 
+/** A direct-message session's peer, from the rest of a canonical key; `null` if not a DM key. */
+export function parseDirectPeer(rest: string): { channel: string | undefined; peerId: string } | null {
+  const base = parseThreadSessionSuffix(rest).baseSessionKey ?? '';
+  const segments = base.split(':');
+  // `direct`/`dm` at position 0 (per-peer), 1 (per-channel-peer) or 2 (per-account-channel-peer).
+  for (let position = 0; position <= 2 && position < segments.length - 1; position += 1) {
+    const segment = segments[position];
+    if (segment === 'direct' || segment === 'dm') {
+      const peerId = segments.slice(position + 1).join(':');
+      if (peerId === '') return null;
+      return { channel: position >= 1 ? segments[0] : undefined, peerId };
+    }
+  }
+  return null;
+}
+
+/** True when `rest` is a DM session whose peer is `owner` (bare, or `<channel>:<peer>`). */
+function isOwnerDirectSession(rest: string, owner: string): boolean {
+  const direct = parseDirectPeer(rest);
+  if (!direct) return false;
+  const peer = direct.peerId.toLowerCase();
+  return owner === peer || (direct.channel !== undefined && owner === `${direct.channel}:${peer}`);
+}
+
 /**
  * Decides which session an event about `sessionKey` is queued on (and therefore which session
  * wakes). Rules, first match wins:
  * 1. sub-agent sessions keep their own events;
- * 2. cron-run keys (`agent:<id>:cron:<job>:run:<run>`) → the agent's main session;
+ * 2. with `session.rerouteToMain: "any-session"`, cron-run keys (`agent:<id>:cron:<job>:run:<run>`)
+ *    → the agent's main session (by default an isolated cron session keeps its events);
  * 3. `preserveSessionKey` → unchanged;
  * 4. `exec` / `cron` / `subagent` events, with `session.dmScope` `main` (or unset) **and** a
- *    single-owner `allowFrom` → `agent:<id>:<mainKey>` (the seed-001 rule);
+ *    single-owner `allowFrom` → `agent:<id>:<mainKey>` (the seed-001 rule) — by default only for
+ *    the owner's own DM sessions (`rerouteToMain: "owner-dm"`), for any session with `"any-session"`;
  * 5. otherwise unchanged.
- * Non agent-qualified keys throw `SessionKeyError`.
+ * `sessionKey` must be canonical (`canonicalizeSessionKey`), else `SessionKeyError`.
  */
 export function resolveEventSession(raw: ResolveEventSessionInput): ResolvedEventSession {
   const input = parseInput(resolveEventSessionInputSchema, raw, 'resolveEventSession');
@@ -108,12 +150,17 @@ export function resolveEventSession(raw: ResolveEventSessionInput): ResolvedEven
     rule,
     rerouted: target !== sessionKey,
   });
+  const scope = input.session?.rerouteToMain ?? 'owner-dm';
   if (isSubagentSessionKey(sessionKey)) return result(sessionKey, 'subagent-session');
-  if (isCronRunSessionKey(sessionKey)) return result(mainQueueKey(agentId, input.session), 'cron-run');
+  if (scope === 'any-session' && isCronRunSessionKey(sessionKey)) return result(mainQueueKey(agentId, input.session), 'cron-run');
   if (input.preserveSessionKey) return result(sessionKey, 'preserved');
   const dmScope = input.session?.dmScope ?? 'main';
-  if (DM_SCOPE_SOURCES.has(input.source) && dmScope === 'main' && resolveSingleOwner(input.allowFrom) !== null) {
-    return result(mainQueueKey(agentId, input.session), 'dm-scope-main');
+  const owner = DM_SCOPE_SOURCES.has(input.source) && dmScope === 'main' ? resolveSingleOwner(input.allowFrom) : null;
+  if (owner !== null) {
+    const rest = sessionKey.slice(sessionKey.indexOf(':', 6) + 1);
+    if (scope === 'any-session' || isOwnerDirectSession(rest, owner)) {
+      return result(mainQueueKey(agentId, input.session), 'dm-scope-main');
+    }
   }
   return result(sessionKey, 'unchanged');
 }
@@ -165,19 +212,29 @@ export function resolveHeartbeatSession(raw: ResolveHeartbeatSessionInput): Reso
   });
   if (isGlobal) return done(main, 'main');
 
-  /** Qualifies a bare key for this agent and canonicalizes main aliases; null = use main. */
-  const qualify = (value: string): { key: string; owner: string } | null => {
+  /**
+   * The session a key names, main aliases collapsed; `null` = use main. `forced` keys are
+   * identities and must already be canonical (a variant throws `NON_CANONICAL_SESSION_KEY`);
+   * a configured `heartbeat.session` is config, so a bare value is scoped to this agent and
+   * canonicalized.
+   */
+  const qualify = (value: string, kind: 'forced' | 'configured'): { key: string; owner: string } | null => {
     const trimmed = value.trim();
     if (trimmed === '') return null;
-    const lower = trimmed.toLowerCase();
-    if (lower === 'main' || lower === 'global') return null;
+    if (kind === 'forced' && (trimmed === 'main' || trimmed === 'global' || trimmed === (session?.mainKey ?? 'main'))) return null;
+    if (kind === 'configured') {
+      const lower = trimmed.toLowerCase();
+      if (lower === 'main' || lower === 'global') return null;
+    }
     let candidate: string;
-    if (parseAgentSessionKey(trimmed)) {
-      candidate = requireAgentSessionKey(trimmed).sessionKey;
-    } else if (lower.startsWith('agent:')) {
-      return null; // malformed agent key: never guess an owner
+    if (kind === 'forced') {
+      candidate = requireAgentSessionKey(value, 'forcedSessionKey').sessionKey;
     } else {
-      candidate = `agent:${agentId}:${lower}`;
+      try {
+        candidate = canonicalizeSessionKey(trimmed, { agentId });
+      } catch {
+        return null; // a malformed configured key: never guess an owner
+      }
     }
     // Aliases (incl. the legacy `agent:main:main`) are re-homed to this agent before the owner check.
     const canonical = canonicalizeMainSessionAlias({ cfg: { session: session ?? {} }, agentId, sessionKey: candidate });
@@ -186,13 +243,9 @@ export function resolveHeartbeatSession(raw: ResolveHeartbeatSessionInput): Reso
   };
 
   if (input.forcedSessionKey !== undefined && input.forcedSessionKey.trim() !== '') {
-    const forced = qualify(input.forcedSessionKey);
+    const forced = qualify(input.forcedSessionKey, 'forced');
     if (forced === null) {
-      if (input.forcedSessionKey.trim().toLowerCase().startsWith('agent:') && !parseAgentSessionKey(input.forcedSessionKey)) {
-        // Fall through to configured/main for a malformed forced key (same agent by construction).
-      } else {
-        return done(main, 'forced');
-      }
+      return done(main, 'forced');
     } else {
       if (forced.owner !== agentId) {
         throw new HeartbeatRouterError(
@@ -213,7 +266,7 @@ export function resolveHeartbeatSession(raw: ResolveHeartbeatSessionInput): Reso
   }
 
   if (input.heartbeatSession !== undefined) {
-    const configured = qualify(input.heartbeatSession);
+    const configured = qualify(input.heartbeatSession, 'configured');
     if (configured && configured.owner === agentId && !isSubagentSessionKey(configured.key)) {
       return done(configured.key, 'configured');
     }

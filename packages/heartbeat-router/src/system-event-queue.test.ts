@@ -46,9 +46,15 @@ describe('createSystemEventQueue', () => {
     expect(q.stats().events).toBe(0);
   });
 
-  it('normalizes the key so case variants share one queue', () => {
+  // Behaviour change (issue 14 item 1): keys are compared as given and must be canonical; a
+  // case variant used to be folded into the canonical queue, now it is refused.
+  it('refuses a non-canonical key instead of folding it into another spelling\'s queue', () => {
     const q = createSystemEventQueue();
-    q.enqueue({ sessionKey: 'AGENT:Ops:Main', text: 'one' });
+    q.enqueue({ sessionKey: 'agent:ops:main', text: 'one' });
+    for (const alias of ['AGENT:Ops:Main', 'agent:ops:MAIN', 'agent:Ops!:main', ' agent:ops:main']) {
+      expect(() => q.enqueue({ sessionKey: alias, text: 'forged' }), alias).toThrow(/not canonical/);
+      expect(() => q.peek(alias), alias).toThrow(/not canonical/);
+    }
     expect(q.peek('agent:ops:main').map((e) => e.text)).toEqual(['one']);
   });
 

@@ -57,8 +57,8 @@ export interface WakeRun {
 export type WakeRunResult =
   | void
   | { status: 'ran' }
-  | { status: 'skipped'; reason?: string }
-  | { status: 'retry'; retryAfterMs?: number; reason?: string };
+  | { status: 'skipped'; reason?: string | undefined }
+  | { status: 'retry'; retryAfterMs?: number | undefined; reason?: string | undefined };
 
 /** Options of {@link createWakeScheduler}. Every number is in milliseconds unless named otherwise. */
 export interface WakeSchedulerOptions {
@@ -226,7 +226,8 @@ export function createWakeScheduler(options: WakeSchedulerOptions): WakeSchedule
     const request = isPlainWakeRequest(raw) ? raw : parseInput(wakeRequestSchema, raw, 'requestHeartbeatNow');
     let key: string;
     let agentId: string;
-    if (request.sessionKey.trim().toLowerCase() === 'global') {
+    // `global` is the one canonical sentinel (see canonicalizeSessionKey); `GLOBAL` is refused below.
+    if (request.sessionKey === 'global') {
       if (request.agentId === undefined || request.agentId.trim() === '') {
         throw new HeartbeatRouterError('INVALID_INPUT', 'A wake for the "global" session needs an agentId.', { field: 'agentId' });
       }

@@ -34,9 +34,9 @@ export type PluginSdkErrorCode =
 /** Options accepted by the {@link PluginSdkError} constructor. */
 export interface PluginSdkErrorOptions {
   /** Dotted path of the offending input field, when one field is to blame. */
-  field?: string;
+  field?: string | undefined;
   /** The underlying error, if any. */
-  cause?: unknown;
+  cause?: unknown | undefined;
 }
 
 /**
@@ -48,13 +48,13 @@ export class PluginSdkError extends Error {
   readonly code: PluginSdkErrorCode;
   /** Dotted path of the offending input field, when one field is to blame. */
   readonly field: string | undefined;
+  private readonly [PLUGIN_SDK_ERROR_MARKER] = true;
 
   constructor(code: PluginSdkErrorCode, message: string, options: PluginSdkErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PluginSdkError';
     this.code = code;
     this.field = options.field;
-    Object.defineProperty(this, PLUGIN_SDK_ERROR_MARKER, { value: true });
   }
 
   /** True when `value` is a `PluginSdkError` from any copy of this package. */

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { createFakeRegistry } from '../test/fixtures/fake-registry.js';
 import { loadBashSessions } from './bash-sessions.js';
-import type { PluginApi, PluginLogger } from './plugin.js';
+import type { PluginApi, PluginHttpRequest, PluginLogger } from './plugin.js';
 import { definePlugin } from './plugin.js';
 import { createPluginHost, type PluginHost } from './host.js';
 
@@ -282,6 +282,76 @@ describe('routes', () => {
       expect(JSON.stringify(response)).not.toContain('secret detail');
     }
     expect(lines.filter((l) => l.level === 'error').map((l) => l.fields?.plugin)).toEqual(['web', 'web']);
+  });
+});
+
+describe('route caller (issue 15 item 4)', () => {
+  const scoped = {
+    credentialId: 'tok_dashboard',
+    kind: 'scoped',
+    scope: { sessionKey: 'agent:ops:main' },
+    capabilities: ['sessions:read', 'processes:read'],
+  } as const;
+
+  async function hostWithCallerRoutes() {
+    const made = makeHost();
+    const seen: Array<PluginHttpRequest['caller']> = [];
+    await made.host.load(
+      definePlugin({
+        id: 'who',
+        register(api) {
+          api.registerHttpRoute({ method: 'GET', path: '/me', handler: (request) => (seen.push(request.caller), { body: request.caller }) });
+          api.registerHttpRoute({ method: 'GET', path: '/public', auth: 'plugin', handler: (request) => (seen.push(request.caller), { body: 'ok' }) });
+          // A route that enforces the caller's scope itself: a foreign session reads as missing.
+          api.registerHttpRoute({
+            method: 'GET',
+            path: '/sessions/:key',
+            handler: (request) => {
+              const scope = request.caller?.scope;
+              if (request.caller === null || (scope?.sessionKey !== undefined && scope.sessionKey !== request.params.key)) {
+                return { status: 404, body: { error: 'not found' } };
+              }
+              return { body: { key: request.params.key } };
+            },
+          });
+        },
+      }),
+    );
+    return { ...made, seen };
+  }
+
+  it('hands a gateway-auth route the caller (frozen) and a plugin-auth route null', async () => {
+    const { host, seen } = await hostWithCallerRoutes();
+    expect((await host.matchRoute('GET', '/plugins/who/me')?.handle({ caller: scoped }))?.body).toEqual(scoped);
+    expect(Object.isFrozen(seen[0])).toBe(true);
+    expect(Object.isFrozen(seen[0]?.capabilities)).toBe(true);
+    await host.matchRoute('GET', '/plugins/who/public')?.handle({ caller: scoped });
+    expect(seen[1]).toBeNull();
+    expect(host.routes().filter((route) => route.auth === 'plugin').map((route) => route.path)).toEqual(['/plugins/who/public']);
+  });
+
+  it('keeps working for gateways that pass no caller (null)', async () => {
+    const { host, seen } = await hostWithCallerRoutes();
+    expect((await host.matchRoute('GET', '/plugins/who/me')?.handle({}))?.status).toBe(200);
+    expect(seen[0]).toBeNull();
+  });
+
+  it('lets a plugin answer a foreign session exactly like a missing one', async () => {
+    const { host } = await hostWithCallerRoutes();
+    const own = await host.matchRoute('GET', '/plugins/who/sessions/agent:ops:main')?.handle({ caller: scoped });
+    const foreign = await host.matchRoute('GET', '/plugins/who/sessions/agent:main:main')?.handle({ caller: scoped });
+    const missing = await host.matchRoute('GET', '/plugins/who/sessions/agent:ops:nope')?.handle({ caller: scoped });
+    expect(own?.status).toBe(200);
+    expect(foreign).toEqual(missing);
+  });
+
+  it('fails closed (500, handler not run) on a malformed caller', async () => {
+    const { host, seen } = await hostWithCallerRoutes();
+    for (const caller of [{ ...scoped, kind: 'root' }, { ...scoped, scope: { tenant: 'x' } }, { credentialId: '' }]) {
+      const response = await host.matchRoute('GET', '/plugins/who/me')?.handle({ caller: caller as never });
+      expect(response?.status).toBe(500);
+    }
+    expect(seen).toEqual([]);
   });
 });
 

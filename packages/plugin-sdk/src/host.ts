@@ -21,9 +21,11 @@ import {
   type PluginHookName,
 } from './hooks.js';
 import {
-  isZodSchema,
+  pluginCallerSchema,
   pluginDefinitionSchema,
+  zodSchemaProblem,
   type PluginApi,
+  type PluginCaller,
   type PluginDefinition,
   type PluginHttpMethod,
   type PluginHttpRequest,
@@ -174,6 +176,11 @@ export interface PluginRouteRequestInput {
   query?: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>;
   /** Parsed JSON body. */
   body?: unknown;
+  /**
+   * The caller the gateway authenticated (`gateway`-auth routes). Validated with
+   * `pluginCallerSchema`; ignored (the handler sees `null`) on `plugin`-auth routes.
+   */
+  caller?: PluginCaller | null;
 }
 
 /** A normalized route response: the gateway sends `body` as JSON unless it is a string. */
@@ -598,14 +605,6 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
     params: Readonly<Record<string, string>>,
     input: PluginRouteRequestInput,
   ): Promise<PluginRouteResponse> {
-    const request: PluginHttpRequest = deepFreeze({
-      method: entry.route.method,
-      path,
-      params: { ...params },
-      query: normalizeQuery(input.query),
-      headers: normalizeHeaders(input.headers, entry.route.auth === 'gateway'),
-      body: cloneBody(input.body),
-    });
     const failure = (why: string, error?: unknown): PluginRouteResponse => {
       log('error', `plugin route ${entry.route.method} ${entry.route.path} ${why}`, {
         plugin: entry.route.pluginId,
@@ -618,6 +617,22 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
       });
     };
     if (isDisposed) return failure('called after the host was disposed');
+    let caller: PluginCaller | null = null;
+    if (entry.route.auth === 'gateway' && input.caller !== undefined && input.caller !== null) {
+      const parsedCaller = pluginCallerSchema.safeParse(input.caller);
+      // A malformed caller is a gateway bug: fail closed rather than run the handler unscoped.
+      if (!parsedCaller.success) return failure('was given a malformed caller by the host', parsedCaller.error);
+      caller = parsedCaller.data as PluginCaller;
+    }
+    const request: PluginHttpRequest = deepFreeze({
+      method: entry.route.method,
+      path,
+      params: { ...params },
+      query: normalizeQuery(input.query),
+      headers: normalizeHeaders(input.headers, entry.route.auth === 'gateway'),
+      body: cloneBody(input.body),
+      caller,
+    });
     let response: unknown;
     try {
       response = await entry.handler(request);
@@ -652,7 +667,8 @@ function validateTool(tool: PluginToolDefinition<unknown, unknown> | unknown): {
   if (typeof candidate.description !== 'string' || candidate.description.length < 1 || candidate.description.length > 2000) {
     return fail('description', 'must be 1–2000 characters');
   }
-  if (!isZodSchema(candidate.parameters)) return fail('parameters', 'must be a zod schema');
+  const parametersProblem = zodSchemaProblem(candidate.parameters);
+  if (parametersProblem !== undefined) return fail('parameters', parametersProblem);
   if (typeof candidate.execute !== 'function') return fail('execute', 'must be a function');
   return { name: candidate.name };
 }

@@ -1,8 +1,10 @@
 export { PluginSdkError } from './errors.js';
 export type { PluginSdkErrorCode, PluginSdkErrorOptions } from './errors.js';
-export { definePlugin, pluginDefinitionSchema, pluginIdSchema, PLUGIN_ID_MAX_LENGTH } from './plugin.js';
+export { definePlugin, pluginCallerSchema, pluginDefinitionSchema, pluginIdSchema, PLUGIN_ID_MAX_LENGTH } from './plugin.js';
 export type {
   PluginApi,
+  PluginCaller,
+  PluginCallerScope,
   PluginDefinition,
   PluginHttpHandler,
   PluginHttpMethod,

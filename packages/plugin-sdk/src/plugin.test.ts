@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { definePlugin } from './plugin.js';
+import { PluginSdkError } from './errors.js';
 
 describe('definePlugin', () => {
   it('returns a frozen definition with the given fields', () => {
@@ -41,5 +42,27 @@ describe('definePlugin', () => {
       },
     });
     expect(plugin.configSchema).toBeDefined();
+  });
+});
+
+describe('zod major at the boundary (issue 17 item 4)', () => {
+  it('names a zod 3 schema instead of calling it "not a schema"', () => {
+    // The shape zod 3 schemas have: `_def` and `safeParse`, no zod 4 `_zod` internals.
+    const zod3Schema = { _def: { typeName: 'ZodObject' }, safeParse: () => ({ success: true, data: {} }), parse: () => ({}) };
+    const error = (() => {
+      try {
+        definePlugin({ id: 'old-zod', configSchema: zod3Schema as never, register() {} });
+      } catch (caught) {
+        return caught;
+      }
+      return undefined;
+    })();
+    expect(PluginSdkError.isInstance(error) && error.code).toBe('INVALID_PLUGIN');
+    expect((error as Error).message).toContain('zod 3');
+    expect((error as Error).message).toContain('zod 4');
+  });
+
+  it('accepts a zod 4 schema', () => {
+    expect(() => definePlugin({ id: 'new-zod', configSchema: z.object({ limit: z.number() }), register() {} })).not.toThrow();
   });
 });

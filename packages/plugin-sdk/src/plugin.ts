@@ -47,6 +47,45 @@ export type PluginHttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
  */
 export type PluginRouteAuth = 'gateway' | 'plugin';
 
+/** What a caller's credential is bound to; `null` for the unscoped operator credential. */
+export interface PluginCallerScope {
+  /** Only this agent's sessions. */
+  readonly agentId?: string;
+  /** Only this session (a canonical session key). */
+  readonly sessionKey?: string;
+  /** Only sessions whose canonical key starts with this prefix. */
+  readonly sessionKeyPrefix?: string;
+}
+
+/** The authenticated caller of a `gateway`-auth plugin route (frozen). */
+export interface PluginCaller {
+  /** Id of the credential that authenticated the request (never the secret). */
+  readonly credentialId: string;
+  /** `operator` = the state dir's token (everything); `scoped` = a minted, bounded token. */
+  readonly kind: 'operator' | 'scoped';
+  /** What the credential may reach; `null` = unscoped (the operator). */
+  readonly scope: PluginCallerScope | null;
+  /** Capabilities of the credential (e.g. `sessions:read`, `processes:kill`). */
+  readonly capabilities: readonly string[];
+}
+
+/** zod schema of {@link PluginCaller} (what the host accepts from the gateway). */
+export const pluginCallerSchema = z
+  .object({
+    credentialId: z.string().min(1).max(200),
+    kind: z.enum(['operator', 'scoped']),
+    scope: z
+      .object({
+        agentId: z.string().min(1).optional(),
+        sessionKey: z.string().min(1).optional(),
+        sessionKeyPrefix: z.string().min(1).optional(),
+      })
+      .strict()
+      .nullable(),
+    capabilities: z.array(z.string().min(1).max(100)).max(100),
+  })
+  .strict();
+
 /** A request as a plugin route handler sees it (frozen). */
 export interface PluginHttpRequest {
   /** Upper-case HTTP method. */
@@ -61,6 +100,13 @@ export interface PluginHttpRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** Parsed JSON body, if any. */
   readonly body: unknown;
+  /**
+   * Who is calling: on a `gateway`-auth route the credential the gateway authenticated (its
+   * id, kind, scope and capabilities) — check the scope before touching a session. Always
+   * `null` on a `plugin`-auth route (the plugin authenticates the request itself), and `null`
+   * when the host was given no caller (gateways older than this SDK version).
+   */
+  readonly caller: PluginCaller | null;
 }
 
 /** What a plugin route handler returns. */
@@ -148,12 +194,27 @@ export interface PluginDefinition<TConfig = undefined> {
  * own copy of zod still passes.
  */
 export function isZodSchema(value: unknown): value is z.ZodType {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    '_zod' in value &&
-    typeof (value as { safeParse?: unknown }).safeParse === 'function'
-  );
+  return zodSchemaProblem(value) === undefined;
+}
+
+/**
+ * Internal: why `value` is not a zod 4 schema the SDK can use, or `undefined` when it is. A
+ * zod 3 schema (it has `_def` but no `_zod`, the zod 4 internals) gets a message that names
+ * the mismatch instead of a generic "not a schema".
+ */
+export function zodSchemaProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'must be a zod schema';
+  const internals = (value as { _zod?: { version?: { major?: unknown } } })._zod;
+  if (internals === undefined) {
+    if ('_def' in value && typeof (value as { safeParse?: unknown }).safeParse === 'function') {
+      return 'was built with zod 3; @pincer/plugin-sdk needs zod 4 (install zod@^4, or import { z } from "zod/v4" with zod 3.25)';
+    }
+    return 'must be a zod schema';
+  }
+  const major = internals.version?.major;
+  if (typeof major === 'number' && major !== 4) return `was built with zod ${major}; @pincer/plugin-sdk needs zod 4`;
+  if (typeof (value as { safeParse?: unknown }).safeParse !== 'function') return 'must be a zod schema';
+  return undefined;
 }
 
 /** Maximum plugin id length, in characters. */
@@ -171,7 +232,7 @@ export const pluginDefinitionSchema = z.object({
   version: z.string().min(1).max(100).optional(),
   description: z.string().max(2000).optional(),
   configSchema: z
-    .custom<z.ZodType>(isZodSchema, { error: 'configSchema must be a zod schema' })
+    .custom<z.ZodType>(isZodSchema, { error: (issue) => `configSchema ${zodSchemaProblem(issue.input) ?? 'must be a zod schema'}` })
     .optional(),
   register: z.custom<(api: unknown) => unknown>((value) => typeof value === 'function', {
     error: 'register must be a function',

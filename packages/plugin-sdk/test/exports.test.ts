@@ -76,6 +76,7 @@ describe('package exports', () => {
       'beforeToolCallEventSchema',
       'beforeToolCallResultSchema',
       'definePlugin',
+      'pluginCallerSchema',
       'pluginDefinitionSchema',
       'pluginHookNameSchema',
       'pluginIdSchema',

@@ -10,6 +10,7 @@ import {
   normalizeAgentId,
   normalizeExplicitSessionKey,
   parseAgentSessionKey,
+  parseThreadSessionSuffix,
 } from '../src/index.js';
 
 
@@ -86,6 +87,14 @@ function naiveParse(key: string): { agentId: string; rest: string } | null {
   if (parts.length < 3 || parts[0] !== 'agent' || !parts[1]?.trim() || !parts[2]) return null;
   return { agentId: parts[1].trim(), rest: parts.slice(2).join(':') };
 }
+function naiveThreadSuffix(key: string): { baseSessionKey: string | undefined; threadId: string | undefined } {
+  const raw = key.trim();
+  if (!raw) return { baseSessionKey: undefined, threadId: undefined };
+  const index = raw.toLowerCase().lastIndexOf(':thread:');
+  if (index < 0) return { baseSessionKey: raw, threadId: undefined };
+  const threadId = raw.slice(index + 8).trim();
+  return { baseSessionKey: raw.slice(0, index), threadId: threadId || undefined };
+}
 function naiveClassify(key: string): string {
   const trimmed = key.trim();
   if (!trimmed) return 'missing';
@@ -146,7 +155,8 @@ function compare(name: string, [value, baselineValue]: [number, number], baselin
   rows.push({ name, value, unit: 'ops/s', baseline, baselineValue, ratio, target: `≥ ${minRatio}× comparison`, pass: ratio >= minRatio });
 }
 
-compare('parseAgentSessionKey', interleaved(corpus, parseAgentSessionKey, corpus, naiveParse), 'naive trim+lower+split', 0.5);
+compare('parseAgentSessionKey', interleaved(corpus, parseAgentSessionKey, corpus, naiveParse), 'naive trim+lower+split', 1.5);
+compare('parseThreadSessionSuffix', interleaved(corpus, parseThreadSessionSuffix, corpus, naiveThreadSuffix), 'naive trim+lower+lastIndexOf', 1.0);
 compare('classifySessionKeyShape', interleaved(corpus, classifySessionKeyShape, corpus, naiveClassify), 'naive regex classifier', 0.5);
 compare('normalizeAgentId', interleaved(corpus, normalizeAgentId, corpus, naiveNormalizeAgentId), 'naive regex normalizer', 0.5);
 const acceptedKeys = explicitAccepted.map((input) => input.sessionKey);

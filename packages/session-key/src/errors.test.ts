@@ -14,7 +14,7 @@ describe('SessionKeyError', () => {
 
   it('isInstance recognizes instances by the Symbol.for marker, including foreign copies', () => {
     expect(SessionKeyError.isInstance(new SessionKeyError('NO_AGENT_ID', 'x'))).toBe(true);
-    const foreign = Object.assign(new Error('x'), { [Symbol.for('pincer.session-key.error')]: true });
+    const foreign = Object.assign(new Error('x'), { [Symbol.for('@pincer/session-key/SessionKeyError')]: true });
     expect(SessionKeyError.isInstance(foreign)).toBe(true);
     for (const other of [new Error('x'), null, undefined, 'SessionKeyError', { code: 'NO_AGENT_ID' }]) {
       expect(SessionKeyError.isInstance(other)).toBe(false);

@@ -1,4 +1,4 @@
-const SESSION_KEY_ERROR_MARKER = Symbol.for('pincer.session-key.error');
+const SESSION_KEY_ERROR_MARKER = Symbol.for('@pincer/session-key/SessionKeyError');
 
 /**
  * Every failure code a `@pincer/session-key` export can raise.
@@ -11,7 +11,9 @@ const SESSION_KEY_ERROR_MARKER = Symbol.for('pincer.session-key.error');
  * - `CROSS_AGENT_SESSION_KEY` — a fully-qualified subagent key names a different agent than the target.
  * - `INVALID_SUBAGENT_KEY` — a fully-qualified key handed to the subagent resolver is not a subagent key.
  * - `NO_AGENT_ID` — nothing to derive an agent (or process scope) from.
- * - `INVALID_INPUT` — an argument has the wrong type (e.g. a non-string session key).
+ * - `NON_CANONICAL_SESSION_KEY` — a key that must already be canonical is a case, whitespace or
+ *   agent-id variant of its canonical form (`canonicalizeSessionKey` gives that form).
+ * - `INVALID_INPUT` — an argument has the wrong type (e.g. a non-string session key) or is blank.
  */
 export type SessionKeyErrorCode =
   | 'MALFORMED_AGENT_KEY'
@@ -22,12 +24,13 @@ export type SessionKeyErrorCode =
   | 'CROSS_AGENT_SESSION_KEY'
   | 'INVALID_SUBAGENT_KEY'
   | 'NO_AGENT_ID'
+  | 'NON_CANONICAL_SESSION_KEY'
   | 'INVALID_INPUT';
 
 /** Options for {@link SessionKeyError}. */
 export interface SessionKeyErrorOptions {
   /** Underlying error, if any. */
-  cause?: unknown;
+  cause?: unknown | undefined;
 }
 
 /**

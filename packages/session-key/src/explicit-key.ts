@@ -9,11 +9,11 @@ export interface ExplicitSessionKeyInput {
   /** The `--session-key` value as typed. */
   sessionKey: string;
   /** The `--agent` value as typed, if given. */
-  agentId?: string | null;
+  agentId?: string | null | undefined;
   /** The agent that owns bare keys when no `--agent` is given (the configured default). */
   defaultAgentId: string;
   /** Configured agents; when given, `--agent` must be one of them (compared normalized). */
-  knownAgentIds?: ReadonlyArray<string> | null;
+  knownAgentIds?: ReadonlyArray<string> | null | undefined;
 }
 
 /** Result of {@link normalizeExplicitSessionKey}. */

@@ -120,7 +120,7 @@ export function isAcpSessionKey(key: string | null | undefined): boolean {
  */
 export function resolveSessionDispatchKind(
   key: string | null | undefined,
-  entry?: { readonly acp?: unknown } | null,
+  entry?: { readonly acp?: unknown } | null | undefined,
 ): 'acp' | 'agent' {
   if (entry && typeof entry === 'object' && entry.acp) return 'acp';
   return isAcpSessionKey(key) ? 'acp' : 'agent';

@@ -14,6 +14,16 @@ export {
   sanitizeAgentId,
   type StrictAgentIdResult,
 } from './agent-id.js';
+export {
+  assertCanonicalAgentSessionKey,
+  canonicalAgentId,
+  canonicalAgentSessionKeySchema,
+  canonicalSessionKeySchema,
+  canonicalizeSessionKey,
+  isCanonicalSessionKey,
+  type CanonicalSessionKey,
+  type CanonicalizeSessionKeyOptions,
+} from './canonical.js';
 export { SessionKeyError, type SessionKeyErrorCode, type SessionKeyErrorOptions } from './errors.js';
 export {
   normalizeSessionKeyPreservingOpaquePeerIds,

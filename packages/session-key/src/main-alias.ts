@@ -5,9 +5,9 @@ import { SessionKeyError } from './errors.js';
 export interface SessionKeyConfig {
   readonly session?: {
     /** Main-session suffix (default `"main"`; config loading forces `"main"`, helpers honour it). */
-    readonly mainKey?: string | null;
+    readonly mainKey?: string | null | undefined;
     /** `"per-sender"` (default) or `"global"` (main aliases collapse to the literal `global`). */
-    readonly scope?: 'per-sender' | 'global' | (string & {}) | null;
+    readonly scope?: 'per-sender' | 'global' | (string & {}) | null | undefined;
   } | null;
 }
 
@@ -23,8 +23,8 @@ export interface SessionKeyConfig {
  *   `TypeError` there).
  */
 export function canonicalizeMainSessionAlias(params: {
-  cfg?: SessionKeyConfig | null;
-  agentId?: string | null;
+  cfg?: SessionKeyConfig | null | undefined;
+  agentId?: string | null | undefined;
   sessionKey: string;
 }): string {
   if (typeof params.sessionKey !== 'string') {

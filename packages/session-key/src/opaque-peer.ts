@@ -21,28 +21,34 @@ function matrixTailStart(key: string): number {
   return -1;
 }
 
-/** Lower-case `key` but keep the segment after every `signal:group:` marker as written. */
-function lowerPreservingSignalGroups(key: string, lower: string): string {
+/**
+ * Internal: lower-case `key` (given with its `toLowerCase()` copy) but keep the segment after
+ * every `signal:group:` marker as written.
+ */
+export function lowerPreservingSignalGroups(key: string, lower: string): string {
   // Fast path: the marker is ASCII, and no non-ASCII character lower-cases into it, so
   // searching the lower-cased copy is an exact existence test.
   if (!lower.includes(SIGNAL_GROUP)) return lower;
+  // Same length ⇒ every index of `lower` is the index of the same character in `key`, so the
+  // native search over `lower` finds every marker; otherwise scan `key` itself.
+  const sameIndexes = lower.length === key.length;
   let out = '';
   let copied = 0; // raw index up to which `out` covers the key
-  let pos = 0;
-  while (pos <= key.length - SIGNAL_GROUP.length) {
+  let pos = sameIndexes ? lower.indexOf(SIGNAL_GROUP) : 0;
+  while (pos >= 0 && pos <= key.length - SIGNAL_GROUP.length) {
     const atBoundary = pos === 0 || key.charCodeAt(pos - 1) === 58;
     if (atBoundary && matchesAt(key, pos, SIGNAL_GROUP)) {
       const idStart = pos + SIGNAL_GROUP.length;
       let idEnd = key.indexOf(':', idStart);
       if (idEnd === -1) idEnd = key.length;
-      out += key.slice(copied, idStart).toLowerCase() + key.slice(idStart, idEnd);
+      out += (sameIndexes ? lower.slice(copied, idStart) : key.slice(copied, idStart).toLowerCase()) + key.slice(idStart, idEnd);
       copied = idEnd;
-      pos = idEnd;
+      pos = sameIndexes ? lower.indexOf(SIGNAL_GROUP, idEnd) : idEnd;
       continue;
     }
-    pos += 1;
+    pos = sameIndexes ? lower.indexOf(SIGNAL_GROUP, pos + 1) : pos + 1;
   }
-  return out + key.slice(copied).toLowerCase();
+  return out + (sameIndexes ? lower.slice(copied) : key.slice(copied).toLowerCase());
 }
 
 /**
@@ -79,9 +85,9 @@ function isCaseSensitivePeer(channel: string, peerKind: string): boolean {
  * group or a Matrix channel/group (those ids are case-sensitive and kept as written).
  */
 export function normalizeSessionPeerId(params: {
-  channel?: string | null;
-  peerKind?: string | null;
-  peerId?: string | null;
+  channel?: string | null | undefined;
+  peerKind?: string | null | undefined;
+  peerId?: string | null | undefined;
 }): string {
   const peerId = asString(params.peerId).trim();
   const channel = asString(params.channel).trim().toLowerCase();

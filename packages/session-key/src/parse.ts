@@ -1,6 +1,6 @@
 import { normalizeAgentId } from './agent-id.js';
 import { SessionKeyError } from './errors.js';
-import { normalizeSessionKeyPreservingOpaquePeerIds } from './opaque-peer.js';
+import { lowerPreservingSignalGroups, normalizeSessionKeyPreservingOpaquePeerIds } from './opaque-peer.js';
 import { asString, hasNonBlank, startsWithCI, trimmed } from './text.js';
 
 /** An agent-prefixed key split at its ownership head. */
@@ -41,9 +41,20 @@ function splitAgentHead(key: string): { agentId: string; rest: string } | null {
  * bare, and malformed keys (`agent:ops`, `agent::x`, `agent:ops::x`). Never throws.
  */
 export function parseAgentSessionKey(key: string | null | undefined): ParsedAgentSessionKey | null {
-  const normalized = normalizeSessionKeyPreservingOpaquePeerIds(key);
-  if (!normalized) return null;
-  return splitAgentHead(normalized);
+  if (typeof key !== 'string') return null;
+  const raw = key.trim();
+  // Bare keys (most of the traffic besides agent keys) never need the lower-cased copy.
+  const colon = agentHeadEnd(raw);
+  if (colon < 0) return null;
+  const lower = raw.toLowerCase();
+  // Fast path: lower-casing kept every index (no length-changing code point) and the key is not
+  // a Matrix room key — split the one lower-cased copy at the head computed above.
+  if (lower.length === raw.length && !lower.startsWith('matrix:', colon + 1)) {
+    // Signal group ids keep their case; the result has the same length, so `colon` still holds.
+    const normalized = lowerPreservingSignalGroups(raw, lower);
+    return { agentId: normalized.slice(AGENT_PREFIX.length, colon).trim(), rest: normalized.slice(colon + 1) };
+  }
+  return splitAgentHead(normalizeSessionKeyPreservingOpaquePeerIds(raw));
 }
 
 /**
@@ -77,7 +88,7 @@ export function classifySessionKeyShape(key: string | null | undefined): Session
  */
 export function resolveAgentIdFromSessionKey(
   key: string | null | undefined,
-  configuredDefaultAgentId?: string | null,
+  configuredDefaultAgentId?: string | null | undefined,
 ): string {
   const parsed = parseAgentSessionKey(key);
   if (parsed) return normalizeAgentId(parsed.agentId);

@@ -13,23 +13,23 @@ export type IdentityLinks = Readonly<Record<string, ReadonlyArray<string>>>;
 /** Input of {@link buildAgentPeerSessionKey}. */
 export interface AgentPeerSessionKeyParams {
   /** Owning agent (normalized with `normalizeAgentId`). */
-  agentId?: string | null;
+  agentId?: string | null | undefined;
   /** Main-key suffix for main-session results (default `"main"`). */
-  mainKey?: string | null;
+  mainKey?: string | null | undefined;
   /** Channel name, e.g. `"telegram"` (trimmed, lower-cased; blank → `"unknown"`). */
-  channel?: string | null;
+  channel?: string | null | undefined;
   /** Channel account (normalized with `normalizeAccountId`; default `"default"`). */
-  accountId?: string | null;
+  accountId?: string | null | undefined;
   /** `"direct"` (default when absent/`null`), `"group"`, `"channel"`, … */
-  peerKind?: string | null;
+  peerKind?: string | null | undefined;
   /** Peer id as the provider reports it. */
-  peerId?: string | null;
+  peerId?: string | null | undefined;
   /** Direct-message scope (default `"main"`; unknown values behave like `"main"`). */
-  dmScope?: DmScope | (string & {}) | null;
+  dmScope?: DmScope | (string & {}) | null | undefined;
   /** Group scope (default `"per-group"`). */
-  groupScope?: GroupScope | (string & {}) | null;
+  groupScope?: GroupScope | (string & {}) | null | undefined;
   /** Identity links consulted for direct peers when `dmScope` is not `"main"`. */
-  identityLinks?: IdentityLinks | null;
+  identityLinks?: IdentityLinks | null | undefined;
 }
 
 /**
@@ -38,9 +38,9 @@ export interface AgentPeerSessionKeyParams {
  * returned as written. `undefined` when nothing matches or `peerId` is blank.
  */
 export function resolveLinkedDirectPeerId(params: {
-  identityLinks?: IdentityLinks | null;
-  channel?: string | null;
-  peerId?: string | null;
+  identityLinks?: IdentityLinks | null | undefined;
+  channel?: string | null | undefined;
+  peerId?: string | null | undefined;
 }): string | undefined {
   const links = params.identityLinks;
   if (!links || typeof links !== 'object') return undefined;
@@ -106,10 +106,10 @@ export function buildAgentPeerSessionKey(params: AgentPeerSessionKeyParams): str
  * `<channel|unknown>:<account|default>:<peerKind>:<peer|unknown>`.
  */
 export function buildGroupHistoryKey(params: {
-  channel?: string | null;
-  accountId?: string | null;
+  channel?: string | null | undefined;
+  accountId?: string | null | undefined;
   peerKind: string;
-  peerId?: string | null;
+  peerId?: string | null | undefined;
 }): string {
   const channel = trimmed(params.channel).toLowerCase() || 'unknown';
   const peerKind = trimmed(params.peerKind).toLowerCase();

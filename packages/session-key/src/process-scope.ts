@@ -1,4 +1,5 @@
 import { normalizeAgentId } from './agent-id.js';
+import { assertCanonicalAgentSessionKey } from './canonical.js';
 import { SessionKeyError } from './errors.js';
 import { classifySessionKeyShape } from './parse.js';
 import { echo, startsWithCI, trimmed } from './text.js';
@@ -6,13 +7,13 @@ import { echo, startsWithCI, trimmed } from './text.js';
 /** Input of {@link deriveProcessScopeKey}. */
 export interface ProcessScopeKeyInput {
   /** Explicit scope (wins when non-blank; used as given, trimmed). */
-  scopeKey?: string | null;
+  scopeKey?: string | null | undefined;
   /** The session key of the calling run. */
-  sessionKey?: string | null;
+  sessionKey?: string | null | undefined;
   /** The session id of the calling run (used only without a session key). */
-  sessionId?: string | null;
+  sessionId?: string | null | undefined;
   /** The agent of the calling run (last resort: `agent:<normalized id>`). */
-  agentId?: string | null;
+  agentId?: string | null | undefined;
 }
 
 /**
@@ -23,7 +24,11 @@ export interface ProcessScopeKeyInput {
  * (`agent:ops` would equal the agent-wide scope of `ops`) and a session id starting with
  * `agent:` (it would equal a session key or an agent-wide scope) are refused.
  *
+ * An agent-prefixed session key must be canonical (`canonicalizeSessionKey`); a variant is
+ * refused with `NON_CANONICAL_SESSION_KEY` rather than scoped under a second spelling.
+ *
  * @throws {SessionKeyError} `NO_AGENT_ID` when all four are blank or absent;
+ *   `NON_CANONICAL_SESSION_KEY` for a non-canonical agent session key;
  *   `MALFORMED_SESSION_KEY` for a malformed `agent:` session key; `INVALID_INPUT` for a session
  *   id starting with `agent:`.
  */
@@ -39,6 +44,9 @@ export function deriveProcessScopeKey(input: ProcessScopeKeyInput): string {
         `Malformed agent session key "${echo(sessionKey)}"; refusing to derive a process scope from it.`,
       );
     }
+    // A scope is compared as a string: an agent key must already be the session's canonical
+    // key, or an alias (`agent:main:VICTIM`) would share (or miss) the victim's shells.
+    if (classifySessionKeyShape(sessionKey) === 'agent') assertCanonicalAgentSessionKey(sessionKey);
     return sessionKey;
   }
   const sessionId = trimmed(source.sessionId);

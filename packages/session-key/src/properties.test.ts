@@ -269,10 +269,17 @@ function callEverything(a: string, b: string, c: string): void {
     () => api.normalizeExplicitSessionKey({ sessionKey: a, defaultAgentId: c }),
     () => api.resolveSubagentSessionKey({ targetAgentId: a, sessionKey: b, newId: () => c }),
     () => api.deriveProcessScopeKey({ scopeKey: a, sessionKey: b, sessionId: c, agentId: a }),
+    () => api.canonicalizeSessionKey(a),
+    () => api.canonicalizeSessionKey(a, { agentId: b }),
+    () => api.isCanonicalSessionKey(a),
+    () => api.assertCanonicalAgentSessionKey(a, b),
+    () => api.canonicalAgentId(a),
     () => api.deriveProcessScopeKey({ agentId: a }),
     () => api.agentIdSchema.safeParse(a),
     () => api.sessionKeySchema.safeParse(a),
     () => api.agentSessionKeySchema.safeParse(a),
+    () => api.canonicalSessionKeySchema.safeParse(a),
+    () => api.canonicalAgentSessionKeySchema.safeParse(a),
   ];
   for (const fn of fns) {
     try {

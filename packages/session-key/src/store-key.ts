@@ -8,8 +8,8 @@ import { trimmed } from './text.js';
  * (`{ agentId: "!!!" }` → `agent:main:main`). `mainKey` defaults to `"main"`.
  */
 export function buildAgentMainSessionKey(params: {
-  agentId?: string | null;
-  mainKey?: string | null;
+  agentId?: string | null | undefined;
+  mainKey?: string | null | undefined;
 }): string {
   return `agent:${normalizeAgentId(params.agentId)}:${normalizeMainKey(params.mainKey)}`;
 }
@@ -23,9 +23,9 @@ export function buildAgentMainSessionKey(params: {
  * `isUnscopedSessionKeySentinel` first. Never throws.
  */
 export function toAgentStoreSessionKey(params: {
-  agentId?: string | null;
-  requestKey?: string | null;
-  mainKey?: string | null;
+  agentId?: string | null | undefined;
+  requestKey?: string | null | undefined;
+  mainKey?: string | null | undefined;
 }): string {
   const normalized = normalizeSessionKeyPreservingOpaquePeerIds(params.requestKey);
   if (!normalized || normalized === 'main') {
@@ -47,9 +47,9 @@ export function toAgentStoreSessionKey(params: {
  * {@link toAgentStoreSessionKey}. Never throws.
  */
 export function scopeLegacySessionKeyToAgent(params: {
-  agentId?: string | null;
-  sessionKey?: string | null;
-  mainKey?: string | null;
+  agentId?: string | null | undefined;
+  sessionKey?: string | null | undefined;
+  mainKey?: string | null | undefined;
 }): string | undefined {
   const key = trimmed(params.sessionKey);
   if (!key) return undefined;

@@ -1,3 +1,4 @@
+import { canonicalizeSessionKey } from './canonical.js';
 import { normalizeAgentId } from './agent-id.js';
 import { SessionKeyError } from './errors.js';
 import { parseAgentSessionKey } from './parse.js';
@@ -8,7 +9,7 @@ export interface SubagentSessionKeyInput {
   /** The agent the subagent runs as (normalized with `normalizeAgentId`). */
   targetAgentId: string;
   /** Caller-supplied key: omitted/blank, a short key, or a fully-qualified subagent key. */
-  sessionKey?: string | null;
+  sessionKey?: string | null | undefined;
   /** Id generator for fresh sessions (e.g. `() => crypto.randomUUID()`). */
   newId: () => string;
 }
@@ -17,11 +18,13 @@ export interface SubagentSessionKeyInput {
  * The session key a subagent spawn runs in (seed 002):
  * - omitted/blank → `agent:<target>:subagent:<newId()>`;
  * - a short key (no `agent:` prefix, no `:subagent:`, not starting with `:`) →
- *   `agent:<target>:subagent:<key>` (trimmed, lower-cased);
+ *   `agent:<target>:subagent:<key>` (trimmed; canonical like `canonicalizeSessionKey`, so
+ *   lower-cased except opaque peer ids);
  * - a fully-qualified key (starts with `agent:` or contains `:subagent:`) must be an agent key
  *   whose rest is `subagent:<id>…` (non-empty `<id>`) and whose agent equals the target **after
  *   normalization** (`agent:OPS:subagent:x` matches target `ops`); it is returned canonical
- *   (`agent:<target>:<rest>`). A different agent is never silently re-homed.
+ *   (`canonicalizeSessionKey`). A different agent is never silently re-homed. Every result is a
+ *   canonical key.
  *
  * @throws {SessionKeyError} `CROSS_AGENT_SESSION_KEY` (key names another agent),
  *   `MALFORMED_AGENT_KEY` (malformed `agent:` key), `INVALID_SUBAGENT_KEY` (fully-qualified but
@@ -39,7 +42,7 @@ export function resolveSubagentSessionKey(input: SubagentSessionKeyInput): strin
     if (!fresh || fresh.charCodeAt(0) === 58) {
       throw new SessionKeyError('INVALID_INPUT', 'newId() must return a non-blank string not starting with ":".');
     }
-    return `agent:${target}:subagent:${fresh}`;
+    return canonicalizeSessionKey(`agent:${target}:subagent:${fresh}`);
   }
   const fullyQualified = startsWithCI(key, 'agent:') || indexOfCI(key, ':subagent:') >= 0;
   if (!fullyQualified) {
@@ -49,7 +52,7 @@ export function resolveSubagentSessionKey(input: SubagentSessionKeyInput): strin
         `Invalid subagent session key "${echo(key)}". Use a short key or agent:<agent-id>:subagent:<key>.`,
       );
     }
-    return `agent:${target}:subagent:${key.toLowerCase()}`;
+    return canonicalizeSessionKey(`agent:${target}:subagent:${key}`);
   }
 
   const parsed = parseAgentSessionKey(key);
@@ -79,5 +82,5 @@ export function resolveSubagentSessionKey(input: SubagentSessionKeyInput): strin
       `Invalid subagent session key "${echo(key)}". Use a short key or agent:<agent-id>:subagent:<key>.`,
     );
   }
-  return `agent:${target}:${parsed.rest}`;
+  return canonicalizeSessionKey(`agent:${target}:${parsed.rest}`);
 }

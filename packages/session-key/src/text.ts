@@ -35,6 +35,19 @@ export function startsWithCI(text: string, marker: string): boolean {
 
 /** Last index of lower-case ASCII `marker` in `text`, case-insensitively; -1 if absent. */
 export function lastIndexOfCI(text: string, marker: string): number {
+  const first = marker.charCodeAt(0);
+  if (!(first >= 97 && first <= 122)) {
+    // The first code unit is case-free (e.g. ":"): hop between its occurrences with the native
+    // search and compare the rest there, instead of testing every position.
+    const head = marker[0] ?? '';
+    let pos = text.lastIndexOf(head, text.length - marker.length);
+    while (pos >= 0) {
+      if (matchesAt(text, pos, marker)) return pos;
+      if (pos === 0) return -1;
+      pos = text.lastIndexOf(head, pos - 1);
+    }
+    return -1;
+  }
   for (let pos = text.length - marker.length; pos >= 0; pos -= 1) {
     if (matchesAt(text, pos, marker)) return pos;
   }
@@ -44,6 +57,16 @@ export function lastIndexOfCI(text: string, marker: string): number {
 /** First index of lower-case ASCII `marker` in `text` at or after `from`, case-insensitively. */
 export function indexOfCI(text: string, marker: string, from = 0): number {
   const last = text.length - marker.length;
+  const first = marker.charCodeAt(0);
+  if (!(first >= 97 && first <= 122)) {
+    const head = marker[0] ?? '';
+    let pos = text.indexOf(head, from);
+    while (pos >= 0 && pos <= last) {
+      if (matchesAt(text, pos, marker)) return pos;
+      pos = text.indexOf(head, pos + 1);
+    }
+    return -1;
+  }
   for (let pos = from; pos <= last; pos += 1) {
     if (matchesAt(text, pos, marker)) return pos;
   }

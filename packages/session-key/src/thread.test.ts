@@ -16,6 +16,10 @@ describe('resolveThreadSessionKeys', () => {
     });
     expect(resolveThreadSessionKeys({ baseSessionKey: base })).toEqual({ sessionKey: base, parentSessionKey: undefined });
   });
+  it('trims the base key (OpenClaw 2026.9.6 trims its inputs)', () => {
+    expect(resolveThreadSessionKeys({ baseSessionKey: ` ${base}\t`, threadId: 'ABC' }).sessionKey).toBe(`${base}:thread:abc`);
+    expect(resolveThreadSessionKeys({ baseSessionKey: ` ${base} ` }).sessionKey).toBe(base);
+  });
   it('omits the suffix with useSuffix: false and honours normalizeThreadId', () => {
     expect(resolveThreadSessionKeys({ baseSessionKey: base, threadId: 'X', useSuffix: false }).sessionKey).toBe(base);
     expect(
@@ -32,6 +36,9 @@ describe('parseThreadSessionSuffix', () => {
     ['a:thread:1:thread:2', { baseSessionKey: 'a:thread:1', threadId: '2' }],
     ['agent:ops:main', { baseSessionKey: 'agent:ops:main', threadId: undefined }],
     ['', { baseSessionKey: undefined, threadId: undefined }],
+    [' agent:ops:main ', { baseSessionKey: 'agent:ops:main', threadId: undefined }],
+    ['\t agent:ops:slack:channel:c1:thread:Ts1 \n', { baseSessionKey: 'agent:ops:slack:channel:c1', threadId: 'Ts1' }],
+    ['   ', { baseSessionKey: undefined, threadId: undefined }],
   ] as const)('splits %j at the last :thread: (reference §3)', (input, expected) => {
     expect(parseThreadSessionSuffix(input)).toEqual(expected);
   });

@@ -66,8 +66,10 @@ describe('resolveChildSessionKey', () => {
 });
 
 describe('canonicalAgentSessionKey', () => {
-  it('lower-cases agent keys and rejects non-agent keys', () => {
-    expect(canonicalAgentSessionKey(' AGENT:Ops:Main ')?.key).toBe('agent:ops:main');
+  it('accepts only canonical agent keys (behaviour change: variants used to be lower-cased)', () => {
+    expect(canonicalAgentSessionKey('agent:ops:main')?.key).toBe('agent:ops:main');
+    expect(canonicalAgentSessionKey(' AGENT:Ops:Main ')).toBeUndefined();
+    expect(canonicalAgentSessionKey('agent:Ops!:main')).toBeUndefined();
     expect(canonicalAgentSessionKey('main')).toBeUndefined();
     expect(canonicalAgentSessionKey('agent:ops')).toBeUndefined();
   });

@@ -1,4 +1,6 @@
 import {
+  canonicalizeSessionKey,
+  isCanonicalSessionKey,
   normalizeAgentId,
   parseAgentSessionKey,
   resolveSubagentSessionKey,
@@ -20,13 +22,15 @@ export type ChildKeyResolution =
   | { ok: false; code: 'CROSS_AGENT_SESSION_KEY' | 'INVALID_SESSION_KEY'; error: string };
 
 /**
- * Canonical form of an agent session key: `agent:<agent id>:<rest>` as `parseAgentSessionKey`
- * lower-cases it (the store form), or `undefined` when the key is not agent-shaped.
+ * The parts of a **canonical** agent session key (`canonicalizeSessionKey` from
+ * `@pincer/session-key`), or `undefined` when `key` is not one: a case, whitespace or agent-id
+ * variant (`agent:main:VICTIM`, `agent:Main!:victim`) is not the session it resembles.
  */
 export function canonicalAgentSessionKey(key: string): { key: string; agentId: string; rest: string } | undefined {
+  if (!isCanonicalSessionKey(key)) return undefined;
   const parsed = parseAgentSessionKey(key);
   if (!parsed) return undefined;
-  return { key: `agent:${parsed.agentId}:${parsed.rest}`, agentId: parsed.agentId, rest: parsed.rest };
+  return { key, agentId: parsed.agentId, rest: parsed.rest };
 }
 
 /**
@@ -107,5 +111,5 @@ export function resolveChildSessionKey(input: {
       error: `Session key "${raw || resolved}" is not a sub-agent session key; use agent:${target}:subagent:<key>.`,
     };
   }
-  return { ok: true, childSessionKey: `agent:${target}:${canonical.rest}` };
+  return { ok: true, childSessionKey: canonicalizeSessionKey(`agent:${target}:${canonical.rest}`) };
 }

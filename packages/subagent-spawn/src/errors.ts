@@ -1,4 +1,4 @@
-const SUBAGENT_SPAWN_ERROR_MARKER = Symbol.for('pincer.subagent-spawn.error');
+const SUBAGENT_SPAWN_ERROR_MARKER = Symbol.for('@pincer/subagent-spawn/SubagentSpawnError');
 
 /**
  * Failure codes of `SubagentSpawnError`. Policy refusals are **not** errors: `spawn()` answers them
@@ -24,9 +24,9 @@ export type SubagentSpawnErrorCode =
 /** Options for {@link SubagentSpawnError}. */
 export interface SubagentSpawnErrorOptions {
   /** Underlying error, if any. */
-  cause?: unknown;
+  cause?: unknown | undefined;
   /** Path of the offending input field, when there is one (e.g. `policy.maxSpawnDepth`). */
-  field?: string;
+  field?: string | undefined;
 }
 
 /**

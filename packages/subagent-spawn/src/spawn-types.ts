@@ -9,10 +9,10 @@ export const MAX_LABEL_CHARS = 200;
 
 /** Input of `spawner.spawn()`. `requester` comes from the gateway; the rest usually from the model. */
 export const SpawnRequestSchema = z.object({
-  /** Who asks: the requester's agent id and its session key (`agent:<id>:<rest>`). */
+  /** Who asks: the requester's agent id and its canonical session key (`canonicalizeSessionKey`; a variant is refused). */
   requester: z.object({
     agentId: z.string().trim().min(1, 'requester.agentId must not be blank'),
-    sessionKey: z.string().trim().min(1, 'requester.sessionKey must not be blank'),
+    sessionKey: z.string().refine((key) => key.trim() !== '', 'requester.sessionKey must not be blank'),
   }),
   /** What the child should do; must not be blank. Max 100 000 characters. */
   task: z
@@ -66,7 +66,7 @@ export type SpawnForbiddenCode =
  * - `STORE_FAILED` — the run store threw.
  * - `DISPOSED` — the spawner was disposed.
  */
-export type SpawnErrorCode = 'INVALID_INPUT' | 'LAUNCH_FAILED' | 'STORE_FAILED' | 'DISPOSED';
+export type SpawnErrorCode = 'INVALID_INPUT' | 'NON_CANONICAL_SESSION_KEY' | 'LAUNCH_FAILED' | 'STORE_FAILED' | 'DISPOSED';
 
 /** What `spawn()` resolves with. It never rejects. */
 export type SpawnResult =

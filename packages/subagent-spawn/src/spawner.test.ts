@@ -73,11 +73,11 @@ describe('spawn: child session key (seed 002)', () => {
     expect(h.launch).not.toHaveBeenCalled();
   });
 
-  it('accepts mixed-case fully-qualified keys (the review finding) and canonicalizes them', async () => {
+  it('accepts mixed-case fully-qualified child keys (the review finding) and canonicalizes them', async () => {
     const h = harness({ policy: { allowAgents: ['research'] } });
     const result = accepted(
       await h.spawner.spawn({
-        requester: { agentId: 'OPS', sessionKey: 'AGENT:Ops:Main' },
+        requester: { agentId: 'OPS', sessionKey: 'agent:ops:main' },
         task: 'dig',
         agentId: 'Research',
         sessionKey: 'AGENT:Research:SubAgent:Worker',
@@ -85,6 +85,17 @@ describe('spawn: child session key (seed 002)', () => {
     );
     expect(result.childSessionKey).toBe('agent:research:subagent:worker');
     expect(h.launches[0]?.request.requesterSessionKey).toBe('agent:ops:main');
+  });
+
+  // Behaviour change (issue 14 item 1): the requester is an identity, compared as a string; an
+  // alias of a session (`AGENT:Ops:Main`, `agent:Ops!:main`) used to be folded into it.
+  it('refuses a non-canonical requester key instead of treating it as the session it resembles', async () => {
+    const h = harness({ policy: { allowAgents: ['research'] } });
+    for (const alias of ['AGENT:Ops:Main', 'agent:ops:MAIN', 'agent:Ops!:main', ' agent:ops:main']) {
+      const result = await h.spawner.spawn({ requester: { agentId: 'ops', sessionKey: alias }, task: 'dig' });
+      expect(result, alias).toMatchObject({ status: 'error', code: 'NON_CANONICAL_SESSION_KEY' });
+    }
+    expect(h.launches).toHaveLength(0);
   });
 
   it('treats differently-cased spellings of one key as the same session', async () => {
@@ -161,7 +172,10 @@ describe('spawn: isolation across agents and sessions', () => {
     expect(await h.spawner.getRun(runId, other)).toBeUndefined();
     expect(await h.spawner.getRun('no-such-run', other)).toBeUndefined();
     expect(await h.spawner.listRuns(other)).toEqual([]);
-    expect((await h.spawner.getRun(runId, { requesterSessionKey: 'AGENT:OPS:MAIN' }))?.runId).toBe(runId);
+    // A non-canonical spelling of the requester reads like another requester (behaviour change).
+    expect(await h.spawner.getRun(runId, { requesterSessionKey: 'AGENT:OPS:MAIN' })).toBeUndefined();
+    expect(await h.spawner.listRuns({ requesterSessionKey: 'agent:Ops!:main' })).toEqual([]);
+    expect((await h.spawner.getRun(runId, { requesterSessionKey: 'agent:ops:main' }))?.runId).toBe(runId);
     expect(await h.spawner.listRuns({ requesterSessionKey: 'agent:ops:main' })).toHaveLength(1);
   });
 });
@@ -525,5 +539,24 @@ describe('createSubagentSpawner', () => {
       announceTimeoutMs: 120_000,
     });
     expect(h.spawner.toolPolicyFor(2).isLeaf).toBe(true);
+  });
+});
+
+describe('spawn: canonical session keys (issue 14 item 1)', () => {
+  it('an alias of the victim’s session cannot continue the victim’s sub-agent session', async () => {
+    const h = harness({ policy: { childSessionReuse: 'requester' } });
+    const victim = { agentId: 'main', sessionKey: 'agent:main:victim' };
+    const first = accepted(await h.spawner.spawn({ requester: victim, task: 'private', sessionKey: 'notes' }));
+    h.launches[0]?.resolve({ status: 'ok', result: 'done' });
+    await settle();
+    for (const sessionKey of ['agent:main:VICTIM', 'agent:Main!:victim', 'AGENT:MAIN:Victim']) {
+      const result = await h.spawner.spawn({ requester: { agentId: 'main', sessionKey }, task: 'steal', sessionKey: 'notes' });
+      expect(result, sessionKey).toMatchObject({ status: 'error', code: 'NON_CANONICAL_SESSION_KEY' });
+      expect(await h.spawner.listRuns({ requesterSessionKey: sessionKey })).toEqual([]);
+    }
+    // Another canonical session of the same agent is a different requester: refused as foreign.
+    const other = await h.spawner.spawn({ requester: { agentId: 'main', sessionKey: 'agent:main:other' }, task: 'steal', sessionKey: 'notes' });
+    expect(other).toMatchObject({ status: 'forbidden', code: 'FOREIGN_SESSION_KEY' });
+    expect((await h.spawner.listRuns({ requesterSessionKey: 'agent:main:victim' })).map((run) => run.childSessionKey)).toEqual([first.childSessionKey]);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { getSubagentDepth, normalizeAgentId } from '@pincer/session-key';
+import { canonicalizeSessionKey, getSubagentDepth, normalizeAgentId, parseAgentSessionKey } from '@pincer/session-key';
 import { canonicalAgentSessionKey, resolveChildSessionKey } from './child-key.js';
 import { createSystemClock, type SpawnerClock, type TimerHandle } from './clock.js';
 import { describeError, SubagentSpawnError } from './errors.js';
@@ -104,9 +104,9 @@ function failed(code: SpawnErrorCode, error: string): SpawnResult {
   return { status: 'error', code, error };
 }
 
-/** Canonical-if-possible form of a requester key for comparisons (never throws). */
-function requesterKeyForRead(key: string): string {
-  return canonicalAgentSessionKey(key)?.key ?? key.trim();
+/** The requester key to compare with, or `undefined` when it is not canonical (reads as "none"). */
+function requesterKeyForRead(key: string): string | undefined {
+  return canonicalAgentSessionKey(key)?.key;
 }
 
 /**
@@ -181,6 +181,13 @@ export function createSubagentSpawner(options: SubagentSpawnerOptions): Subagent
     const requesterAgentId = normalizeAgentId(input.requester.agentId);
     const requester = canonicalAgentSessionKey(input.requester.sessionKey);
     if (!requester) {
+      if (parseAgentSessionKey(input.requester.sessionKey)) {
+        // Ownership is compared as a string: an alias of a session must not own its children.
+        return failed(
+          'NON_CANONICAL_SESSION_KEY',
+          `Invalid requester.sessionKey "${input.requester.sessionKey.slice(0, 200)}": not canonical; pass canonicalizeSessionKey(key) (${canonicalizeSessionKey(input.requester.sessionKey).slice(0, 200)}).`,
+        );
+      }
       return failed('INVALID_INPUT', 'Invalid requester.sessionKey: expected agent:<agent-id>:<key>.');
     }
     if (normalizeAgentId(requester.agentId) !== requesterAgentId) {
@@ -534,16 +541,18 @@ export function createSubagentSpawner(options: SubagentSpawnerOptions): Subagent
         readOptions.requesterSessionKey !== undefined &&
         record.requesterSessionKey !== requesterKeyForRead(readOptions.requesterSessionKey)
       ) {
+        // Another requester's run and a non-canonical requester key read alike: not found.
         return undefined;
       }
       return record;
     },
     async listRuns(readOptions = {}) {
-      return runs.list(
-        readOptions.requesterSessionKey === undefined
-          ? {}
-          : { requesterSessionKey: requesterKeyForRead(readOptions.requesterSessionKey) },
-      );
+      if (readOptions.requesterSessionKey !== undefined) {
+        const requesterSessionKey = requesterKeyForRead(readOptions.requesterSessionKey);
+        if (requesterSessionKey === undefined) return [];
+        return runs.list({ requesterSessionKey });
+      }
+      return runs.list({});
     },
     toolPolicyFor(depth) {
       return childToolPolicy(depth, { maxSpawnDepth: policy.maxSpawnDepth });
