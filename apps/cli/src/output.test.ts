@@ -51,8 +51,8 @@ describe('errors and exit codes', () => {
     const code = reportError(new CliError('VALIDATION', 'bad key\nsecond line', { field: 'sessionKey' }), { stdout, stderr }, { json: true, debug: false });
     expect(code).toBe(2);
     expect(stderr.text()).toBe('Error: bad key\n');
-    expect(JSON.parse(stdout.text())).toEqual({ ok: false, error: { type: 'validation', message: 'bad key\nsecond line', field: 'sessionKey' } });
-    expect(jsonError(new CliError('TIMEOUT', 't'))).toEqual({ ok: false, error: { type: 'timeout', message: 't' } });
+    expect(JSON.parse(stdout.text())).toEqual({ ok: false, error: { type: 'validation', code: 'VALIDATION', message: 'bad key\nsecond line', field: 'sessionKey' } });
+    expect(jsonError(new CliError('TIMEOUT', 't'))).toEqual({ ok: false, error: { type: 'timeout', code: 'TIMEOUT', message: 't' } });
   });
 
   it('prints the stack only in debug mode', () => {
