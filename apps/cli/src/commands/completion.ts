@@ -99,8 +99,8 @@ export function registerCompletionCommand(program: Command, ctx: CommandContext)
       'after',
       `
 Examples:
-  $ source <(pincer completion bash)                       # bash, this shell
   $ pincer completion bash > /etc/bash_completion.d/pincer  # bash, every shell
+  $ source <(pincer completion bash)                       # bash, this shell only
   $ pincer completion zsh > "\${fpath[1]}/_pincer"            # zsh
   $ pincer completion fish > ~/.config/fish/completions/pincer.fish`,
     )
