@@ -71,7 +71,7 @@ function cell(value: string | number | boolean | null | undefined, maxWidth: num
 
 // C0 controls but tab/newline, DEL, C1 controls, and the Unicode bidi overrides/isolates.
 // eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
+const UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
 
 /**
  * Makes text safe to print on a terminal: every control character but tab and newline (ESC,
