@@ -8,6 +8,7 @@ import type { GatewayEvent } from '../runtime-types.js';
 import { tokensEqual } from '../state.js';
 import type { SessionRecord } from '../store/store.js';
 import { buildOpenApi } from './openapi.js';
+import { consolePlugin, isPublicConsoleRequest } from '../console/console-plugin.js';
 import { parse } from '../validate.js';
 import {
   AgentRequestSchema,
@@ -95,7 +96,7 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
 
   app.addHook('onRequest', async (req, reply) => {
     const path = req.url.split('?')[0] ?? '';
-    if (path === '/healthz') return;
+    if (path === '/healthz' || isPublicConsoleRequest(req.method, path)) return;
     const match = path.startsWith('/plugins/') ? rt.subsystems.plugins.matchRoute(req.method, path) : undefined;
     if (match && match.route.auth === 'plugin') return;
     const ip = req.ip;
@@ -167,6 +168,7 @@ export function buildHttpApp(rt: GatewayRuntime, opts: { token: string; authLimi
     }
   };
 
+  void app.register(consolePlugin);
   app.get('/healthz', async () => ({ ok: true, version: 1 }));
 
   app.get('/openapi.json', async () => buildOpenApi());
