@@ -45,17 +45,22 @@ export function createSseParser(onMessage: (message: SseMessage) => void): SsePa
     else if (field === 'id' && !value.includes('\0')) id = value;
   };
 
+  // A CR that ended the previous chunk may be the first half of a CRLF split across chunks.
+  let isAfterCarriageReturn = false;
   return {
     push(chunk) {
       pending += chunk;
       let start = 0;
-      for (let index = 0; index < pending.length; index += 1) {
+      if (isAfterCarriageReturn && pending.startsWith('\n')) start = 1;
+      isAfterCarriageReturn = false;
+      for (let index = start; index < pending.length; index += 1) {
         const char = pending[index];
         if (char !== '\n' && char !== '\r') continue;
-        // A CR at the very end may be the first half of CRLF: wait for the next chunk.
-        if (char === '\r' && index === pending.length - 1) break;
         line(pending.slice(start, index));
-        if (char === '\r' && pending[index + 1] === '\n') index += 1;
+        if (char === '\r') {
+          if (index === pending.length - 1) isAfterCarriageReturn = true;
+          else if (pending[index + 1] === '\n') index += 1;
+        }
         start = index + 1;
       }
       pending = pending.slice(start);
