@@ -117,6 +117,10 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
     const shellId = startedId(reply);
     await page.getByRole('region', { name: 'Shells of this session' }).getByRole('link', { name: shellId }).waitFor();
     await shot(page, 'session');
+    // A message typed into the session page runs a turn there; its reply streams in.
+    await page.getByLabel('Send a message to this session').fill('typed in the console');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByTestId('transcript').getByText('[scripted] echo: typed in the console').waitFor({ timeout: 20_000 });
 
     await page.getByRole('region', { name: 'Shells of this session' }).getByRole('link', { name: shellId }).click();
     await page.getByRole('heading', { name: `Shell ${shellId}` }).waitFor();
