@@ -17,8 +17,11 @@ type Operation = {
 type OpenApiDocument = { openapi: string; paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } };
 
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'];
-/** Routes registered on purpose without a document entry: plugin-declared routes (plugins describe their own). */
-const UNDOCUMENTED = new Set(['/plugins/*']);
+/**
+ * Routes registered on purpose without a document entry: plugin-declared routes (plugins describe their
+ * own) and the console's static files (HTML and assets, not an API).
+ */
+const UNDOCUMENTED = new Set(['/plugins/*', '/console', '/console/*']);
 
 let dir: string;
 let runtime: GatewayRuntime;

@@ -6,6 +6,7 @@ import { createFailedAuthLimiter, type AuthLimitOptions } from '../auth/failed-a
 import type { Authenticator } from '../auth/identity.js';
 import { operatorTokenAuthenticator } from '../auth/operator-token.js';
 import type { GatewayRuntime } from '../compose.js';
+import { consolePlugin, isPublicConsoleRequest } from '../console/console-plugin.js';
 import { cronRoutes } from '../cron/routes.js';
 import { GatewayError, notFound } from '../errors.js';
 import { DEFAULT_MAX_EVENT_STREAMS, eventRoutes } from '../events/routes.js';
@@ -80,7 +81,7 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
     metrics: runtime.metrics,
     isPublic(request) {
       const path = pathOf(request);
-      if (path === '/healthz') return true;
+      if (path === '/healthz' || isPublicConsoleRequest(request.method, path)) return true;
       return path.startsWith('/plugins/') && runtime.plugins.host.matchRoute(request.method, path)?.route.auth === 'plugin';
     },
   });
@@ -115,6 +116,7 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
   await app.register(cronRoutes, { cron: runtime.cron, resolveScope });
   await app.register(eventRoutes, { bus: runtime.bus, resolveScope, maxEventStreams: gatewayConfig?.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS });
   await app.register(pluginRoutes, { host: runtime.plugins.host });
+  await app.register(consolePlugin);
   return app;
 }
 
