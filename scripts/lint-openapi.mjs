@@ -51,8 +51,8 @@ async function startGateway(stateDir) {
   child.stderr.on('data', (chunk) => (output += chunk.toString()));
   const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   const deadline = Date.now() + LISTEN_TIMEOUT_MS;
-  let match;
-  while (!(match = /listening on (http:\/\/\S+)/.exec(output))) {
+  const listening = () => /listening on (http:\/\/\S+)/.exec(output);
+  while (!listening()) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`the gateway exited before listening:\n${output}`);
     }
@@ -69,7 +69,7 @@ async function startGateway(stateDir) {
     await exited;
     clearTimeout(timer);
   };
-  return { url: match[1].replace(/\/$/, ''), stop, output: () => output };
+  return { url: listening()[1].replace(/\/$/, ''), stop, output: () => output };
 }
 
 async function fetchDocument(baseUrl, stateDir) {
