@@ -161,14 +161,10 @@ function main() {
       : result.base
         ? `the last release (${result.base.slice(0, 12)}, the last commit that consumed changesets)`
         : 'the first commit (nothing released yet)';
-  console.log(
-    `check-changesets: source changes since ${since} in ${result.changed.length} of ${result.packages.length} packages`,
-  );
+  console.log(`check-changesets: source changes since ${since} in ${result.changed.length} of ${result.packages.length} packages`);
   for (const pkg of result.changed) {
     const covered = !result.missing.includes(pkg);
-    console.log(
-      `  ${covered ? 'ok     ' : 'MISSING'} ${pkg.name} (${pkg.files.length} file${pkg.files.length === 1 ? '' : 's'})`,
-    );
+    console.log(`  ${covered ? 'ok     ' : 'MISSING'} ${pkg.name} (${pkg.files.length} file${pkg.files.length === 1 ? '' : 's'})`);
   }
   if (result.missing.length === 0) return 0;
   console.error('\nThese packages changed without a pending changeset naming them:');

@@ -31,9 +31,7 @@ function changeset(slug: string, packages: Record<string, string>): void {
 }
 
 function missingNames(baseRef?: string): string[] {
-  return checkChangesets({ repoRoot, ...(baseRef ? { baseRef } : {}) }).missing.map(
-    (pkg: { name: string }) => pkg.name,
-  );
+  return checkChangesets({ repoRoot, ...(baseRef ? { baseRef } : {}) }).missing.map((pkg: { name: string }) => pkg.name);
 }
 
 beforeEach(() => {
@@ -120,9 +118,7 @@ describe('checkChangesets after a release', () => {
     write('packages/alpha/src/index.ts', 'export const alpha = 2;\n');
     commit('alpha: change');
     const result = checkChangesets({ repoRoot });
-    expect(result.missing).toEqual([
-      { name: '@demo/alpha', dir: 'packages/alpha', files: ['packages/alpha/src/index.ts'] },
-    ]);
+    expect(result.missing).toEqual([{ name: '@demo/alpha', dir: 'packages/alpha', files: ['packages/alpha/src/index.ts'] }]);
   });
 
   it('ignores test-only, README and test/ changes', () => {
@@ -137,9 +133,7 @@ describe('checkChangesets after a release', () => {
     write('apps/beta/src/main.ts', 'export const beta = 2;\n');
     write('apps/beta/src/new-file.ts', 'export const fresh = 1;\n');
     const result = checkChangesets({ repoRoot });
-    expect(result.missing.map((pkg: { files: string[] }) => pkg.files)).toEqual([
-      ['apps/beta/src/main.ts', 'apps/beta/src/new-file.ts'],
-    ]);
+    expect(result.missing.map((pkg: { files: string[] }) => pkg.files)).toEqual([['apps/beta/src/main.ts', 'apps/beta/src/new-file.ts']]);
     changeset('beta-fix', { '@demo/beta': 'patch' });
     expect(missingNames()).toEqual([]);
   });

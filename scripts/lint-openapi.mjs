@@ -117,13 +117,10 @@ async function main() {
     const documentFile = join(workDir, 'openapi.json');
     writeFileSync(documentFile, `${JSON.stringify(document, null, 2)}\n`);
     const operations = Object.values(document.paths ?? {}).reduce(
-      (count, item) =>
-        count + Object.keys(item ?? {}).filter((key) => /^(get|put|post|delete|patch|head|options)$/.test(key)).length,
+      (count, item) => count + Object.keys(item ?? {}).filter((key) => /^(get|put|post|delete|patch|head|options)$/.test(key)).length,
       0,
     );
-    console.log(
-      `lint-openapi: ${path} from the gateway: OpenAPI ${document.openapi ?? document.swagger}, ${operations} operations`,
-    );
+    console.log(`lint-openapi: ${path} from the gateway: OpenAPI ${document.openapi ?? document.swagger}, ${operations} operations`);
     const lint = spawnSync(
       process.execPath,
       [redoclyBin(), 'lint', documentFile, '--config', join(root, 'redocly.yaml'), '--format', 'stylish'],

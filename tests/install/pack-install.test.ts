@@ -5,25 +5,17 @@
  * loopback port with a fresh 0700 state dir and `pincer agent` against it.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const PNPM_VERSION = (
-  JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { packageManager: string }
-).packageManager.replace(/^pnpm@/, '');
+const PNPM_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { packageManager: string }).packageManager.replace(
+  /^pnpm@/,
+  '',
+);
 const INSTALL_TIMEOUT_MS = 840_000;
 const COMMAND_TIMEOUT_MS = 120_000;
 const LISTEN_TIMEOUT_MS = 60_000;
@@ -79,13 +71,7 @@ function childEnv(extra: Record<string, string> = {}): Record<string, string> {
 }
 
 /** Run a command to completion (bounded); never throws on a non-zero exit. */
-function run(
-  command: string,
-  args: ReadonlyArray<string>,
-  cwd: string,
-  timeoutMs: number,
-  env = childEnv(),
-): Promise<CommandResult> {
+function run(command: string, args: ReadonlyArray<string>, cwd: string, timeoutMs: number, env = childEnv()): Promise<CommandResult> {
   return new Promise((resolveRun, reject) => {
     const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -134,30 +120,20 @@ describe('pack every publishable package and install it with npm outside the mon
     mkdirSync(appDir);
     mkdirSync(stateDir, { mode: 0o700 });
     for (const { dir, manifest } of packages) {
-      const packed = await run(
-        'npx',
-        ['-y', `pnpm@${PNPM_VERSION}`, 'pack', '--pack-destination', tarballDir],
-        dir,
-        COMMAND_TIMEOUT_MS,
-      );
-      if (packed.code !== 0)
-        throw new Error(`pnpm pack of ${manifest.name} failed:\n${packed.stdout}\n${packed.stderr}`);
+      const packed = await run('npx', ['-y', `pnpm@${PNPM_VERSION}`, 'pack', '--pack-destination', tarballDir], dir, COMMAND_TIMEOUT_MS);
+      if (packed.code !== 0) throw new Error(`pnpm pack of ${manifest.name} failed:\n${packed.stdout}\n${packed.stderr}`);
     }
     tarballs = readdirSync(tarballDir)
       .filter((name) => name.endsWith('.tgz'))
       .map((name) => join(tarballDir, name));
-    writeFileSync(
-      join(appDir, 'package.json'),
-      `${JSON.stringify({ name: 'pincer-install-check', private: true }, null, 2)}\n`,
-    );
+    writeFileSync(join(appDir, 'package.json'), `${JSON.stringify({ name: 'pincer-install-check', private: true }, null, 2)}\n`);
     const installed = await run(
       'npm',
       ['install', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error', ...tarballs],
       appDir,
       INSTALL_TIMEOUT_MS,
     );
-    if (installed.code !== 0)
-      throw new Error(`npm install of the tarballs failed:\n${installed.stdout}\n${installed.stderr}`);
+    if (installed.code !== 0) throw new Error(`npm install of the tarballs failed:\n${installed.stdout}\n${installed.stderr}`);
   }, INSTALL_TIMEOUT_MS + 120_000);
 
   afterAll(async () => {
