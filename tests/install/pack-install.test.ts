@@ -16,7 +16,8 @@ const PNPM_VERSION = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'
   /^pnpm@/,
   '',
 );
-const INSTALL_TIMEOUT_MS = 840_000;
+// npm compiles better-sqlite3 (about 3 min of CPU); a busy 2-core machine has taken 13 min.
+const INSTALL_TIMEOUT_MS = 1_500_000;
 const COMMAND_TIMEOUT_MS = 120_000;
 const LISTEN_TIMEOUT_MS = 60_000;
 

@@ -8,6 +8,6 @@ export default defineConfig({
     name: 'install',
     include: ['*.test.ts'],
     testTimeout: 120_000,
-    hookTimeout: 900_000,
+    hookTimeout: 1_800_000,
   },
 });
