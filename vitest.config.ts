@@ -4,6 +4,6 @@ import { defineConfig } from 'vitest/config';
 // `vitest.config.ts` (name, include, timeouts); this file only lists them.
 export default defineConfig({
   test: {
-    projects: ['packages/*', 'apps/*', 'examples/*', 'tests'],
+    projects: ['packages/*', 'apps/*', 'examples/*', 'tests', 'tests/install', 'scripts'],
   },
 });

@@ -29,7 +29,9 @@ try {
   process.exit(1);
 }
 const passed = summary.numPassedTests ?? 0;
-const failed = (summary.numFailedTests ?? 0) + (summary.numRuntimeErrorTestSuites ?? 0);
+// A file whose beforeAll failed has no failed test (its tests are skipped): count it as one failure.
+const failedTests = (summary.numFailedTests ?? 0) + (summary.numRuntimeErrorTestSuites ?? 0);
+const failed = failedTests > 0 ? failedTests : (summary.numFailedTestSuites ?? 0);
 const skipped = (summary.numPendingTests ?? 0) + (summary.numTodoTests ?? 0);
 console.log(`Summary: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 if (result.status !== 0 || failed > 0 || passed === 0) process.exit(1);
