@@ -30,6 +30,7 @@ const record = (id: string, startedAt: number): PluginHostRegistryRecord => ({
   signal: null,
   tail: '',
   truncated: false,
+  sandbox: { isSandboxed: false, backend: undefined, reason: 'no sandbox configured' },
 });
 
 afterEach(() => {

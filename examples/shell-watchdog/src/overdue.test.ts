@@ -16,6 +16,7 @@ const shell = (id: string, startedAt: number, status: BashSessionSnapshot['statu
   signal: null,
   tail: '',
   truncated: false,
+  sandbox: { isSandboxed: false, backend: undefined, reason: 'no sandbox configured' },
 });
 
 describe('measureShells', () => {

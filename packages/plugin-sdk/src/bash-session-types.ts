@@ -38,6 +38,21 @@ export interface BashSessionSnapshot {
   readonly tail: string;
   /** True when older output was dropped from the registry's retained buffer. */
   readonly truncated: boolean;
+  /** Whether the shell runs in a sandbox, and why not when it does not. */
+  readonly sandbox: BashSessionSandboxStatus;
+}
+
+/**
+ * Whether one shell runs sandboxed, as the host registry reports it (the real outcome of its
+ * probe, not the configuration): `backend` is `bwrap` when sandboxed; `reason` says why not.
+ */
+export interface BashSessionSandboxStatus {
+  /** True when the shell runs inside the host's sandbox (its own PID and mount namespaces). */
+  readonly isSandboxed: boolean;
+  /** `bwrap` when sandboxed, `undefined` otherwise. */
+  readonly backend: 'bwrap' | undefined;
+  /** Why the shell is not sandboxed (mode `off`, the probe's failure, no sandbox configured). */
+  readonly reason: string | undefined;
 }
 
 /** A shell that has ended: `endedAt` is set and `status` is terminal. */
@@ -85,6 +100,13 @@ export const bashSessionStatusSchema = z.enum(['running', 'completed', 'failed',
 /** Schema of {@link FinishedBashSessionStatus}. */
 export const finishedBashSessionStatusSchema = z.enum(['completed', 'failed', 'killed', 'timeout']);
 
+/** Schema of {@link BashSessionSandboxStatus}. Unknown keys are stripped. */
+export const bashSessionSandboxStatusSchema = z.object({
+  isSandboxed: z.boolean(),
+  backend: z.union([z.literal('bwrap'), z.undefined()]),
+  reason: z.union([z.string(), z.undefined()]),
+});
+
 const snapshotShape = {
   id: z.string().min(1),
   pid: z.union([z.number().int().nonnegative(), z.undefined()]),
@@ -99,6 +121,7 @@ const snapshotShape = {
   signal: z.union([z.string(), z.null()]),
   tail: z.string(),
   truncated: z.boolean(),
+  sandbox: bashSessionSandboxStatusSchema,
 };
 
 /**

@@ -91,6 +91,7 @@ function toDto(schema: z.ZodType, record: unknown, path: string): unknown {
     signal: data.signal,
     tail: data.tail,
     truncated: data.truncated,
+    sandbox: { isSandboxed: data.sandbox.isSandboxed, backend: data.sandbox.backend, reason: data.sandbox.reason },
   } satisfies BashSessionSnapshot;
 }
 

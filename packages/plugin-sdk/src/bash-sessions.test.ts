@@ -100,12 +100,37 @@ describe('loadBashSessions', () => {
     registry.add({ id: 'a' });
     const [session] = loadBashSessions().running;
     expect(Object.keys(session ?? {})).toEqual([
-      'id', 'pid', 'scopeKey', 'sessionKey', 'command', 'cwd', 'startedAt', 'endedAt', 'status', 'exitCode', 'signal', 'tail', 'truncated',
+      'id', 'pid', 'scopeKey', 'sessionKey', 'command', 'cwd', 'startedAt', 'endedAt', 'status', 'exitCode', 'signal', 'tail', 'truncated', 'sandbox',
     ]);
     expect(session).not.toHaveProperty('child');
     expect(session).not.toHaveProperty('stdin');
-    for (const value of Object.values(session ?? {})) expect(typeof value === 'object' && value !== null).toBe(false);
+    const { sandbox, ...scalars } = session ?? ({} as Record<string, unknown>);
+    for (const value of Object.values(scalars)) expect(typeof value === 'object' && value !== null).toBe(false);
     expect(session).not.toBe(registry.snapshot().running[0]);
+    expect(sandbox).not.toBe(registry.snapshot().running[0]?.sandbox);
+  });
+
+  it('copies the sandbox status field by field: extra registry fields are stripped, the copy is frozen', () => {
+    const registry = bind();
+    const internal = { isSandboxed: true, backend: 'bwrap' as const, reason: undefined, namespacePid: 77, bwrapArgs: ['--unshare-pid'] };
+    registry.add({ id: 'a', sandbox: internal });
+    const [session] = loadBashSessions().running;
+    expect(session?.sandbox).toEqual({ isSandboxed: true, backend: 'bwrap', reason: undefined });
+    expect(Object.keys(session?.sandbox ?? {})).toEqual(['isSandboxed', 'backend', 'reason']);
+    expect(Object.isFrozen(session?.sandbox)).toBe(true);
+    expect(() => {
+      (session?.sandbox as { isSandboxed: boolean }).isSandboxed = false;
+    }).toThrow(TypeError);
+    expect(internal.isSandboxed).toBe(true);
+  });
+
+  it('fails with INVALID_SNAPSHOT when the sandbox status is missing or malformed', () => {
+    const registry = bind();
+    registry.add({ id: 'a', sandbox: { isSandboxed: 'yes', backend: 'docker', reason: 1 } as never });
+    expect(() => loadBashSessions()).toThrow(expect.objectContaining({ code: 'INVALID_SNAPSHOT', message: expect.stringContaining('sandbox') }));
+    registry.finish('a');
+    registry.add({ id: 'b', sandbox: undefined as never });
+    expect(() => loadBashSessions()).toThrow(expect.objectContaining({ code: 'INVALID_SNAPSHOT' }));
   });
 
   it('splits running and finished shells', () => {

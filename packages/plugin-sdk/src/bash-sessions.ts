@@ -8,6 +8,7 @@ export {
   BASH_SESSION_ID_MAX_LENGTH,
   bashSessionIdSchema,
   bashSessionKillResultSchema,
+  bashSessionSandboxStatusSchema,
   bashSessionSnapshotSchema,
   bashSessionStatusSchema,
   finishedBashSessionSnapshotSchema,
@@ -15,6 +16,7 @@ export {
 } from './bash-session-types.js';
 export type {
   BashSessionKillResult,
+  BashSessionSandboxStatus,
   BashSessionSnapshot,
   BashSessionStatus,
   BashSessions,

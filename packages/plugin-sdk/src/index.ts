@@ -39,6 +39,7 @@ export type {
 export { ROUTE_PATH_MAX_LENGTH } from './route-path.js';
 export type {
   BashSessionKillResult,
+  BashSessionSandboxStatus,
   BashSessionSnapshot,
   BashSessionStatus,
   BashSessions,

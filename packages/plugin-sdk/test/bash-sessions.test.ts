@@ -60,6 +60,7 @@ describe('loadBashSessions against a real registry', () => {
       exitCode: null,
       signal: null,
       truncated: false,
+      sandbox: { isSandboxed: false, backend: undefined, reason: expect.any(String) },
     });
     expect(() => {
       (session as { status: string }).status = 'completed';

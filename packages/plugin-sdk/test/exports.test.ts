@@ -88,6 +88,7 @@ describe('package exports', () => {
       'PluginSdkError',
       'bashSessionIdSchema',
       'bashSessionKillResultSchema',
+      'bashSessionSandboxStatusSchema',
       'bashSessionSnapshotSchema',
       'bashSessionStatusSchema',
       'finishedBashSessionSnapshotSchema',
@@ -164,7 +165,8 @@ describe('host binding across duplicate copies of the package', () => {
       const out = {};
       try { copy.loadBashSessions(); } catch (e) { out.before = e.code; }
       const record = { id: 'shared', pid: 1, scopeKey: 's', sessionKey: undefined, command: 'c', cwd: '/', startedAt: 1,
-        endedAt: undefined, status: 'running', exitCode: null, signal: null, tail: '', truncated: false };
+        endedAt: undefined, status: 'running', exitCode: null, signal: null, tail: '', truncated: false,
+        sandbox: { isSandboxed: false, backend: undefined, reason: 'no sandbox configured' } };
       const unbind = host.bindPluginHost({ registry: { snapshot: () => ({ running: [record], finished: [] }), killById: async () => ({ status: 'not-found' }) } });
       out.during = copy.loadBashSessions().running.map((s) => s.id);
       out.kill = await copy.killBashSession('x');
