@@ -4,10 +4,17 @@
  *   1. Output ingestion: a child writing 500 MB (throughput ratio ≥ 0.7 of bare; peak RSS growth ≤ 64 MB).
  *   2. Spawn overhead: 200 background exec('true') vs 200 bare spawns, each to exit (ratio ≤ 1.5).
  *   3. Kill latency of a 50-process tree that honours SIGTERM (< 250 ms).
+ *   4. Sandboxed (bwrap) vs bare registry spawns: median per-shell overhead of exec('true') (≤ 15 ms).
+ *   5. Kill of a 50-process sandboxed tree with a setsid forker, TERM-honouring (< 100 ms, 0 survivors).
+ *   6. Output ingestion sandboxed vs bare registry (≥ 0.9×).
+ * Rows 4–6 need a working bwrap; without one they are reported as not measured.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
-import { type ExitEvent, type ProcessRegistry, createProcessRegistry } from '../src/index.js';
+import { type ExitEvent, type ProcessRegistry, type Sandbox, createBwrapSandbox, createProcessRegistry } from '../src/index.js';
 import { listMarkedPids, listProcessGroupPids, waitFor } from '../src/testing.js';
 
 
@@ -151,9 +158,140 @@ async function killLatency(rows: BenchRow[]): Promise<void> {
   });
 }
 
+/** Live (non-zombie) host pids in the pid namespace `inode`. */
+function namespaceMembers(inode: string): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readlinkSync(`/proc/${name}/ns/pid`) !== inode) continue;
+      if (!/^State:\s+[ZX]/m.test(readFileSync(`/proc/${name}/status`, 'latin1'))) out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+async function timedTrueSpawns(registry: ProcessRegistry, count: number): Promise<number[]> {
+  const perShell: number[] = [];
+  for (let j = 0; j < count; j++) {
+    const t = performance.now();
+    const run = await registry.exec({ command: 'true', scopeKey: `bench-${j % 8}`, background: true });
+    await exitOf(registry, run.id);
+    perShell.push(performance.now() - t);
+  }
+  return perShell;
+}
+
+async function sandboxSpawnOverhead(rows: BenchRow[], sandbox: Sandbox): Promise<void> {
+  const N = 200;
+  const bare: number[] = [];
+  const boxed: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const plain = createProcessRegistry();
+    bare.push(median(await timedTrueSpawns(plain, N)));
+    await plain.dispose();
+    const sandboxed = createProcessRegistry({ sandbox });
+    boxed.push(median(await timedTrueSpawns(sandboxed, N)));
+    await sandboxed.dispose();
+  }
+  const overhead = median(boxed) - median(bare);
+  rows.push({
+    name: `sandboxed spawn (${N} × exec('true') in bwrap, to exit), median per shell`,
+    value: round(median(boxed), 1),
+    unit: 'ms',
+    baseline: `${N} × exec('true') unsandboxed, same registry options`,
+    baselineValue: round(median(bare), 1),
+    ratio: round(median(boxed) / median(bare)),
+    target: `overhead ≤ 15 ms per shell (measured ${round(overhead, 1)} ms)`,
+    pass: overhead <= 15,
+  });
+}
+
+// 48 sleepers + a setsid forker + the shell = 50 processes besides bwrap's init; every one honours SIGTERM.
+const SANDBOX_TREE_50 = "setsid bash -c 'while :; do sleep 300 & sleep 0.05; done' & for i in $(seq 1 48); do sleep 300 & done; readlink /proc/self/ns/pid; wait";
+
+async function sandboxKill(rows: BenchRow[], sandbox: Sandbox): Promise<void> {
+  const times: number[] = [];
+  let survivors = 0;
+  for (let i = 0; i < REPEATS; i++) {
+    const registry = createProcessRegistry({ sandbox });
+    const run = await registry.exec({ command: SANDBOX_TREE_50, scopeKey: 'bench', background: true });
+    let inode = '';
+    await waitFor(() => {
+      inode = registry.log({ scopeKey: 'bench', id: run.id }).output.trim();
+      return inode.startsWith('pid:[');
+    }, 10_000);
+    await waitFor(() => namespaceMembers(inode).length >= 51, 10_000);
+    const t = performance.now();
+    await registry.kill({ scopeKey: 'bench', id: run.id });
+    times.push(performance.now() - t);
+    survivors += namespaceMembers(inode).length;
+    await registry.dispose();
+  }
+  const value = median(times);
+  rows.push({
+    name: 'kill latency, 50-process sandboxed tree with a setsid forker, honouring SIGTERM',
+    value: round(value, 1),
+    unit: 'ms',
+    baseline: `survivors found in the namespace afterwards (all runs): ${survivors}`,
+    target: '< 100 ms, 0 survivors',
+    pass: value < 100 && survivors === 0,
+  });
+}
+
+async function sandboxIngestion(rows: BenchRow[], sandbox: Sandbox): Promise<void> {
+  const bare: number[] = [];
+  const boxed: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    for (const [target, options] of [
+      [bare, {}],
+      [boxed, { sandbox }],
+    ] as const) {
+      const registry = createProcessRegistry(options);
+      const t = performance.now();
+      const run = await registry.exec({ command: FLOOD, scopeKey: 'bench', background: true });
+      await exitOf(registry, run.id);
+      target.push(FLOOD_BYTES / 1e6 / ((performance.now() - t) / 1000));
+      await registry.dispose();
+    }
+  }
+  const ratio = median(boxed) / median(bare);
+  rows.push({
+    name: 'ingestion throughput sandboxed (500 MB)',
+    value: round(median(boxed), 0),
+    unit: 'MB/s',
+    baseline: 'the same registry unsandboxed',
+    baselineValue: round(median(bare), 0),
+    ratio: round(ratio),
+    target: '≥ 0.9× unsandboxed',
+    pass: ratio >= 0.9,
+  });
+}
+
 const rows: BenchRow[] = [];
 await ingestion(rows);
 await spawnOverhead(rows);
 await killLatency(rows);
+
+const bwrapWorks = spawnSync('bwrap', ['--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true']).status === 0;
+if (bwrapWorks) {
+  const root = mkdtempSync(join(tmpdir(), 'registry-bench-'));
+  try {
+    const sandbox = createBwrapSandbox({ mode: 'required', workspaceRoot: join(root, 'workspaces') });
+    await sandbox.probe();
+    await sandboxSpawnOverhead(rows, sandbox);
+    await sandboxKill(rows, sandbox);
+    await sandboxIngestion(rows, sandbox);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+} else {
+  console.warn('[bench] bwrap does not work here: the sandbox rows are not measured.');
+  for (const name of ['sandboxed spawn overhead', 'sandboxed kill latency', 'sandboxed ingestion']) {
+    rows.push({ name: `${name} (not measured: no working bwrap)`, value: 0, unit: '—', pass: false });
+  }
+}
 
 reportBench(`@pincer/process-registry bench — Node ${process.version}`, rows, import.meta.url);

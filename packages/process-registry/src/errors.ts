@@ -10,9 +10,13 @@ const MARKER = Symbol.for('@pincer/process-registry/ProcessRegistryError');
  * - `LIMIT_EXCEEDED`: the registry already runs `maxRunning` sessions.
  * - `INVALID_INPUT`: an input failed validation (the message names the field).
  * - `SPAWN_FAILED`: the registry cannot start processes of the requested kind (the PTY module does not
- *   load on this host). A command that fails to spawn (missing cwd, …) is a `failed` result instead.
+ *   load on this host, a sandboxed shell's workspace cannot be created). A command that fails to spawn
+ *   (missing cwd, …) is a `failed` result instead.
  * - `KILL_FAILED`: processes of the tree survived SIGKILL for longer than `killConfirmTimeoutMs`.
  * - `DISPOSED`: the registry was disposed.
+ * - `SANDBOX_UNAVAILABLE`: the sandbox mode is `required` and the sandbox probe failed (`reason`
+ *   carries the probe's reason); nothing was started.
+ * - `UNSUPPORTED_PLATFORM`: not Linux, or no procfs at `procRoot`: kills could not be confirmed.
  */
 export type ProcessRegistryErrorCode =
   | 'PROCESS_NOT_FOUND'
@@ -23,7 +27,9 @@ export type ProcessRegistryErrorCode =
   | 'INVALID_INPUT'
   | 'SPAWN_FAILED'
   | 'KILL_FAILED'
-  | 'DISPOSED';
+  | 'DISPOSED'
+  | 'SANDBOX_UNAVAILABLE'
+  | 'UNSUPPORTED_PLATFORM';
 
 /** The one error class of `@pincer/process-registry`; check with `ProcessRegistryError.isInstance(e)`. */
 export class ProcessRegistryError extends Error {
@@ -31,17 +37,20 @@ export class ProcessRegistryError extends Error {
   readonly code: ProcessRegistryErrorCode;
   /** Name of the offending input field, for `INVALID_INPUT`. */
   readonly field: string | undefined;
+  /** The sandbox probe's reason, for `SANDBOX_UNAVAILABLE`. */
+  readonly reason: string | undefined;
   private readonly [MARKER] = true;
 
   constructor(
     code: ProcessRegistryErrorCode,
     message: string,
-    options?: { cause?: unknown; field?: string },
+    options?: { cause?: unknown; field?: string; reason?: string },
   ) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ProcessRegistryError';
     this.code = code;
     this.field = options?.field;
+    this.reason = options?.reason;
   }
 
   /** True for any `ProcessRegistryError`, even one from another copy of this package. */

@@ -1,5 +1,25 @@
 export { ProcessRegistryError, type ProcessRegistryErrorCode } from './errors.js';
 export { createProcessRegistry, type ProcessRegistry } from './registry.js';
+export { createBwrapSandbox } from './bwrap-sandbox.js';
+export {
+  BwrapSandboxOptionsSchema,
+  DEFAULT_SANDBOX_LIMITS,
+  SandboxLimitsSchema,
+  SandboxModeSchema,
+  SandboxNetworkSchema,
+  workspaceDirName,
+  type BwrapSandboxOptions,
+  type Sandbox,
+  type SandboxDecision,
+  type SandboxLaunch,
+  type SandboxLaunchRequest,
+  type SandboxLimits,
+  type SandboxMode,
+  type SandboxNetwork,
+  type SandboxProbe,
+  type SandboxStatus,
+} from './sandbox.js';
+export { ALLOWED_ENV_NAMES, type EnvDenial, type EnvDenialSource } from './child-env.js';
 export { formatExitNotice, noticeSnippet } from './exit-notice.js';
 export { encodeKeys, bracketPaste, type CursorKeyMode, type EncodedKeys } from './pty-keys.js';
 export {

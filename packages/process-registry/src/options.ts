@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import type { EnvDenial } from './child-env.js';
+import type { Sandbox } from './sandbox.js';
 import type { ProcessJournal } from './types.js';
 
 /** Numeric and boolean settings of a registry; every field optional with the documented default. */
@@ -70,8 +72,25 @@ export interface ProcessRegistryLogger {
 
 /** Options of `createProcessRegistry` (all optional). */
 export type ProcessRegistryOptions = z.input<typeof ProcessRegistryLimitsSchema> & {
-  /** Base environment of children; default `process.env`. */
+  /**
+   * The environment the allowlist (`PATH`, `LANG`, `LC_*`, `TERM`, `TZ`, `HOME`, `USER`) and `passEnv`
+   * names are read from; default `process.env`. Nothing else of it reaches a child.
+   */
   env?: Readonly<Record<string, string | undefined>>;
+  /** More names children get from `env` when set (the deny rule still applies). */
+  passEnv?: readonly string[];
+  /** Fixed values every child gets (the deny rule still applies). */
+  fixedEnv?: Readonly<Record<string, string>>;
+  /** Names never passed to a child, even when listed in `passEnv`, `fixedEnv` or an exec's `env` (exact match). */
+  deniedEnvNames?: readonly string[];
+  /** Prefixes never passed to a child (e.g. `PINCER_`), with the same reach as `deniedEnvNames`. */
+  deniedEnvPrefixes?: readonly string[];
+  /** Called for each denied name: once at creation for `passEnv`/`fixedEnv`, per exec for its `env`. Default: `logger.warn`. */
+  onEnvDenied?: (denial: EnvDenial) => void;
+  /** Sandbox backend for every shell (`createBwrapSandbox`); an exec's own `sandbox` overrides it. Default: none (unsandboxed). */
+  sandbox?: Sandbox;
+  /** Where procfs is expected (default `/proc`); the registry refuses to start (`UNSUPPORTED_PLATFORM`) without it. It always reads `/proc`. */
+  procRoot?: string;
   /** Time source; default real time (timers unref'd). */
   clock?: Clock;
   /** Proposes an id; `attempt` counts collisions. Default: two-word slugs (`amber-atlas`). */

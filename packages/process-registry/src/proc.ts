@@ -1,4 +1,5 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** One line of `/proc/<pid>/stat`, the fields the registry needs. */
 export interface ProcStat {
@@ -18,14 +19,28 @@ export interface ProcIdentity {
   readonly startTime: number;
 }
 
-/** Reads and parses `/proc/<pid>/stat`; `undefined` when the process does not exist. */
-export function readProcStat(pid: number): ProcStat | undefined {
-  let text: string;
+/**
+ * One read of a small procfs file (stat lines are < 1 KiB): open/read/close without readFileSync's
+ * fstat and buffer growth, several times faster when a kill ceremony scans every process.
+ */
+function readSmallProcFile(path: string): string | undefined {
+  let fd: number | undefined;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    fd = openSync(path, 'r');
+    const buffer = Buffer.allocUnsafe(2048);
+    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    return buffer.toString('latin1', 0, length);
   } catch {
     return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
+}
+
+/** Reads and parses `/proc/<pid>/stat`; `undefined` when the process does not exist. */
+export function readProcStat(pid: number): ProcStat | undefined {
+  const text = readSmallProcFile(`/proc/${pid}/stat`);
+  if (text === undefined) return undefined;
   // comm (field 2) may contain spaces and parentheses: fields restart after the last ')'.
   const close = text.lastIndexOf(')');
   if (close < 0) return undefined;
@@ -121,4 +136,21 @@ export function sendSignal(target: number, signal: NodeJS.Signals): boolean {
   } catch {
     return false;
   }
+}
+
+/** The pid namespace inode of `pid` (`/proc/<pid>/ns/pid` → `pid:[N]`), or undefined when unreadable. */
+export function readPidNamespace(pid: number | 'self'): number | undefined {
+  let link: string;
+  try {
+    link = readlinkSync(`/proc/${pid}/ns/pid`);
+  } catch {
+    return undefined;
+  }
+  const match = /^pid:\[(\d+)\]$/.exec(link);
+  return match ? Number(match[1]) : undefined;
+}
+
+/** True when procfs is mounted at `procRoot` (`<procRoot>/self/stat` exists). */
+export function hasProcfs(procRoot: string): boolean {
+  return existsSync(join(procRoot, 'self', 'stat'));
 }

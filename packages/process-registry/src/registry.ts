@@ -1,8 +1,16 @@
 import { existsSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
+import { type ChildEnvPolicy, type EnvDenial, buildChildEnv, deniedPolicyNames } from './child-env.js';
 import { ProcessRegistryError, notFound } from './errors.js';
-import { runKillCeremony } from './kill-tree.js';
+import { type KillCeremonyResult, runKillCeremony } from './kill-tree.js';
+import {
+  type NamespaceKillTarget,
+  createNamespaceScanner,
+  discoverNamespace,
+  namespaceFromInfo,
+  runNamespaceKillCeremony,
+} from './namespace-kill.js';
 import {
   type Clock,
   type ProcessRegistryOptions,
@@ -10,9 +18,10 @@ import {
   createSystemClock,
 } from './options.js';
 import { type OutputStream, SessionOutput, UnreadOutput } from './output-buffer.js';
-import { type ProcIdentity, isIdentityAlive, processGroupExists, readBootId, readProcEnvVar, readProcStat } from './proc.js';
+import { type ProcIdentity, hasProcfs, isIdentityAlive, processGroupExists, readBootId, readProcStat, sendSignal } from './proc.js';
 import { type CursorKeyMode, bracketPaste, decodeHexBytes, encodeKeys, nextCursorKeyMode } from './pty-keys.js';
 import { allocateUniqueId, createSlug } from './slug.js';
+import type { SandboxDecision, SandboxLaunch, SandboxStatus } from './sandbox.js';
 import { type LeaderExit, type ProcessHandle, type PtyModule, loadPtyModule, spawnChild, spawnPty } from './spawn.js';
 import {
   type ExecInput,
@@ -131,6 +140,11 @@ interface Session {
   /** Settles once the spawn attempt finished (a kill waits for it so nothing starts unseen). */
   readonly spawned: Promise<void>;
   resolveSpawned: () => void;
+  readonly sandbox: SandboxStatus;
+  /** Sandboxed shells: resolves to the pid namespace once bwrap reported it (undefined if it never made one). */
+  namespace: Promise<NamespaceKillTarget | undefined> | undefined;
+  /** The resolved `namespace`, for synchronous checks. */
+  namespaceTarget: NamespaceKillTarget | undefined;
 }
 
 function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
@@ -154,12 +168,39 @@ function deepFreeze<T extends object>(value: T): T {
  * Nothing in one scope can see, read, write to or kill another scope's processes.
  */
 export function createProcessRegistry(options: ProcessRegistryOptions = {}): ProcessRegistry {
-  const { env: baseEnvOption, clock: clockOption, idGenerator, journal, logger, ...limitInput } = options;
+  const {
+    env: baseEnvOption,
+    passEnv,
+    fixedEnv,
+    deniedEnvNames,
+    deniedEnvPrefixes,
+    onEnvDenied,
+    sandbox: defaultSandbox,
+    procRoot,
+    clock: clockOption,
+    idGenerator,
+    journal,
+    logger,
+    ...limitInput
+  } = options;
+  if (process.platform !== 'linux' || !hasProcfs(procRoot ?? '/proc')) {
+    throw new ProcessRegistryError(
+      'UNSUPPORTED_PLATFORM',
+      `The process registry needs Linux with procfs at ${procRoot ?? '/proc'} (this is ${process.platform}); without it kills cannot be confirmed.`,
+    );
+  }
   const limits = parse(ProcessRegistryLimitsSchema, limitInput);
   const clock: Clock = clockOption ?? createSystemClock();
   const shell = limits.shell ?? (existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh');
   const defaultCwd = limits.cwd ?? process.cwd();
-  const baseEnv = baseEnvOption ?? process.env;
+  const envPolicy: ChildEnvPolicy = {
+    source: baseEnvOption ?? process.env,
+    passEnv: [...(passEnv ?? [])],
+    fixedEnv: { ...(fixedEnv ?? {}) },
+    deniedNames: [...(deniedEnvNames ?? [])],
+    deniedPrefixes: [...(deniedEnvPrefixes ?? [])],
+  };
+  const scanner = createNamespaceScanner();
   const generateId = idGenerator ?? ((attempt: number) => createSlug(attempt));
   const bootId = readBootId();
   const ceremony = {
@@ -186,6 +227,15 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
       // a broken logger must not break the registry
     }
   };
+  const reportDenied = (denial: EnvDenial): void => {
+    try {
+      if (onEnvDenied) onEnvDenied(denial);
+      else warn(`environment variable ${denial.name} (from ${denial.source}) is denied and never passed to a shell`, { ...denial });
+    } catch {
+      // a broken callback must not break the registry
+    }
+  };
+  for (const denial of deniedPolicyNames(envPolicy)) reportDenied(denial);
 
   const snapshotOf = (s: Session): ProcessSnapshot =>
     deepFreeze({
@@ -202,6 +252,7 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
       signal: s.signal,
       tail: s.output.tail(limits.tailChars),
       truncated: s.output.truncated,
+      sandbox: s.sandbox,
     });
 
   const journalRecordOf = (s: Session): ProcessJournalRecord =>
@@ -392,10 +443,39 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     const isClosed = await Promise.race([closed.then(() => true), sleep(limits.exitDrainMs).then(() => false)]);
     if (isClosed) return;
     // A leftover in the group may hold the pipe open forever: the caller kills it, then drains again.
-    if (s.pid !== undefined && processGroupExists(s.pid)) return;
+    if (hasLeftovers(s)) return;
     // No writer is left, so the pipe closes as soon as its buffered output is read. A blocked event
     // loop can run the drain timer before those reads; waiting for close keeps the last lines.
     await Promise.race([closed, sleep(limits.exitCloseTimeoutMs)]);
+  };
+
+  /** Something of the shell may still be running: its namespace has members, or (unsandboxed) its group exists. */
+  const hasLeftovers = (s: Session): boolean => {
+    if (s.namespace !== undefined) {
+      const target = s.namespaceTarget;
+      if (target === undefined) return s.leader !== undefined && isIdentityAlive(s.leader);
+      // A recent scan will do: an empty namespace stays empty, a stale "members left" only costs a ceremony.
+      return scanner.members(target.pidNamespace, Math.max(target.knownAt, scanner.relaxed(limits.killPollIntervalMs))).length > 0;
+    }
+    return s.pid !== undefined && processGroupExists(s.pid);
+  };
+
+  /** The ceremony for one session: on its pid namespace when sandboxed, on its process tree otherwise. */
+  const runCeremony = async (s: Session): Promise<KillCeremonyResult> => {
+    if (s.namespace === undefined) {
+      return runKillCeremony(
+        { pgid: s.pid!, minStartTime: s.leader?.startTime ?? 0, leader: s.leader, marker: { id: s.id, scopeKey: s.scopeKey } },
+        ceremony,
+      );
+    }
+    const target = await s.namespace;
+    if (target !== undefined) return runNamespaceKillCeremony(target, scanner, ceremony);
+    // bwrap never reported a namespace: if the launcher still lives, SIGKILL it (its children die with it).
+    if (s.leader !== undefined && isIdentityAlive(s.leader)) {
+      sendSignal(s.leader.pid, 'SIGKILL');
+      return { signal: 'SIGKILL', trackedCount: 1 };
+    }
+    return { signal: null, trackedCount: 0 };
   };
 
   const killSession = (s: Session, reason: KillReason): Promise<KillResult> => {
@@ -411,15 +491,7 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
         finalize(s, { kind: 'killed', exit: { exitCode: null, signal: null }, reason });
         return { status: 'killed' };
       }
-      const result = await runKillCeremony(
-        {
-          pgid: s.pid,
-          minStartTime: s.leader?.startTime ?? 0,
-          leader: s.leader,
-          marker: { id: s.id, scopeKey: s.scopeKey },
-        },
-        ceremony,
-      );
+      const result = await runCeremony(s);
       const exit = await Promise.race([
         handle.exited,
         sleep(limits.killConfirmTimeoutMs).then(() => ({ exitCode: null, signal: result.signal }) as LeaderExit),
@@ -449,12 +521,11 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     s.leaderExit = exit;
     await drainStdio(s);
     if (s.killPromise || s.isFinal) return;
-    if (limits.killLeftoversOnExit && s.pid !== undefined && processGroupExists(s.pid)) {
+    // A sandbox's namespace dies with its launcher (--die-with-parent): always confirm it is empty.
+    const isSandboxed = s.namespace !== undefined;
+    if ((isSandboxed || limits.killLeftoversOnExit) && s.pid !== undefined && (isSandboxed || processGroupExists(s.pid))) {
       try {
-        await runKillCeremony(
-          { pgid: s.pid, minStartTime: s.leader?.startTime ?? 0, leader: s.leader, marker: { id: s.id, scopeKey: s.scopeKey } },
-          ceremony,
-        );
+        await runCeremony(s);
       } catch (error) {
         warn('leftover processes survived the kill ceremony', { id: s.id, error: String(error) });
       }
@@ -475,10 +546,11 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
       truncated: s.output.truncated,
       durationMs: (s.endedAt ?? clock.now()) - s.startedAt,
       ...(s.spawnError !== undefined ? { error: s.spawnError } : {}),
+      sandbox: s.sandbox,
     });
 
   const runningResult = (s: Session): ExecResult =>
-    deepFreeze({ status: 'running', id: s.id, pid: s.pid, startedAt: s.startedAt, tail: s.output.tail(limits.tailChars) });
+    deepFreeze({ status: 'running', id: s.id, pid: s.pid, startedAt: s.startedAt, tail: s.output.tail(limits.tailChars), sandbox: s.sandbox });
 
   // ---- public API ------------------------------------------------------------------------------
   const exec = async (rawInput: ExecInput): Promise<ExecResult> => {
@@ -502,8 +574,26 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
         `Too many running processes (${running.size} of ${limits.maxRunning}); kill or wait for one before starting another.`,
       );
     }
+    // The sandbox decides before anything exists: `required` without a working sandbox refuses here.
+    const sandbox = input.sandbox ?? defaultSandbox;
+    const decision: SandboxDecision = sandbox
+      ? await sandbox.prepare({ scopeKey: input.scopeKey, shell, command: input.command, cwd: input.cwd, stdin })
+      : { kind: 'unsandboxed', reason: 'no sandbox configured' };
+    if (isDisposed) throw new ProcessRegistryError('DISPOSED', 'The process registry was disposed; create a new one.');
+    if (running.size >= limits.maxRunning) {
+      throw new ProcessRegistryError(
+        'LIMIT_EXCEEDED',
+        `Too many running processes (${running.size} of ${limits.maxRunning}); kill or wait for one before starting another.`,
+      );
+    }
+    const launch: SandboxLaunch | undefined = decision.kind === 'sandboxed' ? decision.launch : undefined;
+    const sandboxStatus: SandboxStatus = Object.freeze(
+      launch
+        ? { isSandboxed: true, backend: 'bwrap' as const, reason: undefined }
+        : { isSandboxed: false, backend: undefined, reason: decision.kind === 'unsandboxed' ? decision.reason : undefined },
+    );
     const id = allocateUniqueId(generateId, isTaken);
-    const cwd = input.cwd ?? defaultCwd;
+    const cwd = launch ? launch.cwd : (input.cwd ?? defaultCwd);
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => {
       resolveDone = resolve;
@@ -550,25 +640,52 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
       resolveDone,
       spawned,
       resolveSpawned,
+      sandbox: sandboxStatus,
+      namespace: undefined,
+      namespaceTarget: undefined,
     };
     running.set(id, s);
     if (input.background) s.isBackgrounded = true;
 
-    const env: Record<string, string> = {};
-    for (const [k, v] of Object.entries(baseEnv)) if (v !== undefined) env[k] = v;
-    Object.assign(env, { PAGER: 'cat', GIT_PAGER: 'cat', NO_COLOR: '1', TERM: stdin === 'pty' ? 'xterm-256color' : 'dumb' });
-    Object.assign(env, input.env ?? {});
-    env['PINCER_PROCESS_ID'] = id;
-    env['PINCER_SCOPE'] = input.scopeKey;
+    const childEnv = buildChildEnv(envPolicy, {
+      defaults: { PAGER: 'cat', GIT_PAGER: 'cat', NO_COLOR: '1', TERM: stdin === 'pty' ? 'xterm-256color' : 'dumb' },
+      callEnv: input.env,
+      // Markers (so escaped and orphaned processes are recognised) and the sandbox's HOME: never overridable.
+      overrides: { ...(launch?.env ?? {}), PINCER_PROCESS_ID: id, PINCER_SCOPE: input.scopeKey },
+    });
+    for (const denial of childEnv.denied) reportDenied(denial);
+    const env = childEnv.env;
 
     try {
       const stat = statSync(cwd, { throwIfNoEntry: false });
       if (!stat?.isDirectory()) throw new Error(`working directory does not exist: ${cwd}`);
-      const spec = { shell, command: input.command, cwd, env, stdin, onOutput: (st: OutputStream, t: string) => onOutput(s, st, t) };
+      const spec = {
+        file: launch ? launch.file : shell,
+        args: launch ? launch.args : ['-c', input.command],
+        cwd,
+        env,
+        stdin,
+        hasInfoFd: launch?.infoFd !== undefined,
+        onOutput: (st: OutputStream, t: string) => onOutput(s, st, t),
+      };
       s.handle = pty ? await spawnPty(pty, spec) : await spawnChild(spec);
       s.pid = s.handle.pid;
       const stat22 = readProcStat(s.pid);
       if (stat22) s.leader = { pid: s.pid, startTime: stat22.startTime };
+      if (launch) {
+        const handle = s.handle;
+        const leader = s.leader;
+        s.namespace = (
+          launch.infoFd !== undefined
+            ? handle.info.then(namespaceFromInfo)
+            : leader
+              ? discoverNamespace(leader, limits.killConfirmTimeoutMs)
+              : Promise.resolve(undefined)
+        ).then((target) => {
+          s.namespaceTarget = target;
+          return target;
+        });
+      }
     } catch (error) {
       callJournal('onStart', () => journal?.onStart?.(journalRecordOf(s)));
       finalize(s, { kind: 'spawn-error', error: error instanceof Error ? error.message : String(error) });

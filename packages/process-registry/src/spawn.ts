@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { Readable } from 'node:stream';
 import type { OutputStream } from './output-buffer.js';
 
 /** Leader exit as reported by the OS. */
@@ -16,6 +17,8 @@ export interface ProcessHandle {
   readonly exited: Promise<LeaderExit>;
   /** Resolves when the leader's stdio closed (all writers gone). */
   readonly closed: Promise<void>;
+  /** Everything written to fd 3 until it closed (`hasInfoFd`), else undefined. */
+  readonly info: Promise<string | undefined>;
   isStdinWritable(): boolean;
   write(data: string | Buffer): void;
   /** Closes stdin (PTY: sends Ctrl-D). */
@@ -24,25 +27,41 @@ export interface ProcessHandle {
   dispose(): void;
 }
 
-/** What to spawn. */
+/** What to spawn: `<shell> -c <command>`, or the sandbox launcher with its arguments. */
 export interface SpawnSpec {
-  readonly shell: string;
-  readonly command: string;
+  readonly file: string;
+  readonly args: readonly string[];
   readonly cwd: string;
   readonly env: Record<string, string>;
   readonly stdin: 'closed' | 'pipe' | 'pty';
   readonly onOutput: (stream: OutputStream, text: string) => void;
+  /** Open a pipe as fd 3 and collect what the child writes to it (bwrap's `--info-fd 3`). */
+  readonly hasInfoFd?: boolean;
 }
 
 const SIGNAL_NAMES = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
-/** Spawns `<shell> -c <command>` detached (own session and process group). Rejects on spawn error. */
+/** Spawns `spec.file spec.args` detached (own session and process group). Rejects on spawn error. */
 export async function spawnChild(spec: SpawnSpec): Promise<ProcessHandle> {
-  const child = spawn(spec.shell, ['-c', spec.command], {
+  const child = spawn(spec.file, [...spec.args], {
     cwd: spec.cwd,
     env: spec.env,
     detached: true,
-    stdio: [spec.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    stdio: spec.hasInfoFd === true ? [spec.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] : [spec.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+  });
+  const infoStream = spec.hasInfoFd === true ? child.stdio[3] : undefined;
+  const info = new Promise<string | undefined>((resolve) => {
+    if (!infoStream || !(infoStream instanceof Readable)) {
+      resolve(undefined);
+      return;
+    }
+    let text = '';
+    infoStream.setEncoding('utf8');
+    infoStream.on('data', (chunk: string) => {
+      if (text.length < 65_536) text += chunk;
+    });
+    infoStream.on('error', () => resolve(text));
+    infoStream.on('close', () => resolve(text));
   });
   await new Promise<void>((resolve, reject) => {
     const onError = (error: Error): void => reject(error);
@@ -72,6 +91,7 @@ export async function spawnChild(spec: SpawnSpec): Promise<ProcessHandle> {
     isPty: false,
     exited,
     closed,
+    info,
     isStdinWritable: () => child.stdin !== null && child.stdin.writable && !child.stdin.writableEnded,
     write: (data) => {
       child.stdin?.write(data);
@@ -112,7 +132,7 @@ export async function loadPtyModule(): Promise<PtyModule> {
 
 /** Spawns the command in a pseudo-terminal (120×30). The PTY child is a session and group leader. */
 export async function spawnPty(pty: PtyModule, spec: SpawnSpec): Promise<ProcessHandle> {
-  const term = pty.spawn(spec.shell, ['-c', spec.command], {
+  const term = pty.spawn(spec.file, [...spec.args], {
     name: spec.env['TERM'] ?? 'xterm-256color',
     cols: 120,
     rows: 30,
@@ -136,6 +156,7 @@ export async function spawnPty(pty: PtyModule, spec: SpawnSpec): Promise<Process
     exited,
     // node-pty reports exit only after its socket closed (or its own flush timeout).
     closed: exited.then(() => undefined),
+    info: Promise.resolve(undefined),
     isStdinWritable: () => !isExited && !isEnded,
     write: (data) => term.write(data as string),
     end: () => {

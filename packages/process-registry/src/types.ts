@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { OutputChunk } from './output-buffer.js';
+import { type Sandbox, type SandboxStatus, isSandbox } from './sandbox.js';
 
 /** A non-blank scope key (trimmed). Derive it with `deriveProcessScopeKey` from `@pincer/session-key`. */
 export const ScopeKeySchema = z.string().trim().min(1, 'scopeKey must not be blank').max(1024);
@@ -39,6 +40,8 @@ export const ExecInputSchema = z.object({
   notifyOnExitEmptySuccess: z.boolean().optional(),
   /** stdin wiring, default `closed`. */
   stdin: StdinModeSchema.optional(),
+  /** Sandbox for this one shell (e.g. per agent), instead of the registry's. */
+  sandbox: z.custom<Sandbox>((value) => isSandbox(value), 'sandbox must be a Sandbox (createBwrapSandbox)').optional(),
 });
 /** @see ExecInputSchema */
 export type ExecInput = z.input<typeof ExecInputSchema>;
@@ -123,6 +126,8 @@ export type ProcessSnapshot = Readonly<{
   /** Last `tailChars` (2 000) chars of retained output. */
   tail: string;
   truncated: boolean;
+  /** Whether the shell runs in a sandbox, and why not when it does not. */
+  sandbox: SandboxStatus;
 }>;
 
 /** What the journal receives on start and exit: the snapshot plus what orphan reaping needs. */
@@ -168,6 +173,7 @@ export type ExecRunningResult = Readonly<{
   pid: number | undefined;
   startedAt: number;
   tail: string;
+  sandbox: SandboxStatus;
 }>;
 
 /** Result of `exec` for a command that finished within the yield window (foreground; not retained). */
@@ -183,6 +189,7 @@ export type ExecFinishedResult = Readonly<{
   durationMs: number;
   /** Spawn error message, when the process could not start. */
   error?: string;
+  sandbox: SandboxStatus;
 }>;
 
 /** @see ExecRunningResult @see ExecFinishedResult */

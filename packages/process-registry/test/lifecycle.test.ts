@@ -263,7 +263,7 @@ describe('ids and limits', () => {
     expect(Object.isFrozen(snap.running)).toBe(true);
     expect(Object.isFrozen(snap.running[0])).toBe(true);
     expect(Object.keys(snap.running[0]!).sort()).toEqual(
-      ['command', 'cwd', 'endedAt', 'exitCode', 'id', 'pid', 'scopeKey', 'sessionKey', 'signal', 'startedAt', 'status', 'tail', 'truncated'].sort(),
+      ['command', 'cwd', 'endedAt', 'exitCode', 'id', 'pid', 'sandbox', 'scopeKey', 'sessionKey', 'signal', 'startedAt', 'status', 'tail', 'truncated'].sort(),
     );
   });
 });
