@@ -206,6 +206,19 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       }
     });
     stops.push(unsubscribeExit);
+    // A shutdown that kills shells (`exec.onShutdown: kill`) tells each shell's session once, durably
+    // (delivered after the restart); `leave` lets the next start reap them and say so instead.
+    stops.push(() => {
+      if (config.exec?.onShutdown === 'leave') return;
+      for (const shell of registry.snapshot().running) {
+        if (!shell.sessionKey) continue;
+        try {
+          notify({ sessionKey: shell.sessionKey, text: `Exec killed by a gateway shutdown (${shell.id}: ${shell.command.slice(0, 120)})`, source: 'exec', contextKey: `exec:${shell.id}`, wake: false });
+        } catch (error) {
+          wiringLogger.warn({ err: error, id: shell.id }, 'could not queue the shutdown notice of a shell');
+        }
+      }
+    });
     const processes = createProcessService({ registry, shells: plugins.shells, store });
     const spawner = createSubagents({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
     stops.push(() => spawner.dispose());
@@ -226,7 +239,13 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
 
     let reaped: ReapedProcess[] = [];
     if (isServer) {
-      reaped = await reapOrphanedProcesses({ store, registry, clock, logger: wiringLogger });
+      reaped = await reapOrphanedProcesses({
+        store,
+        registry,
+        clock,
+        logger: wiringLogger,
+        notify: ({ sessionKey, id, text }) => void notify({ sessionKey, text, source: 'exec', contextKey: `exec:${id}` }),
+      });
       await spawner.resumePending();
       // Events that survived a restart wake their sessions again (deferred, never dropped).
       for (const sessionKey of systemEvents.queue.sessionKeys()) {
