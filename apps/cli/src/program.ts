@@ -4,6 +4,7 @@ import { registerConfigCommand } from './commands/config.js';
 import { registerCronCommand } from './commands/cron.js';
 import { registerGatewayCommand } from './commands/gateway.js';
 import { registerProcessCommands } from './commands/processes.js';
+import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerSessionsCommand } from './commands/sessions.js';
 import { type CliDeps, type CommandContext, createCommandContext } from './context.js';
 import { CliError } from './errors.js';
@@ -52,6 +53,7 @@ Examples:
   registerAgentCommand(program, ctx);
   registerSessionsCommand(program, ctx);
   registerProcessCommands(program, ctx);
+  registerSandboxCommand(program, ctx);
   registerCronCommand(program, ctx);
   registerConfigCommand(program, ctx);
   return program;
