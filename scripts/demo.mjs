@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm demo`: the newcomer's tour of Pincer. Starts a real gateway (child process, temp state
 // dir, embedded SQLite, the offline scripted model, an ephemeral loopback port) and walks through
-// six stories with the real `pincer` CLI (plain HTTP where the CLI has no command), printing a
+// six stories and a sandbox story with the real `pincer` CLI (plain HTTP where the CLI has no command), printing a
 // short narrated transcript. Every step checks its outcome; the demo exits 0 only if every check
 // held and names the ones that failed otherwise. It always cleans up: the gateway is stopped,
 // every process it started is gone (found by a marker in their environment), the temp dir removed.
@@ -79,8 +79,8 @@ function isAlive(pid) {
   }
 }
 
-/** Pids of processes started under this demo's gateways (they inherit PINCER_TEST_MARK). */
-function markedPids(except = []) {
+/** Pids of live processes whose environment holds `needle` (`NAME=value`). */
+function pidsWithEnv(needle, except = []) {
   if (!existsSync('/proc')) return [];
   const out = [];
   for (const name of readdirSync('/proc')) {
@@ -88,7 +88,7 @@ function markedPids(except = []) {
     const pid = Number(name);
     if (except.includes(pid) || pid === process.pid) continue;
     try {
-      if (`${readFileSync(`/proc/${pid}/environ`, 'latin1')}\0`.includes(`PINCER_TEST_MARK=${mark}\0`) && isAlive(pid)) out.push(pid);
+      if (`\0${readFileSync(`/proc/${pid}/environ`, 'latin1')}\0`.includes(`\0${needle}\0`) && isAlive(pid)) out.push(pid);
     } catch {
       // not ours or gone
     }
@@ -96,10 +96,33 @@ function markedPids(except = []) {
   return out;
 }
 
+/** Pids of live processes whose command line contains `needle`. */
+function pidsWithCmdline(needle) {
+  const out = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, 'latin1').includes(needle) && isAlive(Number(name))) out.push(Number(name));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/**
+ * Pids of processes started under this demo's gateways: the gateway carries PINCER_TEST_MARK; its
+ * shells get a clean environment without PINCER_*, so they carry the mark as DEMO_SHELL_MARK
+ * (`exec.passEnv` in the config).
+ */
+function markedPids(except = []) {
+  return [...new Set([...pidsWithEnv(`PINCER_TEST_MARK=${mark}`, except), ...pidsWithEnv(`DEMO_SHELL_MARK=${mark}`, except)])];
+}
+
 async function startGateway() {
   const proc = spawn(process.execPath, [GATEWAY, '--port', '0', '--host', '127.0.0.1', '--state-dir', stateDir, '--config', join(stateDir, 'pincer.config.json')], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: cleanEnv({ PINCER_TEST_MARK: mark }),
+    env: cleanEnv({ PINCER_TEST_MARK: mark, DEMO_SHELL_MARK: mark }),
   });
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
@@ -212,9 +235,11 @@ const CONFIG = {
     { id: 'research' },
   ],
   bindings: [{ agentId: 'ops', match: { channel: 'telegram' } }],
+  // Shells get a clean environment; this one variable (the demo's process marker) is passed on.
+  exec: { passEnv: ['DEMO_SHELL_MARK'] },
 };
 
-const shared = { groupShell: undefined, finishedShell: undefined };
+const shared = { groupShell: undefined, finishedShell: undefined, sandbox: undefined };
 
 async function story1() {
   title(1, 'Agent ops has a DM and a group session; each sees only its own shells (seed 000)');
@@ -326,10 +351,12 @@ async function story6() {
   check('an exit notice is queued behind a busy session', Boolean(queued));
   const sessionsBefore = ((await api('GET', '/v1/sessions')).body?.sessions ?? []).map((s) => s.key);
   const orphans = markedPids([gateway.pid]);
-  say(`kill -9 ${gateway.pid} (it leaves ${orphans.length} shell process(es) behind)`);
+  const isSandboxed = shared.sandbox?.effect === 'sandboxed';
+  say(`kill -9 ${gateway.pid} (${orphans.length} shell process(es) running${isSandboxed ? ', each in a sandbox that dies with the gateway' : ''})`);
   gateway.proc.kill('SIGKILL');
   await gateway.proc.exited;
-  check('its shells outlived the dead gateway', orphans.includes(longPid) && isAlive(longPid));
+  if (isSandboxed) check('its sandboxed shells died with it (bwrap --die-with-parent)', orphans.includes(longPid) && (await until(() => !isAlive(longPid), 10_000)) === true);
+  else check('its shells outlived the dead gateway', orphans.includes(longPid) && isAlive(longPid));
   await startGateway();
   say(`restarted on the same state dir: ${gateway.url}`);
   const reaped = await until(() => orphans.every((pid) => !isAlive(pid)), 20_000);
@@ -345,6 +372,49 @@ async function story6() {
   check('the interrupted run is reported, not replayed', run.body?.status === 'error' && /interrupted/.test(run.body?.error ?? ''));
 }
 
+async function story7() {
+  title(7, 'The OS sandbox: one session cannot see, signal or read another, nor the gateway; a kill leaves nothing');
+  const status = await pincer(['sandbox', 'status'], { lines: 3 });
+  const view = shared.sandbox;
+  check('pincer sandbox status reports the mode the gateway runs under', status.code === 0 && view && status.stdout.includes(`Mode:        ${view.mode}`));
+  if (view?.effect !== 'sandboxed') {
+    say(paint('33', `shells are NOT sandboxed here (${view?.probe?.reason ?? 'unknown'}): install bubblewrap for the OS-level checks`));
+    const shell = await turn('agent:ops:sbx-a', 'run: echo BEGIN; env; echo END');
+    check('even unsandboxed, a shell sees no PINCER_* setting of the gateway', !/^PINCER_(?!PROCESS_ID=|SCOPE=)/m.test(shell.reply) && !shell.reply.includes(gateway.token));
+    return;
+  }
+  const secretMark = `beta-secret-${randomUUID().slice(0, 8)}`;
+  const b = await turn('agent:ops:sbx-b', `run in background: echo ${secretMark} > notes.txt; exec sleep 3007`);
+  const bId = shellId(b.reply);
+  const bView = await until(async () => (await processes()).find((p) => p.id === bId && p.pid));
+  const bPids = (await until(() => (pidsWithCmdline('sleep 3007').length > 0 ? pidsWithCmdline('sleep 3007') : undefined))) ?? [];
+  const bNotes = await until(() => readdirSync(join(stateDir, 'workspaces')).map((dir) => join(stateDir, 'workspaces', dir, 'notes.txt')).find((path) => existsSync(path)));
+  const attack = [
+    'echo "ps sees:"; ps ax -o pid=,comm=',
+    `for pid in ${bPids.join(' ')} ${gateway.pid}; do kill -0 $pid 2>/dev/null && echo SIGNAL=yes || echo "kill -0 $pid: refused"; done`,
+    `cat ${join(stateDir, 'token')} 2>/dev/null && echo TOKEN=yes || echo "token: not there"`,
+    `cat ${bNotes ?? '/nonexistent'} 2>/dev/null && echo NOTES=yes || echo "B's notes: not there"`,
+  ].join('; ');
+  const a = await turn('agent:ops:sbx-a', `run: ${attack}`);
+  const lines = a.reply.split('\n');
+  check("A's ps shows only its own sandbox (no sleep of B)", lines.some((line) => line.includes('ps sees:')) && !lines.some((line) => /^\s*\d+ sleep$/.test(line)));
+  check("A cannot signal B's processes or the gateway", bPids.length > 0 && !lines.some((line) => line === 'SIGNAL=yes') && isAlive(gateway.pid) && bPids.every(isAlive));
+  check("A cannot read the gateway's token", !a.reply.includes(gateway.token) && !lines.some((line) => line === 'TOKEN=yes'));
+  check("A cannot read B's files", Boolean(bNotes) && !a.reply.includes(secretMark) && !lines.some((line) => line === 'NOTES=yes'));
+  const views = await processes();
+  check('every process view says the shell is sandboxed', [bView?.id].every((id) => views.find((p) => p.id === id)?.sandbox?.isSandboxed === true));
+  await api('POST', `/v1/processes/${bId}/kill`, {});
+  say('A setsid child that keeps forking, then a kill of its shell:');
+  const forkMark = randomUUID();
+  const forker = await turn('agent:ops:sbx-a', `run in background: export FORK_MARK=${forkMark}; setsid sh -c 'while :; do sleep 5 & sleep 0.02; done' & exec sleep 3009`);
+  const forkerId = shellId(forker.reply);
+  const before = await until(() => (pidsWithEnv(`FORK_MARK=${forkMark}`).length >= 5 ? pidsWithEnv(`FORK_MARK=${forkMark}`) : undefined));
+  say(`${before?.length ?? 0} processes carry the forker's marker`);
+  const killed = await pincer(['kill', forkerId]);
+  const left = pidsWithEnv(`FORK_MARK=${forkMark}`);
+  check('the kill answered once the namespace was empty: 0 processes left (scanned in /proc)', killed.code === 0 && Boolean(before) && left.length === 0, `left: ${left.join(', ')}`);
+}
+
 // ---------------------------------------------------------------- main
 async function main() {
   for (const f of [GATEWAY, CLI]) {
@@ -356,11 +426,18 @@ async function main() {
   await startGateway();
   say(`gateway ${gateway.url} (pid ${gateway.pid}), state dir ${stateDir}`);
   say('agents: main (dmScope=main, owner owner-1), ops (per-channel-peer, telegram), research');
-  for (const [n, run] of [story1, story2, story3, story4, story5, story6].entries()) {
+  shared.sandbox = (await api('GET', '/v1/sandbox')).body;
+  const sandbox = shared.sandbox;
+  say(
+    sandbox?.effect === 'sandboxed'
+      ? `sandbox: mode ${sandbox.mode}, shells run in bwrap ${sandbox.version ?? ''} (namespaces ${sandbox.namespaces.join(', ')}; probe ${sandbox.probe.durationMs} ms)`
+      : paint('33', `sandbox: mode ${sandbox?.mode ?? '?'}, shells run UNSANDBOXED (${sandbox?.probe?.reason ?? 'unknown'})`),
+  );
+  for (const [n, run] of [story1, story2, story3, story4, story5, story6, story7].entries()) {
     try {
       await run();
     } catch (e) {
-      check(`story ${n + 1} ran to the end`, false, e instanceof Error ? e.message : String(e));
+      check(`${story || `story ${n + 1}`} ran to the end`, false, e instanceof Error ? e.message : String(e));
     }
   }
 }
@@ -393,7 +470,7 @@ console.log('');
 if (fatal) console.log(paint('31', `The demo could not run: ${fatal instanceof Error ? fatal.message : String(fatal)}`));
 if (leftovers.length > 0) console.log(paint('31', `Processes left behind: ${leftovers.join(', ')}`));
 if (!fatal && failed.length === 0 && leftovers.length === 0 && checks.length > 0) {
-  console.log(paint('32', `All ${checks.length} checks held across the six stories (${seconds} s). Cleaned up: gateway stopped, no process left, temp dir removed.`));
+  console.log(paint('32', `All ${checks.length} checks held across the six stories and the sandbox story (${seconds} s, sandbox ${shared.sandbox?.mode ?? '?'}: ${shared.sandbox?.effect ?? '?'}). Cleaned up: gateway stopped, no process left, temp dir removed.`));
   process.exit(0);
 }
 console.log(paint('31', `${failed.length} of ${checks.length} checks failed (${seconds} s):`));

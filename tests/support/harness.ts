@@ -2,8 +2,9 @@
  * Shared harness of the end-to-end, reliability and load suites: a real gateway as a child
  * process (`apps/gateway/dist/main.js`) on a temp state dir and an ephemeral loopback port, the
  * real `pincer` binary (`apps/cli/dist/bin.js`), bounded polling, and a /proc scan that finds
- * every process a gateway started (each gateway child carries a unique `PINCER_TEST_MARK`, which
- * the shells it spawns inherit), so a test can prove no orphan survives.
+ * every process a gateway started (each gateway child carries a unique `PINCER_TEST_MARK`; its
+ * shells, which get a clean environment without any `PINCER_*`, carry it as `TEST_SHELL_MARK`
+ * through the config's `exec.passEnv`), so a test can prove no orphan survives.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -142,9 +143,12 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Pids of live processes whose environment carries `PINCER_TEST_MARK=<mark>` (excluding `except`). */
+/** The variable a gateway's shells carry the test mark in (passed through `exec.passEnv`; `PINCER_*` never reaches a shell). */
+export const SHELL_MARK_ENV = 'TEST_SHELL_MARK';
+
+/** Pids of live processes whose environment carries `PINCER_TEST_MARK=<mark>` or `TEST_SHELL_MARK=<mark>` (excluding `except`). */
 export function markedPids(mark: string, except: ReadonlyArray<number> = []): number[] {
-  const needle = `PINCER_TEST_MARK=${mark}\0`;
+  const needles = [`\0PINCER_TEST_MARK=${mark}\0`, `\0${SHELL_MARK_ENV}=${mark}\0`];
   const out: number[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -156,7 +160,8 @@ export function markedPids(mark: string, except: ReadonlyArray<number> = []): nu
     } catch {
       continue;
     }
-    if (`${env}\0`.includes(needle) && isAlive(pid)) out.push(pid);
+    const padded = `\0${env}\0`;
+    if (needles.some((needle) => padded.includes(needle)) && isAlive(pid)) out.push(pid);
   }
   return out;
 }
@@ -189,13 +194,23 @@ export interface ChildGateway {
   stop(graceMs?: number): Promise<number | null>;
 }
 
+/** Add {@link SHELL_MARK_ENV} to the config's `exec.passEnv` (once), so the gateway's shells carry the mark. */
+function passShellMark(configPath: string): void {
+  const config = JSON.parse(readFileSync(configPath, 'utf8')) as { exec?: { passEnv?: string[] } };
+  const passEnv = config.exec?.passEnv ?? [];
+  if (passEnv.includes(SHELL_MARK_ENV)) return;
+  config.exec = { ...(config.exec ?? {}), passEnv: [...passEnv, SHELL_MARK_ENV] };
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+}
+
 /** Start `node apps/gateway/dist/main.js --port 0 --state-dir <dir>` and wait until it listens. */
 export async function startChildGateway(state: StateDir, opts: { mark?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ChildGateway> {
   requireBuiltApps();
   const mark = opts.mark ?? randomUUID();
+  passShellMark(state.configPath);
   const proc = spawn(process.execPath, [GATEWAY_MAIN, '--port', '0', '--host', '127.0.0.1', '--state-dir', state.dir, '--config', state.configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: cleanEnv({ PINCER_TEST_MARK: mark, ...(opts.env ?? {}) }),
+    env: cleanEnv({ PINCER_TEST_MARK: mark, [SHELL_MARK_ENV]: mark, ...(opts.env ?? {}) }),
   });
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));

@@ -7,6 +7,7 @@ import { registerConfigCommand } from './commands/config.js';
 import { registerCronCommand } from './commands/cron.js';
 import { registerGatewayCommand } from './commands/gateway.js';
 import { registerProcessCommands } from './commands/processes.js';
+import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerSessionsCommand } from './commands/sessions.js';
 import { type CliDeps, type CommandContext, createCommandContext, type GlobalOptions } from './context.js';
 import { CliError } from './errors.js';
@@ -67,6 +68,7 @@ Examples:
   registerAgentsCommand(program, ctx);
   registerSessionsCommand(program, ctx);
   registerProcessCommands(program, ctx);
+  registerSandboxCommand(program, ctx);
   registerCronCommand(program, ctx);
   registerConfigCommand(program, ctx);
   registerCompletionCommand(program, ctx);

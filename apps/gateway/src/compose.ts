@@ -23,6 +23,8 @@ import { createLanes } from './runs/lanes.js';
 import { createRunQueue, type RunQueue } from './runs/run-queue.js';
 import type { AgentTurnInput, AgentTurnResult } from './runs/run-types.js';
 import { createSubagents } from './subagents/subagents.js';
+import { createSandboxService, type SandboxService } from './sandbox/sandbox-status.js';
+import { DENIED_ENV_PREFIXES, createGatewaySandboxes, deniedEnvNames } from './sandbox/sandboxes.js';
 import { createSessionService, type SessionService } from './sessions/sessions.js';
 import { createTurnTargetResolver, type TurnTargetResolver } from './sessions/turn-target.js';
 import { ensureStateDir, resolveConfigPath, resolveStateDir } from './state.js';
@@ -81,6 +83,8 @@ export interface GatewayRuntime {
   readonly heartbeats: Heartbeats;
   readonly notify: Notify;
   readonly processes: ProcessService;
+  /** The shells' sandboxes and their status. */
+  readonly sandbox: SandboxService;
   readonly spawner: SubagentSpawner;
   readonly cron: CronService;
   readonly plugins: Plugins;
@@ -93,6 +97,22 @@ export interface GatewayRuntime {
   runAgentTurn(input: AgentTurnInput): Promise<AgentTurnResult>;
   /** Stop: refuse new runs, finish/cancel running ones, stop processes by policy, close the store. */
   close(): Promise<void>;
+}
+
+/**
+ * Run every sandbox's real probe once at start and say, in one line each, when shells will not be
+ * sandboxed: `auto` falling back (with the probe's reason), `off`, or `required` refusing every exec.
+ */
+async function reportSandboxes(sandbox: SandboxService, logger: Logger): Promise<void> {
+  const status = await sandbox.status();
+  const entries = [{ agentId: undefined as string | undefined, ...status }, ...status.agents.filter((agent) => agent.isOwnConfig)];
+  for (const entry of entries) {
+    const who = entry.agentId === undefined ? 'sandbox' : `agents.${entry.agentId}.sandbox`;
+    const reason = entry.probe.reason ?? 'unknown';
+    if (entry.mode === 'off') logger.warn({ sandbox: who }, `${who}: mode off: shells run unsandboxed (explicit opt-out)`);
+    else if (entry.effect === 'unsandboxed') logger.warn({ sandbox: who, reason }, `${who}: mode auto: bwrap unusable, shells run UNSANDBOXED: ${reason}`);
+    else if (entry.effect === 'refused') logger.error({ sandbox: who, reason }, `${who}: mode required: bwrap unusable, every exec is refused (SANDBOX_UNAVAILABLE): ${reason}`);
+  }
 }
 
 /** Default of `gateway.maxConcurrentRuns`. */
@@ -130,7 +150,18 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     const lanes = createLanes({ maxConcurrent: config.gateway?.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS });
     const wiringLogger = logger.child({ component: 'wiring' });
 
-    const registry = createGatewayProcessRegistry({ config, clock, journal: createProcessJournal({ store, clock, metrics, bus }), logger: wiringLogger });
+    const sandboxes = createGatewaySandboxes({ config, stateDir });
+    const sandbox = createSandboxService({ config, sandboxes });
+    if (isServer) await reportSandboxes(sandbox, wiringLogger);
+    const registry = createGatewayProcessRegistry({
+      config,
+      clock,
+      journal: createProcessJournal({ store, clock, metrics, bus }),
+      logger: wiringLogger,
+      sandbox: sandboxes.defaultSandbox.sandbox,
+      deniedEnvNames: deniedEnvNames(config),
+      deniedEnvPrefixes: DENIED_ENV_PREFIXES,
+    });
     stops.push(async () => {
       // `leave`: processes keep running; the next start reaps them through the journal.
       if (config.exec?.onShutdown !== 'leave') await registry.dispose();
@@ -175,13 +206,26 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       }
     });
     stops.push(unsubscribeExit);
+    // A shutdown that kills shells (`exec.onShutdown: kill`) tells each shell's session once, durably
+    // (delivered after the restart); `leave` lets the next start reap them and say so instead.
+    stops.push(() => {
+      if (config.exec?.onShutdown === 'leave') return;
+      for (const shell of registry.snapshot().running) {
+        if (!shell.sessionKey) continue;
+        try {
+          notify({ sessionKey: shell.sessionKey, text: `Exec killed by a gateway shutdown (${shell.id}: ${shell.command.slice(0, 120)})`, source: 'exec', contextKey: `exec:${shell.id}`, wake: false });
+        } catch (error) {
+          wiringLogger.warn({ err: error, id: shell.id }, 'could not queue the shutdown notice of a shell');
+        }
+      }
+    });
     const processes = createProcessService({ registry, shells: plugins.shells, store });
     const spawner = createSubagents({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
     stops.push(() => spawner.dispose());
     const cron = createCron({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
     stops.push(() => cron.scheduler.stop());
 
-    toolbox.register(createExecTool({ processes, metrics }));
+    toolbox.register(createExecTool({ processes, metrics, sandboxFor: (agentId) => sandboxes.forAgent(agentId).sandbox }));
     toolbox.register(createProcessTool({ processes }));
     toolbox.register(createSessionsSpawnTool({ spawner }));
     toolbox.register(createSessionsListTool({ sessions, store }));
@@ -195,7 +239,13 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
 
     let reaped: ReapedProcess[] = [];
     if (isServer) {
-      reaped = await reapOrphanedProcesses({ store, registry, clock, logger: wiringLogger });
+      reaped = await reapOrphanedProcesses({
+        store,
+        registry,
+        clock,
+        logger: wiringLogger,
+        notify: ({ sessionKey, id, text }) => void notify({ sessionKey, text, source: 'exec', contextKey: `exec:${id}` }),
+      });
       await spawner.resumePending();
       // Events that survived a restart wake their sessions again (deferred, never dropped).
       for (const sessionKey of systemEvents.queue.sessionKeys()) {
@@ -227,6 +277,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       heartbeats,
       notify,
       processes,
+      sandbox,
       spawner,
       cron,
       plugins,

@@ -91,6 +91,36 @@ export const ToolPolicySchema = z
   })
   .strict();
 
+/**
+ * OS sandbox of shells (gateway-wide under `sandbox`, per agent under `agents[].sandbox`; an agent's
+ * fields override the gateway's). Mapped onto process-registry's `createBwrapSandbox`.
+ */
+export const SandboxConfigSchema = z
+  .object({
+    /** `required` (refuse unsandboxed shells: SANDBOX_UNAVAILABLE), `auto` (default: sandbox when bwrap works), `off`. */
+    mode: z.enum(['required', 'auto', 'off']).optional(),
+    /** `host` (default: agents need package registries and APIs) or `none` (loopback only). */
+    network: z.enum(['host', 'none']).optional(),
+    /** Extra absolute host paths bound at the same path: `ro` read-only, `rw` writable. */
+    binds: z
+      .object({ ro: z.array(z.string().min(1)).max(256).optional(), rw: z.array(z.string().min(1)).max(256).optional() })
+      .strict()
+      .optional(),
+    /** Per-shell rlimits; `null` leaves one as the gateway has it (defaults in the README). */
+    limits: z
+      .object({
+        maxProcesses: z.number().int().min(1).max(4_194_304).nullable().optional(),
+        maxFileSizeBytes: z.number().int().min(1).nullable().optional(),
+        cpuSeconds: z.number().int().min(1).nullable().optional(),
+        addressSpaceBytes: z.number().int().min(16 * 1024 ** 2).nullable().optional(),
+      })
+      .strict()
+      .optional(),
+    /** The bwrap binary (default `bwrap` on PATH). */
+    bwrapPath: z.string().min(1).optional(),
+  })
+  .strict();
+
 /** One configured agent. */
 export const AgentConfigSchema = z
   .object({
@@ -107,6 +137,8 @@ export const AgentConfigSchema = z
     /** Owner allowlist (sender ids allowed to DM this agent). `*` = anyone. */
     owners: z.array(z.string()).optional(),
     maxSteps: z.number().int().min(1).max(64).optional(),
+    /** This agent's shells' sandbox (overrides the gateway's `sandbox` field by field). */
+    sandbox: SandboxConfigSchema.optional(),
   })
   .strict();
 
@@ -205,6 +237,10 @@ export const GatewayConfigSchema = z
         finishedTtlMs: z.number().int().min(60_000).max(10_800_000).optional(),
         /** SIGTERM → SIGKILL grace of the kill ceremony, ms (default 3 000). */
         killGraceMs: z.number().int().min(0).max(60_000).optional(),
+        /** Fixed variables every shell gets (after the allowlist; `PINCER_*` and provider key variables are dropped). */
+        env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
+        /** More variable names copied from the gateway's environment (same deny list). */
+        passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).max(256).optional(),
       })
       .strict()
       .optional(),
@@ -224,6 +260,8 @@ export const GatewayConfigSchema = z
       })
       .strict()
       .optional(),
+    /** OS sandbox of every shell (see `SandboxConfigSchema`). */
+    sandbox: SandboxConfigSchema.optional(),
     plugins: z.array(PluginConfigSchema).optional(),
     providers: z.record(z.string().regex(/^[a-z0-9_-]+$/i), ProviderConfigSchema).optional(),
     scripted: z.object({ rulesFile: z.string().optional() }).strict().optional(),
@@ -240,6 +278,8 @@ export type AgentConfig = z.infer<typeof AgentConfigSchema>;
 export type BindingConfig = z.infer<typeof BindingSchema>;
 /** One `providers.<id>` entry. */
 export type ProviderConfig = z.infer<typeof ProviderConfigSchema>;
+/** A `sandbox` block (gateway or agent). */
+export type SandboxConfig = z.infer<typeof SandboxConfigSchema>;
 /** A `session` block (global or per agent / binding). */
 export type SessionConfig = z.infer<typeof SessionConfigSchema>;
 

@@ -40,6 +40,8 @@ export interface ProcessRow {
   command: string | undefined;
   startedAt: unknown;
   exitCode: unknown;
+  /** `yes`, `no`, or undefined when the gateway did not say (journal rows from before sandboxes). */
+  sandboxed: 'yes' | 'no' | undefined;
 }
 
 /** Reads one process record from the gateway's answer. */
@@ -53,7 +55,13 @@ export function toProcessRow(value: unknown): ProcessRow {
     command: stringField(value, 'command'),
     startedAt: field(value, 'startedAt'),
     exitCode: field(value, 'exitCode'),
+    sandboxed: sandboxedOf(field(value, 'sandbox')),
   };
+}
+
+function sandboxedOf(sandbox: unknown): ProcessRow['sandboxed'] {
+  const isSandboxed = field(sandbox, 'isSandboxed');
+  return typeof isSandboxed === 'boolean' ? (isSandboxed ? 'yes' : 'no') : undefined;
 }
 
 /** Reads the process list from `GET /v1/processes` (either a list, `{processes}`, or `{running, finished}`). */
@@ -172,6 +180,7 @@ Examples:
             { header: 'STATUS', value: (row) => row.status },
             { header: 'PID', value: (row) => row.pid },
             { header: 'EXIT', value: (row) => (typeof row.exitCode === 'number' ? row.exitCode : undefined) },
+            { header: 'SANDBOX', value: (row) => row.sandboxed },
             { header: 'SESSION', value: (row) => row.sessionKey ?? row.scopeKey, maxWidth: 48, shrink: 1 },
             { header: 'STARTED', value: (row) => formatAge(row.startedAt, now) },
             { header: 'COMMAND', value: (row) => row.command, maxWidth: 60, shrink: 2 },

@@ -13,6 +13,7 @@ import { DEFAULT_MAX_EVENT_STREAMS, eventRoutes } from '../events/routes.js';
 import { inboundRoutes } from '../inbound/routes.js';
 import { pathOf, pluginRoutes } from '../plugins/routes.js';
 import { processRoutes } from '../processes/routes.js';
+import { sandboxRoutes } from '../sandbox/routes.js';
 import { runRoutes } from '../runs/routes.js';
 import { sessionRoutes } from '../sessions/routes.js';
 import { toolRoutes } from '../tools/routes.js';
@@ -117,6 +118,7 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
   await app.register(eventRoutes, { bus: runtime.bus, resolveScope, maxEventStreams: gatewayConfig?.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS });
   await app.register(pluginRoutes, { host: runtime.plugins.host });
   await app.register(consolePlugin);
+  await app.register(sandboxRoutes, { sandbox: runtime.sandbox });
   return app;
 }
 

@@ -6,7 +6,10 @@
  */
 import { z } from 'zod';
 import { CronShorthandShape, hasExactlyOneSchedule } from '../cron/cron-shorthand.js';
+import { ShellSandboxSchema } from '../sandbox/schemas.js';
 import { RUN_KINDS, RUN_STATUSES } from '../store/gateway-store.js';
+
+export { SandboxEntrySchema, SandboxStatusSchema, ShellSandboxSchema, type SandboxEntryView, type SandboxStatusView } from '../sandbox/schemas.js';
 
 // ---- shared pieces
 
@@ -179,6 +182,8 @@ export const ProcessViewSchema = z
     tail: z.string(),
     truncated: z.boolean(),
     source: z.enum(['registry', 'journal']),
+    /** Whether the shell ran in the OS sandbox; absent for journal rows written before sandboxes existed. */
+    sandbox: ShellSandboxSchema.optional(),
   })
   .register(wireSchemaRegistry, { id: 'ProcessView' });
 

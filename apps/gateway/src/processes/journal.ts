@@ -18,7 +18,7 @@ export function toJournalStart(record: ProcessJournalRecord, gatewayPid: number)
     cwd: record.cwd,
     startedAt: record.startedAt,
     status: record.status,
-    record: { procStartTime: record.procStartTime, bootId: record.bootId, isBackgrounded: record.isBackgrounded },
+    record: { procStartTime: record.procStartTime, bootId: record.bootId, isBackgrounded: record.isBackgrounded, sandbox: record.sandbox },
     gatewayPid,
   };
 }

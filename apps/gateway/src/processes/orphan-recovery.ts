@@ -24,7 +24,14 @@ function isPidAlive(pid: number): boolean {
  * the registry (identity-checked kill of the tree) and finalized; then the journal is pruned.
  * Rows of another live gateway process (same state dir) are not ours to reap.
  */
-export async function reapOrphanedProcesses(options: { store: GatewayStore; registry: ProcessRegistry; clock: GatewayClock; logger: Logger }): Promise<ReapedProcess[]> {
+export async function reapOrphanedProcesses(options: {
+  store: GatewayStore;
+  registry: ProcessRegistry;
+  clock: GatewayClock;
+  logger: Logger;
+  /** Queues the one notice a shell's session gets about it (called after the row is finalized). */
+  notify?: ((notice: { sessionKey: string; id: string; text: string }) => void) | undefined;
+}): Promise<ReapedProcess[]> {
   const { store, registry, clock, logger } = options;
   const leftovers = store.processes
     .list({ status: 'running' })
@@ -40,8 +47,23 @@ export async function reapOrphanedProcesses(options: { store: GatewayStore; regi
   const reaped: ReapedProcess[] = [];
   for (const row of leftovers) {
     const outcome = outcomeById.get(row.id);
-    store.processes.exit(row.id, { status: outcome?.outcome === 'killed' ? 'killed' : 'failed', exitCode: null, signal: outcome?.signal ?? null, endedAt: clock.now() });
+    const wasSandboxed = (row.record as { sandbox?: { isSandboxed?: boolean } } | null)?.sandbox?.isSandboxed === true;
+    // A sandboxed shell dies with the gateway (bwrap --die-with-parent): gone at restart means killed by it.
+    const isKilled = outcome?.outcome === 'killed' || (wasSandboxed && outcome?.outcome === 'not-running');
+    const signal = outcome?.signal ?? (isKilled ? 'SIGKILL' : null);
+    store.processes.exit(row.id, { status: isKilled ? 'killed' : 'failed', exitCode: null, signal, endedAt: clock.now() });
     reaped.push({ id: row.id, pid: row.pid, outcome: outcome?.outcome ?? 'no-record' });
+    // Exactly one notice per shell: the row is no longer `running`, so a later start never sees it again.
+    if (row.sessionKey && options.notify) {
+      const tail = row.output.replace(/\s+/g, ' ').trim().slice(-180);
+      const how = isKilled ? 'killed' : 'lost';
+      const text = `Exec ${how} by a gateway restart (${row.id}: ${row.command.slice(0, 120)})${tail ? ` :: ${tail}` : ''}`;
+      try {
+        options.notify({ sessionKey: row.sessionKey, id: row.id, text });
+      } catch (error) {
+        logger.error({ err: error, id: row.id }, 'could not queue the restart notice of a shell');
+      }
+    }
   }
   if (reaped.length > 0) logger.warn({ reaped }, 'reaped processes left by a previous gateway');
   store.processes.prune(JOURNAL_MAX_FINISHED);

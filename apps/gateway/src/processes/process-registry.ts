@@ -1,4 +1,4 @@
-import { createProcessRegistry, type ProcessJournal, type ProcessRegistry, type ProcessRegistryOptions } from '@pincer/process-registry';
+import { createProcessRegistry, type ProcessJournal, type ProcessRegistry, type ProcessRegistryOptions, type Sandbox } from '@pincer/process-registry';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayClock } from '../clock.js';
@@ -21,10 +21,29 @@ export function registryOptionsFromConfig(exec: GatewayConfig['exec']): ProcessR
   return options;
 }
 
-/** The gateway's process registry: config limits, the gateway clock, the SQLite journal. */
-export function createGatewayProcessRegistry(options: { config: GatewayConfig; clock: GatewayClock; journal: ProcessJournal; logger: Logger }): ProcessRegistry {
+/**
+ * The gateway's process registry: config limits, the gateway clock, the SQLite journal, the default
+ * sandbox and the clean child environment (`exec.env`, `exec.passEnv`, minus the denied names).
+ */
+export function createGatewayProcessRegistry(options: {
+  config: GatewayConfig;
+  clock: GatewayClock;
+  journal: ProcessJournal;
+  logger: Logger;
+  sandbox?: Sandbox | undefined;
+  deniedEnvNames?: readonly string[] | undefined;
+  deniedEnvPrefixes?: readonly string[] | undefined;
+}): ProcessRegistry {
+  const exec = options.config.exec;
   return createProcessRegistry({
-    ...registryOptionsFromConfig(options.config.exec),
+    ...registryOptionsFromConfig(exec),
+    ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+    ...(exec?.env ? { fixedEnv: exec.env } : {}),
+    ...(exec?.passEnv ? { passEnv: exec.passEnv } : {}),
+    deniedEnvNames: options.deniedEnvNames ?? [],
+    deniedEnvPrefixes: options.deniedEnvPrefixes ?? [],
+    onEnvDenied: (denial) =>
+      options.logger.warn({ name: denial.name, source: denial.source }, `exec.${denial.source === 'fixedEnv' ? 'env' : denial.source} names ${denial.name}: never passed to a shell`),
     clock: options.clock,
     journal: options.journal,
     logger: { warn: (message, meta) => options.logger.warn(meta ?? {}, message) },

@@ -21,6 +21,8 @@ export interface ProcessView {
   tail: string;
   truncated: boolean;
   source: 'registry' | 'journal';
+  /** Whether the shell ran in the OS sandbox (from the registry, or the journal record). */
+  sandbox?: { isSandboxed: boolean; backend?: 'bwrap' | undefined; reason?: string | undefined } | undefined;
 }
 
 /** One page of a process's output. */
@@ -69,7 +71,13 @@ function journalView(row: ProcessRecord): ProcessView {
     tail: row.output.slice(-PROCESS_LIST_TAIL_CHARS),
     truncated: row.truncated,
     source: 'journal',
+    ...journalSandbox(row.record),
   };
+}
+
+function journalSandbox(record: unknown): Pick<ProcessView, 'sandbox'> {
+  const sandbox = (record as { sandbox?: ProcessView['sandbox'] } | null)?.sandbox;
+  return sandbox && typeof sandbox.isSandboxed === 'boolean' ? { sandbox } : {};
 }
 
 const inScope = (process: { sessionKey?: string | undefined; scopeKey: string }, scope: string | undefined) =>
@@ -98,11 +106,15 @@ export function createProcessService(options: { registry: ProcessRegistry; shell
     scopeOf: (owner) => deriveProcessScopeKey({ sessionKey: owner.sessionKey, agentId: owner.agentId }),
     list(scope) {
       const live = shells.loadBashSessions();
+      // plugin-sdk's snapshot carries no `sandbox` field (yet): take it from the registry's own.
+      const registrySnapshot = registry.snapshot();
+      const sandboxById = new Map([...registrySnapshot.running, ...registrySnapshot.finished].map((process) => [process.id, process.sandbox]));
       const views: ProcessView[] = [];
       const liveIds = new Set<string>();
       for (const process of [...live.running, ...live.finished]) {
         liveIds.add(process.id);
-        if (inScope(process, scope)) views.push({ ...process, source: 'registry' });
+        const sandbox = sandboxById.get(process.id);
+        if (inScope(process, scope)) views.push({ ...process, source: 'registry', ...(sandbox ? { sandbox } : {}) });
       }
       for (const row of store.processes.list({ scopeOrSessionKey: scope })) {
         if (!liveIds.has(row.id)) views.push(journalView(row));

@@ -1,4 +1,4 @@
-import { ProcessRegistryError } from '@pincer/process-registry';
+import { ProcessRegistryError, type Sandbox } from '@pincer/process-registry';
 import { z } from 'zod';
 import type { GatewayMetrics } from '../metrics.js';
 import type { ProcessService } from '../processes/processes.js';
@@ -17,7 +17,7 @@ export const ExecArgsSchema = z
   .strict();
 
 /** `exec`: run a command in the session's process scope (foreground, or background with an exit notice). */
-export function createExecTool(deps: { processes: ProcessService; metrics: GatewayMetrics }) {
+export function createExecTool(deps: { processes: ProcessService; metrics: GatewayMetrics; sandboxFor?: (agentId: string) => Sandbox }) {
   const { processes, metrics } = deps;
   return defineGatewayTool({
     name: 'exec',
@@ -34,12 +34,17 @@ export function createExecTool(deps: { processes: ProcessService; metrics: Gatew
           ...(args.yieldMs !== undefined ? { yieldMs: args.yieldMs } : {}),
           ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
           ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
+          ...(deps.sandboxFor ? { sandbox: deps.sandboxFor(context.agentId) } : {}),
         });
         metrics.processesRunning.set(processes.registry.stats().running);
-        if (result.status === 'running') return { status: 'running', id: result.id, pid: result.pid, tail: clipOutput(result.tail, RUNNING_TAIL_CHARS) };
+        // Every result says whether the shell ran in the OS sandbox (and why not).
+        if (result.status === 'running') return { status: 'running', id: result.id, pid: result.pid, tail: clipOutput(result.tail, RUNNING_TAIL_CHARS), sandbox: result.sandbox };
         return { ...result, output: clipOutput(result.output) };
       } catch (error) {
-        if (ProcessRegistryError.isInstance(error)) return { status: 'error', code: error.code, error: error.message };
+        if (ProcessRegistryError.isInstance(error)) {
+          if (error.code === 'SANDBOX_UNAVAILABLE') return { status: 'error', code: error.code, error: error.message, sandbox: { isSandboxed: false, reason: error.message } };
+          return { status: 'error', code: error.code, error: error.message };
+        }
         throw error;
       }
     },
