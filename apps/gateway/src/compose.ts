@@ -38,6 +38,9 @@ import { createToolCallRunner } from './tools/tool-calls.js';
 import { createToolInvoker, type ToolInvoker } from './tools/tool-invoker.js';
 import { createToolbox, type Toolbox } from './tools/toolbox.js';
 import { parse } from './validate.js';
+import { GatewayError } from './errors.js';
+import { checkDatabaseFile } from './security/storage-faults.js';
+import { tightenDatabaseModes } from './security/state-dir-guard.js';
 
 /** Options of {@link createGatewayRuntime}. */
 export interface GatewayRuntimeOptions {
@@ -95,6 +98,18 @@ export interface GatewayRuntime {
   close(): Promise<void>;
 }
 
+/**
+ * Open `<stateDir>/pincer.db` after a quick integrity check (issue 14 item 15: a zero-byte or
+ * damaged database is refused, never started empty) and keep it and its side files 0600.
+ */
+function openCheckedStore(databaseFile: string): GatewayStore {
+  const verdict = checkDatabaseFile(databaseFile);
+  if (!verdict.isUsable) throw new GatewayError('unavailable', verdict.message, { field: databaseFile });
+  const store = createSqliteGatewayStore(databaseFile);
+  tightenDatabaseModes(databaseFile);
+  return store;
+}
+
 /** Default of `gateway.maxConcurrentRuns`. */
 const DEFAULT_MAX_CONCURRENT_RUNS = 4;
 /** Default of `gateway.shutdownGraceMs`. */
@@ -117,7 +132,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
   const clock = options.clock ?? createSystemClock();
   const newId = options.newId ?? randomIdSource;
   const isServer = options.isServer ?? false;
-  const store = options.store ?? createSqliteGatewayStore(join(stateDir, 'pincer.db'));
+  const store = options.store ?? openCheckedStore(join(stateDir, 'pincer.db'));
   // Built parts are stopped in reverse order, on close and when composing fails halfway.
   const stops: Array<() => void | Promise<void>> = [() => store.close()];
   const stopAll = async () => {
@@ -135,7 +150,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       // `leave`: processes keep running; the next start reaps them through the journal.
       if (config.exec?.onShutdown !== 'leave') await registry.dispose();
     });
-    const plugins = await createPlugins({ config, registry, clock, logger: wiringLogger });
+    const plugins = await createPlugins({ config, registry, clock, logger: wiringLogger, stateDir });
     stops.push(() => plugins.dispose());
     const systemEvents = await createSystemEvents({ store, clock, newId, metrics, logger: wiringLogger, timeZone: config.timeZone ?? 'UTC' });
     stops.push(() => systemEvents.queue.flush().catch(() => undefined));
@@ -181,7 +196,13 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     const cron = createCron({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
     stops.push(() => cron.scheduler.stop());
 
-    toolbox.register(createExecTool({ processes, metrics }));
+    toolbox.register(
+      createExecTool({
+        processes,
+        metrics,
+        timeoutPolicy: { configuredTimeoutMs: config.exec?.timeoutMs, isNoTimeoutAllowed: config.security?.allowNoExecTimeout },
+      }),
+    );
     toolbox.register(createProcessTool({ processes }));
     toolbox.register(createSessionsSpawnTool({ spawner }));
     toolbox.register(createSessionsListTool({ sessions, store }));

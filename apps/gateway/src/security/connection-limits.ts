@@ -8,25 +8,28 @@ import type { Socket } from 'node:net';
  */
 
 /** Connection limits (all optional; the defaults are documented in the gateway README). */
-export interface ConnectionLimits {
+export type ConnectionLimits = { [Key in keyof ConnectionLimitSettings]?: ConnectionLimitSettings[Key] | undefined };
+
+/** Every connection limit. */
+export interface ConnectionLimitSettings {
   /** Time to receive the request headers, from connect (ms). Default 10 000. */
-  headersTimeoutMs?: number;
+  headersTimeoutMs: number;
   /** Time to receive the whole request, headers and body (ms). Default 30 000. */
-  requestTimeoutMs?: number;
+  requestTimeoutMs: number;
   /** Idle keep-alive socket closed after (ms). Default 5 000. */
-  keepAliveTimeoutMs?: number;
+  keepAliveTimeoutMs: number;
   /** A socket with no traffic at all in either direction is closed after (ms); SSE pings every 15 s. Default 120 000. */
-  idleSocketTimeoutMs?: number;
+  idleSocketTimeoutMs: number;
   /** Open connections per source address. Default 128. */
-  maxConnectionsPerSource?: number;
+  maxConnectionsPerSource: number;
   /** Open connections in total. Default 512. */
-  maxConnections?: number;
+  maxConnections: number;
   /** How often Node checks the header/request deadlines (ms). Default 1 000 (Node's own is 30 000). */
-  checkIntervalMs?: number;
+  checkIntervalMs: number;
 }
 
 /** The defaults of {@link ConnectionLimits}. */
-export const DEFAULT_CONNECTION_LIMITS: Required<ConnectionLimits> = {
+export const DEFAULT_CONNECTION_LIMITS: ConnectionLimitSettings = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
   keepAliveTimeoutMs: 5_000,
@@ -35,6 +38,15 @@ export const DEFAULT_CONNECTION_LIMITS: Required<ConnectionLimits> = {
   maxConnections: 512,
   checkIntervalMs: 1_000,
 };
+
+function withDefaults(limits: ConnectionLimits): ConnectionLimitSettings {
+  const settings = { ...DEFAULT_CONNECTION_LIMITS };
+  for (const key of Object.keys(settings) as Array<keyof ConnectionLimitSettings>) {
+    const value = limits[key];
+    if (value !== undefined) settings[key] = value;
+  }
+  return settings;
+}
 
 /** Live counters (for metrics and tests). */
 export interface ConnectionStats {
@@ -57,7 +69,7 @@ export function createLimitedServer(
   handler: RequestListener<typeof IncomingMessage, typeof ServerResponse>,
   limits: ConnectionLimits = {},
 ): LimitedServer {
-  const settings = { ...DEFAULT_CONNECTION_LIMITS, ...limits };
+  const settings = withDefaults(limits);
   const server = createServer(
     {
       headersTimeout: settings.headersTimeoutMs,
@@ -73,7 +85,7 @@ export function createLimitedServer(
 
 /** Apply the per-source and total caps and the idle timeout to an existing server. */
 export function attachConnectionCaps(server: Server, limits: ConnectionLimits = {}): ConnectionStats {
-  const settings = { ...DEFAULT_CONNECTION_LIMITS, ...limits };
+  const settings = withDefaults(limits);
   const perSource = new Map<string, number>();
   const stats = { open: 0, refused: 0, bySource: (address: string) => perSource.get(address) ?? 0 };
   server.setTimeout(settings.idleSocketTimeoutMs, (socket: Socket) => socket.destroy());

@@ -133,6 +133,17 @@ export function checkStateDir(options: CheckStateDirOptions): void {
   }
 }
 
+/**
+ * Refuse a file (and, for a symlink, its target) that another user owns or that group or others
+ * can write: plugin modules and other code or config the gateway loads.
+ */
+export function checkOwnedFile(file: string, owner: StateOwner = currentOwner()): void {
+  const linkStats = lstatOrUndefined(file);
+  if (!linkStats) return;
+  checkOwnedNotWritable(file, linkStats, owner);
+  if (linkStats.isSymbolicLink()) checkOwnedNotWritable(`${file} (symlink target)`, statSync(file), owner);
+}
+
 /** Set the database and its side files to 0600 (call after opening: SQLite creates them 0644 & ~umask). */
 export function tightenDatabaseModes(databaseFile: string): void {
   for (const file of databaseFiles(databaseFile)) {

@@ -2,6 +2,7 @@ import { ProcessRegistryError } from '@pincer/process-registry';
 import { z } from 'zod';
 import type { GatewayMetrics } from '../metrics.js';
 import type { ProcessService } from '../processes/processes.js';
+import { clampExecTimeout, type ExecTimeoutPolicy } from '../security/exec-limits.js';
 import { defineGatewayTool } from './define-tool.js';
 import { clipOutput, RUNNING_TAIL_CHARS } from './output-clip.js';
 
@@ -17,7 +18,7 @@ export const ExecArgsSchema = z
   .strict();
 
 /** `exec`: run a command in the session's process scope (foreground, or background with an exit notice). */
-export function createExecTool(deps: { processes: ProcessService; metrics: GatewayMetrics }) {
+export function createExecTool(deps: { processes: ProcessService; metrics: GatewayMetrics; timeoutPolicy?: ExecTimeoutPolicy | undefined }) {
   const { processes, metrics } = deps;
   return defineGatewayTool({
     name: 'exec',
@@ -25,6 +26,8 @@ export function createExecTool(deps: { processes: ProcessService; metrics: Gatew
       'Run a shell command. Foreground by default (returns output); background:true returns a process id at once and you get a system event when it exits.',
     parameters: ExecArgsSchema,
     async execute(args, context) {
+      // Issue 14 item 10: the model cannot lift the operator's timeout (clamped; 0 only when allowed).
+      const { timeoutMs } = clampExecTimeout(args.timeoutMs, deps.timeoutPolicy);
       try {
         const result = await processes.registry.exec({
           command: args.command,
@@ -32,7 +35,7 @@ export function createExecTool(deps: { processes: ProcessService; metrics: Gatew
           sessionKey: context.sessionKey,
           ...(args.background !== undefined ? { background: args.background } : {}),
           ...(args.yieldMs !== undefined ? { yieldMs: args.yieldMs } : {}),
-          ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
+          timeoutMs,
           ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
         });
         metrics.processesRunning.set(processes.registry.stats().running);
