@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { SubagentSpawner } from '@pincer/subagent-spawn';
 import { formatExitNotice, type ExitEvent } from '@pincer/process-registry';
 import pino, { type Logger } from 'pino';
-import { loadConfig, type GatewayConfig } from './config.js';
+import { agentOwners, agentSessionConfig, loadConfig, type GatewayConfig } from './config.js';
+import { ownerConfigWarnings } from './security/owner-policy.js';
 import { createSystemClock, randomIdSource, type GatewayClock, type IdSource } from './clock.js';
 import { createCron, type CronService } from './cron/cron.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
@@ -132,6 +133,14 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
   const clock = options.clock ?? createSystemClock();
   const newId = options.newId ?? randomIdSource;
   const isServer = options.isServer ?? false;
+  if (isServer) {
+    // Issue 14 item 7: owners ["*"] with dmScope main puts every sender's DMs into one session.
+    for (const warning of ownerConfigWarnings(
+      config.agents.map((agent) => ({ agentId: agent.id, owners: agentOwners(config, agent.id), dmScope: agentSessionConfig(config, agent.id).dmScope })),
+    )) {
+      logger.warn(warning);
+    }
+  }
   const store = options.store ?? openCheckedStore(join(stateDir, 'pincer.db'));
   // Built parts are stopped in reverse order, on close and when composing fails halfway.
   const stops: Array<() => void | Promise<void>> = [() => store.close()];
@@ -155,7 +164,10 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     const systemEvents = await createSystemEvents({ store, clock, newId, metrics, logger: wiringLogger, timeZone: config.timeZone ?? 'UTC' });
     stops.push(() => systemEvents.queue.flush().catch(() => undefined));
 
+    // Filled once processes and cron exist (they are built after sessions).
+    let endSessionResources = async (_sessionKey: string): Promise<void> => undefined;
     const sessions = createSessionService({
+      endSessionResources: (sessionKey) => endSessionResources(sessionKey),
       config,
       store,
       clock,
@@ -196,11 +208,17 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     const cron = createCron({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
     stops.push(() => cron.scheduler.stop());
 
+    endSessionResources = async (sessionKey) => {
+      const running = processes.list(sessionKey).filter((process) => process.status === 'running' && process.source === 'registry');
+      await Promise.allSettled(running.map((process) => processes.kill(process.id, sessionKey)));
+      for (const job of cron.list(sessionKey)) await cron.scheduler.remove(job.id);
+    };
     toolbox.register(
       createExecTool({
         processes,
         metrics,
         timeoutPolicy: { configuredTimeoutMs: config.exec?.timeoutMs, isNoTimeoutAllowed: config.security?.allowNoExecTimeout },
+        maxRunningPerSession: config.security?.perSession?.maxRunningShells,
       }),
     );
     toolbox.register(createProcessTool({ processes }));

@@ -135,7 +135,7 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
   await app.register(processRoutes, { processes: runtime.processes, resolveScope });
   await app.register(toolRoutes, { invokeTool: runtime.invokeTool });
   await app.register(cronRoutes, { cron: runtime.cron, resolveScope });
-  await app.register(eventRoutes, { bus: runtime.bus, resolveScope, maxEventStreams: gatewayConfig?.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS });
+  await app.register(eventRoutes, { bus: runtime.bus, resolveScope, maxEventStreams: gatewayConfig?.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS, maxStreamsPerSession: security?.perSession?.maxEventStreams });
   await app.register(pluginRoutes, { host: runtime.plugins.host });
   return app;
 }

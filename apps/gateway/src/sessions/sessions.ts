@@ -57,10 +57,10 @@ export interface SessionService {
   transcript(session: SessionRecord, options?: { limit?: number | undefined; afterSeq?: number | undefined }): TranscriptEntry[];
   /** Record the chat channel of an inbound session (first message only). */
   recordChannel(sessionKey: string, channel: { channel: string; peerKind: string; peerId: string }): void;
-  /** New session id; queued events dropped. */
-  reset(session: SessionRecord): { sessionKey: string; sessionId: string; previousSessionId: string };
-  /** Delete the session, its transcript and queued events; 409 while a turn runs. */
-  delete(session: SessionRecord): { deleted: true; sessionKey: string };
+  /** New session id; queued events dropped, running shells killed, cron jobs removed. */
+  reset(session: SessionRecord): Promise<{ sessionKey: string; sessionId: string; previousSessionId: string }>;
+  /** Delete the session, its transcript and queued events, kill its running shells, remove its cron jobs; 409 while a turn runs. */
+  delete(session: SessionRecord): Promise<{ deleted: true; sessionKey: string }>;
 }
 
 /** Options of {@link createSessionService}. */
@@ -70,6 +70,11 @@ export interface SessionServiceOptions {
   clock: GatewayClock;
   newId: IdSource;
   systemEvents: SystemEvents;
+  /**
+   * Issue 14 item 4: end what belongs to a session being reset or deleted (kill its running
+   * shells, remove its cron jobs). Queued events are dropped here, before and after.
+   */
+  endSessionResources?: ((sessionKey: string) => Promise<void>) | undefined;
   /** True while the session has a queued or running turn. */
   isBusy(sessionKey: string): boolean;
   /** Told about every new session (the plugin host's `session_start`). */
@@ -151,15 +156,19 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         store.sessions.upsert({ ...session, channel: channel.channel, peerKind: channel.peerKind, peerId: channel.peerId, now: clock.now() });
       }
     },
-    reset(session) {
+    async reset(session) {
       systemEvents.clear(session.key);
+      await options.endSessionResources?.(session.key);
+      systemEvents.clear(session.key); // exit notices of the shells just killed
       const sessionId = options.newId();
       store.sessions.reset(session.key, sessionId, clock.now());
       return { sessionKey: session.key, sessionId, previousSessionId: session.sessionId };
     },
-    delete(session) {
+    async delete(session) {
       if (options.isBusy(session.key)) throw new GatewayError('conflict', `Session ${session.key} has a turn in progress; delete it once the run ends.`);
       systemEvents.clear(session.key);
+      await options.endSessionResources?.(session.key);
+      systemEvents.clear(session.key); // exit notices of the shells just killed
       store.sessions.delete(session.key);
       return { deleted: true, sessionKey: session.key };
     },

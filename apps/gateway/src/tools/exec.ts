@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { GatewayMetrics } from '../metrics.js';
 import type { ProcessService } from '../processes/processes.js';
 import { clampExecTimeout, type ExecTimeoutPolicy } from '../security/exec-limits.js';
+import { DEFAULT_SESSION_CAPS } from '../security/session-quota.js';
 import { defineGatewayTool } from './define-tool.js';
 import { clipOutput, RUNNING_TAIL_CHARS } from './output-clip.js';
 
@@ -18,7 +19,14 @@ export const ExecArgsSchema = z
   .strict();
 
 /** `exec`: run a command in the session's process scope (foreground, or background with an exit notice). */
-export function createExecTool(deps: { processes: ProcessService; metrics: GatewayMetrics; timeoutPolicy?: ExecTimeoutPolicy | undefined }) {
+export function createExecTool(deps: {
+  processes: ProcessService;
+  metrics: GatewayMetrics;
+  timeoutPolicy?: ExecTimeoutPolicy | undefined;
+  /** Running shells one session may hold (issue 14 item 12). Default {@link DEFAULT_SESSION_CAPS}. */
+  maxRunningPerSession?: number | undefined;
+}) {
+  const maxRunningPerSession = deps.maxRunningPerSession ?? DEFAULT_SESSION_CAPS.maxRunningShellsPerSession;
   const { processes, metrics } = deps;
   return defineGatewayTool({
     name: 'exec',
@@ -28,6 +36,14 @@ export function createExecTool(deps: { processes: ProcessService; metrics: Gatew
     async execute(args, context) {
       // Issue 14 item 10: the model cannot lift the operator's timeout (clamped; 0 only when allowed).
       const { timeoutMs } = clampExecTimeout(args.timeoutMs, deps.timeoutPolicy);
+      const runningHere = processes.registry.snapshot().running.filter((process) => process.sessionKey === context.sessionKey).length;
+      if (runningHere >= maxRunningPerSession) {
+        return {
+          status: 'error',
+          code: 'LIMIT_EXCEEDED',
+          error: `This session already runs ${runningHere} processes (security.perSession.maxRunningShells ${maxRunningPerSession}); kill or wait for one before starting another.`,
+        };
+      }
       try {
         const result = await processes.registry.exec({
           command: args.command,
