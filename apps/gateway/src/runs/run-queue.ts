@@ -137,8 +137,9 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
     enqueue,
     submitTurn(input) {
       if (input.message.trim() === '') throw new GatewayError('invalid_request', 'message must not be blank', { field: 'message' });
-      assertExplicitTurnOwner(options.config, input);
       const target = options.resolveTurnTarget(input);
+      // After the seed-003 key checks (their messages come first), before anything is dispatched.
+      assertExplicitTurnOwner(options.config, input);
       if (input.idempotencyKey) {
         // Scoped per session: a key another session used is invisible here (no cross-session oracle).
         const prior = store.runs.getByIdempotencyKey(input.idempotencyKey, target.sessionKey);

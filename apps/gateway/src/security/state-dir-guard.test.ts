@@ -141,7 +141,7 @@ describe('checkPluginModulePath', () => {
   it('refuses a module elsewhere unless the operator opted in', () => {
     const error = refusal(() => checkPluginModulePath('/opt/other/p.mjs', { stateDir, field: 'plugins[0].module' }));
     expect(error.field).toBe('plugins[0].module');
-    expect(error.message).toContain('allowOutsideStateDir');
+    expect(error.message).toContain('allowPluginsOutsideStateDir');
     expect(() => checkPluginModulePath('/opt/other/p.mjs', { stateDir, isOutsideAllowed: true })).not.toThrow();
     expect(() => checkPluginModulePath('../../etc/p.mjs', { stateDir, configDir: stateDir })).toThrow();
   });

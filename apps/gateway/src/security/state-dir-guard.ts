@@ -182,7 +182,7 @@ export function checkPluginModulePath(modulePath: string, options: PluginPathOpt
   if (roots.some((root) => isInside(root, absolute))) return;
   throw new GatewayError(
     'invalid_config',
-    `plugin module ${absolute} is outside the state dir and the config's directory; move it there or set "allowOutsideStateDir": true on that plugin`,
+    `plugin module ${absolute} is outside the state dir and the config's directory; move it there or set "security": { "allowPluginsOutsideStateDir": true }`,
     { field: options.field ?? 'plugins' },
   );
 }

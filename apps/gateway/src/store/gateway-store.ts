@@ -169,6 +169,9 @@ export interface RunTable {
 
 /** The process journal: what survives a restart of the gateway's shells. */
 export interface ProcessJournalTable {
+  /** True when the journal already holds a row with this id (ids never repeat across the journal). */
+  has(id: string): boolean;
+  /** Insert the row of a new process; throws if the id is taken (never replaces another row). */
   start(process: ProcessStart): void;
   /** Append output; at most {@link JOURNAL_MAX_OUTPUT_CHARS} are kept per process (older output is marked truncated). */
   appendOutput(id: string, chunk: string): void;
