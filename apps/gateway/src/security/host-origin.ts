@@ -69,7 +69,7 @@ export function createHostOriginGuard(options: HostOriginOptions = {}): HostOrig
         return {
           isAllowed: false,
           reason: 'host',
-          message: `Host ${JSON.stringify(host ?? '')} is not loopback or a configured name; add it to gateway.allowedHosts if you really serve under it`,
+          message: `Host ${JSON.stringify(host ?? '')} is not loopback or a configured name; add it to security.allowedHosts if you really serve under it`,
         };
       }
       const fetchSite = headers['sec-fetch-site']?.toLowerCase();
