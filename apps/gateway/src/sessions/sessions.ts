@@ -3,7 +3,7 @@ import { findAgent, type GatewayConfig } from '../config.js';
 import type { GatewayClock, IdSource } from '../clock.js';
 import { GatewayError, notFound } from '../errors.js';
 import type { SystemEvents } from '../events/system-events.js';
-import type { GatewayStore, SessionRecord, TranscriptEntry } from '../store/gateway-store.js';
+import type { GatewayStore, SessionPosition, SessionRecord, TranscriptEntry } from '../store/gateway-store.js';
 
 /** Optional facts recorded when a session is first created. */
 export interface SessionOrigin {
@@ -38,6 +38,27 @@ export interface SessionViewer {
   sessionKey: string;
 }
 
+const DEFAULT_SESSION_PAGE = 200;
+const MAX_SESSION_PAGE = 1_000;
+
+/** Opaque cursor of the session list (base64url of `[updatedAt, key]`). */
+export function encodeSessionCursor(position: SessionPosition): string {
+  return Buffer.from(JSON.stringify([position.updatedAt, position.key])).toString('base64url');
+}
+
+/** Decode a cursor; a malformed one is a 400 on `cursor`. */
+export function decodeSessionCursor(cursor: string): SessionPosition {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && Number.isFinite(value[0]) && typeof value[1] === 'string') {
+      return { updatedAt: value[0], key: value[1] };
+    }
+  } catch {
+    // fall through to the 400
+  }
+  throw new GatewayError('invalid_request', 'cursor is not a nextCursor from GET /v1/sessions', { field: 'cursor' });
+}
+
 /** Sessions: creation, lookups under a caller's scope, visibility, reset and delete. Isolation rules live here. */
 export interface SessionService {
   /** The session row, created (and announced to plugins) on first use. */
@@ -50,6 +71,15 @@ export interface SessionService {
   require(rawKey: string, scope: string | undefined): SessionRecord;
   /** Newest first; with `scope`, only that session. */
   list(filter: { agentId?: string | undefined; limit?: number | undefined; scope?: string | undefined }): SessionRecord[];
+  /**
+   * Issue 14 item 24: one page of the list and the total. `cursor` (from a previous page's
+   * `nextCursor`) continues after it; `nextCursor` is absent on the last page.
+   */
+  page(filter: { agentId?: string | undefined; limit?: number | undefined; scope?: string | undefined; cursor?: string | undefined }): {
+    sessions: SessionRecord[];
+    total: number;
+    nextCursor: string | undefined;
+  };
   view(session: SessionRecord): SessionView;
   /** `tree` visibility (self + spawned descendants) or `agent` (the agent's sessions). */
   canSee(viewer: SessionViewer, sessionKey: string): boolean;
@@ -121,6 +151,24 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         return own && (!agent || own.agentId === agent) ? [own] : [];
       }
       return store.sessions.list({ agentId: agent, limit });
+    },
+    page({ agentId, limit, scope, cursor }) {
+      const agent = agentId?.toLowerCase();
+      if (scope !== undefined) {
+        const own = store.sessions.get(scope);
+        const sessions = own && (!agent || own.agentId === agent) && cursor === undefined ? [own] : [];
+        return { sessions, total: sessions.length, nextCursor: undefined };
+      }
+      const pageSize = Math.min(Math.max(limit ?? DEFAULT_SESSION_PAGE, 1), MAX_SESSION_PAGE);
+      const after = cursor !== undefined ? decodeSessionCursor(cursor) : undefined;
+      const rows = store.sessions.list({ agentId: agent, limit: pageSize + 1, after });
+      const sessions = rows.slice(0, pageSize);
+      const last = sessions[sessions.length - 1];
+      return {
+        sessions,
+        total: store.sessions.count({ agentId: agent }),
+        nextCursor: rows.length > pageSize && last ? encodeSessionCursor({ updatedAt: last.updatedAt, key: last.key }) : undefined,
+      };
     },
     view: (session) => ({
       key: session.key,
