@@ -16,7 +16,7 @@ export interface ConnectionLimitSettings {
   headersTimeoutMs: number;
   /** Time to receive the whole request, headers and body (ms). Default 30 000. */
   requestTimeoutMs: number;
-  /** Idle keep-alive socket closed after (ms). Default 5 000. */
+  /** Idle keep-alive socket closed after (ms). Default 72 000 (Fastify's own default: a shorter one races clients reusing the socket). */
   keepAliveTimeoutMs: number;
   /** A socket with no traffic at all in either direction is closed after (ms); SSE pings every 15 s. Default 120 000. */
   idleSocketTimeoutMs: number;
@@ -32,7 +32,7 @@ export interface ConnectionLimitSettings {
 export const DEFAULT_CONNECTION_LIMITS: ConnectionLimitSettings = {
   headersTimeoutMs: 10_000,
   requestTimeoutMs: 30_000,
-  keepAliveTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 72_000,
   idleSocketTimeoutMs: 120_000,
   maxConnectionsPerSource: 128,
   maxConnections: 512,
