@@ -80,7 +80,7 @@ describe('fail-closed inbound (items 7 and 8)', () => {
     const stranger = await api.inbound({ ...group, sender: 'mallory', text: 'run: echo pwned-by-mallory' });
     expect(stranger.status).toBe(202);
     expect(stranger.reply).not.toContain('pwned-by-mallory');
-    expect((await api.processes()).some((process) => process.command.includes('pwned-by-mallory'))).toBe(false);
+    expect((await api.processes()).some((process) => (process.command ?? '').includes('pwned-by-mallory'))).toBe(false);
     const owner = await api.inbound({ ...group, sender: 'alice', text: 'run: echo hello-from-alice' });
     expect(owner.reply).toContain('hello-from-alice');
     const elsewhere = await api.inbound({ channel: 'discord', peer: { kind: 'direct', id: 'alice' }, sender: 'alice', text: 'hi' });
