@@ -2,7 +2,8 @@ import { join } from 'node:path';
 import type { SubagentSpawner } from '@pincer/subagent-spawn';
 import { formatExitNotice, type ExitEvent } from '@pincer/process-registry';
 import pino, { type Logger } from 'pino';
-import { loadConfig, type GatewayConfig } from './config.js';
+import { agentOwners, agentSessionConfig, loadConfig, type GatewayConfig } from './config.js';
+import { ownerConfigWarnings } from './security/owner-policy.js';
 import { createSystemClock, randomIdSource, type GatewayClock, type IdSource } from './clock.js';
 import { createCron, type CronService } from './cron/cron.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
@@ -40,6 +41,9 @@ import { createToolCallRunner } from './tools/tool-calls.js';
 import { createToolInvoker, type ToolInvoker } from './tools/tool-invoker.js';
 import { createToolbox, type Toolbox } from './tools/toolbox.js';
 import { parse } from './validate.js';
+import { GatewayError } from './errors.js';
+import { checkDatabaseFile } from './security/storage-faults.js';
+import { tightenDatabaseModes } from './security/state-dir-guard.js';
 
 /** Options of {@link createGatewayRuntime}. */
 export interface GatewayRuntimeOptions {
@@ -115,6 +119,18 @@ async function reportSandboxes(sandbox: SandboxService, logger: Logger): Promise
   }
 }
 
+/**
+ * Open `<stateDir>/pincer.db` after a quick integrity check (issue 14 item 15: a zero-byte or
+ * damaged database is refused, never started empty) and keep it and its side files 0600.
+ */
+function openCheckedStore(databaseFile: string): GatewayStore {
+  const verdict = checkDatabaseFile(databaseFile);
+  if (!verdict.isUsable) throw new GatewayError('unavailable', verdict.message, { field: databaseFile });
+  const store = createSqliteGatewayStore(databaseFile);
+  tightenDatabaseModes(databaseFile);
+  return store;
+}
+
 /** Default of `gateway.maxConcurrentRuns`. */
 const DEFAULT_MAX_CONCURRENT_RUNS = 4;
 /** Default of `gateway.shutdownGraceMs`. */
@@ -137,7 +153,15 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
   const clock = options.clock ?? createSystemClock();
   const newId = options.newId ?? randomIdSource;
   const isServer = options.isServer ?? false;
-  const store = options.store ?? createSqliteGatewayStore(join(stateDir, 'pincer.db'));
+  if (isServer) {
+    // Issue 14 item 7: owners ["*"] with dmScope main puts every sender's DMs into one session.
+    for (const warning of ownerConfigWarnings(
+      config.agents.map((agent) => ({ agentId: agent.id, owners: agentOwners(config, agent.id), dmScope: agentSessionConfig(config, agent.id).dmScope })),
+    )) {
+      logger.warn(warning);
+    }
+  }
+  const store = options.store ?? openCheckedStore(join(stateDir, 'pincer.db'));
   // Built parts are stopped in reverse order, on close and when composing fails halfway.
   const stops: Array<() => void | Promise<void>> = [() => store.close()];
   const stopAll = async () => {
@@ -166,12 +190,15 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       // `leave`: processes keep running; the next start reaps them through the journal.
       if (config.exec?.onShutdown !== 'leave') await registry.dispose();
     });
-    const plugins = await createPlugins({ config, registry, clock, logger: wiringLogger });
+    const plugins = await createPlugins({ config, registry, clock, logger: wiringLogger, stateDir });
     stops.push(() => plugins.dispose());
     const systemEvents = await createSystemEvents({ store, clock, newId, metrics, logger: wiringLogger, timeZone: config.timeZone ?? 'UTC' });
     stops.push(() => systemEvents.queue.flush().catch(() => undefined));
 
+    // Filled once processes and cron exist (they are built after sessions).
+    let endSessionResources = async (_sessionKey: string): Promise<void> => undefined;
     const sessions = createSessionService({
+      endSessionResources: (sessionKey) => endSessionResources(sessionKey),
       config,
       store,
       clock,
@@ -225,7 +252,20 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     const cron = createCron({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
     stops.push(() => cron.scheduler.stop());
 
-    toolbox.register(createExecTool({ processes, metrics, sandboxFor: (agentId) => sandboxes.forAgent(agentId).sandbox }));
+    endSessionResources = async (sessionKey) => {
+      const running = processes.list(sessionKey).filter((process) => process.status === 'running' && process.source === 'registry');
+      await Promise.allSettled(running.map((process) => processes.kill(process.id, sessionKey)));
+      for (const job of cron.list(sessionKey)) await cron.scheduler.remove(job.id);
+    };
+    toolbox.register(
+      createExecTool({
+        processes,
+        metrics,
+        sandboxFor: (agentId) => sandboxes.forAgent(agentId).sandbox,
+        timeoutPolicy: { configuredTimeoutMs: config.exec?.timeoutMs, isNoTimeoutAllowed: config.security?.allowNoExecTimeout },
+        maxRunningPerSession: config.security?.perSession?.maxRunningShells,
+      }),
+    );
     toolbox.register(createProcessTool({ processes }));
     toolbox.register(createSessionsSpawnTool({ spawner }));
     toolbox.register(createSessionsListTool({ sessions, store }));

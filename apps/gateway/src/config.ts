@@ -265,6 +265,41 @@ export const GatewayConfigSchema = z
     plugins: z.array(PluginConfigSchema).optional(),
     providers: z.record(z.string().regex(/^[a-z0-9_-]+$/i), ProviderConfigSchema).optional(),
     scripted: z.object({ rulesFile: z.string().optional() }).strict().optional(),
+    // ---- issue 14 (trust boundaries): every security knob in one block; all optional, defaults fail closed.
+    security: z
+      .object({
+        /** Host names (no port) accepted in `Host`/`Origin` besides loopback (DNS-rebinding guard). Default none. */
+        allowedHosts: z.array(z.string().min(1).max(253)).max(64).optional(),
+        /** May an exec call ask for no timeout (`timeoutMs: 0`)? Default false (clamped to `exec.timeoutMs`). */
+        allowNoExecTimeout: z.boolean().optional(),
+        /** Tools non-owners may make the agent call in groups/channels (of exec, process, cron, sessions_spawn). Default none. */
+        guestTools: z.array(z.enum(['exec', 'process', 'cron', 'sessions_spawn'])).optional(),
+        /** Load plugin modules from outside the state dir and the config's directory. Default false. */
+        allowPluginsOutsideStateDir: z.boolean().optional(),
+        /** Connection limits (see the README's defaults table). */
+        connections: z
+          .object({
+            headersTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+            requestTimeoutMs: z.number().int().min(100).max(3_600_000).optional(),
+            keepAliveTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+            idleSocketTimeoutMs: z.number().int().min(1_000).max(3_600_000).optional(),
+            maxConnectionsPerSource: z.number().int().min(1).max(100_000).optional(),
+            maxConnections: z.number().int().min(1).max(100_000).optional(),
+          })
+          .strict()
+          .optional(),
+        /** Per-session caps beside the global ones (fairness). */
+        perSession: z
+          .object({
+            maxRunningShells: z.number().int().min(1).max(10_000).optional(),
+            maxQueuedRuns: z.number().int().min(1).max(1_000_000).optional(),
+            maxEventStreams: z.number().int().min(1).max(10_000).optional(),
+          })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .optional(),
     /** Time zone for system-event timestamps (IANA). Default UTC. */
     timeZone: z.string().optional(),
   })
@@ -287,6 +322,8 @@ export type SessionConfig = z.infer<typeof SessionConfigSchema>;
 export interface GatewayConfig extends GatewayConfigInput {
   agents: AgentConfig[];
   defaultAgent: string;
+  /** `defaultAgent` as configured (normalized), or undefined when it defaulted to the first agent (issue 14 item 3). */
+  explicitDefaultAgent?: string | undefined;
   /** Absolute path of the file it was read from, if any. */
   sourcePath: string | undefined;
 }
@@ -351,7 +388,7 @@ export function parseConfig(raw: unknown, sourcePath?: string): GatewayConfig {
     if (!ids.has(b.agentId.toLowerCase())) issues.push({ path: `bindings[${i}].agentId`, message: `unknown agent "${b.agentId}"` });
   });
   if (issues.length > 0) throw configIssuesError(issues, sourcePath);
-  return { ...cfg, agents, defaultAgent, sourcePath };
+  return { ...cfg, agents, defaultAgent, explicitDefaultAgent: cfg.defaultAgent !== undefined ? defaultAgent : undefined, sourcePath };
 }
 
 /**

@@ -8,6 +8,7 @@ export type GatewayErrorCode =
   | 'rate_limited'
   | 'conflict'
   | 'unavailable'
+  | 'storage_full'
   | 'internal';
 
 const MARKER = Symbol.for('@pincer/gateway/GatewayError');
@@ -21,6 +22,7 @@ const STATUS: Record<GatewayErrorCode, number> = {
   conflict: 409,
   rate_limited: 429,
   unavailable: 503,
+  storage_full: 507,
   internal: 500,
 };
 

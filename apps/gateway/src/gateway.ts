@@ -1,7 +1,9 @@
 import type { AuthLimitOptions } from './auth/failed-auth-limiter.js';
 import { createGatewayRuntime, type GatewayRuntime } from './compose.js';
 import { buildHttpApp } from './http/app.js';
-import { ensureStateDir, loadOrCreateToken, removeDiscovery, resolveStateDir, writeDiscovery } from './state.js';
+import { acquireGatewayLock } from './security/gateway-lock.js';
+import { checkStateDir } from './security/state-dir-guard.js';
+import { ensureStateDir, loadOrCreateToken, removeDiscovery, resolveConfigPath, resolveStateDir, writeDiscovery } from './state.js';
 
 /** Default port. */
 export const DEFAULT_PORT = 7787;
@@ -44,23 +46,36 @@ export interface RunningGateway {
 export async function startGateway(options: StartGatewayOptions = {}): Promise<RunningGateway> {
   const stateDir = resolveStateDir(options.stateDir);
   ensureStateDir(stateDir);
-  const token = loadOrCreateToken(stateDir, options.token);
-  const runtime = await createGatewayRuntime({ stateDir, isServer: true, configPath: options.configPath || undefined, logLevel: options.logLevel || undefined });
+  // Issue 14 item 13: nothing is read from a state dir another user could have written to.
+  checkStateDir({ stateDir, configPath: resolveConfigPath(stateDir, options.configPath || undefined) });
+  // Item 14: one gateway per state dir (a second one exits naming the first).
+  const lock = acquireGatewayLock(stateDir);
+  let token: string;
+  let runtime: GatewayRuntime;
+  try {
+    token = loadOrCreateToken(stateDir, options.token);
+    runtime = await createGatewayRuntime({ stateDir, isServer: true, configPath: options.configPath || undefined, logLevel: options.logLevel || undefined });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const host = options.host ?? runtime.config.gateway?.host ?? DEFAULT_HOST;
   const envPort = process.env.PINCER_PORT !== undefined && process.env.PINCER_PORT !== '' ? Number(process.env.PINCER_PORT) : undefined;
   const port = options.port ?? envPort ?? runtime.config.gateway?.port ?? DEFAULT_PORT;
   let app: Awaited<ReturnType<typeof buildHttpApp>>;
   try {
-    app = await buildHttpApp(runtime, { token, authLimit: options.authLimit });
+    app = await buildHttpApp(runtime, { token, authLimit: options.authLimit, boundHost: host });
     await app.listen({ host, port });
   } catch (error) {
     await runtime.close();
+    lock.release();
     throw error;
   }
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   writeDiscovery(stateDir, { url, port: actualPort, pid: process.pid, startedAt: Date.now() });
+  lock.setUrl(url);
   let closing: Promise<void> | undefined;
   return {
     url,
@@ -73,6 +88,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
         await app.close();
         await runtime.close();
         removeDiscovery(stateDir);
+        lock.release();
       })();
       return closing;
     },

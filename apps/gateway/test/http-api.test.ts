@@ -109,10 +109,15 @@ describe('validation', () => {
     expect(scoped).toMatchObject({ sessionKey: 'agent:ops:incident-42', status: 'ok', reply: '[scripted] echo: hello' });
     const exact = await t.turn({ message: 'again', sessionKey: 'agent:ops:incident-42' });
     expect(exact.sessionKey).toBe('agent:ops:incident-42');
-    const bare = await t.turn({ message: 'x', sessionKey: 'notes' });
-    expect(bare.sessionKey).toBe('agent:main:notes');
-    const def = await t.turn({ message: 'x' });
-    expect(def.sessionKey).toBe('agent:main:main');
+    // Issue 14 item 3 (behaviour change): two agents and no defaultAgent — a turn naming no agent
+    // (a bare key, or nothing) is refused before dispatch with OpenClaw's message, ids in config order.
+    const ambiguous = 'Multiple agents are configured, but agent turn has no explicit owner. Pass --agent <id> to select one of: main, ops.';
+    const bare = await t.api('POST', '/v1/agent', { message: 'x', sessionKey: 'notes' });
+    expect(bare).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', field: 'agentId', message: ambiguous } } });
+    const def = await t.api('POST', '/v1/agent', { message: 'x' });
+    expect(def).toMatchObject({ status: 400, body: { error: { message: ambiguous } } });
+    const sessions = await t.api<{ sessions: Array<{ key: string }> }>('GET', '/v1/sessions');
+    expect(sessions.body.sessions.map((session) => session.key)).not.toContain('agent:main:notes');
     const transcript = await t.transcript('agent:ops:incident-42');
     expect(transcript.map((e) => e.text)).toEqual(['hello', '[scripted] echo: hello', 'again', '[scripted] echo: again']);
   });

@@ -13,7 +13,8 @@ afterEach(async () => {
 
 describe('plugins from config (through @pincer/plugin-sdk/host)', () => {
   it('mounts plugin routes behind gateway auth, exposes plugin tools and runs before_tool_call', async () => {
-    t = await startTestGateway({ ...FAST, plugins: [{ module: PLUGIN }] });
+    // Issue 14 item 13: the fixture lives outside the state dir, so the test opts in.
+    t = await startTestGateway({ ...FAST, security: { allowPluginsOutsideStateDir: true }, plugins: [{ module: PLUGIN }] });
     expect((await t.api('GET', '/plugins/echo/shells', undefined, null)).status).toBe(401);
     expect(await t.api('GET', '/plugins/echo/shells')).toMatchObject({ status: 200, body: { count: 0, greeting: 'none' } });
     const shout = await t.api('POST', '/v1/tools/invoke', { tool: 'shout', args: { text: 'hi' }, sessionKey: 'agent:main:main' });

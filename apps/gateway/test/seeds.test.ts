@@ -29,7 +29,8 @@ function pidAlive(pid: number): boolean {
 
 describe('seed 000: processes are scoped to the session key', () => {
   it('a group session of the same agent can neither see nor kill the DM session\'s process', async () => {
-    const g = await gateway({ owners: ['alice'] });
+    // Issue 14 item 8: a non-owner in a group has no process tool unless granted; granted here so the scope rule is what is tested.
+    const g = await gateway({ owners: ['alice'], security: { guestTools: ['process'] } });
     const dm = await inbound(g, { channel: 'telegram', peer: { kind: 'direct', id: 'alice' }, sender: 'alice', text: 'run in background: sleep 30' });
     expect(dm.sessionKey).toBe('agent:main:main');
     const id = idFrom(dm.reply ?? '');
@@ -86,7 +87,8 @@ describe('seed 001: dmScope=main routes exec wakes to the main session', () => {
 
 describe('seed 002: sessions_spawn with agentId + sessionKey', () => {
   it('runs the child in agent:<target>:subagent:<key>, announces exactly once, and reuses the history', async () => {
-    const g = await gateway({ agents: [{ id: 'main', allowAgents: ['ops'] }, { id: 'ops' }] });
+    // Issue 14 item 3: two agents need a defaultAgent for turns that name none.
+    const g = await gateway({ defaultAgent: 'main', agents: [{ id: 'main', allowAgents: ['ops'] }, { id: 'ops' }] });
     const r = await g.turn({ message: 'spawn ops as worker-1: collect the logs' });
     expect(r.reply).toMatch(/^\[scripted\] Spawn: accepted agent:ops:subagent:worker-1 \S+/);
     const runId = r.reply!.split(' ')[4]!;
@@ -115,7 +117,7 @@ describe('seed 002: sessions_spawn with agentId + sessionKey', () => {
   });
 
   it('refuses a fully-qualified key of another agent and agents outside allowAgents', async () => {
-    const g = await gateway({ agents: [{ id: 'main', allowAgents: ['ops'] }, { id: 'ops' }, { id: 'research' }] });
+    const g = await gateway({ defaultAgent: 'main', agents: [{ id: 'main', allowAgents: ['ops'] }, { id: 'ops' }, { id: 'research' }] });
     const cross = await g.turn({ message: 'spawn ops as agent:main:subagent:x: sneaky' });
     expect(cross.reply).toContain('forbidden');
     const mixed = await g.turn({ message: 'spawn ops as AGENT:Ops:subagent:Named: fine' });
@@ -151,7 +153,8 @@ describe('seed 004: operator shells over HTTP (list, log, kill; never stdin)', (
 describe('POST /v1/inbound', () => {
   it('routes by bindings, separates DM and group sessions, and refuses DMs from non-owners', async () => {
     const g = await gateway({
-      agents: [{ id: 'main' }, { id: 'ops', owners: ['U1'], session: { dmScope: 'per-channel-peer' } }],
+      // Issue 14 item 7: DMs need an allowlist; `main` opts in to anyone.
+      agents: [{ id: 'main', owners: ['*'] }, { id: 'ops', owners: ['U1'], session: { dmScope: 'per-channel-peer' } }],
       bindings: [{ agentId: 'ops', match: { channel: 'slack' } }],
     });
     const refused = await g.api('POST', '/v1/inbound', { channel: 'slack', peer: { kind: 'direct', id: 'u2' }, sender: 'u2', text: 'hi' });

@@ -1,4 +1,5 @@
 import { createCronScheduler, resolveHeartbeatSession, type CronJob, type CronJobInput, type CronRunRecord, type CronScheduler } from '@pincer/heartbeat-router';
+import { classifyStorageError } from '../security/storage-faults.js';
 import type { Logger } from 'pino';
 import { agentSessionConfig, type GatewayConfig } from '../config.js';
 import type { GatewayClock, IdSource } from '../clock.js';
@@ -108,6 +109,8 @@ export function createCron(options: {
         store.cron.put(job.id, input.ownerSessionKey, job, clock.now());
         return { ok: true, job };
       } catch (error) {
+        // Issue 14 item 15: a full disk is a storage answer, not a validation error on `every`.
+        if (classifyStorageError(error)) throw error;
         return { ok: false, error: (error as Error).message };
       }
     },

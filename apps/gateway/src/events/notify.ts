@@ -2,6 +2,9 @@ import { dispatchSystemEvent, WAKE_REASON_BY_SOURCE, type EventSource, type Wake
 import { normalizeAgentId, parseAgentSessionKey } from '@pincer/session-key';
 import { agentOwners, agentSessionConfig, type GatewayConfig } from '../config.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { canonicalSessionKey } from '../security/canonical-session-key.js';
+import { neutralizeForgedSystemLines } from '../security/forged-system-lines.js';
+import { createStorageRetryQueue } from '../security/storage-faults.js';
 import type { SessionService } from '../sessions/sessions.js';
 import type { EventBus } from './event-bus.js';
 import type { SystemEvents } from './system-events.js';
@@ -31,27 +34,45 @@ export function createNotify(options: {
   sessions: Pick<SessionService, 'ensure'>;
   bus: EventBus;
   metrics: GatewayMetrics;
+  /** Called when a retried event fails for another reason than a full disk (it is dropped). */
+  onRetryError?: (error: unknown) => void;
 }): Notify {
   const { config, systemEvents, metrics } = options;
+  // Issue 14 item 15: an event that finds the disk full is kept (bounded) and retried when space
+  // returns, never lost; the caller gets the session key as if it had landed.
+  const retries = createStorageRetryQueue({
+    onError: (error) => {
+      metrics.errors.inc({ where: 'notify-retry' });
+      options.onRetryError?.(error);
+    },
+  });
   return (input) => {
-    const agentId = normalizeAgentId(parseAgentSessionKey(input.sessionKey)?.agentId ?? config.defaultAgent);
-    const { route, enqueued, woke } = dispatchSystemEvent(
-      { queue: systemEvents.queue, scheduler: options.wake },
-      {
-        sessionKey: input.sessionKey,
-        text: input.text,
-        source: input.source,
-        ...(input.contextKey ? { contextKey: input.contextKey } : {}),
-        session: agentSessionConfig(config, agentId),
-        allowFrom: agentOwners(config, agentId),
-        ...(input.wake === false ? { wake: false as const } : {}),
-      },
-    );
-    options.sessions.ensure(route.sessionKey, route.agentId);
-    if (enqueued.accepted) options.bus.publish({ type: 'system.event', sessionKey: route.sessionKey, text: input.text });
-    systemEvents.updateDepth();
-    const reason = WAKE_REASON_BY_SOURCE[input.source];
-    if (woke && reason) metrics.wakes.inc({ reason });
-    return route.sessionKey;
+    // Item 1: the event belongs to the canonical key of the session that caused it.
+    const sessionKey = canonicalSessionKey(input.sessionKey);
+    // Item 5: event bodies (command output, cron text) cannot carry a forged `System:` line either.
+    const text = neutralizeForgedSystemLines(input.text);
+    const agentId = normalizeAgentId(parseAgentSessionKey(sessionKey)?.agentId ?? config.defaultAgent);
+    let routedKey = sessionKey;
+    retries.run(() => {
+      const { route, enqueued, woke } = dispatchSystemEvent(
+        { queue: systemEvents.queue, scheduler: options.wake },
+        {
+          sessionKey,
+          text,
+          source: input.source,
+          ...(input.contextKey ? { contextKey: input.contextKey } : {}),
+          session: agentSessionConfig(config, agentId),
+          allowFrom: agentOwners(config, agentId),
+          ...(input.wake === false ? { wake: false as const } : {}),
+        },
+      );
+      routedKey = route.sessionKey;
+      options.sessions.ensure(route.sessionKey, route.agentId);
+      if (enqueued.accepted) options.bus.publish({ type: 'system.event', sessionKey: route.sessionKey, text });
+      systemEvents.updateDepth();
+      const reason = WAKE_REASON_BY_SOURCE[input.source];
+      if (woke && reason) metrics.wakes.inc({ reason });
+    });
+    return routedKey;
   };
 }

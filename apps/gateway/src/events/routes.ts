@@ -1,4 +1,5 @@
 import type { FastifyReply } from 'fastify';
+import { createSessionQuota, DEFAULT_SESSION_CAPS } from '../security/session-quota.js';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { GatewayError } from '../errors.js';
@@ -15,7 +16,12 @@ export const SSE_MAX_BUFFERED_BYTES = 1_048_576;
 const PING_INTERVAL_MS = 15_000;
 
 /** `GET /v1/events`: a server-sent-events stream of the named sessions' events. */
-export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; resolveScope: ScopeResolver; maxEventStreams: number }> = async (app, options) => {
+export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; resolveScope: ScopeResolver; maxEventStreams: number; maxStreamsPerSession?: number | undefined }> = async (
+  app,
+  options,
+) => {
+  // Issue 14 item 12: one session cannot hold every stream slot.
+  const perSession = createSessionQuota(options.maxStreamsPerSession ?? DEFAULT_SESSION_CAPS.maxStreamsPerSession);
   const streams = new Set<FastifyReply>();
   app.get(
     '/v1/events',
@@ -36,6 +42,18 @@ export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; resolveScope: S
       const keys = new Set((Array.isArray(requested) ? requested : [requested]).map((key) => requireScope(options.resolveScope, key)));
       if (streams.size >= options.maxEventStreams) {
         throw new GatewayError('unavailable', `Too many open event streams (${options.maxEventStreams}, gateway.maxEventStreams); close one and retry.`);
+      }
+      const releases: Array<() => void> = [];
+      for (const key of keys) {
+        const release = perSession.tryAcquire(key);
+        if (!release) {
+          for (const held of releases) held();
+          throw new GatewayError(
+            'unavailable',
+            `Session ${key} already has ${perSession.limit} open event streams (security.perSession.maxEventStreams); close one and retry.`,
+          );
+        }
+        releases.push(release);
       }
       reply.hijack();
       const raw = reply.raw;
@@ -64,6 +82,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; resolveScope: S
         clearInterval(ping);
         unsubscribe();
         streams.delete(reply);
+        for (const release of releases) release();
       });
     },
   );

@@ -17,6 +17,9 @@ import { sandboxRoutes } from '../sandbox/routes.js';
 import { runRoutes } from '../runs/routes.js';
 import { sessionRoutes } from '../sessions/routes.js';
 import { toolRoutes } from '../tools/routes.js';
+import { createLimitedServer } from '../security/connection-limits.js';
+import { createHostOriginGuard } from '../security/host-origin.js';
+import { classifyStorageError, STORAGE_FAULT_MESSAGE, STORAGE_FAULT_STATUS } from '../security/storage-faults.js';
 import { zodValidatorCompiler } from './route-schema.js';
 import { wireSchemaRegistry } from './schemas.js';
 import { createScopeResolver } from './scope.js';
@@ -33,6 +36,8 @@ export interface HttpAppOptions {
   token: string;
   /** Failed-auth limiter (tests). Default 10 per 60 s, then 429 for 300 s. */
   authLimit?: AuthLimitOptions | undefined;
+  /** The address the gateway binds, accepted in `Host` besides loopback and `security.allowedHosts`. */
+  boundHost?: string | undefined;
   /** Replaces the operator-token authenticator (the credentials work composes its own). */
   authenticate?: Authenticator | undefined;
   /** Told about every route as it is registered (tests compare them with the OpenAPI document). */
@@ -46,8 +51,12 @@ export interface HttpAppOptions {
  */
 export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOptions): Promise<FastifyInstance> {
   const gatewayConfig = runtime.config.gateway;
+  const security = runtime.config.security;
+  const connectionLimits = security?.connections ?? {};
   const server = Fastify({
     logger: false,
+    // Issue 14 item 17: header/body deadlines, idle sockets and per-source connection caps.
+    serverFactory: (handler) => createLimitedServer(handler, connectionLimits).server,
     bodyLimit: gatewayConfig?.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES,
     forceCloseConnections: true,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -76,6 +85,18 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
     transformObject: createJsonSchemaTransformObject({ schemaRegistry: wireSchemaRegistry }),
   });
 
+  // Issue 14 item 18: Host must be loopback or configured (DNS rebinding); cross-origin browser
+  // requests never reach a route (plugin routes included). Runs before authentication.
+  const hostGuard = createHostOriginGuard({ allowedHosts: [...(security?.allowedHosts ?? []), ...(options.boundHost ? [options.boundHost] : [])] });
+  app.addHook('onRequest', async (request) => {
+    const verdict = hostGuard.check({
+      host: request.headers.host,
+      origin: request.headers.origin,
+      'sec-fetch-site': typeof request.headers['sec-fetch-site'] === 'string' ? request.headers['sec-fetch-site'] : undefined,
+    });
+    if (!verdict.isAllowed) throw new GatewayError('forbidden', verdict.message, { field: verdict.reason === 'host' ? 'header.host' : 'header.origin' });
+  });
+
   await app.register(authPlugin, {
     authenticate: options.authenticate ?? operatorTokenAuthenticator(options.token),
     limiter: createFailedAuthLimiter({ maxAttempts: gatewayConfig?.authMaxAttempts, ...options.authLimit }, runtime.clock),
@@ -95,6 +116,13 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
 
   server.setErrorHandler((error: unknown, _request, reply) => {
     if (GatewayError.isInstance(error)) return reply.status(error.status).send(error.toBody());
+    // Issue 14 item 15: a full disk or an I/O fault is a typed answer, never `500 internal`.
+    const storageFault = classifyStorageError(error);
+    if (storageFault) {
+      runtime.metrics.errors.inc({ where: 'storage' });
+      const code = storageFault === 'storage_full' ? 'storage_full' : 'unavailable';
+      return reply.status(STORAGE_FAULT_STATUS[storageFault]).send({ error: { code, message: STORAGE_FAULT_MESSAGE[storageFault] } });
+    }
     const frameworkError = error as { statusCode?: number; message?: string };
     if (frameworkError.statusCode && frameworkError.statusCode >= 400 && frameworkError.statusCode < 500) {
       const code = frameworkError.statusCode === 404 ? 'not_found' : 'invalid_request';
@@ -115,7 +143,7 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
   await app.register(processRoutes, { processes: runtime.processes, resolveScope });
   await app.register(toolRoutes, { invokeTool: runtime.invokeTool });
   await app.register(cronRoutes, { cron: runtime.cron, resolveScope });
-  await app.register(eventRoutes, { bus: runtime.bus, resolveScope, maxEventStreams: gatewayConfig?.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS });
+  await app.register(eventRoutes, { bus: runtime.bus, resolveScope, maxEventStreams: gatewayConfig?.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS, maxStreamsPerSession: security?.perSession?.maxEventStreams });
   await app.register(pluginRoutes, { host: runtime.plugins.host });
   await app.register(consolePlugin);
   await app.register(sandboxRoutes, { sandbox: runtime.sandbox });

@@ -129,12 +129,19 @@ export const SessionsQuerySchema = z
   .object({
     agentId: z.string().optional(),
     limit: z.coerce.number().int().min(1).max(1000).optional(),
+    cursor: z.string().max(8192).optional().describe('`nextCursor` of the previous page.'),
     sessionKey: z.string().optional().describe("Caller's own session: only it is listed."),
   })
   .strict();
 
 /** GET /v1/sessions response. */
-export const SessionListSchema = z.object({ count: z.number(), sessions: z.array(SessionViewSchema) });
+export const SessionListSchema = z.object({
+  /** Total sessions matching (all pages). */
+  count: z.number(),
+  sessions: z.array(SessionViewSchema),
+  /** Pass as `?cursor=` for the next page; absent on the last page. */
+  nextCursor: z.string().optional(),
+});
 
 /** GET /v1/sessions/:key/transcript query. */
 export const TranscriptQuerySchema = z

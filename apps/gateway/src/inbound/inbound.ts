@@ -1,6 +1,7 @@
 import { buildAgentPeerSessionKey, resolveThreadSessionKeys } from '@pincer/session-key';
 import { agentOwners, agentSessionConfig, type BindingConfig, type GatewayConfig } from '../config.js';
-import { GatewayError } from '../errors.js';
+import { canonicalSessionKey } from '../security/canonical-session-key.js';
+import { decideInboundAccess } from '../security/owner-policy.js';
 import type { RunQueue } from '../runs/run-queue.js';
 import type { SessionService } from '../sessions/sessions.js';
 
@@ -42,14 +43,18 @@ export function createInboundRouter(options: { config: GatewayConfig; runs: Pick
     const binding = pickBinding(config.bindings ?? [], message);
     const agentId = binding ? binding.agentId.toLowerCase() : config.defaultAgent;
     const session = { ...agentSessionConfig(config, agentId), ...(binding?.session ?? {}) };
-    if (message.peer.kind === 'direct') {
-      const owners = agentOwners(config, agentId).map((owner) => owner.trim().toLowerCase());
-      if (owners.length > 0 && !owners.includes('*') && !owners.includes(message.sender.trim().toLowerCase())) {
-        throw new GatewayError('forbidden', `Sender "${message.sender}" is not on agent "${agentId}"'s owner allowlist; direct messages are refused.`, {
-          field: 'sender',
-        });
-      }
-    }
+    // Issue 14 items 7 and 8: DMs need an owner allowlist (fail closed) and must come from their
+    // peer; in groups and channels non-owners get a tool policy without exec/process/cron/spawn.
+    const access = decideInboundAccess({
+      agentId,
+      channel: message.channel,
+      peerKind: message.peer.kind,
+      peerId: message.peer.id,
+      sender: message.sender,
+      owners: agentOwners(config, agentId),
+      identityLinks: session.identityLinks,
+      guestTools: config.security?.guestTools,
+    });
     const baseSessionKey = buildAgentPeerSessionKey({
       agentId,
       channel: message.channel,
@@ -61,8 +66,8 @@ export function createInboundRouter(options: { config: GatewayConfig; runs: Pick
       ...(session.groupScope ? { groupScope: session.groupScope } : {}),
       ...(session.identityLinks ? { identityLinks: session.identityLinks } : {}),
     });
-    const sessionKey = message.threadId ? resolveThreadSessionKeys({ baseSessionKey, threadId: message.threadId }).sessionKey : baseSessionKey;
-    const { run } = options.runs.enqueue({ sessionKey, agentId, message: message.text, kind: 'inbound' });
+    const sessionKey = canonicalSessionKey(message.threadId ? resolveThreadSessionKeys({ baseSessionKey, threadId: message.threadId }).sessionKey : baseSessionKey);
+    const { run } = options.runs.enqueue({ sessionKey, agentId, message: message.text, kind: 'inbound', deniedTools: access.deniedTools });
     options.sessions.recordChannel(sessionKey, { channel: message.channel.toLowerCase(), peerKind: message.peer.kind, peerId: message.peer.id });
     return { runId: run.id, sessionKey, agentId };
   };

@@ -81,3 +81,23 @@ describe('default rules: cron add', () => {
     expect(r.text).toBe('[scripted] Cron: added j1');
   });
 });
+
+describe('scripted rule regexes (issue 14 item 11)', () => {
+  it('a catastrophic-backtracking rule cannot stall a turn: it runs in linear time', async () => {
+    const slow = createScriptedModel({ rules: { rules: [{ match: '^(a+)+$', reply: 'matched' }, { reply: 'fallback' }] } });
+    const hostile = `${'a'.repeat(40_000)}!`;
+    const r = await generateText({ model: slow, prompt: hostile });
+    expect(r.text).toBe('fallback');
+  });
+
+  it('refuses a rule RE2 cannot run, naming the rule', () => {
+    let caught: unknown;
+    try {
+      createScriptedModel({ rules: { rules: [{ reply: 'x' }, { match: '(a)\\1', reply: 'y' }] } });
+    } catch (error) {
+      caught = error;
+    }
+    expect((caught as { code?: string }).code).toBe('invalid_config');
+    expect((caught as { field?: string }).field).toBe('rules[1].match');
+  });
+});

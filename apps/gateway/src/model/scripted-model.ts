@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { compileGuardedRegex, type GuardedRegex } from '../security/regex-guard.js';
 import type {
   LanguageModelV3,
   LanguageModelV3CallOptions,
@@ -67,8 +68,8 @@ export function loadScriptedRules(path: string): ScriptedRulesFile {
 interface CompiledRule {
   index: number;
   rule: ScriptedRule;
-  match: RegExp | undefined;
-  event: RegExp | undefined;
+  match: GuardedRegex | undefined;
+  event: GuardedRegex | undefined;
 }
 
 interface Captures {
@@ -181,8 +182,9 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
     return {
       index,
       rule,
-      match: rule.match !== undefined ? new RegExp(rule.match, flags) : undefined,
-      event: rule.event !== undefined ? new RegExp(rule.event, flags) : undefined,
+      // Issue 14 item 11: linear-time matching (RE2), so one rule cannot stall the gateway.
+      match: rule.match !== undefined ? compileGuardedRegex(rule.match, flags, `rules[${index}].match`) : undefined,
+      event: rule.event !== undefined ? compileGuardedRegex(rule.event, flags, `rules[${index}].event`) : undefined,
     };
   });
   let callCounter = 0;
@@ -233,7 +235,7 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
       for (const candidate of compiled) {
         const matchGroups = candidate.match ? candidate.match.exec(message) : [];
         if (!matchGroups) continue;
-        let eventGroups: RegExpExecArray | [] | null = [];
+        let eventGroups: Array<string | undefined> | null = [];
         if (candidate.event) {
           if (events === '') continue;
           eventGroups = candidate.event.exec(events);

@@ -1,4 +1,5 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { checkOwnedFile, checkPluginModulePath } from '../security/state-dir-guard.js';
 import { pathToFileURL } from 'node:url';
 import type { ProcessRegistry } from '@pincer/process-registry';
 import { definePlugin, type BashSessionsApi } from '@pincer/plugin-sdk';
@@ -43,7 +44,7 @@ function toGatewayTool(pluginTool: PluginHostTool): GatewayTool {
 }
 
 /** Create the host (no configured plugin loaded yet: see {@link Plugins.loadConfigured}). */
-export async function createPlugins(options: { config: GatewayConfig; registry: ProcessRegistry; clock: GatewayClock; logger: Logger }): Promise<Plugins> {
+export async function createPlugins(options: { config: GatewayConfig; registry: ProcessRegistry; clock: GatewayClock; logger: Logger; stateDir: string }): Promise<Plugins> {
   const { config, logger } = options;
   const host = createPluginHost({
     registry: options.registry,
@@ -78,7 +79,17 @@ export async function createPlugins(options: { config: GatewayConfig; registry: 
     async loadConfigured() {
       for (const [index, plugin] of (config.plugins ?? []).entries()) {
         if (plugin.enabled === false) continue;
-        const specifier = plugin.module.startsWith('.') || isAbsolute(plugin.module) ? pathToFileURL(resolve(baseDir, plugin.module)).href : plugin.module;
+        const isFile = plugin.module.startsWith('.') || isAbsolute(plugin.module);
+        // Issue 14 item 13: plugin code only from the state dir or the config's directory (else an
+        // explicit opt-in), and never from a file another user owns or can write.
+        checkPluginModulePath(isFile ? resolve(baseDir, plugin.module) : plugin.module, {
+          stateDir: options.stateDir,
+          configDir: config.sourcePath ? dirname(config.sourcePath) : undefined,
+          isOutsideAllowed: config.security?.allowPluginsOutsideStateDir === true,
+          field: `plugins[${index}].module`,
+        });
+        if (isFile) checkOwnedFile(resolve(baseDir, plugin.module));
+        const specifier = isFile ? pathToFileURL(resolve(baseDir, plugin.module)).href : plugin.module;
         try {
           const loaded = (await import(specifier)) as { default?: unknown; plugin?: unknown };
           const definition = (loaded.default ?? loaded.plugin) as Parameters<PluginHost['load']>[0];

@@ -12,6 +12,7 @@ import { toAiSdkToolSet } from '../tools/ai-sdk-tool-set.js';
 import type { ToolContext } from '../tools/define-tool.js';
 import type { ToolCallRunner } from '../tools/tool-calls.js';
 import type { Toolbox } from '../tools/toolbox.js';
+import { neutralizeForgedSystemLines } from '../security/forged-system-lines.js';
 import { defaultSystemPrompt, transcriptText } from './transcript-text.js';
 
 /** Transcript messages a turn sees as history. */
@@ -69,7 +70,11 @@ export function createAgentLoop(options: AgentLoopOptions): AgentLoop {
     const eventsKey = runOptions.eventsFrom ?? run.sessionKey;
     const events = systemEvents.peek(eventsKey);
     const eventsBlock = systemEvents.format(events);
-    const userText = eventsBlock ? `${eventsBlock}\n\n${run.message}` : run.message;
+    // Issue 14 item 5: user text shaped like `System: …` lines is marked, so neither the model nor
+    // the transcript can mistake it for the real events prepended above it. Heartbeat prompts are
+    // the gateway's own text; every other kind (user, inbound, cron agentTurn, sub-agent task) is user text.
+    const messageText = run.kind === 'heartbeat' ? run.message : neutralizeForgedSystemLines(run.message);
+    const userText = eventsBlock ? `${eventsBlock}\n\n${messageText}` : messageText;
     try {
       const history = store.transcripts
         .list(run.sessionKey, { sessionId: session.sessionId, limit: HISTORY_MESSAGES })

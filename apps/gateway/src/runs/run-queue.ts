@@ -4,7 +4,9 @@ import type { GatewayClock, IdSource } from '../clock.js';
 import { GatewayError, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { SessionService } from '../sessions/sessions.js';
-import type { TurnTargetResolver } from '../sessions/turn-target.js';
+import { canonicalSessionKey } from '../security/canonical-session-key.js';
+import { createSessionQuota, DEFAULT_SESSION_CAPS } from '../security/session-quota.js';
+import { assertExplicitTurnOwner, type TurnTargetResolver } from '../sessions/turn-target.js';
 import type { GatewayStore, RunKind, RunRecord } from '../store/gateway-store.js';
 import { deniedToolsForDepth } from '../tools/policy.js';
 import type { AgentLoop } from './agent-loop.js';
@@ -57,12 +59,37 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
   const waiters = new Map<string, Promise<RunRecord>>();
   let isAccepting = true;
 
-  const enqueue = (input: EnqueueRunInput): EnqueuedRun => {
+  const perSessionRuns = createSessionQuota(config.security?.perSession?.maxQueuedRuns ?? DEFAULT_SESSION_CAPS.maxQueuedRunsPerSession);
+  const enqueue = (rawInput: EnqueueRunInput): EnqueuedRun => {
     if (!isAccepting) throw new GatewayError('unavailable', 'The gateway is shutting down; retry against the restarted gateway.');
+    // Issue 14 item 1: whatever the source, the run's session is the canonical key.
+    const input: EnqueueRunInput = {
+      ...rawInput,
+      sessionKey: canonicalSessionKey(rawInput.sessionKey),
+      ...(rawInput.eventsFrom !== undefined ? { eventsFrom: canonicalSessionKey(rawInput.eventsFrom) } : {}),
+    };
     // Bound the in-memory lanes against callers from outside; internal wakes, cron and sub-agents are bounded by their own caps.
-    if ((input.kind === 'user' || input.kind === 'inbound') && lanes.pending() >= maxQueuedRuns) {
+    const isExternal = input.kind === 'user' || input.kind === 'inbound';
+    if (isExternal && lanes.pending() >= maxQueuedRuns) {
       throw new GatewayError('unavailable', `Too many turns queued or running (${maxQueuedRuns}, gateway.maxQueuedRuns); retry later.`);
     }
+    // Item 12: one session cannot take every queue slot.
+    const releaseSlot = isExternal ? perSessionRuns.tryAcquire(input.sessionKey) : () => undefined;
+    if (!releaseSlot) {
+      throw new GatewayError(
+        'unavailable',
+        `Session ${input.sessionKey} has ${perSessionRuns.limit} turns queued or running (security.perSession.maxQueuedRuns); retry when they finish.`,
+      );
+    }
+    try {
+      return startRun(input, releaseSlot);
+    } catch (error) {
+      releaseSlot();
+      throw error;
+    }
+  };
+
+  const startRun = (input: EnqueueRunInput, releaseSlot: () => void): EnqueuedRun => {
     const agentId = normalizeAgentId(input.agentId);
     options.sessions.ensure(input.sessionKey, agentId);
     const run: RunRecord = {
@@ -97,7 +124,12 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
       });
     });
     waiters.set(run.id, done);
-    void done.finally(() => waiters.delete(run.id)).catch(() => undefined);
+    void done
+      .finally(() => {
+        waiters.delete(run.id);
+        releaseSlot();
+      })
+      .catch(() => undefined);
     return { run, done };
   };
 
@@ -106,6 +138,8 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
     submitTurn(input) {
       if (input.message.trim() === '') throw new GatewayError('invalid_request', 'message must not be blank', { field: 'message' });
       const target = options.resolveTurnTarget(input);
+      // After the seed-003 key checks (their messages come first), before anything is dispatched.
+      assertExplicitTurnOwner(options.config, input);
       if (input.idempotencyKey) {
         // Scoped per session: a key another session used is invisible here (no cross-session oracle).
         const prior = store.runs.getByIdempotencyKey(input.idempotencyKey, target.sessionKey);

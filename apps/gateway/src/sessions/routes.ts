@@ -24,8 +24,8 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionService; re
     },
     async (request) => {
       const scope = resolveScope(request.query.sessionKey);
-      const views = sessions.list({ agentId: request.query.agentId, limit: request.query.limit, scope }).map(sessions.view);
-      return { count: views.length, sessions: views };
+      const page = sessions.page({ agentId: request.query.agentId, limit: request.query.limit, scope, cursor: request.query.cursor });
+      return { count: page.total, sessions: page.sessions.map(sessions.view), ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) };
     },
   );
 

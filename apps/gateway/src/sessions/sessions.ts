@@ -3,7 +3,7 @@ import { findAgent, type GatewayConfig } from '../config.js';
 import type { GatewayClock, IdSource } from '../clock.js';
 import { GatewayError, notFound } from '../errors.js';
 import type { SystemEvents } from '../events/system-events.js';
-import type { GatewayStore, SessionRecord, TranscriptEntry } from '../store/gateway-store.js';
+import type { GatewayStore, SessionPosition, SessionRecord, TranscriptEntry } from '../store/gateway-store.js';
 
 /** Optional facts recorded when a session is first created. */
 export interface SessionOrigin {
@@ -38,6 +38,27 @@ export interface SessionViewer {
   sessionKey: string;
 }
 
+const DEFAULT_SESSION_PAGE = 200;
+const MAX_SESSION_PAGE = 1_000;
+
+/** Opaque cursor of the session list (base64url of `[updatedAt, key]`). */
+export function encodeSessionCursor(position: SessionPosition): string {
+  return Buffer.from(JSON.stringify([position.updatedAt, position.key])).toString('base64url');
+}
+
+/** Decode a cursor; a malformed one is a 400 on `cursor`. */
+export function decodeSessionCursor(cursor: string): SessionPosition {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && Number.isFinite(value[0]) && typeof value[1] === 'string') {
+      return { updatedAt: value[0], key: value[1] };
+    }
+  } catch {
+    // fall through to the 400
+  }
+  throw new GatewayError('invalid_request', 'cursor is not a nextCursor from GET /v1/sessions', { field: 'cursor' });
+}
+
 /** Sessions: creation, lookups under a caller's scope, visibility, reset and delete. Isolation rules live here. */
 export interface SessionService {
   /** The session row, created (and announced to plugins) on first use. */
@@ -50,6 +71,15 @@ export interface SessionService {
   require(rawKey: string, scope: string | undefined): SessionRecord;
   /** Newest first; with `scope`, only that session. */
   list(filter: { agentId?: string | undefined; limit?: number | undefined; scope?: string | undefined }): SessionRecord[];
+  /**
+   * Issue 14 item 24: one page of the list and the total. `cursor` (from a previous page's
+   * `nextCursor`) continues after it; `nextCursor` is absent on the last page.
+   */
+  page(filter: { agentId?: string | undefined; limit?: number | undefined; scope?: string | undefined; cursor?: string | undefined }): {
+    sessions: SessionRecord[];
+    total: number;
+    nextCursor: string | undefined;
+  };
   view(session: SessionRecord): SessionView;
   /** `tree` visibility (self + spawned descendants) or `agent` (the agent's sessions). */
   canSee(viewer: SessionViewer, sessionKey: string): boolean;
@@ -57,10 +87,10 @@ export interface SessionService {
   transcript(session: SessionRecord, options?: { limit?: number | undefined; afterSeq?: number | undefined }): TranscriptEntry[];
   /** Record the chat channel of an inbound session (first message only). */
   recordChannel(sessionKey: string, channel: { channel: string; peerKind: string; peerId: string }): void;
-  /** New session id; queued events dropped. */
-  reset(session: SessionRecord): { sessionKey: string; sessionId: string; previousSessionId: string };
-  /** Delete the session, its transcript and queued events; 409 while a turn runs. */
-  delete(session: SessionRecord): { deleted: true; sessionKey: string };
+  /** New session id; queued events dropped, running shells killed, cron jobs removed. */
+  reset(session: SessionRecord): Promise<{ sessionKey: string; sessionId: string; previousSessionId: string }>;
+  /** Delete the session, its transcript and queued events, kill its running shells, remove its cron jobs; 409 while a turn runs. */
+  delete(session: SessionRecord): Promise<{ deleted: true; sessionKey: string }>;
 }
 
 /** Options of {@link createSessionService}. */
@@ -70,6 +100,11 @@ export interface SessionServiceOptions {
   clock: GatewayClock;
   newId: IdSource;
   systemEvents: SystemEvents;
+  /**
+   * Issue 14 item 4: end what belongs to a session being reset or deleted (kill its running
+   * shells, remove its cron jobs). Queued events are dropped here, before and after.
+   */
+  endSessionResources?: ((sessionKey: string) => Promise<void>) | undefined;
   /** True while the session has a queued or running turn. */
   isBusy(sessionKey: string): boolean;
   /** Told about every new session (the plugin host's `session_start`). */
@@ -117,6 +152,24 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       }
       return store.sessions.list({ agentId: agent, limit });
     },
+    page({ agentId, limit, scope, cursor }) {
+      const agent = agentId?.toLowerCase();
+      if (scope !== undefined) {
+        const own = store.sessions.get(scope);
+        const sessions = own && (!agent || own.agentId === agent) && cursor === undefined ? [own] : [];
+        return { sessions, total: sessions.length, nextCursor: undefined };
+      }
+      const pageSize = Math.min(Math.max(limit ?? DEFAULT_SESSION_PAGE, 1), MAX_SESSION_PAGE);
+      const after = cursor !== undefined ? decodeSessionCursor(cursor) : undefined;
+      const rows = store.sessions.list({ agentId: agent, limit: pageSize + 1, after });
+      const sessions = rows.slice(0, pageSize);
+      const last = sessions[sessions.length - 1];
+      return {
+        sessions,
+        total: store.sessions.count({ agentId: agent }),
+        nextCursor: rows.length > pageSize && last ? encodeSessionCursor({ updatedAt: last.updatedAt, key: last.key }) : undefined,
+      };
+    },
     view: (session) => ({
       key: session.key,
       agentId: session.agentId,
@@ -151,15 +204,19 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         store.sessions.upsert({ ...session, channel: channel.channel, peerKind: channel.peerKind, peerId: channel.peerId, now: clock.now() });
       }
     },
-    reset(session) {
+    async reset(session) {
       systemEvents.clear(session.key);
+      await options.endSessionResources?.(session.key);
+      systemEvents.clear(session.key); // exit notices of the shells just killed
       const sessionId = options.newId();
       store.sessions.reset(session.key, sessionId, clock.now());
       return { sessionKey: session.key, sessionId, previousSessionId: session.sessionId };
     },
-    delete(session) {
+    async delete(session) {
       if (options.isBusy(session.key)) throw new GatewayError('conflict', `Session ${session.key} has a turn in progress; delete it once the run ends.`);
       systemEvents.clear(session.key);
+      await options.endSessionResources?.(session.key);
+      systemEvents.clear(session.key); // exit notices of the shells just killed
       store.sessions.delete(session.key);
       return { deleted: true, sessionKey: session.key };
     },

@@ -1,5 +1,6 @@
 import {
   buildAgentMainSessionKey,
+  classifySessionKeyShape,
   isUnscopedSessionKeySentinel,
   normalizeAgentId,
   normalizeExplicitSessionKey,
@@ -7,6 +8,7 @@ import {
 } from '@pincer/session-key';
 import { agentSessionConfig, type GatewayConfig } from '../config.js';
 import { GatewayError } from '../errors.js';
+import { canonicalSessionKey } from '../security/canonical-session-key.js';
 import type { SessionTable } from '../store/gateway-store.js';
 
 /** What a turn request may name to pick its session (seed 003). */
@@ -72,7 +74,8 @@ export function createTurnTargetResolver(config: GatewayConfig, sessions: Pick<S
       if (!knownAgentIds.includes(owner)) {
         throw new GatewayError('invalid_request', `Unknown agent id "${owner}".`, { field: 'sessionKey' });
       }
-      return { sessionKey: qualifyUnscopedSentinel(explicit.sessionKey, owner), agentId: owner };
+      // Issue 14 item 1: the one canonical key, computed here where requests enter.
+      return { sessionKey: canonicalSessionKey(qualifyUnscopedSentinel(explicit.sessionKey, owner)), agentId: owner };
     }
     const owner = agentId ?? config.defaultAgent;
     if (input.sessionId !== undefined) {
@@ -80,10 +83,27 @@ export function createTurnTargetResolver(config: GatewayConfig, sessions: Pick<S
       if (sessionId === '') throw new GatewayError('invalid_request', '--session-id must not be blank', { field: 'sessionId' });
       const existing = sessions.findBySessionId(owner, sessionId);
       if (existing) return { sessionKey: existing.key, agentId: owner };
-      return { sessionKey: `agent:${owner}:explicit:${sessionId.toLowerCase()}`, agentId: owner };
+      return { sessionKey: canonicalSessionKey(`agent:${owner}:explicit:${sessionId}`), agentId: owner };
     }
     // `to` without a channel targets the agent's main session (dmScope is not applied), as in OpenClaw.
     const mainKey = agentSessionConfig(config, owner).mainKey;
-    return { sessionKey: buildAgentMainSessionKey({ agentId: owner, ...(mainKey ? { mainKey } : {}) }), agentId: owner };
+    return { sessionKey: canonicalSessionKey(buildAgentMainSessionKey({ agentId: owner, ...(mainKey ? { mainKey } : {}) })), agentId: owner };
   };
+}
+
+/**
+ * Issue 14 item 3: with more than one agent and no configured `defaultAgent`, a turn that names
+ * no agent (no `agentId`, no agent-prefixed key) is refused before dispatch with OpenClaw's
+ * message (ids in config order), instead of silently running as the first agent.
+ */
+export function assertExplicitTurnOwner(config: GatewayConfig, input: TurnTargetInput): void {
+  if (config.agents.length < 2 || config.explicitDefaultAgent !== undefined) return;
+  if (input.agentId !== undefined) return;
+  if (input.sessionKey !== undefined && classifySessionKeyShape(input.sessionKey.trim()) === 'agent') return;
+  const ids = config.agents.map((agent) => agent.id).join(', ');
+  throw new GatewayError(
+    'invalid_request',
+    `Multiple agents are configured, but agent turn has no explicit owner. Pass --agent <id> to select one of: ${ids}.`,
+    { field: 'agentId' },
+  );
 }

@@ -126,11 +126,22 @@ export const JOURNAL_MAX_OUTPUT_CHARS = 200_000;
 /** Chars of retained output `processes.list` returns per process (the snapshot tail size). */
 export const PROCESS_LIST_TAIL_CHARS = 2_000;
 
+/** A position in the session list: the last row of a page. */
+export interface SessionPosition {
+  updatedAt: number;
+  key: string;
+}
+
 /** Sessions: one row per session key. */
 export interface SessionTable {
   get(key: string): SessionRecord | undefined;
-  /** Most recently updated first; `limit` is clamped to 1–1000 (default 200). */
-  list(filter?: { agentId?: string | undefined; limit?: number | undefined }): SessionRecord[];
+  /**
+   * Most recently updated first (ties by key, descending); `limit` is clamped to 1–1000 (default
+   * 200); `after` continues after that row (keyset paging, stable under inserts).
+   */
+  list(filter?: { agentId?: string | undefined; limit?: number | undefined; after?: SessionPosition | undefined }): SessionRecord[];
+  /** How many sessions there are (of `agentId`, when given). */
+  count(filter?: { agentId?: string | undefined }): number;
   /** The session of `agentId` whose current session id is `sessionId` (most recently updated), if any. */
   findBySessionId(agentId: string, sessionId: string): SessionRecord | undefined;
   /** Insert, or refresh `updatedAt` and fill label/channel/peer when given. Returns the row. */
@@ -169,6 +180,9 @@ export interface RunTable {
 
 /** The process journal: what survives a restart of the gateway's shells. */
 export interface ProcessJournalTable {
+  /** True when the journal already holds a row with this id (ids never repeat across the journal). */
+  has(id: string): boolean;
+  /** Insert the row of a new process; throws if the id is taken (never replaces another row). */
   start(process: ProcessStart): void;
   /** Append output; at most {@link JOURNAL_MAX_OUTPUT_CHARS} are kept per process (older output is marked truncated). */
   appendOutput(id: string, chunk: string): void;

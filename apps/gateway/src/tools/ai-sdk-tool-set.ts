@@ -19,7 +19,8 @@ export function toAiSdkToolSet(options: {
   runToolCall: ToolCallRunner;
   metrics: GatewayMetrics;
 }): ToolSet {
-  const toolSet: ToolSet = {};
+  // No prototype: a model calling `constructor` or `__proto__` finds no tool (issue 14 item 21).
+  const toolSet: ToolSet = Object.create(null) as ToolSet;
   for (const gatewayTool of options.tools) {
     if (!isToolAllowed(options.config, options.context.agentId, gatewayTool.name, options.denied)) continue;
     toolSet[gatewayTool.name] = tool({

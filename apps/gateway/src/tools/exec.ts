@@ -2,6 +2,8 @@ import { ProcessRegistryError, type Sandbox } from '@pincer/process-registry';
 import { z } from 'zod';
 import type { GatewayMetrics } from '../metrics.js';
 import type { ProcessService } from '../processes/processes.js';
+import { clampExecTimeout, type ExecTimeoutPolicy } from '../security/exec-limits.js';
+import { DEFAULT_SESSION_CAPS } from '../security/session-quota.js';
 import { defineGatewayTool } from './define-tool.js';
 import { clipOutput, RUNNING_TAIL_CHARS } from './output-clip.js';
 
@@ -17,7 +19,15 @@ export const ExecArgsSchema = z
   .strict();
 
 /** `exec`: run a command in the session's process scope (foreground, or background with an exit notice). */
-export function createExecTool(deps: { processes: ProcessService; metrics: GatewayMetrics; sandboxFor?: (agentId: string) => Sandbox }) {
+export function createExecTool(deps: {
+  processes: ProcessService;
+  metrics: GatewayMetrics;
+  sandboxFor?: (agentId: string) => Sandbox;
+  timeoutPolicy?: ExecTimeoutPolicy | undefined;
+  /** Running shells one session may hold (issue 14 item 12). Default {@link DEFAULT_SESSION_CAPS}. */
+  maxRunningPerSession?: number | undefined;
+}) {
+  const maxRunningPerSession = deps.maxRunningPerSession ?? DEFAULT_SESSION_CAPS.maxRunningShellsPerSession;
   const { processes, metrics } = deps;
   return defineGatewayTool({
     name: 'exec',
@@ -25,6 +35,16 @@ export function createExecTool(deps: { processes: ProcessService; metrics: Gatew
       'Run a shell command. Foreground by default (returns output); background:true returns a process id at once and you get a system event when it exits.',
     parameters: ExecArgsSchema,
     async execute(args, context) {
+      // Issue 14 item 10: the model cannot lift the operator's timeout (clamped; 0 only when allowed).
+      const { timeoutMs } = clampExecTimeout(args.timeoutMs, deps.timeoutPolicy);
+      const runningHere = processes.registry.snapshot().running.filter((process) => process.sessionKey === context.sessionKey).length;
+      if (runningHere >= maxRunningPerSession) {
+        return {
+          status: 'error',
+          code: 'LIMIT_EXCEEDED',
+          error: `This session already runs ${runningHere} processes (security.perSession.maxRunningShells ${maxRunningPerSession}); kill or wait for one before starting another.`,
+        };
+      }
       try {
         const result = await processes.registry.exec({
           command: args.command,
@@ -32,7 +52,7 @@ export function createExecTool(deps: { processes: ProcessService; metrics: Gatew
           sessionKey: context.sessionKey,
           ...(args.background !== undefined ? { background: args.background } : {}),
           ...(args.yieldMs !== undefined ? { yieldMs: args.yieldMs } : {}),
-          ...(args.timeoutMs !== undefined ? { timeoutMs: args.timeoutMs } : {}),
+          timeoutMs,
           ...(args.cwd !== undefined ? { cwd: args.cwd } : {}),
           ...(deps.sandboxFor ? { sandbox: deps.sandboxFor(context.agentId) } : {}),
         });

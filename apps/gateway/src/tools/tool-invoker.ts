@@ -25,7 +25,8 @@ export function createToolInvoker(options: {
 }): ToolInvoker {
   const { config } = options;
   return async (toolName, rawArgs, sessionKey) => {
-    const refusal = HTTP_REFUSED_TOOLS[toolName];
+    // Own keys only: `constructor`, `toString`, `__proto__` answer like any unknown tool (issue 14 item 21).
+    const refusal = Object.hasOwn(HTTP_REFUSED_TOOLS, toolName) ? HTTP_REFUSED_TOOLS[toolName] : undefined;
     if (refusal) throw new GatewayError('forbidden', refusal, { field: 'tool' });
     const tool = options.toolbox.get(toolName);
     if (!tool) throw notFound(`Tool "${toolName}"`);

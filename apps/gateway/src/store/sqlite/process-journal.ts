@@ -28,7 +28,9 @@ function toProcess(row: Row): ProcessRecord {
 /** The `processes` table (the process journal). */
 export function createSqliteProcessJournalTable(db: Database): ProcessJournalTable {
   const startStatement = db.prepare(
-    `INSERT OR REPLACE INTO processes (id, pid, scope_key, session_key, command, cwd, started_at, status, record, gateway_pid)
+    // Issue 14 item 6: never `OR REPLACE` — an id already in the journal belongs to another
+    // process (possibly another session's, or a previous gateway's), and its row stays intact.
+    `INSERT INTO processes (id, pid, scope_key, session_key, command, cwd, started_at, status, record, gateway_pid)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const appendStatement = db.prepare(
@@ -56,6 +58,7 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
     if (patch.tail !== undefined && patch.tail !== '') fillEmptyOutput.run(patch.tail, id);
   });
   return {
+    has: (id) => getStatement.get(id) !== undefined,
     start: (process) =>
       void startStatement.run(
         process.id,

@@ -27,8 +27,13 @@ const MAX_LIST_LIMIT = 1000;
 /** The `sessions` table (deletes cascade to `transcript` and `system_events`). */
 export function createSqliteSessionTable(db: Database): SessionTable {
   const getStatement = db.prepare('SELECT * FROM sessions WHERE key = ?');
-  const listAll = db.prepare('SELECT * FROM sessions ORDER BY updated_at DESC LIMIT ?');
-  const listByAgent = db.prepare('SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC LIMIT ?');
+  const listAll = db.prepare('SELECT * FROM sessions ORDER BY updated_at DESC, key DESC LIMIT ?');
+  const listByAgent = db.prepare('SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC, key DESC LIMIT ?');
+  const afterClause = '(updated_at < @updatedAt OR (updated_at = @updatedAt AND key < @key))';
+  const listAllAfter = db.prepare(`SELECT * FROM sessions WHERE ${afterClause} ORDER BY updated_at DESC, key DESC LIMIT @limit`);
+  const listByAgentAfter = db.prepare(`SELECT * FROM sessions WHERE agent_id = @agentId AND ${afterClause} ORDER BY updated_at DESC, key DESC LIMIT @limit`);
+  const countAll = db.prepare('SELECT COUNT(*) AS total FROM sessions');
+  const countByAgent = db.prepare('SELECT COUNT(*) AS total FROM sessions WHERE agent_id = ?');
   const bySessionId = db.prepare('SELECT * FROM sessions WHERE agent_id = ? AND session_id = ? ORDER BY updated_at DESC LIMIT 1');
   const upsertStatement = db.prepare(
     `INSERT INTO sessions (key, agent_id, session_id, kind, label, spawned_by, spawn_depth, channel, peer_kind, peer_id, created_at, updated_at)
@@ -63,8 +68,19 @@ export function createSqliteSessionTable(db: Database): SessionTable {
     get,
     list(filter) {
       const limit = Math.min(Math.max(filter?.limit ?? DEFAULT_LIST_LIMIT, 1), MAX_LIST_LIMIT);
-      const rows = (filter?.agentId ? listByAgent.all(filter.agentId, limit) : listAll.all(limit)) as Row[];
+      const after = filter?.after;
+      let rows: Row[];
+      if (after) {
+        const params = { updatedAt: after.updatedAt, key: after.key, limit, agentId: filter?.agentId };
+        rows = (filter?.agentId ? listByAgentAfter.all(params) : listAllAfter.all({ updatedAt: after.updatedAt, key: after.key, limit })) as Row[];
+      } else {
+        rows = (filter?.agentId ? listByAgent.all(filter.agentId, limit) : listAll.all(limit)) as Row[];
+      }
       return rows.map(toSession);
+    },
+    count(filter) {
+      const row = (filter?.agentId ? countByAgent.get(filter.agentId) : countAll.get()) as { total: number };
+      return Number(row.total);
     },
     findBySessionId(agentId, sessionId) {
       const row = bySessionId.get(agentId, sessionId) as Row | undefined;
