@@ -190,6 +190,44 @@ const GATEWAY_MODULE: string = '@pincer/gateway';
 
 /** Starts a real gateway in this process (loopback, the given port/state dir; logs silenced). */
 export async function startTestGateway(options: { stateDir: string; configPath?: string; port?: number }): Promise<TestGateway> {
-  const mod = (await import(GATEWAY_MODULE)) as { startGateway(o: Record<string, unknown>): Promise<TestGateway> };
-  return mod.startGateway({ port: options.port ?? 0, logLevel: 'silent', ...options });
+  const mod = (await import(GATEWAY_MODULE)) as { startGateway(o: Record<string, unknown>): Promise<StartedTestGateway> };
+  const gateway = await mod.startGateway({ port: options.port ?? 0, logLevel: 'silent', ...options });
+  const { store, processes } = gateway.runtime;
+  return {
+    url: gateway.url,
+    port: gateway.port,
+    stateDir: gateway.stateDir,
+    close: () => gateway.close(),
+    runtime: {
+      store: {
+        listRunsByStatus: (statuses) => store.runs.listByStatus(statuses),
+        listSessions: (filter) => store.sessions.list(filter),
+        getSession: (key) => store.sessions.get(key),
+      },
+      subsystems: {
+        operatorLog(id, paging) {
+          try {
+            return processes.log(id, undefined, paging);
+          } catch {
+            return undefined;
+          }
+        },
+      },
+    },
+  };
+}
+
+/** The started gateway's services the adapter above reads. */
+interface StartedTestGateway {
+  url: string;
+  port: number;
+  stateDir: string;
+  close(): Promise<void>;
+  runtime: {
+    store: {
+      runs: { listByStatus(statuses: ReadonlyArray<string>): unknown[] };
+      sessions: { list(filter?: { agentId?: string }): unknown[]; get(key: string): unknown };
+    };
+    processes: { log(id: string, scope: undefined, paging: { offset?: number; limit?: number }): { output: string } };
+  };
 }

@@ -1,5 +1,6 @@
-import { buildHttpApp, type AuthLimitOptions } from './http/server.js';
-import { createGatewayRuntime, type GatewayRuntime } from './runtime.js';
+import type { AuthLimitOptions } from './auth/failed-auth-limiter.js';
+import { createGatewayRuntime, type GatewayRuntime } from './compose.js';
+import { buildHttpApp } from './http/app.js';
 import { ensureStateDir, loadOrCreateToken, removeDiscovery, resolveStateDir, writeDiscovery } from './state.js';
 
 /** Default port. */
@@ -10,19 +11,19 @@ export const DEFAULT_HOST = '127.0.0.1';
 /** Options of {@link startGateway}. */
 export interface StartGatewayOptions {
   /** Bind host; default `127.0.0.1` (config `gateway.host`). */
-  host?: string;
+  host?: string | undefined;
   /** Port; default env `PINCER_PORT`, config `gateway.port`, else 7787; `0` = ephemeral. */
-  port?: number;
+  port?: number | undefined;
   /** State dir; default env `PINCER_STATE_DIR`, else `~/.pincer`. */
-  stateDir?: string;
+  stateDir?: string | undefined;
   /** Config path; default env `PINCER_CONFIG`, else `<stateDir>/pincer.config.json` if present. */
-  configPath?: string;
+  configPath?: string | undefined;
   /** Bearer token override (else env `PINCER_GATEWAY_TOKEN`, else `<stateDir>/token`). */
-  token?: string;
+  token?: string | undefined;
   /** pino level (default `warn`). */
-  logLevel?: string;
+  logLevel?: string | undefined;
   /** Failed-auth limiter (tests). Default 10 per 60 s, then 429 for 300 s. */
-  authLimit?: AuthLimitOptions;
+  authLimit?: AuthLimitOptions | undefined;
 }
 
 /** A running gateway. */
@@ -40,28 +41,24 @@ export interface RunningGateway {
 /**
  * Start the gateway: state dir + token, SQLite, runtime, HTTP on loopback, `gateway.json`.
  */
-export async function startGateway(opts: StartGatewayOptions = {}): Promise<RunningGateway> {
-  const stateDir = resolveStateDir(opts.stateDir);
+export async function startGateway(options: StartGatewayOptions = {}): Promise<RunningGateway> {
+  const stateDir = resolveStateDir(options.stateDir);
   ensureStateDir(stateDir);
-  const token = loadOrCreateToken(stateDir, opts.token);
-  const runtime = await createGatewayRuntime({
-    stateDir,
-    isServer: true,
-    ...(opts.configPath ? { configPath: opts.configPath } : {}),
-    ...(opts.logLevel ? { logLevel: opts.logLevel } : {}),
-  });
-  const app = buildHttpApp(runtime, { token, ...(opts.authLimit ? { authLimit: opts.authLimit } : {}) });
-  const host = opts.host ?? runtime.config.gateway?.host ?? DEFAULT_HOST;
+  const token = loadOrCreateToken(stateDir, options.token);
+  const runtime = await createGatewayRuntime({ stateDir, isServer: true, configPath: options.configPath || undefined, logLevel: options.logLevel || undefined });
+  const host = options.host ?? runtime.config.gateway?.host ?? DEFAULT_HOST;
   const envPort = process.env.PINCER_PORT !== undefined && process.env.PINCER_PORT !== '' ? Number(process.env.PINCER_PORT) : undefined;
-  const port = opts.port ?? envPort ?? runtime.config.gateway?.port ?? DEFAULT_PORT;
+  const port = options.port ?? envPort ?? runtime.config.gateway?.port ?? DEFAULT_PORT;
+  let app: Awaited<ReturnType<typeof buildHttpApp>>;
   try {
+    app = await buildHttpApp(runtime, { token, authLimit: options.authLimit });
     await app.listen({ host, port });
-  } catch (e) {
+  } catch (error) {
     await runtime.close();
-    throw e;
+    throw error;
   }
-  const addr = app.server.address();
-  const actualPort = typeof addr === 'object' && addr ? addr.port : port;
+  const address = app.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
   writeDiscovery(stateDir, { url, port: actualPort, pid: process.pid, startedAt: Date.now() });
   let closing: Promise<void> | undefined;

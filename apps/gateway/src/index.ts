@@ -1,6 +1,11 @@
 export { startGateway, DEFAULT_HOST, DEFAULT_PORT, type RunningGateway, type StartGatewayOptions } from './gateway.js';
-export { createGatewayRuntime, type GatewayRuntime, type GatewayRuntimeOptions } from './runtime.js';
-export type { AgentTurnInput, AgentTurnResult, GatewayEvent, RunView } from './runtime-types.js';
+export { createGatewayRuntime, type GatewayRuntime, type GatewayRuntimeOptions } from './compose.js';
+export { buildHttpApp, type HttpAppOptions } from './http/app.js';
+export type { AgentTurnInput, AgentTurnResult, EnqueueRunInput, RunView } from './runs/run-types.js';
+export type { GatewayEvent } from './events/event-bus.js';
+export { createSystemClock, type GatewayClock, type IdSource } from './clock.js';
+export type { AuthLimitOptions } from './auth/failed-auth-limiter.js';
+export { ANONYMOUS_IDENTITY, OPERATOR_IDENTITY, type Authenticator, type GatewayIdentity } from './auth/identity.js';
 export {
   loadConfig,
   parseConfig,
@@ -29,4 +34,22 @@ export {
   type ScriptedModelOptions,
 } from './model/scripted-model.js';
 export { DEFAULT_SCRIPTED_RULES, HEARTBEAT_PROMPT } from './model/default-rules.js';
-export type { RunStatus, RunKind } from './store/store.js';
+export { defineGatewayTool, type GatewayTool, type GatewayToolDefinition, type ToolContext } from './tools/define-tool.js';
+export type {
+  GatewayStore,
+  SessionTable,
+  TranscriptTable,
+  SystemEventTable,
+  RunTable,
+  ProcessJournalTable,
+  AnnouncementTable,
+  CronTable,
+  RunStatus,
+  RunKind,
+  RunRecord,
+  SessionRecord,
+  ProcessRecord,
+  TranscriptEntry,
+} from './store/gateway-store.js';
+export { createSqliteGatewayStore } from './store/sqlite/sqlite-store.js';
+export * from './http/schemas.js';

@@ -16,27 +16,27 @@ async function main(): Promise<void> {
   if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
     throw new Error(`--port must be an integer 0-65535, got ${values.port}`);
   }
-  const gw = await startGateway({
+  const gateway = await startGateway({
     ...(port !== undefined ? { port } : {}),
     ...(values.host ? { host: values.host } : {}),
     ...(values['state-dir'] ? { stateDir: values['state-dir'] } : {}),
     ...(values.config ? { configPath: values.config } : {}),
     ...(values['log-level'] ? { logLevel: values['log-level'] } : {}),
   });
-  process.stdout.write(`pincer gateway listening on ${gw.url}\n`);
+  process.stdout.write(`pincer gateway listening on ${gateway.url}\n`);
   let isStopping = false;
   const stop = (signal: string) => {
     if (isStopping) return;
     isStopping = true;
-    const hard = setTimeout(() => process.exit(1), 30_000);
-    hard.unref();
-    gw.close().then(
+    const hardStop = setTimeout(() => process.exit(1), 30_000);
+    hardStop.unref();
+    gateway.close().then(
       () => {
         process.stdout.write(`pincer gateway stopped (${signal})\n`);
         process.exit(0);
       },
-      (e: unknown) => {
-        process.stderr.write(`pincer gateway: error while stopping: ${(e as Error).message}\n`);
+      (error: unknown) => {
+        process.stderr.write(`pincer gateway: error while stopping: ${(error as Error).message}\n`);
         process.exit(1);
       },
     );
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main().catch((e: unknown) => {
-  process.stderr.write(`pincer gateway: ${(e as Error).message}\n`);
+main().catch((error: unknown) => {
+  process.stderr.write(`pincer gateway: ${(error as Error).message}\n`);
   process.exit(1);
 });

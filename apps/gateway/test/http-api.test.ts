@@ -261,10 +261,10 @@ describe('POST /v1/agent with sessionId', () => {
     t = await startTestGateway(FAST);
     const store = t.gw.runtime.store;
     const base = { agentId: 'main', kind: 'direct', label: null, spawnedBy: null, spawnDepth: 0, channel: null, peerKind: null, peerId: null };
-    store.upsertSession({ ...base, key: 'agent:main:oldest', sessionId: 'sid-oldest', now: 1 });
-    store.db.transaction(() => {
-      for (let i = 0; i < 1_050; i++) store.upsertSession({ ...base, key: `agent:main:filler-${i}`, sessionId: `sid-${i}`, now: 1_000 + i });
-    })();
+    store.sessions.upsert({ ...base, key: 'agent:main:oldest', sessionId: 'sid-oldest', now: 1 });
+    store.transaction(() => {
+      for (let i = 0; i < 1_050; i++) store.sessions.upsert({ ...base, key: `agent:main:filler-${i}`, sessionId: `sid-${i}`, now: 1_000 + i });
+    });
     const old = await t.turn({ message: 'hi', sessionId: 'sid-oldest' });
     expect(old).toMatchObject({ sessionKey: 'agent:main:oldest', status: 'ok' });
     const fresh = await t.turn({ message: 'hi', sessionId: 'Brand-New' });

@@ -42,7 +42,7 @@ describe('createGatewayRuntime (embedded, `pincer agent --local`)', () => {
     await expect(rt.runAgentTurn({ message: 'x', sessionKey: 'agent:main' })).rejects.toThrow(
       'Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.',
     );
-    expect(rt.store.listSessions()).toEqual([]);
+    expect(rt.store.sessions.list()).toEqual([]);
   });
 
   it('refuses what POST /v1/agent refuses (size limits), naming the field, before anything runs', async () => {
@@ -51,7 +51,7 @@ describe('createGatewayRuntime (embedded, `pincer agent --local`)', () => {
     rt = await createGatewayRuntime({ stateDir: dir });
     await expect(rt.runAgentTurn({ message: 'x'.repeat(1_000_001) })).rejects.toMatchObject({ code: 'invalid_request', field: 'message' });
     await expect(rt.runAgentTurn({ message: 'x', sessionId: 's'.repeat(257) })).rejects.toMatchObject({ code: 'invalid_request', field: 'sessionId' });
-    expect(rt.store.listSessions()).toEqual([]);
+    expect(rt.store.sessions.list()).toEqual([]);
   });
 });
 
@@ -62,10 +62,10 @@ describe('graceful close', () => {
     const { writeFileSync } = await import('node:fs');
     writeFileSync(join(dir, 'pincer.config.json'), JSON.stringify({ gateway: { shutdownGraceMs: 200 }, exec: { yieldMs: 60_000 } }));
     const gw = await startGateway({ port: 0, stateDir: dir, token: 't', logLevel: 'error' });
-    const { runId } = gw.runtime.submitTurn({ message: 'run: sleep 30', sessionKey: 'agent:main:blocked' });
+    const { runId } = gw.runtime.runs.submitTurn({ message: 'run: sleep 30', sessionKey: 'agent:main:blocked' });
     let pid: number | undefined;
     for (let i = 0; i < 200 && pid === undefined; i++) {
-      pid = gw.runtime.subsystems.registry.snapshot().running[0]?.pid;
+      pid = gw.runtime.processes.registry.snapshot().running[0]?.pid;
       if (pid === undefined) await new Promise((r) => setTimeout(r, 25));
     }
     expect(pid).toBeDefined();
@@ -92,16 +92,16 @@ describe('process journal bound', () => {
     const gw = await startGateway({ port: 0, stateDir: dir, token: 't', logLevel: 'error' });
     try {
       const store = gw.runtime.store;
-      store.db.transaction(() => {
+      store.transaction(() => {
         for (let i = 0; i < 1_100; i++) {
-          store.journalStart({ id: `old-${i}`, pid: null, scopeKey: 'agent:main:x', sessionKey: null, command: 'true', cwd: '/', startedAt: i, status: 'running', record: null, gatewayPid: null });
-          store.journalExit(`old-${i}`, { status: 'completed', exitCode: 0, signal: null, endedAt: i });
+          store.processes.start({ id: `old-${i}`, pid: null, scopeKey: 'agent:main:x', sessionKey: null, command: 'true', cwd: '/', startedAt: i, status: 'running', record: null, gatewayPid: null });
+          store.processes.exit(`old-${i}`, { status: 'completed', exitCode: 0, signal: null, endedAt: i });
         }
-      })();
-      expect(store.listProcesses({ status: 'finished' }).length).toBe(1_100);
-      const registry = gw.runtime.subsystems.registry;
+      });
+      expect(store.processes.list({ status: 'finished' }).length).toBe(1_100);
+      const registry = gw.runtime.processes.registry;
       for (let i = 0; i < 50; i++) await registry.exec({ command: 'true', scopeKey: 'agent:main:journal' });
-      const finished = store.listProcesses({ status: 'finished' });
+      const finished = store.processes.list({ status: 'finished' });
       expect(finished.length).toBeLessThanOrEqual(1_000);
       expect(finished.some((p) => p.id === 'old-0')).toBe(false); // the oldest went first
     } finally {

@@ -1,0 +1,270 @@
+import { join } from 'node:path';
+import type { SubagentSpawner } from '@pincer/subagent-spawn';
+import { formatExitNotice, type ExitEvent } from '@pincer/process-registry';
+import pino, { type Logger } from 'pino';
+import { loadConfig, type GatewayConfig } from './config.js';
+import { createSystemClock, randomIdSource, type GatewayClock, type IdSource } from './clock.js';
+import { createCron, type CronService } from './cron/cron.js';
+import { createEventBus, type EventBus } from './events/event-bus.js';
+import { createNotify, type Notify } from './events/notify.js';
+import { createSystemEvents, type SystemEvents } from './events/system-events.js';
+import { createHeartbeats, type Heartbeats } from './heartbeats/heartbeats.js';
+import { AgentRequestSchema } from './http/schemas.js';
+import { createInboundRouter, type InboundRouter } from './inbound/inbound.js';
+import { createMetrics, type GatewayMetrics } from './metrics.js';
+import { createModelResolver } from './model/providers.js';
+import { createPlugins, type Plugins } from './plugins/plugins.js';
+import { createProcessJournal } from './processes/journal.js';
+import { reapOrphanedProcesses, type ReapedProcess } from './processes/orphan-recovery.js';
+import { createGatewayProcessRegistry } from './processes/process-registry.js';
+import { createProcessService, type ProcessService } from './processes/processes.js';
+import { createAgentLoop } from './runs/agent-loop.js';
+import { createLanes } from './runs/lanes.js';
+import { createRunQueue, type RunQueue } from './runs/run-queue.js';
+import type { AgentTurnInput, AgentTurnResult } from './runs/run-types.js';
+import { createSubagents } from './subagents/subagents.js';
+import { createSessionService, type SessionService } from './sessions/sessions.js';
+import { createTurnTargetResolver, type TurnTargetResolver } from './sessions/turn-target.js';
+import { ensureStateDir, resolveConfigPath, resolveStateDir } from './state.js';
+import type { GatewayStore } from './store/gateway-store.js';
+import { createSqliteGatewayStore } from './store/sqlite/sqlite-store.js';
+import { createCronTool } from './tools/cron.js';
+import { createExecTool } from './tools/exec.js';
+import { createProcessTool } from './tools/process.js';
+import { createSessionsHistoryTool } from './tools/sessions-history.js';
+import { createSessionsListTool } from './tools/sessions-list.js';
+import { createSessionsSpawnTool } from './tools/sessions-spawn.js';
+import { createToolCallRunner } from './tools/tool-calls.js';
+import { createToolInvoker, type ToolInvoker } from './tools/tool-invoker.js';
+import { createToolbox, type Toolbox } from './tools/toolbox.js';
+import { parse } from './validate.js';
+
+/** Options of {@link createGatewayRuntime}. */
+export interface GatewayRuntimeOptions {
+  /** State directory (default env `PINCER_STATE_DIR`, else `~/.pincer`). */
+  stateDir?: string | undefined;
+  /** Config path (default env `PINCER_CONFIG`, else `<stateDir>/pincer.config.json` if present). */
+  configPath?: string | undefined;
+  /** A config object instead of a file (tests). */
+  config?: GatewayConfig | undefined;
+  /** pino logger; default a logger at `logLevel`. */
+  logger?: Logger | undefined;
+  /** pino level (default `warn`; env `PINCER_LOG_LEVEL`). */
+  logLevel?: string | undefined;
+  /** The one clock every service and package factory reads. Default: real time, unref'd timers. */
+  clock?: GatewayClock | undefined;
+  /** The one id source (runs, sessions, events, jobs, sub-agent runs). Default `crypto.randomUUID`. */
+  newId?: IdSource | undefined;
+  /** A store instead of `<stateDir>/pincer.db` (a second implementation, or a test's). */
+  store?: GatewayStore | undefined;
+  /**
+   * Own the state dir as the server: finalize interrupted runs, reap orphans, resume sub-agent
+   * announcements, run cron and interval heartbeats. Default false (the embedded runtime of
+   * `pincer agent --local`, which may share the state dir with a running gateway); `startGateway` sets it.
+   */
+  isServer?: boolean | undefined;
+}
+
+/** The composed gateway: every service, built once in dependency order. HTTP sits on top of it. */
+export interface GatewayRuntime {
+  readonly config: GatewayConfig;
+  readonly stateDir: string;
+  readonly logger: Logger;
+  readonly clock: GatewayClock;
+  readonly store: GatewayStore;
+  readonly metrics: GatewayMetrics;
+  readonly bus: EventBus;
+  readonly systemEvents: SystemEvents;
+  readonly sessions: SessionService;
+  readonly resolveTurnTarget: TurnTargetResolver;
+  readonly runs: RunQueue;
+  readonly heartbeats: Heartbeats;
+  readonly notify: Notify;
+  readonly processes: ProcessService;
+  readonly spawner: SubagentSpawner;
+  readonly cron: CronService;
+  readonly plugins: Plugins;
+  readonly toolbox: Toolbox;
+  readonly invokeTool: ToolInvoker;
+  readonly inbound: InboundRouter;
+  /** Processes a previous gateway left running, reaped at start (server only). */
+  readonly reaped: ReadonlyArray<ReapedProcess>;
+  /** Run a turn to completion (the embedded `pincer agent --local` path); accepts what `POST /v1/agent` accepts. */
+  runAgentTurn(input: AgentTurnInput): Promise<AgentTurnResult>;
+  /** Stop: refuse new runs, finish/cancel running ones, stop processes by policy, close the store. */
+  close(): Promise<void>;
+}
+
+/** Default of `gateway.maxConcurrentRuns`. */
+const DEFAULT_MAX_CONCURRENT_RUNS = 4;
+/** Default of `gateway.shutdownGraceMs`. */
+const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+/** How long close waits for aborted runs to unwind, ms. */
+const ABORTED_RUNS_SETTLE_MS = 5_000;
+
+/**
+ * Build every service in dependency order from the config: store → bus → processes → plugin
+ * host → system events → sessions → runs → heartbeats → notify → sub-agents → cron → tools →
+ * configured plugins → (server) restart recovery. One clock and one id source go to every
+ * factory. The one back-edge (a run's tools call services built after the run queue) is the
+ * toolbox: created empty, read per run, filled below once those services exist.
+ */
+export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}): Promise<GatewayRuntime> {
+  const stateDir = resolveStateDir(options.stateDir);
+  ensureStateDir(stateDir);
+  const config = options.config ?? loadConfig(resolveConfigPath(stateDir, options.configPath));
+  const logger = options.logger ?? pino({ level: options.logLevel ?? process.env.PINCER_LOG_LEVEL ?? 'warn', base: { app: 'pincer-gateway' } });
+  const clock = options.clock ?? createSystemClock();
+  const newId = options.newId ?? randomIdSource;
+  const isServer = options.isServer ?? false;
+  const store = options.store ?? createSqliteGatewayStore(join(stateDir, 'pincer.db'));
+  // Built parts are stopped in reverse order, on close and when composing fails halfway.
+  const stops: Array<() => void | Promise<void>> = [() => store.close()];
+  const stopAll = async () => {
+    for (const stop of stops.splice(0).reverse()) await stop();
+  };
+
+  try {
+    const metrics = createMetrics();
+    const bus = createEventBus();
+    const lanes = createLanes({ maxConcurrent: config.gateway?.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS });
+    const wiringLogger = logger.child({ component: 'wiring' });
+
+    const registry = createGatewayProcessRegistry({ config, clock, journal: createProcessJournal({ store, clock, metrics, bus }), logger: wiringLogger });
+    stops.push(async () => {
+      // `leave`: processes keep running; the next start reaps them through the journal.
+      if (config.exec?.onShutdown !== 'leave') await registry.dispose();
+    });
+    const plugins = await createPlugins({ config, registry, clock, logger: wiringLogger });
+    stops.push(() => plugins.dispose());
+    const systemEvents = await createSystemEvents({ store, clock, newId, metrics, logger: wiringLogger, timeZone: config.timeZone ?? 'UTC' });
+    stops.push(() => systemEvents.queue.flush().catch(() => undefined));
+
+    const sessions = createSessionService({
+      config,
+      store,
+      clock,
+      newId,
+      systemEvents,
+      isBusy: (sessionKey) => lanes.isBusy(sessionKey),
+      onSessionStart: (session) =>
+        void plugins.host.emit('session_start', { sessionKey: session.key, agentId: session.agentId, sessionId: session.sessionId }).catch(() => undefined),
+    });
+    const resolveTurnTarget = createTurnTargetResolver(config, store.sessions);
+    const toolbox = createToolbox();
+    const runToolCall = createToolCallRunner({ plugins: plugins.host, metrics, clock });
+    const agentLoop = createAgentLoop({ config, store, clock, models: createModelResolver(config), toolbox, runToolCall, sessions, systemEvents, bus, metrics, logger });
+    const runs = createRunQueue({ config, store, clock, newId, lanes, agentLoop, sessions, resolveTurnTarget, bus });
+    if (isServer) runs.finalizeInterrupted();
+
+    const heartbeats = createHeartbeats({ config, clock, runs, systemEvents, metrics, logger: wiringLogger });
+    stops.push(() => {
+      heartbeats.runner.stop();
+      heartbeats.wake.dispose();
+    });
+    const notify = createNotify({ config, systemEvents, wake: heartbeats.wake, sessions, bus, metrics });
+    // Exit notices → routed queue → wake (seed 001).
+    const unsubscribeExit = registry.on('exit', (exit: ExitEvent) => {
+      metrics.processesRunning.set(registry.stats().running);
+      if (!exit.shouldNotify || !exit.sessionKey) return;
+      try {
+        notify({ sessionKey: exit.sessionKey, text: formatExitNotice(exit), source: 'exec', contextKey: `exec:${exit.id}` });
+      } catch (error) {
+        metrics.errors.inc({ where: 'exit-notice' });
+        wiringLogger.error({ err: error, id: exit.id }, 'could not queue exit notice');
+      }
+    });
+    stops.push(unsubscribeExit);
+    const processes = createProcessService({ registry, shells: plugins.shells, store });
+    const spawner = createSubagents({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
+    stops.push(() => spawner.dispose());
+    const cron = createCron({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
+    stops.push(() => cron.scheduler.stop());
+
+    toolbox.register(createExecTool({ processes, metrics }));
+    toolbox.register(createProcessTool({ processes }));
+    toolbox.register(createSessionsSpawnTool({ spawner }));
+    toolbox.register(createSessionsListTool({ sessions, store }));
+    toolbox.register(createSessionsHistoryTool({ sessions }));
+    toolbox.register(createCronTool({ cron }));
+    toolbox.registerSource(() => plugins.tools());
+    const invokeTool = createToolInvoker({ config, toolbox, sessions, resolveTurnTarget, runToolCall });
+    const inbound = createInboundRouter({ config, runs, sessions });
+
+    await plugins.loadConfigured();
+
+    let reaped: ReapedProcess[] = [];
+    if (isServer) {
+      reaped = await reapOrphanedProcesses({ store, registry, clock, logger: wiringLogger });
+      await spawner.resumePending();
+      // Events that survived a restart wake their sessions again (deferred, never dropped).
+      for (const sessionKey of systemEvents.queue.sessionKeys()) {
+        try {
+          heartbeats.wake.requestHeartbeatNow({ sessionKey, reason: 'retry' });
+        } catch (error) {
+          wiringLogger.warn({ err: error, sessionKey }, 'could not wake a restored session');
+        }
+      }
+      await cron.scheduler.start();
+      await plugins.host.start();
+      // Interval heartbeats (agents with a `heartbeat` block; default every 30m, 0 disables).
+      heartbeats.runner.start();
+    }
+
+    let closing: Promise<void> | undefined;
+    return {
+      config,
+      stateDir,
+      logger,
+      clock,
+      store,
+      metrics,
+      bus,
+      systemEvents,
+      sessions,
+      resolveTurnTarget,
+      runs,
+      heartbeats,
+      notify,
+      processes,
+      spawner,
+      cron,
+      plugins,
+      toolbox,
+      invokeTool,
+      inbound,
+      reaped,
+      async runAgentTurn(input) {
+        // The embedded path (`pincer agent --local`) accepts exactly what POST /v1/agent accepts.
+        const { runId, sessionKey } = runs.submitTurn(parse(AgentRequestSchema, input, ''));
+        const pending = runs.waitFor(runId);
+        const finished = pending ? await pending : store.runs.get(runId);
+        return {
+          runId,
+          sessionKey,
+          reply: finished?.reply ?? '',
+          status: finished?.status ?? 'error',
+          ...(finished?.error ? { error: finished.error } : {}),
+        };
+      },
+      close() {
+        closing ??= (async () => {
+          // Queued runs are refused; running ones get the grace period to finish…
+          runs.stopAccepting();
+          await runs.settle(config.gateway?.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+          // …then are aborted, and stopping the services kills their processes so blocked tools return.
+          agentLoop.abortAll(new Error('gateway shutting down'));
+          // Everything but the store (the first stop), then let aborted runs record their end, then the store.
+          const closeStore = stops.shift();
+          await stopAll();
+          await runs.settle(ABORTED_RUNS_SETTLE_MS);
+          await closeStore?.();
+        })();
+        return closing;
+      },
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

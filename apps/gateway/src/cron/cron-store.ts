@@ -1,0 +1,34 @@
+import { cronJobSchema, cronRunRecordSchema, type CronJob, type CronRunRecord, type CronStore } from '@pincer/heartbeat-router';
+import type { GatewayClock } from '../clock.js';
+import type { GatewayStore } from '../store/gateway-store.js';
+
+/** Run-history rows kept per job in SQLite. */
+export const CRON_RUNS_KEPT_PER_JOB = 100;
+
+/** The session a job's `session:<key>` target names, if any. */
+export function targetSessionOf(job: CronJob): string | undefined {
+  return job.target.startsWith('session:') ? job.target.slice('session:'.length) : undefined;
+}
+
+/** heartbeat-router's `CronStore` over `store.cron` (`cron_jobs`, `cron_runs`). */
+export function createCronStore(store: GatewayStore, clock: GatewayClock): CronStore {
+  return {
+    load() {
+      const jobs: CronJob[] = [];
+      const runs: CronRunRecord[] = [];
+      for (const row of store.cron.all()) {
+        const job = cronJobSchema.safeParse(row.record);
+        if (!job.success) continue;
+        jobs.push(job.data);
+        for (const record of store.cron.runs(row.id, CRON_RUNS_KEPT_PER_JOB)) {
+          const run = cronRunRecordSchema.safeParse(record);
+          if (run.success) runs.push(run.data);
+        }
+      }
+      return { jobs, runs };
+    },
+    saveJob: (job) => store.cron.put(job.id, targetSessionOf(job) ?? null, job, clock.now()),
+    deleteJob: (id) => store.cron.delete(id),
+    appendRun: (record) => store.cron.appendRun(record.jobId, record, clock.now()),
+  };
+}

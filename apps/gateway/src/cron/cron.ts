@@ -1,0 +1,123 @@
+import { createCronScheduler, resolveHeartbeatSession, type CronJob, type CronJobInput, type CronRunRecord, type CronScheduler } from '@pincer/heartbeat-router';
+import type { Logger } from 'pino';
+import { agentSessionConfig, type GatewayConfig } from '../config.js';
+import type { GatewayClock, IdSource } from '../clock.js';
+import { notFound } from '../errors.js';
+import type { Notify } from '../events/notify.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { RunQueue } from '../runs/run-queue.js';
+import type { SessionService } from '../sessions/sessions.js';
+import type { GatewayStore } from '../store/gateway-store.js';
+import { buildCronSchedule } from './cron-schedule.js';
+import type { CronShorthand } from './cron-shorthand.js';
+import { createCronStore, targetSessionOf } from './cron-store.js';
+
+/** A job as the API shows it: the scheduler's record plus its owner session. */
+export type CronJobView = CronJob & { ownerSessionKey: string | null };
+
+/** What a session asks to schedule. */
+export interface CronAddInput extends CronShorthand {
+  ownerSessionKey: string;
+  agentId: string;
+  text?: string | undefined;
+  kind?: 'systemEvent' | 'agentTurn' | undefined;
+  target?: 'session' | 'isolated' | undefined;
+  name?: string | undefined;
+}
+
+/** Cron jobs owned by sessions; every read takes the caller's scope (other sessions' jobs answer 404). */
+export interface CronService {
+  readonly scheduler: CronScheduler;
+  /** The session that owns a job: the one that created it (stored beside it), else its `session:<key>` target. */
+  ownerOf(job: CronJob): string | undefined;
+  add(input: CronAddInput): Promise<{ ok: true; job: CronJob } | { ok: false; error: string }>;
+  list(scope: string | undefined): CronJob[];
+  require(id: string, scope: string | undefined): CronJob;
+  view(job: CronJob): CronJobView;
+  runs(job: CronJob): CronRunRecord[];
+}
+
+/** heartbeat-router's cron scheduler over the store, firing into sessions, plus the owner-scoped service. */
+export function createCron(options: {
+  config: GatewayConfig;
+  store: GatewayStore;
+  clock: GatewayClock;
+  newId: IdSource;
+  runs: Pick<RunQueue, 'enqueue'>;
+  sessions: SessionService;
+  notify: Notify;
+  metrics: GatewayMetrics;
+  logger: Logger;
+}): CronService {
+  const { config, store, clock } = options;
+  const scheduler = createCronScheduler({
+    store: createCronStore(store, clock),
+    clock,
+    idGenerator: options.newId,
+    timeZone: config.timeZone ?? 'UTC',
+    mainSessionKey: (agentId) => resolveHeartbeatSession({ agentId, session: agentSessionConfig(config, agentId) }).queueKey,
+    onFire: async (fire) => {
+      const job = fire.job;
+      if (job.payload.kind === 'systemEvent') {
+        options.notify({
+          sessionKey: fire.sessionKey,
+          text: `Cron (${job.name}): ${job.payload.text}`,
+          source: 'cron',
+          contextKey: `cron:${job.id}`,
+          ...(job.wakeMode === 'next-heartbeat' ? { wake: false as const } : {}),
+        });
+        return { status: 'ok' };
+      }
+      options.sessions.ensure(fire.sessionKey, job.agentId, { kind: 'cron' });
+      const { done } = options.runs.enqueue({
+        sessionKey: fire.sessionKey,
+        agentId: job.agentId,
+        message: job.payload.message,
+        kind: 'cron',
+        ...(job.payload.timeoutSeconds ? { timeoutMs: job.payload.timeoutSeconds * 1000 } : {}),
+      });
+      const finished = await done;
+      return finished.status === 'ok' ? { status: 'ok' } : { status: 'error', error: finished.error ?? finished.status };
+    },
+    onError: (error) => {
+      options.metrics.errors.inc({ where: 'cron' });
+      options.logger.warn({ err: error }, 'cron store write failed');
+    },
+    onJobDisabled: (job, reason) => options.logger.warn({ jobId: job.id, reason }, 'cron job disabled'),
+  });
+
+  const ownerOf = (job: CronJob): string | undefined => store.cron.get(job.id)?.ownerSessionKey ?? targetSessionOf(job);
+  return {
+    scheduler,
+    ownerOf,
+    async add(input) {
+      if (!input.text || input.text.trim() === '') return { ok: false, error: 'cron add needs "text".' };
+      const built = buildCronSchedule(input, clock.now());
+      if ('error' in built) return { ok: false, error: built.error };
+      const jobInput: CronJobInput = {
+        agentId: input.agentId,
+        schedule: built.schedule,
+        payload: input.kind === 'agentTurn' ? { kind: 'agentTurn', message: input.text } : { kind: 'systemEvent', text: input.text },
+        target: input.target === 'isolated' ? 'isolated' : `session:${input.ownerSessionKey}`,
+        deleteAfterRun: false,
+        ...(input.name ? { name: input.name } : {}),
+      };
+      try {
+        const job = await scheduler.add(jobInput);
+        // The creating session owns the job even when it runs isolated.
+        store.cron.put(job.id, input.ownerSessionKey, job, clock.now());
+        return { ok: true, job };
+      } catch (error) {
+        return { ok: false, error: (error as Error).message };
+      }
+    },
+    list: (scope) => scheduler.list().filter((job) => scope === undefined || ownerOf(job) === scope),
+    require(id, scope) {
+      const job = scheduler.get(id);
+      if (!job || (scope !== undefined && ownerOf(job) !== scope)) throw notFound(`Cron job ${id}`);
+      return job;
+    },
+    view: (job) => ({ ...job, ownerSessionKey: ownerOf(job) ?? null }),
+    runs: (job) => scheduler.runs(job.id),
+  };
+}

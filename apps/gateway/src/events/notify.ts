@@ -1,0 +1,57 @@
+import { dispatchSystemEvent, WAKE_REASON_BY_SOURCE, type EventSource, type WakeScheduler } from '@pincer/heartbeat-router';
+import { normalizeAgentId, parseAgentSessionKey } from '@pincer/session-key';
+import { agentOwners, agentSessionConfig, type GatewayConfig } from '../config.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { SessionService } from '../sessions/sessions.js';
+import type { EventBus } from './event-bus.js';
+import type { SystemEvents } from './system-events.js';
+
+/** A system event for a session: routed (dmScope rules), queued durably, and (by default) a wake. */
+export interface NotifyInput {
+  /** The session the event is about (e.g. the session that launched the command). */
+  sessionKey: string;
+  text: string;
+  source: EventSource;
+  contextKey?: string;
+  /** `false`: queue only; the next heartbeat shows it. Default: wake by the source's reason. */
+  wake?: false;
+}
+
+/** Routes, enqueues and wakes; returns the routed session key. */
+export type Notify = (input: NotifyInput) => string;
+
+/**
+ * heartbeat-router's `dispatchSystemEvent` with the gateway's parts: the owning agent's session
+ * routing and owner allowlist, the session row, the SSE event and the metrics.
+ */
+export function createNotify(options: {
+  config: GatewayConfig;
+  systemEvents: SystemEvents;
+  wake: Pick<WakeScheduler, 'requestHeartbeatNow'>;
+  sessions: Pick<SessionService, 'ensure'>;
+  bus: EventBus;
+  metrics: GatewayMetrics;
+}): Notify {
+  const { config, systemEvents, metrics } = options;
+  return (input) => {
+    const agentId = normalizeAgentId(parseAgentSessionKey(input.sessionKey)?.agentId ?? config.defaultAgent);
+    const { route, enqueued, woke } = dispatchSystemEvent(
+      { queue: systemEvents.queue, scheduler: options.wake },
+      {
+        sessionKey: input.sessionKey,
+        text: input.text,
+        source: input.source,
+        ...(input.contextKey ? { contextKey: input.contextKey } : {}),
+        session: agentSessionConfig(config, agentId),
+        allowFrom: agentOwners(config, agentId),
+        ...(input.wake === false ? { wake: false as const } : {}),
+      },
+    );
+    options.sessions.ensure(route.sessionKey, route.agentId);
+    if (enqueued.accepted) options.bus.publish({ type: 'system.event', sessionKey: route.sessionKey, text: input.text });
+    systemEvents.updateDepth();
+    const reason = WAKE_REASON_BY_SOURCE[input.source];
+    if (woke && reason) metrics.wakes.inc({ reason });
+    return route.sessionKey;
+  };
+}

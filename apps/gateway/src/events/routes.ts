@@ -1,0 +1,74 @@
+import type { FastifyReply } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { GatewayError } from '../errors.js';
+import { errorResponses } from '../http/route-schema.js';
+import { EventsQuerySchema } from '../http/schemas.js';
+import { requireScope, type ScopeResolver } from '../http/scope.js';
+import type { EventBus, GatewayEvent } from './event-bus.js';
+
+/** Default of `gateway.maxEventStreams`: open SSE streams before `GET /v1/events` answers 503. */
+export const DEFAULT_MAX_EVENT_STREAMS = 64;
+/** An SSE client this far behind (bytes buffered, unread) is disconnected rather than buffered without bound. */
+export const SSE_MAX_BUFFERED_BYTES = 1_048_576;
+/** Comment line sent to keep idle streams open, ms. */
+const PING_INTERVAL_MS = 15_000;
+
+/** `GET /v1/events`: a server-sent-events stream of the named sessions' events. */
+export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; resolveScope: ScopeResolver; maxEventStreams: number }> = async (app, options) => {
+  const streams = new Set<FastifyReply>();
+  app.get(
+    '/v1/events',
+    {
+      schema: {
+        operationId: 'streamEvents',
+        summary: 'SSE stream of run/process/system events for the named sessions.',
+        tags: ['events'],
+        querystring: EventsQuerySchema,
+        response: {
+          200: { description: 'text/event-stream: `event: <type>` and `data: <GatewayEvent JSON>` per event.', content: { 'text/event-stream': { schema: z.string() } } },
+          ...errorResponses(503),
+        },
+      },
+    },
+    async (request, reply) => {
+      const requested = request.query.sessionKey;
+      const keys = new Set((Array.isArray(requested) ? requested : [requested]).map((key) => requireScope(options.resolveScope, key)));
+      if (streams.size >= options.maxEventStreams) {
+        throw new GatewayError('unavailable', `Too many open event streams (${options.maxEventStreams}, gateway.maxEventStreams); close one and retry.`);
+      }
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      raw.write(`: subscribed ${[...keys].join(' ')}\n\n`);
+      let sequence = 0;
+      const unsubscribe = options.bus.subscribe((event: GatewayEvent) => {
+        if (!keys.has(event.sessionKey)) return;
+        // A reader that stopped reading is dropped, not buffered without bound.
+        if (raw.writableLength > SSE_MAX_BUFFERED_BYTES) {
+          raw.destroy();
+          return;
+        }
+        sequence += 1;
+        raw.write(`id: ${sequence}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+      });
+      const ping = setInterval(() => raw.write(': ping\n\n'), PING_INTERVAL_MS);
+      ping.unref();
+      streams.add(reply);
+      raw.on('close', () => {
+        clearInterval(ping);
+        unsubscribe();
+        streams.delete(reply);
+      });
+    },
+  );
+  app.addHook('onClose', async () => {
+    for (const stream of streams) stream.raw.end();
+    streams.clear();
+  });
+};

@@ -1,0 +1,67 @@
+import { createSystemEventQueue, formatForPrompt, type SystemEvent, type SystemEventQueue } from '@pincer/heartbeat-router';
+import type { Logger } from 'pino';
+import type { GatewayClock, IdSource } from '../clock.js';
+import type { GatewayMetrics } from '../metrics.js';
+import type { GatewayStore } from '../store/gateway-store.js';
+
+/** The durable system-event queue of every session, plus what a turn needs from it. */
+export interface SystemEvents {
+  readonly queue: SystemEventQueue;
+  /** Queued events of a session, oldest first (not removed). */
+  peek(sessionKey: string): SystemEvent[];
+  /** Remove the given events once the turn that showed them is persisted. */
+  consume(sessionKey: string, ids: ReadonlyArray<string>): void;
+  /** Drop every queued event of a session (reset, delete). */
+  clear(sessionKey: string): void;
+  /** The `System: [...]` block a turn prepends, or `''`. */
+  format(events: ReadonlyArray<SystemEvent>): string;
+  /** Refresh the queue-depth gauge. */
+  updateDepth(): void;
+}
+
+/** Options of {@link createSystemEvents}. */
+export interface SystemEventsOptions {
+  store: GatewayStore;
+  clock: GatewayClock;
+  newId: IdSource;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  timeZone: string;
+}
+
+/** heartbeat-router's queue over `store.systemEvents`, restored from it. */
+export async function createSystemEvents(options: SystemEventsOptions): Promise<SystemEvents> {
+  const { store, metrics } = options;
+  const queue = createSystemEventQueue({
+    store: {
+      load: () =>
+        store.systemEvents
+          .all()
+          .map((row) => row.body as SystemEvent)
+          .filter((event) => event && typeof event.id === 'string'),
+      append: (event) => store.systemEvents.append(event.sessionKey, event.id, event, event.ts),
+      remove: (sessionKey, ids) => store.systemEvents.remove(sessionKey, ids),
+    },
+    clock: options.clock,
+    idGenerator: options.newId,
+    onStoreError: (error) => options.logger.error({ err: error }, 'system-event store write failed'),
+  });
+  await queue.restore();
+  const updateDepth = () => metrics.queueDepth.set(queue.stats().events);
+  updateDepth();
+  return {
+    queue,
+    peek: (sessionKey) => queue.peek(sessionKey),
+    consume(sessionKey, ids) {
+      if (ids.length > 0) queue.remove(sessionKey, ids);
+      updateDepth();
+    },
+    clear(sessionKey) {
+      const ids = queue.peek(sessionKey).map((event) => event.id);
+      if (ids.length > 0) queue.remove(sessionKey, ids);
+      updateDepth();
+    },
+    format: (events) => (events.length > 0 ? formatForPrompt(events, { timeZone: options.timeZone }) : ''),
+    updateDepth,
+  };
+}

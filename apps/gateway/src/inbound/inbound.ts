@@ -1,0 +1,69 @@
+import { buildAgentPeerSessionKey, resolveThreadSessionKeys } from '@pincer/session-key';
+import { agentOwners, agentSessionConfig, type BindingConfig, type GatewayConfig } from '../config.js';
+import { GatewayError } from '../errors.js';
+import type { RunQueue } from '../runs/run-queue.js';
+import type { SessionService } from '../sessions/sessions.js';
+
+/** A chat message handed in by a bot platform (`POST /v1/inbound`). */
+export interface InboundMessage {
+  channel: string;
+  accountId?: string | undefined;
+  peer: { kind: 'direct' | 'group' | 'channel'; id: string };
+  sender: string;
+  text: string;
+  threadId?: string | undefined;
+}
+
+/** Routes an inbound message to an agent and session and queues its turn. */
+export type InboundRouter = (message: InboundMessage) => { runId: string; sessionKey: string; agentId: string };
+
+/** The most specific binding for a message: peer (4) > account (2) > channel (1). */
+export function pickBinding(bindings: ReadonlyArray<BindingConfig>, message: InboundMessage): BindingConfig | undefined {
+  let best: { score: number; binding: BindingConfig } | undefined;
+  const channel = message.channel.toLowerCase();
+  for (const binding of bindings) {
+    const match = binding.match;
+    if (match.channel.toLowerCase() !== channel) continue;
+    if (match.accountId !== undefined && match.accountId.toLowerCase() !== (message.accountId ?? 'default').toLowerCase()) continue;
+    if (match.peer && (match.peer.kind !== message.peer.kind || match.peer.id.toLowerCase() !== message.peer.id.toLowerCase())) continue;
+    const score = (match.peer ? 4 : 0) + (match.accountId !== undefined ? 2 : 0) + 1;
+    if (!best || score > best.score) best = { score, binding };
+  }
+  return best?.binding;
+}
+
+/**
+ * Bindings pick the agent; the agent's (or binding's) dmScope/groupScope build the session key;
+ * direct messages must come from an owner on the agent's allowlist (else 403).
+ */
+export function createInboundRouter(options: { config: GatewayConfig; runs: Pick<RunQueue, 'enqueue'>; sessions: Pick<SessionService, 'recordChannel'> }): InboundRouter {
+  const { config } = options;
+  return (message) => {
+    const binding = pickBinding(config.bindings ?? [], message);
+    const agentId = binding ? binding.agentId.toLowerCase() : config.defaultAgent;
+    const session = { ...agentSessionConfig(config, agentId), ...(binding?.session ?? {}) };
+    if (message.peer.kind === 'direct') {
+      const owners = agentOwners(config, agentId).map((owner) => owner.trim().toLowerCase());
+      if (owners.length > 0 && !owners.includes('*') && !owners.includes(message.sender.trim().toLowerCase())) {
+        throw new GatewayError('forbidden', `Sender "${message.sender}" is not on agent "${agentId}"'s owner allowlist; direct messages are refused.`, {
+          field: 'sender',
+        });
+      }
+    }
+    const baseSessionKey = buildAgentPeerSessionKey({
+      agentId,
+      channel: message.channel,
+      accountId: message.accountId ?? null,
+      peerKind: message.peer.kind,
+      peerId: message.peer.id,
+      ...(session.mainKey ? { mainKey: session.mainKey } : {}),
+      ...(session.dmScope ? { dmScope: session.dmScope } : {}),
+      ...(session.groupScope ? { groupScope: session.groupScope } : {}),
+      ...(session.identityLinks ? { identityLinks: session.identityLinks } : {}),
+    });
+    const sessionKey = message.threadId ? resolveThreadSessionKeys({ baseSessionKey, threadId: message.threadId }).sessionKey : baseSessionKey;
+    const { run } = options.runs.enqueue({ sessionKey, agentId, message: message.text, kind: 'inbound' });
+    options.sessions.recordChannel(sessionKey, { channel: message.channel.toLowerCase(), peerKind: message.peer.kind, peerId: message.peer.id });
+    return { runId: run.id, sessionKey, agentId };
+  };
+}

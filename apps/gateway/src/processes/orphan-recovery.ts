@@ -1,0 +1,49 @@
+import type { ProcessRegistry } from '@pincer/process-registry';
+import type { Logger } from 'pino';
+import type { GatewayClock } from '../clock.js';
+import { JOURNAL_MAX_FINISHED, type GatewayStore } from '../store/gateway-store.js';
+
+/** What happened to one process a previous gateway left running. */
+export interface ReapedProcess {
+  id: string;
+  pid: number | null;
+  outcome: string;
+}
+
+function isPidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Restart recovery of shells: journal rows still `running` from a dead gateway are reaped through
+ * the registry (identity-checked kill of the tree) and finalized; then the journal is pruned.
+ * Rows of another live gateway process (same state dir) are not ours to reap.
+ */
+export async function reapOrphanedProcesses(options: { store: GatewayStore; registry: ProcessRegistry; clock: GatewayClock; logger: Logger }): Promise<ReapedProcess[]> {
+  const { store, registry, clock, logger } = options;
+  const leftovers = store.processes
+    .list({ status: 'running' })
+    .filter((row) => row.gatewayPid === null || row.gatewayPid === process.pid || !isPidAlive(row.gatewayPid));
+  const identities = leftovers.flatMap((row) => {
+    const identity = (row.record ?? {}) as { procStartTime?: number; bootId?: string };
+    return row.pid && identity.procStartTime !== undefined
+      ? [{ id: row.id, pid: row.pid, procStartTime: identity.procStartTime, scopeKey: row.scopeKey, ...(identity.bootId ? { bootId: identity.bootId } : {}) }]
+      : [];
+  });
+  const outcomes = identities.length > 0 ? await registry.reapOrphans(identities) : [];
+  const outcomeById = new Map(outcomes.map((outcome) => [outcome.id, outcome]));
+  const reaped: ReapedProcess[] = [];
+  for (const row of leftovers) {
+    const outcome = outcomeById.get(row.id);
+    store.processes.exit(row.id, { status: outcome?.outcome === 'killed' ? 'killed' : 'failed', exitCode: null, signal: outcome?.signal ?? null, endedAt: clock.now() });
+    reaped.push({ id: row.id, pid: row.pid, outcome: outcome?.outcome ?? 'no-record' });
+  }
+  if (reaped.length > 0) logger.warn({ reaped }, 'reaped processes left by a previous gateway');
+  store.processes.prune(JOURNAL_MAX_FINISHED);
+  return reaped;
+}

@@ -1,0 +1,32 @@
+import { createProcessRegistry, type ProcessJournal, type ProcessRegistry, type ProcessRegistryOptions } from '@pincer/process-registry';
+import type { Logger } from 'pino';
+import type { GatewayConfig } from '../config.js';
+import type { GatewayClock } from '../clock.js';
+
+/** The smallest foreground wait the gateway lets `exec.yieldMs` configure, ms. */
+const MIN_YIELD_MS = 10;
+
+/** process-registry options from the config's `exec` block (each field maps to one registry limit). */
+export function registryOptionsFromConfig(exec: GatewayConfig['exec']): ProcessRegistryOptions {
+  const options: ProcessRegistryOptions = {};
+  if (!exec) return options;
+  if (exec.cwd !== undefined) options.cwd = exec.cwd;
+  if (exec.yieldMs !== undefined) options.defaultYieldMs = Math.max(MIN_YIELD_MS, exec.yieldMs);
+  if (exec.timeoutMs !== undefined) options.defaultTimeoutMs = exec.timeoutMs;
+  if (exec.notifyOnExit !== undefined) options.notifyOnExit = exec.notifyOnExit;
+  if (exec.maxRunning !== undefined) options.maxRunning = exec.maxRunning;
+  if (exec.maxOutputChars !== undefined) options.maxOutputChars = exec.maxOutputChars;
+  if (exec.finishedTtlMs !== undefined) options.finishedTtlMs = exec.finishedTtlMs;
+  if (exec.killGraceMs !== undefined) options.killGraceMs = exec.killGraceMs;
+  return options;
+}
+
+/** The gateway's process registry: config limits, the gateway clock, the SQLite journal. */
+export function createGatewayProcessRegistry(options: { config: GatewayConfig; clock: GatewayClock; journal: ProcessJournal; logger: Logger }): ProcessRegistry {
+  return createProcessRegistry({
+    ...registryOptionsFromConfig(options.config.exec),
+    clock: options.clock,
+    journal: options.journal,
+    logger: { warn: (message, meta) => options.logger.warn(meta ?? {}, message) },
+  });
+}

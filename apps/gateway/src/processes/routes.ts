@@ -1,0 +1,57 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errorResponses } from '../http/route-schema.js';
+import { IdParamsSchema, ProcessesQuerySchema, ProcessKillSchema, ProcessListSchema, ProcessLogQuerySchema, ProcessLogSchema, ScopedQuerySchema } from '../http/schemas.js';
+import type { ScopeResolver } from '../http/scope.js';
+import type { ProcessService } from './processes.js';
+
+/** `/v1/processes…`: the operator's view of shells (live registry ∪ journal), their logs, kill. */
+export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; resolveScope: ScopeResolver }> = async (app, { processes, resolveScope }) => {
+  const tags = ['processes'];
+  app.get(
+    '/v1/processes',
+    {
+      schema: {
+        operationId: 'listProcesses',
+        summary: 'Operator view of shells (plugin-sdk bash-sessions snapshot + journal).',
+        tags,
+        querystring: ProcessesQuerySchema,
+        response: { 200: ProcessListSchema, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const views = processes.list(resolveScope(request.query.sessionKey));
+      return { count: views.length, processes: views };
+    },
+  );
+
+  app.get(
+    '/v1/processes/:id/log',
+    {
+      schema: {
+        operationId: 'getProcessLog',
+        summary: 'Retained output by lines (registry, else journal); without offset, the last `limit` lines.',
+        tags,
+        params: IdParamsSchema,
+        querystring: ProcessLogQuerySchema,
+        response: { 200: ProcessLogSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) =>
+      processes.log(request.params.id, resolveScope(request.query.sessionKey), { offset: request.query.offset, limit: request.query.limit }),
+  );
+
+  app.post(
+    '/v1/processes/:id/kill',
+    {
+      schema: {
+        operationId: 'killProcess',
+        summary: 'Kill a shell tree through the registry kill ceremony.',
+        tags,
+        params: IdParamsSchema,
+        querystring: ScopedQuerySchema,
+        response: { 200: ProcessKillSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => processes.kill(request.params.id, resolveScope(request.query.sessionKey)),
+  );
+};

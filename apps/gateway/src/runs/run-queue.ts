@@ -1,0 +1,160 @@
+import { getSubagentDepth, normalizeAgentId } from '@pincer/session-key';
+import type { GatewayConfig } from '../config.js';
+import type { GatewayClock, IdSource } from '../clock.js';
+import { GatewayError, notFound } from '../errors.js';
+import type { EventBus } from '../events/event-bus.js';
+import type { SessionService } from '../sessions/sessions.js';
+import type { TurnTargetResolver } from '../sessions/turn-target.js';
+import type { GatewayStore, RunKind, RunRecord } from '../store/gateway-store.js';
+import { deniedToolsForDepth } from '../tools/policy.js';
+import type { AgentLoop } from './agent-loop.js';
+import type { Lanes } from './lanes.js';
+import { toRunView, type AgentTurnInput, type EnqueueRunInput, type EnqueuedRun, type RunView } from './run-types.js';
+
+/** Default of `gateway.runTimeoutMs`. */
+export const DEFAULT_RUN_TIMEOUT_MS = 600_000;
+/** Default of `gateway.maxQueuedRuns`: turns queued or running before HTTP submissions get 503. */
+export const DEFAULT_MAX_QUEUED_RUNS = 1_000;
+/** Longest `waitMs` a run read waits, ms. */
+export const MAX_RUN_WAIT_MS = 120_000;
+
+/** Admission, the per-session lanes, and reads of runs (waiting for them to finish). */
+export interface RunQueue {
+  /** Queue a turn in an already-resolved session (internal callers and HTTP). */
+  enqueue(input: EnqueueRunInput): EnqueuedRun;
+  /** Resolve the target, apply idempotency, queue; resolves at once. */
+  submitTurn(input: AgentTurnInput & { kind?: RunKind }): { runId: string; sessionKey: string; isDuplicate: boolean };
+  /** The run promise of a queued or running run, if this gateway runs it. */
+  waitFor(runId: string): Promise<RunRecord> | undefined;
+  /** A run's view, waiting up to `waitMs` for it to finish. With `scope`, other sessions' runs answer 404. */
+  read(runId: string, options: { waitMs?: number | undefined; scope?: string | undefined }): Promise<RunView>;
+  isBusy(sessionKey: string): boolean;
+  /** Runs left queued/running by a dead gateway are finalized as interrupted (never silently replayed). */
+  finalizeInterrupted(): void;
+  /** Refuse new runs; queued ones end as "gateway is shutting down". */
+  stopAccepting(): void;
+  /** Resolves when every lane is idle or after `timeoutMs`. */
+  settle(timeoutMs: number): Promise<void>;
+}
+
+/** Options of {@link createRunQueue}. */
+export interface RunQueueOptions {
+  config: GatewayConfig;
+  store: GatewayStore;
+  clock: GatewayClock;
+  newId: IdSource;
+  lanes: Lanes;
+  agentLoop: AgentLoop;
+  sessions: SessionService;
+  resolveTurnTarget: TurnTargetResolver;
+  bus: EventBus;
+}
+
+/** Build the run queue. */
+export function createRunQueue(options: RunQueueOptions): RunQueue {
+  const { config, store, clock, lanes, bus } = options;
+  const maxQueuedRuns = config.gateway?.maxQueuedRuns ?? DEFAULT_MAX_QUEUED_RUNS;
+  const waiters = new Map<string, Promise<RunRecord>>();
+  let isAccepting = true;
+
+  const enqueue = (input: EnqueueRunInput): EnqueuedRun => {
+    if (!isAccepting) throw new GatewayError('unavailable', 'The gateway is shutting down; retry against the restarted gateway.');
+    // Bound the in-memory lanes against callers from outside; internal wakes, cron and sub-agents are bounded by their own caps.
+    if ((input.kind === 'user' || input.kind === 'inbound') && lanes.pending() >= maxQueuedRuns) {
+      throw new GatewayError('unavailable', `Too many turns queued or running (${maxQueuedRuns}, gateway.maxQueuedRuns); retry later.`);
+    }
+    const agentId = normalizeAgentId(input.agentId);
+    options.sessions.ensure(input.sessionKey, agentId);
+    const run: RunRecord = {
+      id: options.newId(),
+      sessionKey: input.sessionKey,
+      agentId,
+      kind: input.kind,
+      status: 'queued',
+      message: input.message,
+      reply: null,
+      error: null,
+      idempotencyKey: input.idempotencyKey ?? null,
+      createdAt: clock.now(),
+      startedAt: null,
+      endedAt: null,
+    };
+    store.runs.insert(run);
+    bus.publish({ type: 'run.queued', sessionKey: run.sessionKey, runId: run.id, kind: run.kind });
+    const depth = input.depth ?? getSubagentDepth(input.sessionKey);
+    const denied = new Set([...(input.deniedTools ?? []), ...deniedToolsForDepth(config, depth)]);
+    const done = lanes.run(input.sessionKey, async () => {
+      if (!isAccepting) {
+        store.runs.update(run.id, { status: 'error', error: 'gateway is shutting down', endedAt: clock.now() });
+        return store.runs.get(run.id)!;
+      }
+      return options.agentLoop.execute(run, {
+        timeoutMs: input.timeoutMs ?? config.gateway?.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
+        depth,
+        denied,
+        signal: input.signal,
+        eventsFrom: input.eventsFrom,
+      });
+    });
+    waiters.set(run.id, done);
+    void done.finally(() => waiters.delete(run.id)).catch(() => undefined);
+    return { run, done };
+  };
+
+  return {
+    enqueue,
+    submitTurn(input) {
+      if (input.message.trim() === '') throw new GatewayError('invalid_request', 'message must not be blank', { field: 'message' });
+      const target = options.resolveTurnTarget(input);
+      if (input.idempotencyKey) {
+        // Scoped per session: a key another session used is invisible here (no cross-session oracle).
+        const prior = store.runs.getByIdempotencyKey(input.idempotencyKey, target.sessionKey);
+        if (prior) return { runId: prior.id, sessionKey: prior.sessionKey, isDuplicate: true };
+      }
+      const { run } = enqueue({
+        sessionKey: target.sessionKey,
+        agentId: target.agentId,
+        message: input.message,
+        kind: input.kind ?? 'user',
+        timeoutMs: input.timeoutMs,
+        idempotencyKey: input.idempotencyKey || undefined,
+      });
+      return { runId: run.id, sessionKey: run.sessionKey, isDuplicate: false };
+    },
+    waitFor: (runId) => waiters.get(runId),
+    async read(runId, { waitMs, scope }) {
+      const run = store.runs.get(runId);
+      if (!run || (scope !== undefined && run.sessionKey !== scope)) throw notFound(`Run ${runId}`);
+      const pending = waiters.get(runId);
+      if ((run.status === 'queued' || run.status === 'running') && waitMs && waitMs > 0 && pending) {
+        let timer: unknown;
+        await Promise.race([
+          pending.catch(() => undefined),
+          new Promise<void>((resolve) => {
+            timer = clock.setTimeout(resolve, Math.min(waitMs, MAX_RUN_WAIT_MS));
+          }),
+        ]);
+        clock.clearTimeout(timer);
+      }
+      const latest = store.runs.get(runId);
+      if (!latest) throw notFound(`Run ${runId}`);
+      return toRunView(latest);
+    },
+    isBusy: (sessionKey) => lanes.isBusy(sessionKey),
+    finalizeInterrupted() {
+      for (const run of store.runs.listByStatus(['queued', 'running'])) {
+        store.runs.update(run.id, { status: 'error', error: 'interrupted: the gateway restarted before this run finished', endedAt: clock.now() });
+      }
+    },
+    stopAccepting() {
+      isAccepting = false;
+    },
+    settle: (timeoutMs) =>
+      Promise.race([
+        lanes.idle(),
+        new Promise<void>((resolve) => {
+          clock.setTimeout(resolve, timeoutMs);
+        }),
+      ]),
+  };
+}

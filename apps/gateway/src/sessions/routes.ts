@@ -1,0 +1,97 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { errorResponses } from '../http/route-schema.js';
+import {
+  ScopedQuerySchema,
+  SessionDeletedSchema,
+  SessionKeyParamsSchema,
+  SessionListSchema,
+  SessionResetSchema,
+  SessionsQuerySchema,
+  SessionViewSchema,
+  TranscriptQuerySchema,
+  TranscriptSchema,
+} from '../http/schemas.js';
+import type { ScopeResolver } from '../http/scope.js';
+import type { SessionService } from './sessions.js';
+
+/** `/v1/sessions…`: list, read, transcript, reset, delete (all under the caller's `?sessionKey=` scope). */
+export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionService; resolveScope: ScopeResolver }> = async (app, { sessions, resolveScope }) => {
+  const tags = ['sessions'];
+  app.get(
+    '/v1/sessions',
+    {
+      schema: { operationId: 'listSessions', summary: 'List sessions, most recently updated first.', tags, querystring: SessionsQuerySchema, response: { 200: SessionListSchema, ...errorResponses() } },
+    },
+    async (request) => {
+      const scope = resolveScope(request.query.sessionKey);
+      const views = sessions.list({ agentId: request.query.agentId, limit: request.query.limit, scope }).map(sessions.view);
+      return { count: views.length, sessions: views };
+    },
+  );
+
+  app.get(
+    '/v1/sessions/:key',
+    {
+      schema: {
+        operationId: 'getSession',
+        summary: 'One session (URL-encode the key).',
+        tags,
+        params: SessionKeyParamsSchema,
+        querystring: ScopedQuerySchema,
+        response: { 200: SessionViewSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => sessions.view(sessions.require(request.params.key, resolveScope(request.query.sessionKey))),
+  );
+
+  app.get(
+    '/v1/sessions/:key/transcript',
+    {
+      schema: {
+        operationId: 'getSessionTranscript',
+        summary: 'Transcript of the current session id.',
+        tags,
+        params: SessionKeyParamsSchema,
+        querystring: TranscriptQuerySchema,
+        response: { 200: TranscriptSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const session = sessions.require(request.params.key, resolveScope(request.query.sessionKey));
+      const entries = sessions
+        .transcript(session, { limit: request.query.limit, afterSeq: request.query.afterSeq || undefined })
+        .map((entry) => ({ seq: entry.seq, role: entry.role, text: entry.text, runId: entry.runId, createdAt: entry.createdAt }));
+      return { sessionKey: session.key, sessionId: session.sessionId, entries };
+    },
+  );
+
+  app.post(
+    '/v1/sessions/:key/reset',
+    {
+      schema: {
+        operationId: 'resetSession',
+        summary: 'New session id; queued events dropped.',
+        tags,
+        params: SessionKeyParamsSchema,
+        querystring: ScopedQuerySchema,
+        response: { 200: SessionResetSchema, ...errorResponses(404) },
+      },
+    },
+    async (request) => sessions.reset(sessions.require(request.params.key, resolveScope(request.query.sessionKey))),
+  );
+
+  app.delete(
+    '/v1/sessions/:key',
+    {
+      schema: {
+        operationId: 'deleteSession',
+        summary: 'Delete the session, its transcript and queued events (409 while a turn runs).',
+        tags,
+        params: SessionKeyParamsSchema,
+        querystring: ScopedQuerySchema,
+        response: { 200: SessionDeletedSchema, ...errorResponses(404, 409) },
+      },
+    },
+    async (request) => sessions.delete(sessions.require(request.params.key, resolveScope(request.query.sessionKey))),
+  );
+};

@@ -1,0 +1,167 @@
+import { getSubagentDepth } from '@pincer/session-key';
+import { findAgent, type GatewayConfig } from '../config.js';
+import type { GatewayClock, IdSource } from '../clock.js';
+import { GatewayError, notFound } from '../errors.js';
+import type { SystemEvents } from '../events/system-events.js';
+import type { GatewayStore, SessionRecord, TranscriptEntry } from '../store/gateway-store.js';
+
+/** Optional facts recorded when a session is first created. */
+export interface SessionOrigin {
+  kind?: string;
+  spawnedBy?: string;
+  depth?: number;
+  channel?: string;
+  peerKind?: string;
+  peerId?: string;
+  label?: string;
+}
+
+/** A session as the HTTP API shows it. */
+export interface SessionView {
+  key: string;
+  agentId: string;
+  sessionId: string;
+  kind: string;
+  label: string | null;
+  spawnedBy: string | null;
+  spawnDepth: number;
+  channel: string | null;
+  createdAt: number;
+  updatedAt: number;
+  lastRunId: string | null;
+  queuedEvents: number;
+}
+
+/** Who looks at sessions from inside a run (the `sessions_*` tools). */
+export interface SessionViewer {
+  agentId: string;
+  sessionKey: string;
+}
+
+/** Sessions: creation, lookups under a caller's scope, visibility, reset and delete. Isolation rules live here. */
+export interface SessionService {
+  /** The session row, created (and announced to plugins) on first use. */
+  ensure(sessionKey: string, agentId: string, origin?: SessionOrigin): SessionRecord;
+  get(sessionKey: string): SessionRecord | undefined;
+  /**
+   * An operator lookup by a path key (trimmed; lower-cased as a fallback). With `scope` (the
+   * caller's own session), any other session answers exactly like a missing one.
+   */
+  require(rawKey: string, scope: string | undefined): SessionRecord;
+  /** Newest first; with `scope`, only that session. */
+  list(filter: { agentId?: string | undefined; limit?: number | undefined; scope?: string | undefined }): SessionRecord[];
+  view(session: SessionRecord): SessionView;
+  /** `tree` visibility (self + spawned descendants) or `agent` (the agent's sessions). */
+  canSee(viewer: SessionViewer, sessionKey: string): boolean;
+  /** The transcript of the session's current session id. */
+  transcript(session: SessionRecord, options?: { limit?: number | undefined; afterSeq?: number | undefined }): TranscriptEntry[];
+  /** Record the chat channel of an inbound session (first message only). */
+  recordChannel(sessionKey: string, channel: { channel: string; peerKind: string; peerId: string }): void;
+  /** New session id; queued events dropped. */
+  reset(session: SessionRecord): { sessionKey: string; sessionId: string; previousSessionId: string };
+  /** Delete the session, its transcript and queued events; 409 while a turn runs. */
+  delete(session: SessionRecord): { deleted: true; sessionKey: string };
+}
+
+/** Options of {@link createSessionService}. */
+export interface SessionServiceOptions {
+  config: GatewayConfig;
+  store: GatewayStore;
+  clock: GatewayClock;
+  newId: IdSource;
+  systemEvents: SystemEvents;
+  /** True while the session has a queued or running turn. */
+  isBusy(sessionKey: string): boolean;
+  /** Told about every new session (the plugin host's `session_start`). */
+  onSessionStart(session: SessionRecord): void;
+}
+
+/** Ancestors followed for `tree` visibility. */
+const MAX_SPAWN_ANCESTORS = 16;
+
+/** Build the session service. */
+export function createSessionService(options: SessionServiceOptions): SessionService {
+  const { config, store, clock, systemEvents } = options;
+  return {
+    ensure(sessionKey, agentId, origin) {
+      const existing = store.sessions.get(sessionKey);
+      if (existing) return existing;
+      const created = store.sessions.upsert({
+        key: sessionKey,
+        agentId,
+        sessionId: options.newId(),
+        kind: origin?.kind ?? 'direct',
+        label: origin?.label ?? null,
+        spawnedBy: origin?.spawnedBy ?? null,
+        spawnDepth: origin?.depth ?? getSubagentDepth(sessionKey),
+        channel: origin?.channel ?? null,
+        peerKind: origin?.peerKind ?? null,
+        peerId: origin?.peerId ?? null,
+        now: clock.now(),
+      });
+      options.onSessionStart(created);
+      return created;
+    },
+    get: (sessionKey) => store.sessions.get(sessionKey),
+    require(rawKey, scope) {
+      const key = rawKey.trim(); // Fastify already percent-decoded the path parameter
+      const session = store.sessions.get(key) ?? store.sessions.get(key.toLowerCase());
+      if (!session || (scope !== undefined && session.key !== scope)) throw notFound(`Session ${key}`);
+      return session;
+    },
+    list({ agentId, limit, scope }) {
+      const agent = agentId?.toLowerCase();
+      if (scope !== undefined) {
+        const own = store.sessions.get(scope);
+        return own && (!agent || own.agentId === agent) ? [own] : [];
+      }
+      return store.sessions.list({ agentId: agent, limit });
+    },
+    view: (session) => ({
+      key: session.key,
+      agentId: session.agentId,
+      sessionId: session.sessionId,
+      kind: session.kind,
+      label: session.label,
+      spawnedBy: session.spawnedBy,
+      spawnDepth: session.spawnDepth,
+      channel: session.channel,
+      createdAt: session.createdAt,
+      updatedAt: session.updatedAt,
+      lastRunId: session.lastRunId,
+      queuedEvents: systemEvents.queue.has(session.key) ? systemEvents.peek(session.key).length : 0,
+    }),
+    canSee(viewer, sessionKey) {
+      const target = store.sessions.get(sessionKey);
+      if (!target) return false;
+      if (sessionKey === viewer.sessionKey) return true;
+      if (findAgent(config, viewer.agentId)?.tools?.sessionsVisibility === 'agent') return target.agentId === viewer.agentId;
+      let ancestor: string | null = target.spawnedBy;
+      for (let hops = 0; ancestor !== null && hops < MAX_SPAWN_ANCESTORS; hops++) {
+        if (ancestor === viewer.sessionKey) return true;
+        ancestor = store.sessions.get(ancestor)?.spawnedBy ?? null;
+      }
+      return false;
+    },
+    transcript: (session, page) =>
+      store.transcripts.list(session.key, { sessionId: session.sessionId, limit: page?.limit, afterSeq: page?.afterSeq }),
+    recordChannel(sessionKey, channel) {
+      const session = store.sessions.get(sessionKey);
+      if (session && session.channel === null) {
+        store.sessions.upsert({ ...session, channel: channel.channel, peerKind: channel.peerKind, peerId: channel.peerId, now: clock.now() });
+      }
+    },
+    reset(session) {
+      systemEvents.clear(session.key);
+      const sessionId = options.newId();
+      store.sessions.reset(session.key, sessionId, clock.now());
+      return { sessionKey: session.key, sessionId, previousSessionId: session.sessionId };
+    },
+    delete(session) {
+      if (options.isBusy(session.key)) throw new GatewayError('conflict', `Session ${session.key} has a turn in progress; delete it once the run ends.`);
+      systemEvents.clear(session.key);
+      store.sessions.delete(session.key);
+      return { deleted: true, sessionKey: session.key };
+    },
+  };
+}

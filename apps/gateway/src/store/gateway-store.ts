@@ -1,0 +1,227 @@
+import type { SubagentRunStore } from '@pincer/subagent-spawn';
+
+/** Session row. */
+export interface SessionRecord {
+  key: string;
+  agentId: string;
+  sessionId: string;
+  kind: string;
+  label: string | null;
+  spawnedBy: string | null;
+  spawnDepth: number;
+  channel: string | null;
+  peerKind: string | null;
+  peerId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  lastRunId: string | null;
+}
+
+/** Input of {@link SessionTable.upsert}: a session row without its timestamps, plus the write time. */
+export type SessionUpsert = Omit<SessionRecord, 'createdAt' | 'updatedAt' | 'lastRunId'> & { now: number };
+
+/** One transcript entry. `message` is the AI SDK ModelMessage JSON when there is one. */
+export interface TranscriptEntry {
+  seq: number;
+  sessionKey: string;
+  sessionId: string;
+  runId: string | null;
+  role: 'user' | 'assistant' | 'tool' | 'system';
+  text: string;
+  message: unknown;
+  createdAt: number;
+}
+
+/** Agent run statuses (the one list; the wire schema and the store derive from it). */
+export const RUN_STATUSES = ['queued', 'running', 'ok', 'error', 'timeout'] as const;
+/** Why a run happened (the one list). */
+export const RUN_KINDS = ['user', 'heartbeat', 'subagent', 'cron', 'inbound'] as const;
+/** Agent run status. */
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** Why a run happened. */
+export type RunKind = (typeof RUN_KINDS)[number];
+
+/** Run row. */
+export interface RunRecord {
+  id: string;
+  sessionKey: string;
+  agentId: string;
+  kind: RunKind;
+  status: RunStatus;
+  message: string;
+  reply: string | null;
+  error: string | null;
+  idempotencyKey: string | null;
+  createdAt: number;
+  startedAt: number | null;
+  endedAt: number | null;
+}
+
+/** The columns of a run that change after it is queued. */
+export type RunPatch = Partial<Pick<RunRecord, 'status' | 'reply' | 'error' | 'startedAt' | 'endedAt'>>;
+
+/** Journal row of a process. */
+export interface ProcessRecord {
+  id: string;
+  pid: number | null;
+  scopeKey: string;
+  sessionKey: string | null;
+  command: string;
+  cwd: string;
+  startedAt: number;
+  endedAt: number | null;
+  status: string;
+  exitCode: number | null;
+  signal: string | null;
+  output: string;
+  truncated: boolean;
+  record: unknown;
+  gatewayPid: number | null;
+}
+
+/** Input of {@link ProcessJournalTable.start}. */
+export type ProcessStart = Omit<ProcessRecord, 'output' | 'truncated' | 'endedAt' | 'exitCode' | 'signal'>;
+
+/** Input of {@link ProcessJournalTable.exit}. */
+export interface ProcessExit {
+  status: string;
+  exitCode: number | null;
+  signal: string | null;
+  endedAt: number;
+  tail?: string | undefined;
+  truncated?: boolean | undefined;
+}
+
+/** Filter of {@link ProcessJournalTable.list}. */
+export interface ProcessListFilter {
+  status?: 'running' | 'finished' | undefined;
+  /** Only processes whose session key or scope key is this key (filtered in the store). */
+  scopeOrSessionKey?: string | undefined;
+}
+
+/** Pending/delivered sub-agent announcement. */
+export interface AnnouncementRecord {
+  runId: string;
+  requesterSessionKey: string;
+  payload: unknown;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
+/** A stored cron job: heartbeat-router's job record plus the session that owns it. */
+export interface CronJobRow {
+  id: string;
+  ownerSessionKey: string | null;
+  record: unknown;
+}
+
+/** Finished processes kept in the journal (newest first); pruned at start and every 50 exits. */
+export const JOURNAL_MAX_FINISHED = 1000;
+
+/** Max retained output per journaled process (chars). */
+export const JOURNAL_MAX_OUTPUT_CHARS = 200_000;
+
+/** Chars of retained output `processes.list` returns per process (the snapshot tail size). */
+export const PROCESS_LIST_TAIL_CHARS = 2_000;
+
+/** Sessions: one row per session key. */
+export interface SessionTable {
+  get(key: string): SessionRecord | undefined;
+  /** Most recently updated first; `limit` is clamped to 1–1000 (default 200). */
+  list(filter?: { agentId?: string | undefined; limit?: number | undefined }): SessionRecord[];
+  /** The session of `agentId` whose current session id is `sessionId` (most recently updated), if any. */
+  findBySessionId(agentId: string, sessionId: string): SessionRecord | undefined;
+  /** Insert, or refresh `updatedAt` and fill label/channel/peer when given. Returns the row. */
+  upsert(session: SessionUpsert): SessionRecord;
+  touch(key: string, now: number, lastRunId?: string): void;
+  /** A new session id; the session's queued system events are dropped in the same transaction. */
+  reset(key: string, newSessionId: string, now: number): void;
+  /** The session, its transcript and its queued system events, in one transaction. */
+  delete(key: string): void;
+}
+
+/** Transcripts: append-only entries per session key and session id. */
+export interface TranscriptTable {
+  append(entry: Omit<TranscriptEntry, 'seq'>): number;
+  /** The newest `limit` (1–2000, default 200) entries after `afterSeq`, oldest first. */
+  list(sessionKey: string, options?: { sessionId?: string | undefined; afterSeq?: number | undefined; limit?: number | undefined }): TranscriptEntry[];
+}
+
+/** The durable backing of heartbeat-router's system-event queue. */
+export interface SystemEventTable {
+  /** Every queued event body, in insertion order. */
+  all(): Array<{ sessionKey: string; body: unknown }>;
+  append(sessionKey: string, id: string, body: unknown, now: number): void;
+  remove(sessionKey: string, ids: ReadonlyArray<string>): void;
+}
+
+/** Agent runs. */
+export interface RunTable {
+  insert(run: RunRecord): void;
+  update(id: string, patch: RunPatch): void;
+  get(id: string): RunRecord | undefined;
+  /** The run created with `idempotencyKey` in `sessionKey` (idempotency keys are scoped per session). */
+  getByIdempotencyKey(idempotencyKey: string, sessionKey: string): RunRecord | undefined;
+  listByStatus(statuses: ReadonlyArray<RunStatus>): RunRecord[];
+}
+
+/** The process journal: what survives a restart of the gateway's shells. */
+export interface ProcessJournalTable {
+  start(process: ProcessStart): void;
+  /** Append output; at most {@link JOURNAL_MAX_OUTPUT_CHARS} are kept per process (older output is marked truncated). */
+  appendOutput(id: string, chunk: string): void;
+  exit(id: string, exit: ProcessExit): void;
+  get(id: string): ProcessRecord | undefined;
+  /**
+   * Journaled processes, oldest first. `output` holds only the last {@link PROCESS_LIST_TAIL_CHARS}
+   * chars of each: listing must not read every row's retained output. Use `get` for one process's full output.
+   */
+  list(filter?: ProcessListFilter): ProcessRecord[];
+  /** Forget all but the newest `keep` finished processes. Returns rows removed. */
+  prune(keep: number): number;
+}
+
+/** Exactly-once records of sub-agent announcements. */
+export interface AnnouncementTable {
+  /** Insert unless one exists for the run; true when inserted. */
+  put(announcement: AnnouncementRecord): boolean;
+  mark(runId: string, state: AnnouncementRecord['state'], now: number): void;
+  get(runId: string): AnnouncementRecord | undefined;
+}
+
+/** Cron jobs and their run history (records are heartbeat-router's, stored opaque). */
+export interface CronTable {
+  /** Upsert; a null owner keeps the stored owner. */
+  put(id: string, ownerSessionKey: string | null, record: unknown, now: number): void;
+  get(id: string): CronJobRow | undefined;
+  all(): CronJobRow[];
+  delete(id: string): void;
+  appendRun(jobId: string, record: unknown, now: number): void;
+  /** Newest first. */
+  runs(jobId: string, limit: number): unknown[];
+}
+
+/**
+ * The gateway's persistence port: one table object per aggregate and a `transaction`. Every
+ * method is synchronous and each mutation is atomic on its own; `transaction(fn)` makes several
+ * atomic together (nested calls join the outer one). A second implementation (PostgreSQL) passes
+ * the same behaviour suite (`store-behaviour.ts`).
+ */
+export interface GatewayStore {
+  readonly sessions: SessionTable;
+  readonly transcripts: TranscriptTable;
+  readonly systemEvents: SystemEventTable;
+  readonly runs: RunTable;
+  readonly processes: ProcessJournalTable;
+  /** subagent-spawn's run store (the spawner's own records). */
+  readonly subagentRuns: SubagentRunStore;
+  readonly announcements: AnnouncementTable;
+  readonly cron: CronTable;
+  /** Run `fn` atomically; its return value is returned. */
+  transaction<T>(fn: () => T): T;
+  /** False once closed. */
+  readonly isOpen: boolean;
+  close(): void;
+}

@@ -1,0 +1,94 @@
+import type { Database } from 'better-sqlite3';
+import type { SessionRecord, SessionTable } from '../gateway-store.js';
+import { nullableString, type Row } from './rows.js';
+
+function toSession(row: Row): SessionRecord {
+  return {
+    key: String(row.key),
+    agentId: String(row.agent_id),
+    sessionId: String(row.session_id),
+    kind: String(row.kind),
+    label: nullableString(row.label),
+    spawnedBy: nullableString(row.spawned_by),
+    spawnDepth: Number(row.spawn_depth ?? 0),
+    channel: nullableString(row.channel),
+    peerKind: nullableString(row.peer_kind),
+    peerId: nullableString(row.peer_id),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+    lastRunId: nullableString(row.last_run_id),
+  };
+}
+
+/** Default and maximum page of {@link SessionTable.list}. */
+const DEFAULT_LIST_LIMIT = 200;
+const MAX_LIST_LIMIT = 1000;
+
+/** The `sessions` table (deletes cascade to `transcript` and `system_events`). */
+export function createSqliteSessionTable(db: Database): SessionTable {
+  const getStatement = db.prepare('SELECT * FROM sessions WHERE key = ?');
+  const listAll = db.prepare('SELECT * FROM sessions ORDER BY updated_at DESC LIMIT ?');
+  const listByAgent = db.prepare('SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC LIMIT ?');
+  const bySessionId = db.prepare('SELECT * FROM sessions WHERE agent_id = ? AND session_id = ? ORDER BY updated_at DESC LIMIT 1');
+  const upsertStatement = db.prepare(
+    `INSERT INTO sessions (key, agent_id, session_id, kind, label, spawned_by, spawn_depth, channel, peer_kind, peer_id, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT(key) DO UPDATE SET updated_at = excluded.updated_at,
+       label = COALESCE(excluded.label, sessions.label),
+       channel = COALESCE(excluded.channel, sessions.channel),
+       peer_kind = COALESCE(excluded.peer_kind, sessions.peer_kind),
+       peer_id = COALESCE(excluded.peer_id, sessions.peer_id)`,
+  );
+  const touchStatement = db.prepare('UPDATE sessions SET updated_at = ?, last_run_id = COALESCE(?, last_run_id) WHERE key = ?');
+  const resetStatement = db.prepare('UPDATE sessions SET session_id = ?, updated_at = ? WHERE key = ?');
+  const deleteSession = db.prepare('DELETE FROM sessions WHERE key = ?');
+  const deleteTranscript = db.prepare('DELETE FROM transcript WHERE session_key = ?');
+  const deleteEvents = db.prepare('DELETE FROM system_events WHERE session_key = ?');
+
+  const get = (key: string): SessionRecord | undefined => {
+    const row = getStatement.get(key) as Row | undefined;
+    return row ? toSession(row) : undefined;
+  };
+  const reset = db.transaction((key: string, newSessionId: string, now: number) => {
+    resetStatement.run(newSessionId, now, key);
+    deleteEvents.run(key);
+  });
+  const remove = db.transaction((key: string) => {
+    deleteSession.run(key);
+    deleteTranscript.run(key);
+    deleteEvents.run(key);
+  });
+
+  return {
+    get,
+    list(filter) {
+      const limit = Math.min(Math.max(filter?.limit ?? DEFAULT_LIST_LIMIT, 1), MAX_LIST_LIMIT);
+      const rows = (filter?.agentId ? listByAgent.all(filter.agentId, limit) : listAll.all(limit)) as Row[];
+      return rows.map(toSession);
+    },
+    findBySessionId(agentId, sessionId) {
+      const row = bySessionId.get(agentId, sessionId) as Row | undefined;
+      return row ? toSession(row) : undefined;
+    },
+    upsert(session) {
+      upsertStatement.run(
+        session.key,
+        session.agentId,
+        session.sessionId,
+        session.kind,
+        session.label,
+        session.spawnedBy,
+        session.spawnDepth,
+        session.channel,
+        session.peerKind,
+        session.peerId,
+        session.now,
+        session.now,
+      );
+      return get(session.key)!;
+    },
+    touch: (key, now, lastRunId) => void touchStatement.run(now, lastRunId ?? null, key),
+    reset: (key, newSessionId, now) => reset(key, newSessionId, now),
+    delete: (key) => remove(key),
+  };
+}

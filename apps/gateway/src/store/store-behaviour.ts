@@ -1,0 +1,263 @@
+import { describe, expect, it } from 'vitest';
+import { JOURNAL_MAX_OUTPUT_CHARS, PROCESS_LIST_TAIL_CHARS, type GatewayStore, type RunRecord, type SessionUpsert } from './gateway-store.js';
+
+/** What a store implementation hands the behaviour suite: a fresh store, and a way to reopen the same data. */
+export interface StoreUnderTest {
+  store: GatewayStore;
+  /** Close and reopen the same database (durability). */
+  reopen(): GatewayStore;
+}
+
+const session = (key: string, overrides: Partial<SessionUpsert> = {}): SessionUpsert => ({
+  key,
+  agentId: key.split(':')[1] ?? 'main',
+  sessionId: `sid-${key}`,
+  kind: 'direct',
+  label: null,
+  spawnedBy: null,
+  spawnDepth: 0,
+  channel: null,
+  peerKind: null,
+  peerId: null,
+  now: 1,
+  ...overrides,
+});
+
+const run = (id: string, overrides: Partial<RunRecord> = {}): RunRecord => ({
+  id,
+  sessionKey: 'agent:main:main',
+  agentId: 'main',
+  kind: 'user',
+  status: 'queued',
+  message: 'hi',
+  reply: null,
+  error: null,
+  idempotencyKey: null,
+  createdAt: 1,
+  startedAt: null,
+  endedAt: null,
+  ...overrides,
+});
+
+/**
+ * The behaviour every {@link GatewayStore} implementation must show. Call it from the
+ * implementation's test file with a factory that opens a fresh, empty store (the suite closes it).
+ */
+export function describeGatewayStore(name: string, open: () => StoreUnderTest): void {
+  const withStore = (body: (subject: StoreUnderTest) => void | Promise<void>) => async () => {
+    const subject = open();
+    try {
+      await body(subject);
+    } finally {
+      subject.store.close();
+    }
+  };
+
+  describe(`GatewayStore behaviour: ${name}`, () => {
+    it(
+      'keeps sessions and queued events across a reopen',
+      withStore((subject) => {
+        subject.store.sessions.upsert(session('agent:main:main'));
+        subject.store.systemEvents.append('agent:main:main', 'e1', { id: 'e1', text: 'x' }, 1);
+        const reopened = subject.reopen();
+        subject.store = reopened;
+        expect(reopened.sessions.get('agent:main:main')?.sessionId).toBe('sid-agent:main:main');
+        expect(reopened.systemEvents.all()).toEqual([{ sessionKey: 'agent:main:main', body: { id: 'e1', text: 'x' } }]);
+      }),
+    );
+
+    it(
+      'lists sessions newest first, filtered by agent and clamped by limit',
+      withStore(({ store }) => {
+        store.sessions.upsert(session('agent:main:a', { now: 1 }));
+        store.sessions.upsert(session('agent:ops:b', { now: 2 }));
+        store.sessions.upsert(session('agent:main:c', { now: 3 }));
+        expect(store.sessions.list().map((row) => row.key)).toEqual(['agent:main:c', 'agent:ops:b', 'agent:main:a']);
+        expect(store.sessions.list({ agentId: 'main' }).map((row) => row.key)).toEqual(['agent:main:c', 'agent:main:a']);
+        expect(store.sessions.list({ limit: 1 }).map((row) => row.key)).toEqual(['agent:main:c']);
+        store.sessions.touch('agent:main:a', 10, 'run-1');
+        expect(store.sessions.list()[0]).toMatchObject({ key: 'agent:main:a', lastRunId: 'run-1', updatedAt: 10 });
+        expect(store.sessions.findBySessionId('main', 'sid-agent:main:c')?.key).toBe('agent:main:c');
+        expect(store.sessions.findBySessionId('ops', 'sid-agent:main:c')).toBeUndefined();
+      }),
+    );
+
+    it(
+      'upserts keep the first values and fill blanks; reset drops queued events; delete removes transcript and events',
+      withStore(({ store }) => {
+        store.sessions.upsert(session('agent:main:main', { label: 'first' }));
+        store.sessions.upsert(session('agent:main:main', { label: null, channel: 'telegram', now: 5 }));
+        expect(store.sessions.get('agent:main:main')).toMatchObject({ label: 'first', channel: 'telegram', createdAt: 1, updatedAt: 5 });
+        store.systemEvents.append('agent:main:main', 'e1', { id: 'e1' }, 1);
+        store.systemEvents.append('agent:main:other', 'e2', { id: 'e2' }, 1);
+        store.sessions.reset('agent:main:main', 'sid-2', 6);
+        expect(store.sessions.get('agent:main:main')?.sessionId).toBe('sid-2');
+        expect(store.systemEvents.all().map((event) => event.sessionKey)).toEqual(['agent:main:other']);
+        store.transcripts.append({ sessionKey: 'agent:main:main', sessionId: 'sid-2', runId: null, role: 'user', text: 'hi', message: null, createdAt: 7 });
+        store.sessions.delete('agent:main:main');
+        expect(store.sessions.get('agent:main:main')).toBeUndefined();
+        expect(store.transcripts.list('agent:main:main')).toEqual([]);
+        expect(store.systemEvents.all().map((event) => event.sessionKey)).toEqual(['agent:main:other']);
+      }),
+    );
+
+    it(
+      'pages a transcript by session id, cursor and limit (newest page, oldest first)',
+      withStore(({ store }) => {
+        for (let index = 0; index < 5; index++) {
+          store.transcripts.append({ sessionKey: 'agent:main:main', sessionId: index < 3 ? 'a' : 'b', runId: null, role: 'user', text: `m${index}`, message: { index }, createdAt: index });
+        }
+        expect(store.transcripts.list('agent:main:main', { sessionId: 'a' }).map((entry) => entry.text)).toEqual(['m0', 'm1', 'm2']);
+        expect(store.transcripts.list('agent:main:main', { limit: 2 }).map((entry) => entry.text)).toEqual(['m3', 'm4']);
+        const [first] = store.transcripts.list('agent:main:main');
+        expect(first?.message).toEqual({ index: 0 });
+        expect(store.transcripts.list('agent:main:main', { afterSeq: first!.seq }).length).toBe(4);
+        expect(store.transcripts.list('agent:main:other')).toEqual([]);
+      }),
+    );
+
+    it(
+      'removes system events by id, only in the named session',
+      withStore(({ store }) => {
+        store.systemEvents.append('agent:main:a', 'e1', { id: 'e1' }, 1);
+        store.systemEvents.append('agent:main:b', 'e2', { id: 'e2' }, 1);
+        store.systemEvents.remove('agent:main:a', ['e1', 'e2']);
+        expect(store.systemEvents.all()).toEqual([{ sessionKey: 'agent:main:b', body: { id: 'e2' } }]);
+      }),
+    );
+
+    it(
+      'stores runs, patches them, finds them by status and by a per-session idempotency key',
+      withStore(({ store }) => {
+        store.runs.insert(run('r1', { idempotencyKey: 'k' }));
+        store.runs.insert(run('r2', { sessionKey: 'agent:main:other', idempotencyKey: 'k', createdAt: 2 }));
+        store.runs.update('r1', { status: 'ok', reply: 'done', endedAt: 3 });
+        expect(store.runs.get('r1')).toMatchObject({ status: 'ok', reply: 'done', endedAt: 3, startedAt: null });
+        expect(store.runs.getByIdempotencyKey('k', 'agent:main:other')?.id).toBe('r2');
+        expect(store.runs.getByIdempotencyKey('k', 'agent:main:nobody')).toBeUndefined();
+        expect(store.runs.listByStatus(['queued', 'running']).map((row) => row.id)).toEqual(['r2']);
+        expect(store.runs.listByStatus([])).toEqual([]);
+      }),
+    );
+
+    it(
+      'keeps at most the retained-output cap per journaled process, marking truncation',
+      withStore(({ store }) => {
+        store.processes.start({ id: 'p1', pid: 1, scopeKey: 'agent:main:main', sessionKey: 'agent:main:main', command: 'yes', cwd: '/', startedAt: 1, status: 'running', record: {}, gatewayPid: 1 });
+        const chunk = 'y\n'.repeat(50_000);
+        for (let index = 0; index < 5; index++) store.processes.appendOutput('p1', chunk);
+        const journaled = store.processes.get('p1')!;
+        expect(journaled.output.length).toBe(JOURNAL_MAX_OUTPUT_CHARS);
+        expect(journaled.truncated).toBe(true);
+        store.processes.exit('p1', { status: 'completed', exitCode: 0, signal: null, endedAt: 2 });
+        expect(store.processes.list({ status: 'finished' }).map((row) => row.id)).toEqual(['p1']);
+        expect(store.processes.list({ status: 'running' })).toEqual([]);
+      }),
+    );
+
+    it(
+      'lists journaled processes with only the tail of their output, and reads one in full',
+      withStore(({ store }) => {
+        store.processes.start({ id: 'p1', pid: 1, scopeKey: 'agent:main:main', sessionKey: 'agent:main:main', command: 'seq', cwd: '/', startedAt: 1, status: 'running', record: {}, gatewayPid: 1 });
+        const full = Array.from({ length: 20_000 }, (_, index) => `line ${index}`).join('\n');
+        store.processes.appendOutput('p1', full);
+        const [listed] = store.processes.list();
+        expect(listed!.output.length).toBe(PROCESS_LIST_TAIL_CHARS);
+        expect(listed!.output.endsWith('line 19999')).toBe(true);
+        expect(store.processes.get('p1')!.output).toBe(full.slice(-JOURNAL_MAX_OUTPUT_CHARS));
+      }),
+    );
+
+    it(
+      'filters processes by session or scope key in the store, and keeps the exit tail when no output was journaled',
+      withStore(({ store }) => {
+        const base = { pid: null, command: 'true', cwd: '/', status: 'running', record: null, gatewayPid: null };
+        store.processes.start({ ...base, id: 'a', scopeKey: 'agent:main:a', sessionKey: 'agent:main:a', startedAt: 1 });
+        store.processes.start({ ...base, id: 'b', scopeKey: 'agent:main:b', sessionKey: 'agent:main:b', startedAt: 2 });
+        store.processes.start({ ...base, id: 'c', scopeKey: 'agent:main:a', sessionKey: null, startedAt: 3 });
+        expect(store.processes.list({ scopeOrSessionKey: 'agent:main:a' }).map((row) => row.id)).toEqual(['a', 'c']);
+        store.processes.exit('c', { status: 'failed', exitCode: 1, signal: null, endedAt: 4, tail: 'last words' });
+        expect(store.processes.list({ scopeOrSessionKey: 'agent:main:a', status: 'running' }).map((row) => row.id)).toEqual(['a']);
+        expect(store.processes.get('c')).toMatchObject({ status: 'failed', exitCode: 1, endedAt: 4, output: 'last words' });
+      }),
+    );
+
+    it(
+      'prunes all but the newest finished processes and never a running one',
+      withStore(({ store }) => {
+        const base = { pid: null, scopeKey: 'agent:main:x', sessionKey: null, command: 'true', cwd: '/', status: 'running', record: null, gatewayPid: null };
+        store.transaction(() => {
+          for (let index = 0; index < 5; index++) {
+            store.processes.start({ ...base, id: `old-${index}`, startedAt: index });
+            store.processes.exit(`old-${index}`, { status: 'completed', exitCode: 0, signal: null, endedAt: index });
+          }
+          store.processes.start({ ...base, id: 'live', startedAt: 9 });
+        });
+        expect(store.processes.prune(2)).toBe(3);
+        expect(store.processes.list().map((row) => row.id)).toEqual(['old-3', 'old-4', 'live']);
+      }),
+    );
+
+    it(
+      'records announcements once per run id',
+      withStore(({ store }) => {
+        const announcement = { runId: 'r1', requesterSessionKey: 'agent:main:main', payload: {}, state: 'pending' as const, attempts: 0, createdAt: 1, deliveredAt: null };
+        expect(store.announcements.put(announcement)).toBe(true);
+        expect(store.announcements.put(announcement)).toBe(false);
+        store.announcements.mark('r1', 'delivered', 5);
+        expect(store.announcements.get('r1')).toMatchObject({ state: 'delivered', deliveredAt: 5, attempts: 1 });
+      }),
+    );
+
+    it(
+      'stores cron jobs with their owner and a newest-first run history',
+      withStore(({ store }) => {
+        store.cron.put('j1', 'agent:main:main', { id: 'j1', v: 1 }, 1);
+        store.cron.put('j1', null, { id: 'j1', v: 2 }, 2);
+        expect(store.cron.get('j1')).toEqual({ id: 'j1', ownerSessionKey: 'agent:main:main', record: { id: 'j1', v: 2 } });
+        store.cron.appendRun('j1', { n: 1 }, 1);
+        store.cron.appendRun('j1', { n: 2 }, 2);
+        expect(store.cron.runs('j1', 10)).toEqual([{ n: 2 }, { n: 1 }]);
+        expect(store.cron.runs('j1', 1)).toEqual([{ n: 2 }]);
+        store.cron.delete('j1');
+        expect(store.cron.all()).toEqual([]);
+      }),
+    );
+
+    it(
+      'rolls a transaction back when its function throws, and returns its value otherwise',
+      withStore(({ store }) => {
+        expect(() =>
+          store.transaction(() => {
+            store.sessions.upsert(session('agent:main:main'));
+            throw new Error('boom');
+          }),
+        ).toThrow('boom');
+        expect(store.sessions.get('agent:main:main')).toBeUndefined();
+        expect(store.transaction(() => store.sessions.upsert(session('agent:main:main')).key)).toBe('agent:main:main');
+      }),
+    );
+
+    it(
+      'keeps sub-agent runs for the spawner: one running run per child session',
+      withStore(async ({ store }) => {
+        const record = {
+          runId: 'r1',
+          childSessionKey: 'agent:main:subagent:x',
+          requesterSessionKey: 'agent:main:main',
+          status: 'running',
+          createdAt: 1,
+          announcement: { state: 'pending' },
+        } as unknown as Parameters<GatewayStore['subagentRuns']['create']>[0];
+        await store.subagentRuns.create(record);
+        await expect(async () => store.subagentRuns.create({ ...record, runId: 'r2' })).rejects.toThrow(/already has a running run/);
+        expect(await store.subagentRuns.countActiveByRequester('agent:main:main')).toBe(1);
+        expect(await store.subagentRuns.markFinished('r1', { status: 'ok', endedAt: 2, announcement: { state: 'pending' } } as never)).toBe(true);
+        expect(await store.subagentRuns.markFinished('r1', { status: 'ok', endedAt: 2, announcement: { state: 'pending' } } as never)).toBe(false);
+        expect(await store.subagentRuns.countActive()).toBe(0);
+        expect((await store.subagentRuns.findLatestByChildSessionKey('agent:main:subagent:x'))?.status).toBe('ok');
+        expect((await store.subagentRuns.listPendingAnnouncements()).map((row) => row.runId)).toEqual(['r1']);
+      }),
+    );
+  });
+}
