@@ -1,10 +1,12 @@
 import { Command, CommanderError } from 'commander';
 import { registerAgentCommand } from './commands/agent.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerCronCommand } from './commands/cron.js';
 import { registerGatewayCommand } from './commands/gateway.js';
 import { registerProcessCommands } from './commands/processes.js';
 import { registerSessionsCommand } from './commands/sessions.js';
+import { registerTokenCommand } from './commands/token.js';
 import { type CliDeps, type CommandContext, createCommandContext } from './context.js';
 import { CliError } from './errors.js';
 import { type CliIo, writeJson } from './io.js';
@@ -54,6 +56,8 @@ Examples:
   registerProcessCommands(program, ctx);
   registerCronCommand(program, ctx);
   registerConfigCommand(program, ctx);
+  registerTokenCommand(program, ctx);
+  registerAuditCommand(program, ctx);
   return program;
 }
 

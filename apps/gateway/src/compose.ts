@@ -4,6 +4,8 @@ import { formatExitNotice, type ExitEvent } from '@pincer/process-registry';
 import pino, { type Logger } from 'pino';
 import { loadConfig, type GatewayConfig } from './config.js';
 import { createSystemClock, randomIdSource, type GatewayClock, type IdSource } from './clock.js';
+import { createAuditLog, type AuditLog } from './credentials/audit-log.js';
+import { createCredentialService, type CredentialService } from './credentials/credential-service.js';
 import { createCron, type CronService } from './cron/cron.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
 import { createNotify, type Notify } from './events/notify.js';
@@ -22,6 +24,7 @@ import { createAgentLoop } from './runs/agent-loop.js';
 import { createLanes } from './runs/lanes.js';
 import { createRunQueue, type RunQueue } from './runs/run-queue.js';
 import type { AgentTurnInput, AgentTurnResult } from './runs/run-types.js';
+import { createSpawnIdentities } from './subagents/spawn-identities.js';
 import { createSubagents } from './subagents/subagents.js';
 import { createSessionService, type SessionService } from './sessions/sessions.js';
 import { createTurnTargetResolver, type TurnTargetResolver } from './sessions/turn-target.js';
@@ -63,6 +66,8 @@ export interface GatewayRuntimeOptions {
    * `pincer agent --local`, which may share the state dir with a running gateway); `startGateway` sets it.
    */
   isServer?: boolean | undefined;
+  /** The clock credentials read for expiry (tests). Default the gateway clock. */
+  credentialsNow?: (() => number) | undefined;
 }
 
 /** The composed gateway: every service, built once in dependency order. HTTP sits on top of it. */
@@ -87,6 +92,10 @@ export interface GatewayRuntime {
   readonly toolbox: Toolbox;
   readonly invokeTool: ToolInvoker;
   readonly inbound: InboundRouter;
+  /** Scoped tokens: mint, list, revoke, verify. */
+  readonly credentials: CredentialService;
+  /** The audit log of state-changing actions. */
+  readonly audit: AuditLog;
   /** Processes a previous gateway left running, reaped at start (server only). */
   readonly reaped: ReadonlyArray<ReapedProcess>;
   /** Run a turn to completion (the embedded `pincer agent --local` path); accepts what `POST /v1/agent` accepts. */
@@ -95,6 +104,8 @@ export interface GatewayRuntime {
   close(): Promise<void>;
 }
 
+/** One day, ms. */
+const DAY_MS = 86_400_000;
 /** Default of `gateway.maxConcurrentRuns`. */
 const DEFAULT_MAX_CONCURRENT_RUNS = 4;
 /** Default of `gateway.shutdownGraceMs`. */
@@ -151,6 +162,22 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
         void plugins.host.emit('session_start', { sessionKey: session.key, agentId: session.agentId, sessionId: session.sessionId }).catch(() => undefined),
     });
     const resolveTurnTarget = createTurnTargetResolver(config, store.sessions);
+    const credentials = createCredentialService({
+      store: store.credentials,
+      canonicalize: (rawKey) => resolveTurnTarget({ sessionKey: rawKey }),
+      knownAgentIds: config.agents.map((agent) => agent.id),
+      now: options.credentialsNow ?? (() => clock.now()),
+    });
+    const audit = createAuditLog({
+      store: store.audit,
+      now: () => clock.now(),
+      maxRows: config.gateway?.audit?.maxRows,
+      maxAgeMs: config.gateway?.audit?.maxAgeDays !== undefined ? config.gateway.audit.maxAgeDays * DAY_MS : undefined,
+      onError: (error, entry) => {
+        metrics.errors.inc({ where: 'audit' });
+        wiringLogger.error({ err: error, action: entry.action }, 'could not write an audit row');
+      },
+    });
     const toolbox = createToolbox();
     const runToolCall = createToolCallRunner({ plugins: plugins.host, metrics, clock });
     const agentLoop = createAgentLoop({ config, store, clock, models: createModelResolver(config), toolbox, runToolCall, sessions, systemEvents, bus, metrics, logger });
@@ -176,14 +203,15 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     });
     stops.push(unsubscribeExit);
     const processes = createProcessService({ registry, shells: plugins.shells, store });
-    const spawner = createSubagents({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
+    const spawnIdentities = createSpawnIdentities();
+    const spawner = createSubagents({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger, spawnIdentities });
     stops.push(() => spawner.dispose());
-    const cron = createCron({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
+    const cron = createCron({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger, activeIdentity: (id) => credentials.activeIdentity(id) });
     stops.push(() => cron.scheduler.stop());
 
     toolbox.register(createExecTool({ processes, metrics }));
     toolbox.register(createProcessTool({ processes }));
-    toolbox.register(createSessionsSpawnTool({ spawner }));
+    toolbox.register(createSessionsSpawnTool({ spawner, spawnIdentities }));
     toolbox.register(createSessionsListTool({ sessions, store }));
     toolbox.register(createSessionsHistoryTool({ sessions }));
     toolbox.register(createCronTool({ cron }));
@@ -233,6 +261,8 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       toolbox,
       invokeTool,
       inbound,
+      credentials,
+      audit,
       reaped,
       async runAgentTurn(input) {
         // The embedded path (`pincer agent --local`) accepts exactly what POST /v1/agent accepts.

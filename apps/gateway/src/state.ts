@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,13 +43,6 @@ export function loadOrCreateToken(stateDir: string, explicit?: string): string {
   renameSync(tmp, file);
   chmodSync(file, 0o600);
   return token;
-}
-
-/** Constant-time token comparison (hashes both sides so lengths never leak). */
-export function tokensEqual(a: string, b: string): boolean {
-  const ha = createHash('sha256').update(a).digest();
-  const hb = createHash('sha256').update(b).digest();
-  return timingSafeEqual(ha, hb) && a.length === b.length;
 }
 
 /** Contents of `<stateDir>/gateway.json`, the discovery file the CLI reads. */

@@ -1,4 +1,4 @@
-import type { Identity } from './identity.js';
+import { OPERATOR_IDENTITY, type Identity } from './identity.js';
 import { sessionFilterFor, sessionFilterMatches, type SessionFilter } from './session-filter.js';
 
 /**
@@ -40,4 +40,9 @@ export function createAccessScope(identity: Identity, requestedKey: string | und
     },
     matches,
   };
+}
+
+/** The scope of one session for internal callers (a run's own tools): that session only, no refusal counting. */
+export function sessionOnlyScope(sessionKey: string): AccessScope {
+  return createAccessScope(OPERATOR_IDENTITY, sessionKey);
 }

@@ -12,15 +12,15 @@ import type { AuditStore } from './credential-store.js';
 export interface AuditLogOptions {
   store: AuditStore;
   /** Rows kept (oldest deleted first). Default 100 000 (config `gateway.audit.maxRows`). */
-  maxRows?: number;
+  maxRows?: number | undefined;
   /** Rows older than this are deleted, ms. Default 30 days (config `gateway.audit.maxAgeDays`). */
-  maxAgeMs?: number;
+  maxAgeMs?: number | undefined;
   /** Appends between pruning passes. Default 256. */
-  pruneEveryAppends?: number;
+  pruneEveryAppends?: number | undefined;
   /** Clock, epoch ms. Default `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Told when a row cannot be written (the action it describes has already happened). */
-  onError?: (error: unknown, entry: AuditEntry) => void;
+  onError?: ((error: unknown, entry: AuditEntry) => void) | undefined;
 }
 
 /** The audit log: append-only, bounded by rows and age, pruned as it grows and at start. */

@@ -16,19 +16,19 @@
  */
 export interface AuthLimiterOptions {
   /** Failures of one presented value per window before it is locked. Default 10. */
-  maxFailuresPerCredential?: number;
+  maxFailuresPerCredential?: number | undefined;
   /** Failures from anywhere per window before every invalid request is locked. Default 100. */
-  maxFailuresGlobal?: number;
+  maxFailuresGlobal?: number | undefined;
   /** Counting window, ms. Default 60 000. */
-  windowMs?: number;
+  windowMs?: number | undefined;
   /** Lockout of one presented value, ms. Default 300 000. */
-  lockoutMs?: number;
+  lockoutMs?: number | undefined;
   /** Lockout of all invalid requests after the global limit, ms. Default 60 000. */
-  globalLockoutMs?: number;
+  globalLockoutMs?: number | undefined;
   /** Presented values tracked at once (least recently failed evicted). Default 1 024. */
-  maxTrackedCredentials?: number;
+  maxTrackedCredentials?: number | undefined;
   /** Clock, epoch ms. Default `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
 }
 
 /** Defaults of {@link AuthLimiterOptions}. */

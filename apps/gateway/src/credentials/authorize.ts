@@ -33,15 +33,16 @@ export function canSeeSession(identity: Identity, canonicalKey: string): boolean
 }
 
 /**
- * Route-level gate: throws unless the caller holds `permission`. The answer is the same for an
+ * Route-level gate: throws unless the caller holds `permission` (or one of a list). The answer is the same for an
  * own, a foreign and a missing object (it is decided before any object is looked up): 401 for
  * the anonymous caller, 403 naming the missing capability otherwise.
  */
-export function requirePermission(identity: Identity, permission: Permission): void {
-  if (can(identity, permission)) return;
+export function requirePermission(identity: Identity, permission: Permission | ReadonlyArray<Permission>): void {
+  const anyOf = typeof permission === 'string' ? [permission] : permission;
+  if (anyOf.some((each) => can(identity, each))) return;
   if (identity.kind === 'anonymous') throw new GatewayError('unauthorized', 'Missing bearer token (Authorization: Bearer <token>).');
-  if (isOperatorPower(permission)) throw new GatewayError('forbidden', 'Only the operator credential may do this.');
-  throw new GatewayError('forbidden', `This token lacks the "${permission}" capability.`);
+  if (anyOf.every((each) => isOperatorPower(each))) throw new GatewayError('forbidden', 'Only the operator credential may do this.');
+  throw new GatewayError('forbidden', `This token lacks the ${anyOf.map((each) => `"${each}"`).join(' or ')} capability.`);
 }
 
 /**

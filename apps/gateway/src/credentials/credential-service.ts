@@ -1,11 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import { CapabilitySchema, canonicalCapabilities, MAX_CAPABILITIES, type Capability } from './capabilities.js';
 import type { CredentialRecord, CredentialStore } from './credential-store.js';
-import { OPERATOR_IDENTITY, type Identity, type TokenIdentity } from './identity.js';
+import type { Identity, TokenIdentity } from './identity.js';
 import { canonicalizeScope, TokenScopeSchema, type SessionKeyCanonicalizer } from './scope.js';
-import { fingerprintPresented, mintToken, parseToken, verifyTokenSecret, type RandomSource } from './token-format.js';
+import { mintToken, parseToken, verifyTokenSecret, type RandomSource } from './token-format.js';
 
 const DAY_SECONDS = 86_400;
 
@@ -69,40 +68,36 @@ export const TokenCreatedSchema = z.object({ token: z.string(), credential: Cred
 /** @see TokenCreatedSchema */
 export type TokenCreated = z.infer<typeof TokenCreatedSchema>;
 
-/** Why a presented credential was not accepted. */
-export type AuthenticationFailure = 'missing' | 'malformed' | 'invalid' | 'expired' | 'revoked';
+/** Why a presented scoped token was not accepted. */
+export type TokenRefusal = 'invalid' | 'expired' | 'revoked';
 
-/** Result of {@link CredentialService.authenticate}. */
-export type AuthenticationResult =
-  | { ok: true; identity: Identity }
+/** Result of {@link CredentialService.verify}. */
+export type TokenVerification =
+  | { ok: true; identity: TokenIdentity }
   | {
       ok: false;
-      reason: AuthenticationFailure;
-      /** Limiter key: a fingerprint of what was presented (never the value itself). */
-      fingerprint: string;
-      /** The token id, when the presented value named a stored token. */
-      credentialId?: string;
+      reason: TokenRefusal;
+      /** The token id, when the presented value named a stored token with the right secret. */
+      credentialId?: string | undefined;
     };
 
 /** Options of {@link createCredentialService}. */
 export interface CredentialServiceOptions {
   store: CredentialStore;
-  /** The operator credential (the state dir's token, or `PINCER_GATEWAY_TOKEN`). */
-  operatorToken: string;
   /** Canonicalizes session keys of scopes (the gateway's `resolveTurnTarget`). */
   canonicalize: SessionKeyCanonicalizer;
   /** Configured agent ids (normalized). */
   knownAgentIds: ReadonlyArray<string>;
   /** Clock, epoch ms. Default `Date.now`. */
-  now?: () => number;
+  now?: (() => number) | undefined;
   /** Randomness for new tokens. Default `crypto.randomBytes`. */
-  random?: RandomSource;
+  random?: RandomSource | undefined;
 }
 
 /** Minting, listing, revoking and checking credentials. */
 export interface CredentialService {
-  /** Resolve an `Authorization` header value into an identity, or say why not. */
-  authenticate(authorization: string | undefined): AuthenticationResult;
+  /** Check a presented bearer value as a scoped token (the operator token is checked by the auth plugin). */
+  verify(presented: string): TokenVerification;
   /** Mint a scoped token (operator only). The token string is returned this once. */
   create(input: TokenCreateInput, by: Identity): TokenCreated;
   /** Every stored token, newest first (operator only at the route). */
@@ -117,12 +112,9 @@ export interface CredentialService {
   onRevoked(listener: (credentialId: string) => void): () => void;
 }
 
-const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
-
 /** Create the credential service; prunes long-inactive tokens once at creation. */
 export function createCredentialService(options: CredentialServiceOptions): CredentialService {
   const clock = options.now ?? Date.now;
-  const operatorDigest = sha256(options.operatorToken);
   const cache = new Map<string, { record: CredentialRecord; identity: TokenIdentity; readAt: number }>();
   const lastTouched = new Map<string, number>();
   const revokedListeners = new Set<(credentialId: string) => void>();
@@ -164,21 +156,14 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
   };
 
   return {
-    authenticate(authorization) {
-      const header = authorization ?? '';
-      if (header.trim() === '') return { ok: false, reason: 'missing', fingerprint: fingerprintPresented('') };
-      const presented = BEARER.exec(header)?.[1];
-      if (presented === undefined) return { ok: false, reason: 'malformed', fingerprint: fingerprintPresented(header) };
-      const digest = sha256(presented);
-      if (timingSafeEqual(digest, operatorDigest)) return { ok: true, identity: OPERATOR_IDENTITY };
-      const fingerprint = digest.subarray(0, 8).toString('hex');
+    verify(presented) {
       const parsed = parseToken(presented);
-      if (!parsed) return { ok: false, reason: 'invalid', fingerprint };
+      if (!parsed) return { ok: false, reason: 'invalid' };
       const now = clock();
       const entry = lookup(parsed.id, now);
-      if (!entry || !verifyTokenSecret(parsed, entry.record.secretHash)) return { ok: false, reason: 'invalid', fingerprint };
-      if (entry.record.revokedAt !== null) return { ok: false, reason: 'revoked', fingerprint, credentialId: parsed.id };
-      if (entry.record.expiresAt <= now) return { ok: false, reason: 'expired', fingerprint, credentialId: parsed.id };
+      if (!entry || !verifyTokenSecret(parsed, entry.record.secretHash)) return { ok: false, reason: 'invalid' };
+      if (entry.record.revokedAt !== null) return { ok: false, reason: 'revoked', credentialId: parsed.id };
+      if (entry.record.expiresAt <= now) return { ok: false, reason: 'expired', credentialId: parsed.id };
       if (now - (lastTouched.get(parsed.id) ?? 0) >= CREDENTIAL_LIMITS.touchIntervalMs) {
         lastTouched.set(parsed.id, now);
         if (lastTouched.size > CREDENTIAL_LIMITS.maxCachedTokens) lastTouched.clear();
@@ -265,8 +250,4 @@ function toIdentity(record: CredentialRecord): TokenIdentity {
     capabilities: new Set<Capability>(record.capabilities),
     expiresAt: record.expiresAt,
   });
-}
-
-function sha256(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
 }

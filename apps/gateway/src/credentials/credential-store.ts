@@ -24,7 +24,7 @@ export interface CredentialRecord {
   lastUsedAt: number | null;
 }
 
-/** Storage of scoped tokens (one table). Implementations: sqlite-credential-store.ts. */
+/** Storage of scoped tokens (one table). Implementation: store/sqlite/credentials.ts. */
 export interface CredentialStore {
   insert(record: CredentialRecord): void;
   get(id: string): CredentialRecord | undefined;
@@ -40,7 +40,7 @@ export interface CredentialStore {
   pruneInactive(before: number): number;
 }
 
-/** Storage of the audit log (one table). Implementations: sqlite-audit-store.ts. */
+/** Storage of the audit log (one table). Implementation: store/sqlite/audit-log.ts. */
 export interface AuditStore {
   append(entry: AuditEntry): AuditRecord;
   /**

@@ -50,9 +50,9 @@ export interface CallerView {
   kind: Identity['kind'];
   credentialId: string;
   name: string;
-  scope?: TokenScope;
-  capabilities?: Capability[];
-  expiresAt?: number;
+  scope?: TokenScope | undefined;
+  capabilities?: Capability[] | undefined;
+  expiresAt?: number | undefined;
 }
 
 /** The plugin-facing view of an identity. */

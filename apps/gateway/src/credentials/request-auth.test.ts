@@ -1,22 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
 import { createAuthLimiter } from './auth-limiter.js';
 import { createCredentialService } from './credential-service.js';
 import { OPERATOR_IDENTITY } from './identity.js';
 import { AuthRateLimitedError, createRequestAuthenticator } from './request-auth.js';
-import { createSqliteCredentialStore } from './sqlite-credential-store.js';
+import { createSqliteGatewayStore } from '../store/sqlite/sqlite-store.js';
+import type { GatewayStore } from '../store/gateway-store.js';
 
 const OPERATOR_TOKEN = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
 let dir: string;
-let db: Database.Database;
+let db: GatewayStore;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pincer-request-auth-'));
-  db = new Database(join(dir, 'pincer.db'));
+  db = createSqliteGatewayStore(join(dir, 'pincer.db'));
 });
 afterEach(() => {
   db.close();
@@ -25,13 +25,13 @@ afterEach(() => {
 
 const setup = () => {
   const credentials = createCredentialService({
-    store: createSqliteCredentialStore(db),
-    operatorToken: OPERATOR_TOKEN,
+    store: db.credentials,
     canonicalize: (raw) => ({ sessionKey: raw.toLowerCase(), agentId: 'ops' }),
     knownAgentIds: ['ops'],
   });
   const failures: string[] = [];
   const authenticate = createRequestAuthenticator({
+    operatorToken: OPERATOR_TOKEN,
     credentials,
     limiter: createAuthLimiter({ maxFailuresPerCredential: 3, maxFailuresGlobal: 10 }),
     observer: { onFailure: (reason) => failures.push(reason) },
@@ -82,8 +82,11 @@ describe('createRequestAuthenticator', () => {
     }
   });
 
-  it('says missing when no header is sent', () => {
-    const { authenticate } = setup();
+  it('says missing when no header is sent, and refuses other schemes', () => {
+    const { authenticate, failures } = setup();
     expect(() => authenticate(undefined)).toThrow('Missing bearer token');
+    expect(() => authenticate(`Basic ${OPERATOR_TOKEN}`)).toThrow('Invalid bearer token.');
+    expect(() => authenticate(`Bearer ${OPERATOR_TOKEN}x`)).toThrow('Invalid bearer token.');
+    expect(failures).toEqual(['missing', 'malformed', 'invalid']);
   });
 });

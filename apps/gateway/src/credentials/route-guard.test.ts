@@ -1,23 +1,23 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GatewayError, notFound } from '../errors.js';
 import { createAccessScope } from './access-scope.js';
 import { createAuditLog, type AuditLog } from './audit-log.js';
 import { OPERATOR_IDENTITY, type TokenIdentity } from './identity.js';
 import { createRouteGuard } from './route-guard.js';
-import { createSqliteAuditStore } from './sqlite-audit-store.js';
+import { createSqliteGatewayStore } from '../store/sqlite/sqlite-store.js';
+import type { GatewayStore } from '../store/gateway-store.js';
 
 let dir: string;
-let db: Database.Database;
+let db: GatewayStore;
 let audit: AuditLog;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pincer-route-guard-'));
-  db = new Database(join(dir, 'pincer.db'));
-  audit = createAuditLog({ store: createSqliteAuditStore(db) });
+  db = createSqliteGatewayStore(join(dir, 'pincer.db'));
+  audit = createAuditLog({ store: db.audit });
 });
 afterEach(() => {
   db.close();

@@ -16,24 +16,24 @@ export interface GuardedCaller {
 /** What to write to the audit log about one guarded action. */
 export interface AuditNote {
   action: AuditAction;
-  /** `session:<key>`, `process:<id>`, `cron:<id>`, `token:<id>`, or `null`. */
+  /** `session:<key>`, `process:<id>`, `cron:<id>`, `token:<id>`, or `null`; the handler may fill it in (an id it creates). */
   target: string | null;
   /** A short note on success (a token's name); refusals record the error message. */
-  detail?: string | null;
+  detail?: string | null | undefined;
 }
 
 /** The route-side gate: permission first, then the handler; state-changing ones are audited. */
 export interface RouteGuard {
   /**
    * Run `handler` when `caller` holds `permission` (403 otherwise, the same for every object).
-   * With `audit`, one audit row records the outcome — `ok`, `refused` (403), `not_found` (404)
+   * A list of permissions means any one of them. With `audit`, one audit row records the outcome — `ok`, `refused` (403), `not_found` (404)
    * or `error` — whether the handler returned or threw.
    */
-  run<T>(caller: GuardedCaller, permission: Permission, audit: AuditNote | undefined, handler: () => T | Promise<T>): Promise<T>;
+  run<T>(caller: GuardedCaller, permission: Permission | ReadonlyArray<Permission>, audit: AuditNote | undefined, handler: () => T | Promise<T>): Promise<T>;
 }
 
 /** Build the guard over the audit log and the per-credential metrics. */
-export function createRouteGuard(options: { audit: AuditLog; metrics?: CredentialMetrics }): RouteGuard {
+export function createRouteGuard(options: { audit: AuditLog; metrics?: CredentialMetrics | undefined }): RouteGuard {
   const record = (caller: GuardedCaller, note: AuditNote, result: AuditResult, detail: string | null) =>
     options.audit.record({
       credentialId: caller.identity.credentialId,

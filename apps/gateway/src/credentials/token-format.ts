@@ -73,11 +73,3 @@ export function verifyTokenSecret(parsed: ParsedToken, storedHash: string): bool
   const stored = Buffer.from(storedHash, 'hex');
   return presented.length === stored.length && timingSafeEqual(presented, stored);
 }
-
-/**
- * A short, non-reversible fingerprint of any presented bearer string (first 16 hex of its
- * sha256). The auth limiter keys failures by it, so no failed secret is ever kept in memory.
- */
-export function fingerprintPresented(presented: string): string {
-  return createHash('sha256').update(presented).digest('hex').slice(0, 16);
-}

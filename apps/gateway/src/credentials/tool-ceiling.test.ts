@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CAPABILITIES } from './capabilities.js';
 import { OPERATOR_IDENTITY, type TokenIdentity } from './identity.js';
 import { capabilitiesForTool, capabilityForCall, ceilingRefusal, createToolCeiling, toolCeilingFor } from './tool-ceiling.js';
-import { TOOL_NAMES } from '../tools/types.js';
+const TOOL_NAMES = ['exec', 'process', 'sessions_spawn', 'sessions_list', 'sessions_history', 'cron'] as const;
 
 describe('capabilityForCall', () => {
   it('maps each built-in tool and action to one capability', () => {

@@ -1,18 +1,19 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AuditEntry } from './audit-record.js';
-import { createAuditLog } from './audit-log.js';
-import { createSqliteAuditStore } from './sqlite-audit-store.js';
+import type { AuditEntry } from '../../credentials/audit-record.js';
+import { createAuditLog } from '../../credentials/audit-log.js';
+import { createSqliteAuditTable as createSqliteAuditStore } from './audit-log.js';
+import { openDatabase } from './migrations.js';
 
 let dir: string;
-let db: Database.Database;
+let db: Database;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pincer-audit-'));
-  db = new Database(join(dir, 'pincer.db'));
+  db = openDatabase(join(dir, 'pincer.db'));
 });
 
 afterEach(() => {

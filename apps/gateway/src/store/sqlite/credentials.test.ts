@@ -1,19 +1,20 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { CredentialRecord } from './credential-store.js';
-import { createSqliteCredentialStore } from './sqlite-credential-store.js';
+import type { CredentialRecord } from '../../credentials/credential-store.js';
+import { createSqliteCredentialTable as createSqliteCredentialStore } from './credentials.js';
+import { openDatabase } from './migrations.js';
 
 let dir: string;
 let file: string;
-let db: Database.Database;
+let db: Database;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pincer-credentials-'));
   file = join(dir, 'pincer.db');
-  db = new Database(file);
+  db = openDatabase(file);
 });
 
 afterEach(() => {
@@ -39,7 +40,7 @@ describe('createSqliteCredentialStore', () => {
   it('round-trips a record through a real SQLite file, across a reopen', () => {
     createSqliteCredentialStore(db).insert(record());
     db.close();
-    db = new Database(file);
+    db = openDatabase(file);
     expect(createSqliteCredentialStore(db).get('tk_0000000000000001')).toEqual(record());
   });
 

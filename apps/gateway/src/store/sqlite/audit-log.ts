@@ -1,21 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import type { AuditAction, AuditRecord, AuditResult } from './audit-record.js';
-import type { AuditStore } from './credential-store.js';
-
-/** DDL of the `audit_log` table, idempotent (see {@link CREDENTIALS_TABLE_SQL} for why). */
-export const AUDIT_TABLE_SQL = `
-  CREATE TABLE IF NOT EXISTS audit_log (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    at INTEGER NOT NULL,
-    credential_id TEXT NOT NULL,
-    source_address TEXT NOT NULL,
-    action TEXT NOT NULL,
-    target TEXT,
-    result TEXT NOT NULL,
-    detail TEXT
-  );
-  CREATE INDEX IF NOT EXISTS audit_log_by_at ON audit_log(at);
-`;
+import type { AuditAction, AuditRecord, AuditResult } from '../../credentials/audit-record.js';
+import type { AuditStore } from '../../credentials/credential-store.js';
 
 interface AuditRow {
   seq: number;
@@ -28,9 +13,8 @@ interface AuditRow {
   detail: string | null;
 }
 
-/** An {@link AuditStore} over one better-sqlite3 database (statements prepared once). */
-export function createSqliteAuditStore(db: Database): AuditStore {
-  db.exec(AUDIT_TABLE_SQL);
+/** The `audit_log` table (migration 3; retention is applied by the audit log service). Statements are prepared once. */
+export function createSqliteAuditTable(db: Database): AuditStore {
   const insert = db.prepare(
     `INSERT INTO audit_log (at, credential_id, source_address, action, target, result, detail)
      VALUES (@at, @credential_id, @source_address, @action, @target, @result, @detail)`,

@@ -1,27 +1,7 @@
 import type { Database } from 'better-sqlite3';
-import { isCapability, type Capability } from './capabilities.js';
-import type { CredentialRecord, CredentialStore } from './credential-store.js';
-import { TokenScopeSchema, type TokenScope } from './scope.js';
-
-/**
- * DDL of the `credentials` table, idempotent. The gateway's migration list runs it once; the
- * store runs it too, so a database opened by an older gateway gains the table.
- */
-export const CREDENTIALS_TABLE_SQL = `
-  CREATE TABLE IF NOT EXISTS credentials (
-    id TEXT PRIMARY KEY,
-    name TEXT NOT NULL,
-    secret_hash TEXT NOT NULL,
-    scope TEXT NOT NULL,
-    capabilities TEXT NOT NULL,
-    created_by TEXT NOT NULL,
-    created_at INTEGER NOT NULL,
-    expires_at INTEGER NOT NULL,
-    revoked_at INTEGER,
-    last_used_at INTEGER
-  );
-  CREATE INDEX IF NOT EXISTS credentials_by_created ON credentials(created_at);
-`;
+import { isCapability, type Capability } from '../../credentials/capabilities.js';
+import type { CredentialRecord, CredentialStore } from '../../credentials/credential-store.js';
+import { TokenScopeSchema, type TokenScope } from '../../credentials/scope.js';
 
 interface CredentialRow {
   id: string;
@@ -36,9 +16,8 @@ interface CredentialRow {
   last_used_at: number | null;
 }
 
-/** A {@link CredentialStore} over one better-sqlite3 database (statements prepared once). */
-export function createSqliteCredentialStore(db: Database): CredentialStore {
-  db.exec(CREDENTIALS_TABLE_SQL);
+/** The `credentials` table (scoped tokens; migration 3). Statements are prepared once. */
+export function createSqliteCredentialTable(db: Database): CredentialStore {
   const insert = db.prepare(
     `INSERT INTO credentials (id, name, secret_hash, scope, capabilities, created_by, created_at, expires_at, revoked_at, last_used_at)
      VALUES (@id, @name, @secret_hash, @scope, @capabilities, @created_by, @created_at, @expires_at, @revoked_at, @last_used_at)`,
