@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `pnpm demo`: the newcomer's tour of Pincer. Starts a real gateway (child process, temp state
 // dir, embedded SQLite, the offline scripted model, an ephemeral loopback port) and walks through
-// six stories and a sandbox story with the real `pincer` CLI (plain HTTP where the CLI has no command), printing a
+// seven stories and a sandbox story with the real `pincer` CLI (plain HTTP where the CLI has no command), printing a
 // short narrated transcript. Every step checks its outcome; the demo exits 0 only if every check
 // held and names the ones that failed otherwise. It always cleans up: the gateway is stopped,
 // every process it started is gone (found by a marker in their environment), the temp dir removed.
@@ -155,11 +155,11 @@ async function api(method, path, body) {
 }
 
 /** Run the real `pincer` binary; prints the command and (some of) its output. */
-function pincer(args, { quiet = false, lines = 4 } = {}) {
+function pincer(args, { quiet = false, lines = 4, env = {} } = {}) {
   const shown = args.map((a) => (/^[\w:./@=-]+$/.test(a) ? a : `'${a}'`)).join(' ');
-  if (!quiet) console.log(`  ${paint('36', `$ pincer ${shown}`)}`);
+  if (!quiet) console.log(`  ${paint('36', `$ ${env.PINCER_GATEWAY_TOKEN ? 'PINCER_GATEWAY_TOKEN=<dashboard token> ' : ''}pincer ${shown}`)}`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ PINCER_STATE_DIR: stateDir }) });
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ PINCER_STATE_DIR: stateDir, ...env }) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -373,7 +373,30 @@ async function story6() {
 }
 
 async function story7() {
-  title(7, 'The OS sandbox: one session cannot see, signal or read another, nor the gateway; a kill leaves nothing');
+  title(7, "The operator mints a token for one session: the dashboard sees only it and cannot kill another session's shell");
+  const own = await turn('agent:ops:dashboard-1', 'run in background: sleep 60');
+  const other = await turn('agent:ops:incident-7', 'run in background: sleep 60');
+  const ownId = shellId(own.reply);
+  const otherId = shellId(other.reply);
+  const created = await pincer(['token', 'create', '--name', 'dashboard', '--session-key', 'agent:ops:dashboard-1', '--cap', 'sessions:read,processes:read,processes:kill', '--expires-in', '1h'], { lines: 3 });
+  const token = created.stdout.trim();
+  check('the operator minted a token bound to one session', created.code === 0 && /^pincer\.tk_[0-9a-f]{16}\./.test(token));
+  const asDashboard = (args, options = {}) => pincer(args, { ...options, env: { PINCER_GATEWAY_TOKEN: token } });
+  const sessions = await asDashboard(['sessions', 'list']);
+  check('the dashboard lists only its session', sessions.code === 0 && sessions.stdout.includes('agent:ops:dashboard-1') && !sessions.stdout.includes('agent:ops:incident-7'));
+  const ps = await asDashboard(['ps']);
+  check('and only its shell', ps.code === 0 && ps.stdout.includes(ownId) && !ps.stdout.includes(otherId));
+  const kill = await asDashboard(['kill', otherId]);
+  const stillRunning = (await processes()).find((p) => p.id === otherId)?.status === 'running';
+  check("it cannot kill another session's shell (answered like a missing one)", kill.code !== 0 && /not found/i.test(kill.stderr) && stillRunning);
+  const ownKill = await asDashboard(['kill', ownId]);
+  check('its own shell it may kill', ownKill.code === 0);
+  const audit = await pincer(['audit', '--since', '10m'], { lines: 8 });
+  check('both kills are in the audit log, the refused one as not_found', audit.code === 0 && audit.stdout.includes('not_found') && audit.stdout.includes('process.kill'));
+}
+
+async function story8() {
+  title(8, 'The OS sandbox: one session cannot see, signal or read another, nor the gateway; a kill leaves nothing');
   const status = await pincer(['sandbox', 'status'], { lines: 3 });
   const view = shared.sandbox;
   check('pincer sandbox status reports the mode the gateway runs under', status.code === 0 && view && status.stdout.includes(`Mode:        ${view.mode}`));
@@ -433,7 +456,7 @@ async function main() {
       ? `sandbox: mode ${sandbox.mode}, shells run in bwrap ${sandbox.version ?? ''} (namespaces ${sandbox.namespaces.join(', ')}; probe ${sandbox.probe.durationMs} ms)`
       : paint('33', `sandbox: mode ${sandbox?.mode ?? '?'}, shells run UNSANDBOXED (${sandbox?.probe?.reason ?? 'unknown'})`),
   );
-  for (const [n, run] of [story1, story2, story3, story4, story5, story6, story7].entries()) {
+  for (const [n, run] of [story1, story2, story3, story4, story5, story6, story7, story8].entries()) {
     try {
       await run();
     } catch (e) {
@@ -470,7 +493,7 @@ console.log('');
 if (fatal) console.log(paint('31', `The demo could not run: ${fatal instanceof Error ? fatal.message : String(fatal)}`));
 if (leftovers.length > 0) console.log(paint('31', `Processes left behind: ${leftovers.join(', ')}`));
 if (!fatal && failed.length === 0 && leftovers.length === 0 && checks.length > 0) {
-  console.log(paint('32', `All ${checks.length} checks held across the six stories and the sandbox story (${seconds} s, sandbox ${shared.sandbox?.mode ?? '?'}: ${shared.sandbox?.effect ?? '?'}). Cleaned up: gateway stopped, no process left, temp dir removed.`));
+  console.log(paint('32', `All ${checks.length} checks held across the seven stories and the sandbox story (${seconds} s, sandbox ${shared.sandbox?.mode ?? '?'}: ${shared.sandbox?.effect ?? '?'}). Cleaned up: gateway stopped, no process left, temp dir removed.`));
   process.exit(0);
 }
 console.log(paint('31', `${failed.length} of ${checks.length} checks failed (${seconds} s):`));

@@ -3,12 +3,14 @@ import { registerAgentCommand } from './commands/agent.js';
 import { registerAgentsCommand } from './commands/agents.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerRunsCommand } from './commands/runs.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerConfigCommand } from './commands/config.js';
 import { registerCronCommand } from './commands/cron.js';
 import { registerGatewayCommand } from './commands/gateway.js';
 import { registerProcessCommands } from './commands/processes.js';
 import { registerSandboxCommand } from './commands/sandbox.js';
 import { registerSessionsCommand } from './commands/sessions.js';
+import { registerTokenCommand } from './commands/token.js';
 import { type CliDeps, type CommandContext, createCommandContext, type GlobalOptions } from './context.js';
 import { CliError } from './errors.js';
 import { type CliIo, writeJson } from './io.js';
@@ -71,6 +73,8 @@ Examples:
   registerSandboxCommand(program, ctx);
   registerCronCommand(program, ctx);
   registerConfigCommand(program, ctx);
+  registerTokenCommand(program, ctx);
+  registerAuditCommand(program, ctx);
   registerCompletionCommand(program, ctx);
   addGlobalOptions(program);
   program.hook('preAction', (_root, action) => {

@@ -89,6 +89,33 @@ try {
   const parallelStart = performance.now();
   await Promise.all(Array.from({ length: turns }, (_, index) => gw.runtime.runAgentTurn({ message: `p ${index}`, sessionKey: `agent:main:par-${index % 50}` })));
   rows.push({ name: 'scripted turns, 50 sessions in parallel', value: Math.round(turns / ((performance.now() - parallelStart) / 1000)), unit: 'turns/s' });
+
+  // A scoped token's cost on GET /v1/sessions against the operator token's, same run, same answer:
+  // an agent-scoped token on `main` sees every session above. Interleaved rounds cancel drift.
+  const minted = await fetch(`${gw.url}/v1/tokens`, {
+    method: 'POST',
+    headers: auth,
+    body: JSON.stringify({ name: 'bench', agentId: 'main', capabilities: ['sessions:read'] }),
+  });
+  const scopedToken = ((await minted.json()) as { token: string }).token;
+  const scopedAuth = { authorization: `Bearer ${scopedToken}` };
+  const throughput = { operator: 0, scoped: 0 };
+  for (let round = 0; round < 3; round++) {
+    throughput.operator += (await autocannon({ url: `${gw.url}/v1/sessions`, headers: auth, connections: 10, duration: 3 })).requests.average;
+    throughput.scoped += (await autocannon({ url: `${gw.url}/v1/sessions`, headers: scopedAuth, connections: 10, duration: 3 })).requests.average;
+  }
+  // Cost per request is 1 / throughput: scoped cost / operator cost = operator req/s / scoped req/s.
+  const costRatio = throughput.operator / throughput.scoped;
+  rows.push({
+    name: 'GET /v1/sessions with an agent-scoped token (cost vs the operator token)',
+    value: Math.round(throughput.scoped / 3),
+    unit: 'req/s',
+    baseline: 'the same route with the operator token, interleaved in the same run',
+    baselineValue: Math.round(throughput.operator / 3),
+    ratio: Number(costRatio.toFixed(3)),
+    target: 'cost ≤ 1.1× the operator token\'s',
+    pass: costRatio <= 1.1,
+  });
   await gw.close();
 
   // ---- a big state dir: 10 000 sessions and 10 000 journaled processes

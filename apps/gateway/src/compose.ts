@@ -5,6 +5,8 @@ import pino, { type Logger } from 'pino';
 import { agentOwners, agentSessionConfig, loadConfig, type GatewayConfig } from './config.js';
 import { ownerConfigWarnings } from './security/owner-policy.js';
 import { createSystemClock, randomIdSource, type GatewayClock, type IdSource } from './clock.js';
+import { createAuditLog, type AuditLog } from './credentials/audit-log.js';
+import { createCredentialService, type CredentialService } from './credentials/credential-service.js';
 import { createCron, type CronService } from './cron/cron.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
 import { createNotify, type Notify } from './events/notify.js';
@@ -23,6 +25,7 @@ import { createAgentLoop } from './runs/agent-loop.js';
 import { createLanes } from './runs/lanes.js';
 import { createRunQueue, type RunQueue } from './runs/run-queue.js';
 import type { AgentTurnInput, AgentTurnResult } from './runs/run-types.js';
+import { createSpawnIdentities } from './subagents/spawn-identities.js';
 import { createSubagents } from './subagents/subagents.js';
 import { createSandboxService, type SandboxService } from './sandbox/sandbox-status.js';
 import { DENIED_ENV_PREFIXES, createGatewaySandboxes, deniedEnvNames } from './sandbox/sandboxes.js';
@@ -69,6 +72,8 @@ export interface GatewayRuntimeOptions {
    * `pincer agent --local`, which may share the state dir with a running gateway); `startGateway` sets it.
    */
   isServer?: boolean | undefined;
+  /** The clock credentials read for expiry (tests). Default the gateway clock. */
+  credentialsNow?: (() => number) | undefined;
 }
 
 /** The composed gateway: every service, built once in dependency order. HTTP sits on top of it. */
@@ -95,6 +100,10 @@ export interface GatewayRuntime {
   readonly toolbox: Toolbox;
   readonly invokeTool: ToolInvoker;
   readonly inbound: InboundRouter;
+  /** Scoped tokens: mint, list, revoke, verify. */
+  readonly credentials: CredentialService;
+  /** The audit log of state-changing actions. */
+  readonly audit: AuditLog;
   /** Processes a previous gateway left running, reaped at start (server only). */
   readonly reaped: ReadonlyArray<ReapedProcess>;
   /** Run a turn to completion (the embedded `pincer agent --local` path); accepts what `POST /v1/agent` accepts. */
@@ -131,6 +140,8 @@ function openCheckedStore(databaseFile: string): GatewayStore {
   return store;
 }
 
+/** One day, ms. */
+const DAY_MS = 86_400_000;
 /** Default of `gateway.maxConcurrentRuns`. */
 const DEFAULT_MAX_CONCURRENT_RUNS = 4;
 /** Default of `gateway.shutdownGraceMs`. */
@@ -209,6 +220,22 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
         void plugins.host.emit('session_start', { sessionKey: session.key, agentId: session.agentId, sessionId: session.sessionId }).catch(() => undefined),
     });
     const resolveTurnTarget = createTurnTargetResolver(config, store.sessions);
+    const credentials = createCredentialService({
+      store: store.credentials,
+      canonicalize: (rawKey) => resolveTurnTarget({ sessionKey: rawKey }),
+      knownAgentIds: config.agents.map((agent) => agent.id),
+      now: options.credentialsNow ?? (() => clock.now()),
+    });
+    const audit = createAuditLog({
+      store: store.audit,
+      now: () => clock.now(),
+      maxRows: config.gateway?.audit?.maxRows,
+      maxAgeMs: config.gateway?.audit?.maxAgeDays !== undefined ? config.gateway.audit.maxAgeDays * DAY_MS : undefined,
+      onError: (error, entry) => {
+        metrics.errors.inc({ where: 'audit' });
+        wiringLogger.error({ err: error, action: entry.action }, 'could not write an audit row');
+      },
+    });
     const toolbox = createToolbox();
     const runToolCall = createToolCallRunner({ plugins: plugins.host, metrics, clock });
     const agentLoop = createAgentLoop({ config, store, clock, models: createModelResolver(config), toolbox, runToolCall, sessions, systemEvents, bus, metrics, logger });
@@ -247,9 +274,10 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       }
     });
     const processes = createProcessService({ registry, shells: plugins.shells, store });
-    const spawner = createSubagents({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
+    const spawnIdentities = createSpawnIdentities();
+    const spawner = createSubagents({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger, spawnIdentities });
     stops.push(() => spawner.dispose());
-    const cron = createCron({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger });
+    const cron = createCron({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger, activeIdentity: (id) => credentials.activeIdentity(id) });
     stops.push(() => cron.scheduler.stop());
 
     endSessionResources = async (sessionKey) => {
@@ -267,7 +295,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       }),
     );
     toolbox.register(createProcessTool({ processes }));
-    toolbox.register(createSessionsSpawnTool({ spawner }));
+    toolbox.register(createSessionsSpawnTool({ spawner, spawnIdentities }));
     toolbox.register(createSessionsListTool({ sessions, store }));
     toolbox.register(createSessionsHistoryTool({ sessions }));
     toolbox.register(createCronTool({ cron }));
@@ -324,6 +352,8 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       toolbox,
       invokeTool,
       inbound,
+      credentials,
+      audit,
       reaped,
       async runAgentTurn(input) {
         // The embedded path (`pincer agent --local`) accepts exactly what POST /v1/agent accepts.

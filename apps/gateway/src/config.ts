@@ -200,8 +200,21 @@ export const GatewayConfigSchema = z
         maxConcurrentRuns: z.number().int().min(1).max(256).optional(),
         /** Per-run timeout in ms. Default 600 000. */
         runTimeoutMs: z.number().int().min(100).optional(),
-        /** Failed auth attempts allowed per minute per client before a 5-minute 429. Default 10. */
+        /**
+         * Failed authentications of one presented value per minute before it answers 429 for 5 minutes. Default 10.
+         * Valid credentials are never limited; failures are not counted per address.
+         */
         authMaxAttempts: z.number().int().min(1).optional(),
+        /** Failed authentications per minute from anywhere before every invalid request answers 429 for a minute. Default 100. */
+        authMaxFailuresGlobal: z.number().int().min(1).optional(),
+        /** Audit log retention: rows kept (default 100 000) and their age (default 30 days). */
+        audit: z
+          .object({
+            maxRows: z.number().int().min(100).max(10_000_000).optional(),
+            maxAgeDays: z.number().min(1).max(3650).optional(),
+          })
+          .strict()
+          .optional(),
         /** On close/SIGTERM, how long running turns may finish before they are aborted, ms. Default 5 000. */
         shutdownGraceMs: z.number().int().min(0).max(600_000).optional(),
         /** Max request body in bytes. Default 1 MiB. */

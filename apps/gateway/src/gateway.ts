@@ -1,5 +1,6 @@
 import type { AuthLimitOptions } from './auth/failed-auth-limiter.js';
 import { createGatewayRuntime, type GatewayRuntime } from './compose.js';
+import { assertOperatorTokenStrength } from './credentials/token-entropy.js';
 import { buildHttpApp } from './http/app.js';
 import { acquireGatewayLock } from './security/gateway-lock.js';
 import { checkStateDir } from './security/state-dir-guard.js';
@@ -20,12 +21,17 @@ export interface StartGatewayOptions {
   stateDir?: string | undefined;
   /** Config path; default env `PINCER_CONFIG`, else `<stateDir>/pincer.config.json` if present. */
   configPath?: string | undefined;
-  /** Bearer token override (else env `PINCER_GATEWAY_TOKEN`, else `<stateDir>/token`). */
+  /**
+   * The operator token (else env `PINCER_GATEWAY_TOKEN`, which must carry at least 128 bits, else
+   * `<stateDir>/token`, generated with 256 bits on first start).
+   */
   token?: string | undefined;
   /** pino level (default `warn`). */
   logLevel?: string | undefined;
-  /** Failed-auth limiter (tests). Default 10 per 60 s, then 429 for 300 s. */
+  /** Failed-auth limiter (tests). Default: one presented value 10 per 60 s, then 429 for 300 s; 100 per 60 s from anywhere, then 429 for 60 s. */
   authLimit?: AuthLimitOptions | undefined;
+  /** The clock credentials read for expiry (tests). Default the gateway clock. */
+  credentials?: { now?: (() => number) | undefined } | undefined;
 }
 
 /** A running gateway. */
@@ -53,8 +59,17 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   let token: string;
   let runtime: GatewayRuntime;
   try {
+    const fromEnv = process.env.PINCER_GATEWAY_TOKEN?.trim();
+    // A token chosen by hand must be as hard to guess as a generated one (128 bits at least).
+    if (options.token === undefined && fromEnv) assertOperatorTokenStrength(fromEnv, 'PINCER_GATEWAY_TOKEN');
     token = loadOrCreateToken(stateDir, options.token);
-    runtime = await createGatewayRuntime({ stateDir, isServer: true, configPath: options.configPath || undefined, logLevel: options.logLevel || undefined });
+    runtime = await createGatewayRuntime({
+      stateDir,
+      isServer: true,
+      configPath: options.configPath || undefined,
+      logLevel: options.logLevel || undefined,
+      credentialsNow: options.credentials?.now,
+    });
   } catch (error) {
     lock.release();
     throw error;

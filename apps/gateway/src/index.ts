@@ -5,7 +5,7 @@ export type { AgentTurnInput, AgentTurnResult, EnqueueRunInput, RunView } from '
 export type { GatewayEvent } from './events/event-bus.js';
 export { createSystemClock, type GatewayClock, type IdSource } from './clock.js';
 export type { AuthLimitOptions } from './auth/failed-auth-limiter.js';
-export { ANONYMOUS_IDENTITY, OPERATOR_IDENTITY, type Authenticator, type GatewayIdentity } from './auth/identity.js';
+export { ANONYMOUS_IDENTITY, OPERATOR_IDENTITY, type GatewayIdentity } from './auth/identity.js';
 export {
   loadConfig,
   parseConfig,
@@ -53,3 +53,28 @@ export type {
 } from './store/gateway-store.js';
 export { createSqliteGatewayStore } from './store/sqlite/sqlite-store.js';
 export * from './http/schemas.js';
+export {
+  CAPABILITIES,
+  CAPABILITY_DESCRIPTIONS,
+  CapabilitySchema,
+  OPERATOR_ONLY,
+  type Capability,
+  type OperatorPower,
+  type Permission,
+} from './credentials/capabilities.js';
+export type { Identity, OperatorIdentity, TokenIdentity, AnonymousIdentity, CallerView } from './credentials/identity.js';
+export { toCallerView } from './credentials/identity.js';
+export type { TokenScope } from './credentials/scope.js';
+export {
+  CREDENTIAL_LIMITS,
+  CredentialViewSchema,
+  TokenCreatedSchema,
+  TokenCreateSchema,
+  type CredentialService,
+  type CredentialView,
+  type TokenCreated,
+  type TokenCreateInput,
+} from './credentials/credential-service.js';
+export { AUDIT_ACTIONS, AUDIT_RETENTION_DEFAULTS, AuditQuerySchema, AuditRecordSchema, type AuditAction, type AuditRecord } from './credentials/audit-record.js';
+export { TOOL_CAPABILITIES, PLUGIN_TOOL_CAPABILITY } from './credentials/tool-ceiling.js';
+export { MIN_OPERATOR_TOKEN_BITS } from './credentials/token-entropy.js';

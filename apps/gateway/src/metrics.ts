@@ -1,4 +1,5 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { createCredentialMetrics, type CredentialMetrics } from './credentials/credential-metrics.js';
 
 /** Prometheus metrics of one gateway (own registry: no global state). */
 export interface GatewayMetrics {
@@ -13,6 +14,8 @@ export interface GatewayMetrics {
   readonly toolCalls: Counter<'tool'>;
   readonly authFailures: Counter;
   readonly httpRequests: Counter<'method' | 'route' | 'status'>;
+  /** Requests, refusals and auth failures per credential id (bounded labels). */
+  readonly credentials: CredentialMetrics;
 }
 
 /** Create the metrics set with its own registry (`pincer_` prefix). */
@@ -32,5 +35,6 @@ export function createMetrics(): GatewayMetrics {
     toolCalls: new Counter({ name: 'pincer_tool_calls_total', help: 'Tool calls, by tool', labelNames: ['tool'], registers }),
     authFailures: new Counter({ name: 'pincer_auth_failures_total', help: 'Rejected bearer tokens', registers }),
     httpRequests: new Counter({ name: 'pincer_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers }),
+    credentials: createCredentialMetrics(registry),
   };
 }

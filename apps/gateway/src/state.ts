@@ -1,4 +1,4 @@
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -43,12 +43,6 @@ export function loadOrCreateToken(stateDir: string, explicit?: string): string {
   renameSync(temporaryFile, file);
   chmodSync(file, 0o600);
   return token;
-}
-
-/** A constant-time matcher for one expected token: hashes both sides so lengths never leak (the expected hash is computed once). */
-export function createTokenMatcher(expected: string): (presented: string) => boolean {
-  const expectedHash = createHash('sha256').update(expected).digest();
-  return (presented) => timingSafeEqual(createHash('sha256').update(presented).digest(), expectedHash) && presented.length === expected.length;
 }
 
 /** Contents of `<stateDir>/gateway.json`, the discovery file the CLI reads. */

@@ -1,26 +1,23 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
-import { GatewayError } from '../errors.js';
-import type { GatewayMetrics } from '../metrics.js';
-import type { FailedAuthLimiter } from './failed-auth-limiter.js';
-import { ANONYMOUS_IDENTITY, type Authenticator, type GatewayIdentity } from './identity.js';
+import type { CredentialMetrics } from '../credentials/credential-metrics.js';
+import { AuthRateLimitedError } from '../credentials/request-auth.js';
+import { ANONYMOUS_IDENTITY, type GatewayIdentity } from './identity.js';
 
 /** Options of {@link authPlugin}. */
 export interface AuthPluginOptions {
-  /** Token → identity (the credentials work composes more authenticators here). */
-  authenticate: Authenticator;
-  limiter: FailedAuthLimiter;
-  metrics: GatewayMetrics;
+  /** `Authorization` header → identity; throws the 401/429 (credentials/request-auth.ts). */
+  authenticate(authorization: string | undefined): GatewayIdentity;
+  /** Per-credential request counts. */
+  credentialMetrics: CredentialMetrics;
   /** Requests that need no credential (they get the anonymous identity). */
   isPublic(request: FastifyRequest): boolean;
 }
 
-const BEARER = /^Bearer\s+(.+)$/i;
-
 /**
- * One `onRequest` hook for every route: public requests pass as anonymous; a locked-out address
- * gets 429 with `retry-after`; a valid bearer token sets `request.identity`; anything else is a
- * 401 and counts towards the lockout.
+ * One `onRequest` hook for every route: public requests pass as anonymous; the operator token or
+ * a valid scoped token sets `request.identity` (a valid credential is never rate limited);
+ * anything else is a 401, or a 429 with `retry-after` while the limiter holds it.
  */
 const auth: FastifyPluginAsync<AuthPluginOptions> = async (app, options) => {
   // Fastify refuses object decorators (they would be shared): each request's identity lives here.
@@ -35,22 +32,13 @@ const auth: FastifyPluginAsync<AuthPluginOptions> = async (app, options) => {
   });
   app.addHook('onRequest', async (request, reply) => {
     if (options.isPublic(request)) return;
-    const address = request.ip;
-    const retryAfterSeconds = options.limiter.lockedForSeconds(address);
-    if (retryAfterSeconds > 0) {
-      void reply.header('retry-after', String(retryAfterSeconds));
-      throw new GatewayError('rate_limited', `Too many failed authentication attempts; retry in ${retryAfterSeconds} s.`);
+    try {
+      request.identity = options.authenticate(request.headers.authorization);
+    } catch (error) {
+      if (error instanceof AuthRateLimitedError) void reply.header('retry-after', String(error.retryAfterSeconds));
+      throw error;
     }
-    const header = request.headers.authorization ?? '';
-    const presented = BEARER.exec(header)?.[1]?.trim();
-    const identity = presented === undefined ? undefined : options.authenticate(presented);
-    if (identity) {
-      request.identity = identity;
-      return;
-    }
-    options.metrics.authFailures.inc();
-    options.limiter.recordFailure(address);
-    throw new GatewayError('unauthorized', header === '' ? 'Missing bearer token (Authorization: Bearer <token>).' : 'Invalid bearer token.');
+    options.credentialMetrics.request(request.identity.credentialId);
   });
 };
 

@@ -1,24 +1,13 @@
-/**
- * Who a request acts as. Today the only credential is the operator's bearer token; the
- * credentials work adds kinds here (e.g. `{ kind: 'client'; credentialId; scopes }`) and an
- * {@link Authenticator} that returns them. Routes read `request.identity`, never the header.
- */
-export type GatewayIdentity =
-  | { readonly kind: 'operator'; readonly credentialId: 'operator' }
-  /** Routes that need no credential (`/healthz`, plugin routes declared `auth: 'plugin'`). */
-  | { readonly kind: 'anonymous' };
+import type { Identity } from '../credentials/identity.js';
 
-/** The identity of a valid operator token. */
-export const OPERATOR_IDENTITY: GatewayIdentity = Object.freeze({ kind: 'operator', credentialId: 'operator' });
-
-/** The identity of a public route's request. */
-export const ANONYMOUS_IDENTITY: GatewayIdentity = Object.freeze({ kind: 'anonymous' });
+export { ANONYMOUS_IDENTITY, OPERATOR_IDENTITY } from '../credentials/identity.js';
 
 /**
- * Maps a presented bearer token to an identity, or `undefined` when it is not valid. The extension
- * point for more credential kinds: compose several authenticators (first match wins).
+ * Who a request acts as: the operator (the state dir's token), a scoped token (its scope,
+ * capabilities and expiry), or anonymous (`/healthz`, plugin routes declared `auth: 'plugin'`).
+ * Routes read `request.identity`, never the header. See `credentials/identity.ts`.
  */
-export type Authenticator = (bearerToken: string) => GatewayIdentity | undefined;
+export type GatewayIdentity = Identity;
 
 declare module 'fastify' {
   interface FastifyRequest {

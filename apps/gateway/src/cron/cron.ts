@@ -2,6 +2,8 @@ import { createCronScheduler, resolveHeartbeatSession, type CronJob, type CronJo
 import { classifyStorageError } from '../security/storage-faults.js';
 import type { Logger } from 'pino';
 import { agentSessionConfig, type GatewayConfig } from '../config.js';
+import type { AccessScope } from '../credentials/access-scope.js';
+import { OPERATOR_CREDENTIAL_ID, type Identity } from '../credentials/identity.js';
 import type { GatewayClock, IdSource } from '../clock.js';
 import { notFound } from '../errors.js';
 import type { Notify } from '../events/notify.js';
@@ -13,8 +15,8 @@ import { buildCronSchedule } from './cron-schedule.js';
 import type { CronShorthand } from './cron-shorthand.js';
 import { createCronStore, targetSessionOf } from './cron-store.js';
 
-/** A job as the API shows it: the scheduler's record plus its owner session. */
-export type CronJobView = CronJob & { ownerSessionKey: string | null };
+/** A job as the API shows it: the scheduler's record plus its owner session and the credential that created it. */
+export type CronJobView = CronJob & { ownerSessionKey: string | null; createdBy: string | null };
 
 /** What a session asks to schedule. */
 export interface CronAddInput extends CronShorthand {
@@ -24,6 +26,8 @@ export interface CronAddInput extends CronShorthand {
   kind?: 'systemEvent' | 'agentTurn' | undefined;
   target?: 'session' | 'isolated' | undefined;
   name?: string | undefined;
+  /** The credential that creates the job (`operator`, a token id); an agentTurn job runs under its ceiling. */
+  createdBy?: string | undefined;
 }
 
 /** Cron jobs owned by sessions; every read takes the caller's scope (other sessions' jobs answer 404). */
@@ -32,8 +36,8 @@ export interface CronService {
   /** The session that owns a job: the one that created it (stored beside it), else its `session:<key>` target. */
   ownerOf(job: CronJob): string | undefined;
   add(input: CronAddInput): Promise<{ ok: true; job: CronJob } | { ok: false; error: string }>;
-  list(scope: string | undefined): CronJob[];
-  require(id: string, scope: string | undefined): CronJob;
+  list(scope: AccessScope | undefined): CronJob[];
+  require(id: string, scope: AccessScope | undefined): CronJob;
   view(job: CronJob): CronJobView;
   runs(job: CronJob): CronRunRecord[];
 }
@@ -49,6 +53,8 @@ export function createCron(options: {
   notify: Notify;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** The identity of an active scoped token by id (`undefined` once it is revoked or expired). */
+  activeIdentity?: ((credentialId: string) => Identity | undefined) | undefined;
 }): CronService {
   const { config, store, clock } = options;
   const scheduler = createCronScheduler({
@@ -69,8 +75,16 @@ export function createCron(options: {
         });
         return { status: 'ok' };
       }
+      // A job a scoped token created runs under that token's ceiling, and not at all once it is revoked or expired.
+      const createdBy = store.cron.get(job.id)?.createdBy ?? null;
+      let identity: Identity | undefined;
+      if (createdBy !== null && createdBy !== OPERATOR_CREDENTIAL_ID) {
+        identity = options.activeIdentity?.(createdBy);
+        if (!identity) return { status: 'error', error: `The credential that created this job (${createdBy}) is revoked or expired; no turn was run.` };
+      }
       options.sessions.ensure(fire.sessionKey, job.agentId, { kind: 'cron' });
       const { done } = options.runs.enqueue({
+        identity,
         sessionKey: fire.sessionKey,
         agentId: job.agentId,
         message: job.payload.message,
@@ -106,7 +120,7 @@ export function createCron(options: {
       try {
         const job = await scheduler.add(jobInput);
         // The creating session owns the job even when it runs isolated.
-        store.cron.put(job.id, input.ownerSessionKey, job, clock.now());
+        store.cron.put(job.id, input.ownerSessionKey, job, clock.now(), input.createdBy ?? null);
         return { ok: true, job };
       } catch (error) {
         // Issue 14 item 15: a full disk is a storage answer, not a validation error on `every`.
@@ -114,13 +128,13 @@ export function createCron(options: {
         return { ok: false, error: (error as Error).message };
       }
     },
-    list: (scope) => scheduler.list().filter((job) => scope === undefined || ownerOf(job) === scope),
+    list: (scope) => scheduler.list().filter((job) => scope === undefined || scope.matches(ownerOf(job))),
     require(id, scope) {
       const job = scheduler.get(id);
-      if (!job || (scope !== undefined && ownerOf(job) !== scope)) throw notFound(`Cron job ${id}`);
+      if (!job || (scope !== undefined && !scope.admits(ownerOf(job)))) throw notFound(`Cron job ${id}`);
       return job;
     },
-    view: (job) => ({ ...job, ownerSessionKey: ownerOf(job) ?? null }),
+    view: (job) => ({ ...job, ownerSessionKey: ownerOf(job) ?? null, createdBy: store.cron.get(job.id)?.createdBy ?? null }),
     runs: (job) => scheduler.runs(job.id),
   };
 }

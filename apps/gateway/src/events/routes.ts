@@ -5,7 +5,8 @@ import { z } from 'zod';
 import { GatewayError } from '../errors.js';
 import { errorResponses } from '../http/route-schema.js';
 import { EventsQuerySchema } from '../http/schemas.js';
-import { requireScope, type ScopeResolver } from '../http/scope.js';
+import type { CredentialStreams } from '../credentials/credential-streams.js';
+import type { RequestAccess } from '../http/scope.js';
 import type { EventBus, GatewayEvent } from './event-bus.js';
 
 /** Default of `gateway.maxEventStreams`: open SSE streams before `GET /v1/events` answers 503. */
@@ -16,7 +17,7 @@ export const SSE_MAX_BUFFERED_BYTES = 1_048_576;
 const PING_INTERVAL_MS = 15_000;
 
 /** `GET /v1/events`: a server-sent-events stream of the named sessions' events. */
-export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; resolveScope: ScopeResolver; maxEventStreams: number; maxStreamsPerSession?: number | undefined }> = async (
+export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; access: RequestAccess; credentialStreams: CredentialStreams; maxEventStreams: number; maxStreamsPerSession?: number | undefined }> = async (
   app,
   options,
 ) => {
@@ -33,13 +34,16 @@ export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; resolveScope: S
         querystring: EventsQuerySchema,
         response: {
           200: { description: 'text/event-stream: `event: <type>` and `data: <GatewayEvent JSON>` per event.', content: { 'text/event-stream': { schema: z.string() } } },
-          ...errorResponses(503),
+          ...errorResponses(403, 404, 503),
         },
       },
     },
     async (request, reply) => {
       const requested = request.query.sessionKey;
-      const keys = new Set((Array.isArray(requested) ? requested : [requested]).map((key) => requireScope(options.resolveScope, key)));
+      // Every named session must be inside the caller's scope (else: exactly a missing session's 404).
+      const keys = await options.access.run(request, 'events:read', undefined, () =>
+        new Set((Array.isArray(requested) ? requested : [requested]).map((key) => options.access.requireSession(request, key).sessionKey)),
+      );
       if (streams.size >= options.maxEventStreams) {
         throw new GatewayError('unavailable', `Too many open event streams (${options.maxEventStreams}, gateway.maxEventStreams); close one and retry.`);
       }
@@ -78,11 +82,17 @@ export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; resolveScope: S
       const ping = setInterval(() => raw.write(': ping\n\n'), PING_INTERVAL_MS);
       ping.unref();
       streams.add(reply);
+      // A revoked or expired credential's stream is ended by the gateway (see credentials/credential-streams.ts).
+      const forget = options.credentialStreams.add(request.identity, () => {
+        raw.end();
+        raw.destroy();
+      });
       raw.on('close', () => {
         clearInterval(ping);
         unsubscribe();
         streams.delete(reply);
         for (const release of releases) release();
+        forget();
       });
     },
   );

@@ -3,8 +3,10 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import { authPlugin } from '../auth/auth-plugin.js';
 import { createFailedAuthLimiter, type AuthLimitOptions } from '../auth/failed-auth-limiter.js';
-import type { Authenticator } from '../auth/identity.js';
-import { operatorTokenAuthenticator } from '../auth/operator-token.js';
+import { createCredentialStreams } from '../credentials/credential-streams.js';
+import { credentialRoutes } from '../credentials/routes.js';
+import { createRequestAuthenticator } from '../credentials/request-auth.js';
+import { createRouteGuard } from '../credentials/route-guard.js';
 import type { GatewayRuntime } from '../compose.js';
 import { consolePlugin, isPublicConsoleRequest } from '../console/console-plugin.js';
 import { cronRoutes } from '../cron/routes.js';
@@ -22,7 +24,7 @@ import { createHostOriginGuard } from '../security/host-origin.js';
 import { classifyStorageError, STORAGE_FAULT_MESSAGE, STORAGE_FAULT_STATUS } from '../security/storage-faults.js';
 import { zodValidatorCompiler } from './route-schema.js';
 import { wireSchemaRegistry } from './schemas.js';
-import { createScopeResolver } from './scope.js';
+import { createRequestAccess } from './scope.js';
 import { systemRoutes } from './system-routes.js';
 
 /** Default of `gateway.bodyLimitBytes`. */
@@ -34,12 +36,10 @@ const MAX_PARAM_LENGTH = 16_384;
 export interface HttpAppOptions {
   /** The operator's bearer token. */
   token: string;
-  /** Failed-auth limiter (tests). Default 10 per 60 s, then 429 for 300 s. */
+  /** Failed-auth limiter (tests). Default: one presented value 10 per 60 s, then 429 for 300 s; 100 per 60 s from anywhere, then 429 for 60 s. */
   authLimit?: AuthLimitOptions | undefined;
   /** The address the gateway binds, accepted in `Host` besides loopback and `security.allowedHosts`. */
   boundHost?: string | undefined;
-  /** Replaces the operator-token authenticator (the credentials work composes its own). */
-  authenticate?: Authenticator | undefined;
   /** Told about every route as it is registered (tests compare them with the OpenAPI document). */
   onRoute?: ((route: { method: string | string[]; url: string }) => void) | undefined;
 }
@@ -97,10 +97,23 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
     if (!verdict.isAllowed) throw new GatewayError('forbidden', verdict.message, { field: verdict.reason === 'host' ? 'header.host' : 'header.origin' });
   });
 
+  const credentialMetrics = runtime.metrics.credentials;
   await app.register(authPlugin, {
-    authenticate: options.authenticate ?? operatorTokenAuthenticator(options.token),
-    limiter: createFailedAuthLimiter({ maxAttempts: gatewayConfig?.authMaxAttempts, ...options.authLimit }, runtime.clock),
-    metrics: runtime.metrics,
+    authenticate: createRequestAuthenticator({
+      operatorToken: options.token,
+      credentials: runtime.credentials,
+      limiter: createFailedAuthLimiter(
+        { maxAttempts: gatewayConfig?.authMaxAttempts, maxFailuresGlobal: gatewayConfig?.authMaxFailuresGlobal, ...definedOnly(options.authLimit) },
+        runtime.clock,
+      ),
+      observer: {
+        onFailure(reason, credentialId) {
+          runtime.metrics.authFailures.inc();
+          credentialMetrics.authFailure(credentialId, reason);
+        },
+      },
+    }),
+    credentialMetrics,
     isPublic(request) {
       const path = pathOf(request);
       if (path === '/healthz' || isPublicConsoleRequest(request.method, path)) return true;
@@ -135,19 +148,43 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
 
   server.setNotFoundHandler((request, reply) => reply.status(404).send(notFound(`Route ${request.method} ${pathOf(request)}`).toBody()));
 
-  const resolveScope = createScopeResolver(runtime.resolveTurnTarget);
-  await app.register(systemRoutes, { runtime });
-  await app.register(runRoutes, { runs: runtime.runs, resolveScope });
-  await app.register(inboundRoutes, { inbound: runtime.inbound });
-  await app.register(sessionRoutes, { sessions: runtime.sessions, resolveScope });
-  await app.register(processRoutes, { processes: runtime.processes, resolveScope });
-  await app.register(toolRoutes, { invokeTool: runtime.invokeTool });
-  await app.register(cronRoutes, { cron: runtime.cron, resolveScope });
-  await app.register(eventRoutes, { bus: runtime.bus, resolveScope, maxEventStreams: gatewayConfig?.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS, maxStreamsPerSession: security?.perSession?.maxEventStreams });
-  await app.register(pluginRoutes, { host: runtime.plugins.host });
+  const access = createRequestAccess({
+    resolveTurnTarget: runtime.resolveTurnTarget,
+    guard: createRouteGuard({ audit: runtime.audit, metrics: credentialMetrics }),
+    metrics: credentialMetrics,
+  });
+  const credentialStreams = createCredentialStreams({
+    credentials: runtime.credentials,
+    timers: {
+      setInterval(callback, everyMs) {
+        const handle = setInterval(callback, everyMs);
+        handle.unref();
+        return handle;
+      },
+      clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
+    },
+  });
+  app.addHook('onClose', async () => credentialStreams.dispose());
+  await app.register(systemRoutes, { runtime, access, credentialStreams });
+  await app.register(runRoutes, { runs: runtime.runs, access });
+  await app.register(inboundRoutes, { inbound: runtime.inbound, access });
+  await app.register(sessionRoutes, { sessions: runtime.sessions, access });
+  await app.register(processRoutes, { processes: runtime.processes, access });
+  await app.register(toolRoutes, { invokeTool: runtime.invokeTool, access });
+  await app.register(cronRoutes, { cron: runtime.cron, access });
+  await app.register(eventRoutes, { bus: runtime.bus, access, credentialStreams, maxEventStreams: gatewayConfig?.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS, maxStreamsPerSession: security?.perSession?.maxEventStreams });
+  await app.register(credentialRoutes, { credentials: runtime.credentials, audit: runtime.audit, access });
+  await app.register(pluginRoutes, { host: runtime.plugins.host, access });
   await app.register(consolePlugin);
   await app.register(sandboxRoutes, { sandbox: runtime.sandbox });
   return app;
 }
 
 export type { AuthLimitOptions };
+
+/** The options a caller set (explicit `undefined`s do not override the config). */
+function definedOnly(options: AuthLimitOptions | undefined): AuthLimitOptions {
+  const out: AuthLimitOptions = {};
+  for (const [name, value] of Object.entries(options ?? {})) if (value !== undefined) Object.assign(out, { [name]: value });
+  return out;
+}

@@ -283,6 +283,7 @@ export const CronJobViewSchema = z
         completedAtMs: z.number().nullable(),
       }),
     ownerSessionKey: z.string().nullable(),
+    createdBy: z.string().nullable().describe('The credential that created the job (operator or a token id); an agentTurn job runs under its ceiling.'),
   })
   .register(wireSchemaRegistry, { id: 'CronJobView' });
 

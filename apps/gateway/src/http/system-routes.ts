@@ -1,11 +1,36 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { GatewayRuntime } from '../compose.js';
+import type { CredentialStreams } from '../credentials/credential-streams.js';
+import type { RequestAccess } from './scope.js';
 import { errorResponses } from './route-schema.js';
 import { HealthSchema } from './schemas.js';
 
-/** `/healthz` (no auth), `/metrics` (Prometheus text), `/openapi.json` (generated from the route schemas). */
-export const systemRoutes: FastifyPluginAsyncZod<{ runtime: Pick<GatewayRuntime, 'metrics' | 'systemEvents' | 'processes'> }> = async (app, { runtime }) => {
+const GatewayStatusSchema = z
+  .object({
+    ok: z.literal(true),
+    agents: z.array(z.string()),
+    plugins: z.object({
+      loaded: z.array(z.object({ id: z.string(), name: z.string().optional() })),
+      /** Every plugin route; `auth: 'plugin'` routes are public (the plugin authenticates them itself). */
+      routes: z.array(z.object({ pluginId: z.string(), method: z.string(), path: z.string(), auth: z.enum(['gateway', 'plugin']) })),
+      publicRoutes: z.array(z.object({ pluginId: z.string(), method: z.string(), path: z.string() })),
+    }),
+    credentials: z.object({ active: z.number().int(), total: z.number().int() }),
+    events: z.object({ streamsByCredential: z.record(z.string(), z.number().int()) }),
+  })
+  .describe('Gateway status (operator only).');
+
+/**
+ * `/healthz` (no auth), `/metrics` (Prometheus text, operator only), `/openapi.json` (generated
+ * from the route schemas), `/v1/status` (operator only: agents, plugins and their public routes,
+ * tokens, open streams per credential).
+ */
+export const systemRoutes: FastifyPluginAsyncZod<{
+  runtime: Pick<GatewayRuntime, 'metrics' | 'systemEvents' | 'processes' | 'config' | 'plugins' | 'credentials'>;
+  access: RequestAccess;
+  credentialStreams: CredentialStreams;
+}> = async (app, { runtime, access, credentialStreams }) => {
   const tags = ['system'];
   app.get(
     '/healthz',
@@ -33,13 +58,38 @@ export const systemRoutes: FastifyPluginAsyncZod<{ runtime: Pick<GatewayRuntime,
         operationId: 'getMetrics',
         summary: 'Prometheus metrics (runs, processes, queue depth, wakes, errors).',
         tags,
-        response: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } }, ...errorResponses() },
+        response: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } }, ...errorResponses(403) },
       },
     },
-    async (_request, reply) => {
-      runtime.systemEvents.updateDepth();
-      runtime.metrics.processesRunning.set(runtime.processes.registry.stats().running);
-      return reply.header('content-type', runtime.metrics.registry.contentType).send(await runtime.metrics.registry.metrics());
+    async (request, reply) => {
+      // Per-credential counts name every token: the operator's view only.
+      const text = await access.run(request, 'metrics:read', undefined, async () => {
+        runtime.systemEvents.updateDepth();
+        runtime.metrics.processesRunning.set(runtime.processes.registry.stats().running);
+        return runtime.metrics.registry.metrics();
+      });
+      return reply.header('content-type', runtime.metrics.registry.contentType).send(text);
     },
+  );
+
+  app.get(
+    '/v1/status',
+    { schema: { operationId: 'getStatus', summary: 'Gateway status (operator only).', tags, response: { 200: GatewayStatusSchema, ...errorResponses(403) } } },
+    async (request) =>
+      access.run(request, 'metrics:read', undefined, () => {
+        const routes = runtime.plugins.host.routes().map((route) => ({ pluginId: route.pluginId, method: route.method, path: route.path, auth: route.auth }));
+        const tokens = runtime.credentials.list();
+        return {
+          ok: true as const,
+          agents: runtime.config.agents.map((agent) => agent.id),
+          plugins: {
+            loaded: runtime.plugins.host.plugins().map((plugin) => ({ id: plugin.id, name: plugin.name })),
+            routes,
+            publicRoutes: routes.filter((route) => route.auth === 'plugin').map(({ pluginId, method, path }) => ({ pluginId, method, path })),
+          },
+          credentials: { active: tokens.filter((token) => token.status === 'active').length, total: tokens.length },
+          events: { streamsByCredential: credentialStreams.countsByCredential() },
+        };
+      }),
   );
 };

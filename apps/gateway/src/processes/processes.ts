@@ -1,6 +1,7 @@
 import { deriveProcessScopeKey } from '@pincer/session-key';
 import type { ProcessRegistry, ProcessSnapshot } from '@pincer/process-registry';
 import type { BashSessionsApi } from '@pincer/plugin-sdk';
+import type { AccessScope } from '../credentials/access-scope.js';
 import { notFound } from '../errors.js';
 import { PROCESS_LIST_TAIL_CHARS, type GatewayStore, type ProcessRecord } from '../store/gateway-store.js';
 import { pageLines } from './page-lines.js';
@@ -45,12 +46,12 @@ export interface ProcessService {
   /** The registry scope of a session's processes. */
   scopeOf(owner: { sessionKey: string; agentId: string }): string;
   /** Every known process (live ∪ journal); with `scope`, only that session's (filtered in the store). */
-  list(scope: string | undefined): ProcessView[];
+  list(scope: AccessScope | undefined): ProcessView[];
   /** With `scope`, another session's process answers exactly like a missing one. */
-  require(id: string, scope: string | undefined): ProcessView;
-  log(id: string, scope: string | undefined, paging: LogPaging): ProcessLogView;
+  require(id: string, scope: AccessScope | undefined): ProcessView;
+  log(id: string, scope: AccessScope | undefined, paging: LogPaging): ProcessLogView;
   /** Kill a shell tree through the registry's kill ceremony. */
-  kill(id: string, scope: string | undefined): Promise<{ id: string; status: 'killed' | 'already-exited'; signal?: string }>;
+  kill(id: string, scope: AccessScope | undefined): Promise<{ id: string; status: 'killed' | 'already-exited'; signal?: string }>;
   /** A journal-backed log read for a process that left the registry, in `scopeKey` only. */
   journalLog(scopeKey: string, id: string, paging: LogPaging): { id: string; status: string; exitCode: number | null; output: string; source: 'journal' } | undefined;
 }
@@ -80,8 +81,13 @@ function journalSandbox(record: unknown): Pick<ProcessView, 'sandbox'> {
   return sandbox && typeof sandbox.isSandboxed === 'boolean' ? { sandbox } : {};
 }
 
-const inScope = (process: { sessionKey?: string | undefined; scopeKey: string }, scope: string | undefined) =>
-  scope === undefined || process.sessionKey === scope || process.scopeKey === scope;
+/** A process is inside a scope by its registry scope key or its session key (a refusal counts once, on the session key). */
+const inScope = (process: { sessionKey?: string | null | undefined; scopeKey: string }, scope: AccessScope | undefined) =>
+  scope === undefined || scope.matches(process.scopeKey) || scope.admits(process.sessionKey);
+const listedIn = (process: { sessionKey?: string | null | undefined; scopeKey: string }, scope: AccessScope | undefined) =>
+  scope === undefined || scope.matches(process.scopeKey) || scope.matches(process.sessionKey);
+/** The one key a store query can filter on, when the scope is one session. */
+const storeKeyOf = (scope: AccessScope | undefined): string | undefined => (scope?.filter.kind === 'key' ? scope.filter.sessionKey : undefined);
 
 /** Build the process service over the registry, its plugin-sdk shell view and the journal. */
 export function createProcessService(options: { registry: ProcessRegistry; shells: BashSessionsApi; store: GatewayStore }): ProcessService {
@@ -96,7 +102,7 @@ export function createProcessService(options: { registry: ProcessRegistry; shell
     const row = store.processes.get(id);
     return row ? journalView(row) : undefined;
   };
-  const require = (id: string, scope: string | undefined): ProcessView => {
+  const require = (id: string, scope: AccessScope | undefined): ProcessView => {
     const known = find(id);
     if (!known || !inScope(known, scope)) throw notFound(`Process ${id}`);
     return known;
@@ -114,10 +120,11 @@ export function createProcessService(options: { registry: ProcessRegistry; shell
       for (const process of [...live.running, ...live.finished]) {
         liveIds.add(process.id);
         const sandbox = sandboxById.get(process.id);
-        if (inScope(process, scope)) views.push({ ...process, source: 'registry', ...(sandbox ? { sandbox } : {}) });
+        if (listedIn(process, scope)) views.push({ ...process, source: 'registry', ...(sandbox ? { sandbox } : {}) });
       }
-      for (const row of store.processes.list({ scopeOrSessionKey: scope })) {
-        if (!liveIds.has(row.id)) views.push(journalView(row));
+      if (scope?.filter.kind === 'none') return views;
+      for (const row of store.processes.list({ scopeOrSessionKey: storeKeyOf(scope) })) {
+        if (!liveIds.has(row.id) && listedIn(row, scope)) views.push(journalView(row));
       }
       return views;
     },

@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../http/route-schema.js';
 import { IdParamsSchema, ProcessesQuerySchema, ProcessKillSchema, ProcessListSchema, ProcessLogQuerySchema, ProcessLogSchema, ScopedQuerySchema } from '../http/schemas.js';
-import type { ScopeResolver } from '../http/scope.js';
+import type { RequestAccess } from '../http/scope.js';
 import type { ProcessService } from './processes.js';
 
 /** `/v1/processes…`: the operator's view of shells (live registry ∪ journal), their logs, kill. */
-export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; resolveScope: ScopeResolver }> = async (app, { processes, resolveScope }) => {
+export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; access: RequestAccess }> = async (app, { processes, access }) => {
   const tags = ['processes'];
   app.get(
     '/v1/processes',
@@ -15,13 +15,14 @@ export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; r
         summary: 'Operator view of shells (plugin-sdk bash-sessions snapshot + journal).',
         tags,
         querystring: ProcessesQuerySchema,
-        response: { 200: ProcessListSchema, ...errorResponses() },
+        response: { 200: ProcessListSchema, ...errorResponses(403) },
       },
     },
-    async (request) => {
-      const views = processes.list(resolveScope(request.query.sessionKey));
-      return { count: views.length, processes: views };
-    },
+    async (request) =>
+      access.run(request, 'processes:read', undefined, () => {
+        const views = processes.list(access.scope(request, request.query.sessionKey));
+        return { count: views.length, processes: views };
+      }),
   );
 
   app.get(
@@ -33,11 +34,13 @@ export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; r
         tags,
         params: IdParamsSchema,
         querystring: ProcessLogQuerySchema,
-        response: { 200: ProcessLogSchema, ...errorResponses(404) },
+        response: { 200: ProcessLogSchema, ...errorResponses(403, 404) },
       },
     },
     async (request) =>
-      processes.log(request.params.id, resolveScope(request.query.sessionKey), { offset: request.query.offset, limit: request.query.limit }),
+      access.run(request, 'processes:read', undefined, () =>
+        processes.log(request.params.id, access.scope(request, request.query.sessionKey), { offset: request.query.offset, limit: request.query.limit }),
+      ),
   );
 
   app.post(
@@ -49,9 +52,12 @@ export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; r
         tags,
         params: IdParamsSchema,
         querystring: ScopedQuerySchema,
-        response: { 200: ProcessKillSchema, ...errorResponses(404) },
+        response: { 200: ProcessKillSchema, ...errorResponses(403, 404) },
       },
     },
-    async (request) => processes.kill(request.params.id, resolveScope(request.query.sessionKey)),
+    async (request) =>
+      access.run(request, 'processes:kill', { action: 'process.kill', target: `process:${request.params.id}` }, () =>
+        processes.kill(request.params.id, access.scope(request, request.query.sessionKey)),
+      ),
   );
 };

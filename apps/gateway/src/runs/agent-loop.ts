@@ -9,6 +9,7 @@ import type { ModelResolver } from '../model/providers.js';
 import type { SessionService } from '../sessions/sessions.js';
 import type { GatewayStore, RunRecord } from '../store/gateway-store.js';
 import { toAiSdkToolSet } from '../tools/ai-sdk-tool-set.js';
+import type { Identity } from '../credentials/identity.js';
 import type { ToolContext } from '../tools/define-tool.js';
 import type { ToolCallRunner } from '../tools/tool-calls.js';
 import type { Toolbox } from '../tools/toolbox.js';
@@ -27,6 +28,8 @@ export interface ExecuteRunOptions {
   denied: ReadonlySet<string>;
   signal?: AbortSignal | undefined;
   eventsFrom?: string | undefined;
+  /** The credential the run acts for; a scoped token's capabilities cap its tools. */
+  identity?: Identity | undefined;
 }
 
 /** Runs one turn: history, queued events, the model with tools, one transaction for the outcome. */
@@ -91,6 +94,7 @@ export function createAgentLoop(options: AgentLoopOptions): AgentLoop {
         depth: runOptions.depth,
         via: 'model',
         signal: controller.signal,
+        identity: runOptions.identity,
       };
       const result = await generateText({
         model: options.models.forAgent(run.agentId),

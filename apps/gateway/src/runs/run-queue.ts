@@ -1,5 +1,7 @@
 import { getSubagentDepth, normalizeAgentId } from '@pincer/session-key';
 import type { GatewayConfig } from '../config.js';
+import type { AccessScope } from '../credentials/access-scope.js';
+import type { Identity } from '../credentials/identity.js';
 import type { GatewayClock, IdSource } from '../clock.js';
 import { GatewayError, notFound } from '../errors.js';
 import type { EventBus } from '../events/event-bus.js';
@@ -24,12 +26,19 @@ export const MAX_RUN_WAIT_MS = 120_000;
 export interface RunQueue {
   /** Queue a turn in an already-resolved session (internal callers and HTTP). */
   enqueue(input: EnqueueRunInput): EnqueuedRun;
-  /** Resolve the target, apply idempotency, queue; resolves at once. */
-  submitTurn(input: AgentTurnInput & { kind?: RunKind }): { runId: string; sessionKey: string; isDuplicate: boolean };
+  /**
+   * Resolve the target, apply idempotency, queue; resolves at once. `admit` may refuse the
+   * resolved session (it throws) before anything is looked up or queued; `identity` is the
+   * credential the run acts for (its tool ceiling applies).
+   */
+  submitTurn(
+    input: AgentTurnInput & { kind?: RunKind },
+    options?: { identity?: Identity | undefined; admit?: ((sessionKey: string) => void) | undefined },
+  ): { runId: string; sessionKey: string; isDuplicate: boolean };
   /** The run promise of a queued or running run, if this gateway runs it. */
   waitFor(runId: string): Promise<RunRecord> | undefined;
   /** A run's view, waiting up to `waitMs` for it to finish. With `scope`, other sessions' runs answer 404. */
-  read(runId: string, options: { waitMs?: number | undefined; scope?: string | undefined }): Promise<RunView>;
+  read(runId: string, options: { waitMs?: number | undefined; scope?: AccessScope | undefined }): Promise<RunView>;
   isBusy(sessionKey: string): boolean;
   /** Runs left queued/running by a dead gateway are finalized as interrupted (never silently replayed). */
   finalizeInterrupted(): void;
@@ -121,6 +130,7 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
         denied,
         signal: input.signal,
         eventsFrom: input.eventsFrom,
+        identity: input.identity,
       });
     });
     waiters.set(run.id, done);
@@ -135,9 +145,10 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
 
   return {
     enqueue,
-    submitTurn(input) {
+    submitTurn(input, submitOptions) {
       if (input.message.trim() === '') throw new GatewayError('invalid_request', 'message must not be blank', { field: 'message' });
       const target = options.resolveTurnTarget(input);
+      submitOptions?.admit?.(target.sessionKey);
       // After the seed-003 key checks (their messages come first), before anything is dispatched.
       assertExplicitTurnOwner(options.config, input);
       if (input.idempotencyKey) {
@@ -152,13 +163,14 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
         kind: input.kind ?? 'user',
         timeoutMs: input.timeoutMs,
         idempotencyKey: input.idempotencyKey || undefined,
+        identity: submitOptions?.identity,
       });
       return { runId: run.id, sessionKey: run.sessionKey, isDuplicate: false };
     },
     waitFor: (runId) => waiters.get(runId),
     async read(runId, { waitMs, scope }) {
       const run = store.runs.get(runId);
-      if (!run || (scope !== undefined && run.sessionKey !== scope)) throw notFound(`Run ${runId}`);
+      if (!run || (scope !== undefined && !scope.admits(run.sessionKey))) throw notFound(`Run ${runId}`);
       const pending = waiters.get(runId);
       if ((run.status === 'queued' || run.status === 'running') && waitMs && waitMs > 0 && pending) {
         let timer: unknown;

@@ -1,3 +1,4 @@
+import type { Identity } from '../credentials/identity.js';
 import type { RunKind, RunRecord, RunStatus } from '../store/gateway-store.js';
 
 /** Input of a turn (`POST /v1/agent`, `runAgentTurn`). */
@@ -47,6 +48,11 @@ export interface EnqueueRunInput {
   signal?: AbortSignal | undefined;
   /** Queue whose system events this turn shows and consumes (default: its own session). */
   eventsFrom?: string | undefined;
+  /**
+   * The credential this run acts for: a scoped token's capabilities cap the run's tools (see
+   * credentials/tool-ceiling.ts). Absent for the operator's and the gateway's own runs.
+   */
+  identity?: Identity | undefined;
 }
 
 /** A queued run and the promise of its final row. */

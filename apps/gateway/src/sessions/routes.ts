@@ -11,22 +11,23 @@ import {
   TranscriptQuerySchema,
   TranscriptSchema,
 } from '../http/schemas.js';
-import type { ScopeResolver } from '../http/scope.js';
+import type { RequestAccess } from '../http/scope.js';
 import type { SessionService } from './sessions.js';
 
 /** `/v1/sessions…`: list, read, transcript, reset, delete (all under the caller's `?sessionKey=` scope). */
-export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionService; resolveScope: ScopeResolver }> = async (app, { sessions, resolveScope }) => {
+export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionService; access: RequestAccess }> = async (app, { sessions, access }) => {
   const tags = ['sessions'];
   app.get(
     '/v1/sessions',
     {
-      schema: { operationId: 'listSessions', summary: 'List sessions, most recently updated first.', tags, querystring: SessionsQuerySchema, response: { 200: SessionListSchema, ...errorResponses() } },
+      schema: { operationId: 'listSessions', summary: 'List sessions, most recently updated first.', tags, querystring: SessionsQuerySchema, response: { 200: SessionListSchema, ...errorResponses(403) } },
     },
-    async (request) => {
-      const scope = resolveScope(request.query.sessionKey);
-      const page = sessions.page({ agentId: request.query.agentId, limit: request.query.limit, scope, cursor: request.query.cursor });
-      return { count: page.total, sessions: page.sessions.map(sessions.view), ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) };
-    },
+    async (request) =>
+      access.run(request, 'sessions:read', undefined, () => {
+        const scope = access.scope(request, request.query.sessionKey);
+        const page = sessions.page({ agentId: request.query.agentId, limit: request.query.limit, scope, cursor: request.query.cursor });
+        return { count: page.total, sessions: page.sessions.map(sessions.view), ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) };
+      }),
   );
 
   app.get(
@@ -38,10 +39,11 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionService; re
         tags,
         params: SessionKeyParamsSchema,
         querystring: ScopedQuerySchema,
-        response: { 200: SessionViewSchema, ...errorResponses(404) },
+        response: { 200: SessionViewSchema, ...errorResponses(403, 404) },
       },
     },
-    async (request) => sessions.view(sessions.require(request.params.key, resolveScope(request.query.sessionKey))),
+    async (request) =>
+      access.run(request, 'sessions:read', undefined, () => sessions.view(sessions.require(request.params.key, access.scope(request, request.query.sessionKey)))),
   );
 
   app.get(
@@ -53,16 +55,17 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionService; re
         tags,
         params: SessionKeyParamsSchema,
         querystring: TranscriptQuerySchema,
-        response: { 200: TranscriptSchema, ...errorResponses(404) },
+        response: { 200: TranscriptSchema, ...errorResponses(403, 404) },
       },
     },
-    async (request) => {
-      const session = sessions.require(request.params.key, resolveScope(request.query.sessionKey));
-      const entries = sessions
-        .transcript(session, { limit: request.query.limit, afterSeq: request.query.afterSeq || undefined })
-        .map((entry) => ({ seq: entry.seq, role: entry.role, text: entry.text, runId: entry.runId, createdAt: entry.createdAt }));
-      return { sessionKey: session.key, sessionId: session.sessionId, entries };
-    },
+    async (request) =>
+      access.run(request, 'transcripts:read', undefined, () => {
+        const session = sessions.require(request.params.key, access.scope(request, request.query.sessionKey));
+        const entries = sessions
+          .transcript(session, { limit: request.query.limit, afterSeq: request.query.afterSeq || undefined })
+          .map((entry) => ({ seq: entry.seq, role: entry.role, text: entry.text, runId: entry.runId, createdAt: entry.createdAt }));
+        return { sessionKey: session.key, sessionId: session.sessionId, entries };
+      }),
   );
 
   app.post(
@@ -74,10 +77,13 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionService; re
         tags,
         params: SessionKeyParamsSchema,
         querystring: ScopedQuerySchema,
-        response: { 200: SessionResetSchema, ...errorResponses(404) },
+        response: { 200: SessionResetSchema, ...errorResponses(403, 404) },
       },
     },
-    async (request) => sessions.reset(sessions.require(request.params.key, resolveScope(request.query.sessionKey))),
+    async (request) =>
+      access.run(request, 'sessions:write', { action: 'session.reset', target: `session:${request.params.key}` }, () =>
+        sessions.reset(sessions.require(request.params.key, access.scope(request, request.query.sessionKey))),
+      ),
   );
 
   app.delete(
@@ -89,9 +95,12 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionService; re
         tags,
         params: SessionKeyParamsSchema,
         querystring: ScopedQuerySchema,
-        response: { 200: SessionDeletedSchema, ...errorResponses(404, 409) },
+        response: { 200: SessionDeletedSchema, ...errorResponses(403, 404, 409) },
       },
     },
-    async (request) => sessions.delete(sessions.require(request.params.key, resolveScope(request.query.sessionKey))),
+    async (request) =>
+      access.run(request, 'sessions:write', { action: 'session.delete', target: `session:${request.params.key}` }, () =>
+        sessions.delete(sessions.require(request.params.key, access.scope(request, request.query.sessionKey))),
+      ),
   );
 };

@@ -3,7 +3,16 @@ import { findAgent, type GatewayConfig } from '../config.js';
 import type { GatewayClock, IdSource } from '../clock.js';
 import { GatewayError, notFound } from '../errors.js';
 import type { SystemEvents } from '../events/system-events.js';
+import type { AccessScope } from '../credentials/access-scope.js';
+import { canSeeSession } from '../credentials/authorize.js';
+import type { Identity } from '../credentials/identity.js';
+import { agentOfKey } from '../credentials/scope.js';
 import type { GatewayStore, SessionPosition, SessionRecord, TranscriptEntry } from '../store/gateway-store.js';
+
+/** Sessions a prefix-scoped list reads from the store before narrowing to the prefix. */
+const MAX_PREFIX_SCAN = 1_000;
+/** Sessions a list returns without `limit` (the store's default). */
+const DEFAULT_SESSION_LIST_LIMIT = 200;
 
 /** Optional facts recorded when a session is first created. */
 export interface SessionOrigin {
@@ -36,6 +45,8 @@ export interface SessionView {
 export interface SessionViewer {
   agentId: string;
   sessionKey: string;
+  /** The credential that started the run: its scope narrows what the run's tools see. */
+  identity?: Identity | undefined;
 }
 
 const DEFAULT_SESSION_PAGE = 200;
@@ -68,14 +79,14 @@ export interface SessionService {
    * An operator lookup by a path key (trimmed; lower-cased as a fallback). With `scope` (the
    * caller's own session), any other session answers exactly like a missing one.
    */
-  require(rawKey: string, scope: string | undefined): SessionRecord;
-  /** Newest first; with `scope`, only that session. */
-  list(filter: { agentId?: string | undefined; limit?: number | undefined; scope?: string | undefined }): SessionRecord[];
+  require(rawKey: string, scope: AccessScope | undefined): SessionRecord;
+  /** Newest first; with `scope`, only the sessions inside it. */
+  list(filter: { agentId?: string | undefined; limit?: number | undefined; scope?: AccessScope | undefined }): SessionRecord[];
   /**
    * Issue 14 item 24: one page of the list and the total. `cursor` (from a previous page's
    * `nextCursor`) continues after it; `nextCursor` is absent on the last page.
    */
-  page(filter: { agentId?: string | undefined; limit?: number | undefined; scope?: string | undefined; cursor?: string | undefined }): {
+  page(filter: { agentId?: string | undefined; limit?: number | undefined; scope?: AccessScope | undefined; cursor?: string | undefined }): {
     sessions: SessionRecord[];
     total: number;
     nextCursor: string | undefined;
@@ -117,7 +128,7 @@ const MAX_SPAWN_ANCESTORS = 16;
 /** Build the session service. */
 export function createSessionService(options: SessionServiceOptions): SessionService {
   const { config, store, clock, systemEvents } = options;
-  return {
+  const service: SessionService = {
     ensure(sessionKey, agentId, origin) {
       const existing = store.sessions.get(sessionKey);
       if (existing) return existing;
@@ -141,32 +152,50 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     require(rawKey, scope) {
       const key = rawKey.trim(); // Fastify already percent-decoded the path parameter
       const session = store.sessions.get(key) ?? store.sessions.get(key.toLowerCase());
-      if (!session || (scope !== undefined && session.key !== scope)) throw notFound(`Session ${key}`);
+      if (!session || (scope !== undefined && !scope.admits(session.key))) throw notFound(`Session ${key}`);
       return session;
     },
     list({ agentId, limit, scope }) {
       const agent = agentId?.toLowerCase();
-      if (scope !== undefined) {
-        const own = store.sessions.get(scope);
-        return own && (!agent || own.agentId === agent) ? [own] : [];
+      const filter = scope?.filter ?? { kind: 'all' as const };
+      switch (filter.kind) {
+        case 'all':
+          return store.sessions.list({ agentId: agent, limit });
+        case 'none':
+          return [];
+        case 'key': {
+          const own = store.sessions.get(filter.sessionKey);
+          return own && (!agent || own.agentId === agent) ? [own] : [];
+        }
+        case 'agent':
+          return agent !== undefined && agent !== filter.agentId ? [] : store.sessions.list({ agentId: filter.agentId, limit });
+        case 'prefix': {
+          const owner = agentOfKey(filter.prefix);
+          if (owner === undefined || (agent !== undefined && agent !== owner)) return [];
+          // Filtered here: the store lists by agent, the prefix narrows inside it.
+          const inside = store.sessions.list({ agentId: owner, limit: MAX_PREFIX_SCAN }).filter((session) => scope!.matches(session.key));
+          return inside.slice(0, limit ?? DEFAULT_SESSION_LIST_LIMIT);
+        }
       }
-      return store.sessions.list({ agentId: agent, limit });
     },
     page({ agentId, limit, scope, cursor }) {
       const agent = agentId?.toLowerCase();
-      if (scope !== undefined) {
-        const own = store.sessions.get(scope);
-        const sessions = own && (!agent || own.agentId === agent) && cursor === undefined ? [own] : [];
+      const filter = scope?.filter ?? { kind: 'all' as const };
+      if (filter.kind !== 'all' && filter.kind !== 'agent') {
+        // One session, a prefix or nothing: a single page (its size is bounded by the list's own limit).
+        const sessions = cursor === undefined ? service.list({ agentId, limit, scope }) : [];
         return { sessions, total: sessions.length, nextCursor: undefined };
       }
+      if (filter.kind === 'agent' && agent !== undefined && agent !== filter.agentId) return { sessions: [], total: 0, nextCursor: undefined };
+      const listAgent = filter.kind === 'agent' ? filter.agentId : agent;
       const pageSize = Math.min(Math.max(limit ?? DEFAULT_SESSION_PAGE, 1), MAX_SESSION_PAGE);
       const after = cursor !== undefined ? decodeSessionCursor(cursor) : undefined;
-      const rows = store.sessions.list({ agentId: agent, limit: pageSize + 1, after });
+      const rows = store.sessions.list({ agentId: listAgent, limit: pageSize + 1, after });
       const sessions = rows.slice(0, pageSize);
       const last = sessions[sessions.length - 1];
       return {
         sessions,
-        total: store.sessions.count({ agentId: agent }),
+        total: store.sessions.count({ agentId: listAgent }),
         nextCursor: rows.length > pageSize && last ? encodeSessionCursor({ updatedAt: last.updatedAt, key: last.key }) : undefined,
       };
     },
@@ -188,6 +217,7 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       const target = store.sessions.get(sessionKey);
       if (!target) return false;
       if (sessionKey === viewer.sessionKey) return true;
+      if (viewer.identity !== undefined && !canSeeSession(viewer.identity, sessionKey)) return false;
       if (findAgent(config, viewer.agentId)?.tools?.sessionsVisibility === 'agent') return target.agentId === viewer.agentId;
       let ancestor: string | null = target.spawnedBy;
       for (let hops = 0; ancestor !== null && hops < MAX_SPAWN_ANCESTORS; hops++) {
@@ -221,4 +251,5 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       return { deleted: true, sessionKey: session.key };
     },
   };
+  return service;
 }

@@ -1,4 +1,5 @@
 import type { SubagentRunStore } from '@pincer/subagent-spawn';
+import type { AuditStore, CredentialStore } from '../credentials/credential-store.js';
 
 /** Session row. */
 export interface SessionRecord {
@@ -114,6 +115,8 @@ export interface AnnouncementRecord {
 export interface CronJobRow {
   id: string;
   ownerSessionKey: string | null;
+  /** The credential that created the job (`operator`, a token id), `null` for jobs from before credentials. */
+  createdBy: string | null;
   record: unknown;
 }
 
@@ -207,8 +210,8 @@ export interface AnnouncementTable {
 
 /** Cron jobs and their run history (records are heartbeat-router's, stored opaque). */
 export interface CronTable {
-  /** Upsert; a null owner keeps the stored owner. */
-  put(id: string, ownerSessionKey: string | null, record: unknown, now: number): void;
+  /** Upsert; a null owner (or creator) keeps the stored one. */
+  put(id: string, ownerSessionKey: string | null, record: unknown, now: number, createdBy?: string | null): void;
   get(id: string): CronJobRow | undefined;
   all(): CronJobRow[];
   delete(id: string): void;
@@ -233,6 +236,10 @@ export interface GatewayStore {
   readonly subagentRuns: SubagentRunStore;
   readonly announcements: AnnouncementTable;
   readonly cron: CronTable;
+  /** Scoped tokens (hashed); see `credentials/`. */
+  readonly credentials: CredentialStore;
+  /** The audit log of state-changing actions (retention applied by the audit log service). */
+  readonly audit: AuditStore;
   /** Run `fn` atomically; its return value is returned. */
   transaction<T>(fn: () => T): T;
   /** False once closed. */

@@ -210,11 +210,15 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
     );
 
     it(
-      'stores cron jobs with their owner and a newest-first run history',
+      'stores cron jobs with their owner, their creating credential and a newest-first run history',
       withStore(({ store }) => {
-        store.cron.put('j1', 'agent:main:main', { id: 'j1', v: 1 }, 1);
+        store.cron.put('j1', 'agent:main:main', { id: 'j1', v: 1 }, 1, 'tk_0123456789abcdef');
         store.cron.put('j1', null, { id: 'j1', v: 2 }, 2);
-        expect(store.cron.get('j1')).toEqual({ id: 'j1', ownerSessionKey: 'agent:main:main', record: { id: 'j1', v: 2 } });
+        // A null owner or creator keeps the stored one (the scheduler's own saves do not know them).
+        expect(store.cron.get('j1')).toEqual({ id: 'j1', ownerSessionKey: 'agent:main:main', createdBy: 'tk_0123456789abcdef', record: { id: 'j1', v: 2 } });
+        store.cron.put('j2', 'agent:main:main', { id: 'j2' }, 1);
+        expect(store.cron.get('j2')?.createdBy).toBeNull();
+        store.cron.delete('j2');
         store.cron.appendRun('j1', { n: 1 }, 1);
         store.cron.appendRun('j1', { n: 2 }, 2);
         expect(store.cron.runs('j1', 10)).toEqual([{ n: 2 }, { n: 1 }]);

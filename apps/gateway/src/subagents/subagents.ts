@@ -7,6 +7,7 @@ import type { GatewayMetrics } from '../metrics.js';
 import type { RunQueue } from '../runs/run-queue.js';
 import type { SessionService } from '../sessions/sessions.js';
 import type { GatewayStore } from '../store/gateway-store.js';
+import type { SpawnIdentities } from './spawn-identities.js';
 
 /** Chars of a sub-agent's reply quoted in its announcement. */
 const ANNOUNCEMENT_BODY_CHARS = 2000;
@@ -33,6 +34,8 @@ export function createSubagents(options: {
   notify: Notify;
   metrics: GatewayMetrics;
   logger: Logger;
+  /** The credential of the spawn in progress per requester session (children inherit its ceiling). */
+  spawnIdentities: SpawnIdentities;
 }): SubagentSpawner {
   const { config, store, clock } = options;
   const subagents = config.subagents;
@@ -57,6 +60,7 @@ export function createSubagents(options: {
         ...(request.label ? { label: request.label } : {}),
       });
       const { done } = options.runs.enqueue({
+        identity: options.spawnIdentities.of(request.requesterSessionKey),
         sessionKey: request.childSessionKey,
         agentId: request.agentId,
         message: request.task,

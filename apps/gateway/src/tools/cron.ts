@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { sessionOnlyScope } from '../credentials/access-scope.js';
 import { CronShorthandShape } from '../cron/cron-shorthand.js';
 import type { CronService } from '../cron/cron.js';
 import { defineGatewayTool } from './define-tool.js';
@@ -24,14 +25,14 @@ export function createCronTool(deps: { cron: CronService }) {
     description: 'Schedule reminders or agent turns for this session: add (every/at/in/cron + text), list, remove.',
     parameters: CronArgsSchema,
     async execute(args, context) {
-      if (args.action === 'list') return { jobs: cron.list(context.sessionKey) };
+      if (args.action === 'list') return { jobs: cron.list(sessionOnlyScope(context.sessionKey)) };
       if (args.action === 'remove') {
         const job = args.id ? cron.scheduler.get(args.id) : undefined;
         if (!job || cron.ownerOf(job) !== context.sessionKey) return { status: 'error', error: `Cron job "${args.id ?? ''}" not found.` };
         await cron.scheduler.remove(job.id);
         return { status: 'removed', id: job.id };
       }
-      const added = await cron.add({ ...args, ownerSessionKey: context.sessionKey, agentId: context.agentId });
+      const added = await cron.add({ ...args, ownerSessionKey: context.sessionKey, agentId: context.agentId, createdBy: context.identity?.credentialId });
       if (!added.ok) return { status: 'error', error: added.error };
       return { status: 'added', id: added.job.id, nextRunAt: added.job.state.nextRunAtMs };
     },

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { Identity } from '../credentials/identity.js';
 
 /** Who is calling a tool: the run's agent, session and spawn depth. */
 export interface ToolContext {
@@ -10,6 +11,11 @@ export interface ToolContext {
   /** `model` (an agent run) or `http` (`POST /v1/tools/invoke`). */
   via: 'model' | 'http';
   signal?: AbortSignal | undefined;
+  /**
+   * The credential the call acts for: absent for the operator's and the gateway's own runs; a
+   * scoped token's capabilities are the call's ceiling and its scope bounds what the tools see.
+   */
+  identity?: Identity | undefined;
 }
 
 /** A tool's arguments after validation. */

@@ -1,5 +1,6 @@
 import { getSubagentDepth } from '@pincer/session-key';
 import type { GatewayConfig } from '../config.js';
+import type { Identity } from '../credentials/identity.js';
 import { formatPath as formatIssuePath, GatewayError, notFound } from '../errors.js';
 import type { SessionService } from '../sessions/sessions.js';
 import type { TurnTargetResolver } from '../sessions/turn-target.js';
@@ -9,7 +10,7 @@ import type { ToolCallRunner } from './tool-calls.js';
 import type { Toolbox } from './toolbox.js';
 
 /** `POST /v1/tools/invoke`: a tool run for a session by an operator, with the HTTP refusals. */
-export type ToolInvoker = (toolName: string, rawArgs: unknown, sessionKey: string) => Promise<unknown>;
+export type ToolInvoker = (toolName: string, rawArgs: unknown, sessionKey: string, identity?: Identity) => Promise<unknown>;
 
 /**
  * Refusals first (exec, spawning, sessions_send and cron never run over HTTP), then the session
@@ -24,7 +25,7 @@ export function createToolInvoker(options: {
   runToolCall: ToolCallRunner;
 }): ToolInvoker {
   const { config } = options;
-  return async (toolName, rawArgs, sessionKey) => {
+  return async (toolName, rawArgs, sessionKey, identity) => {
     // Own keys only: `constructor`, `toString`, `__proto__` answer like any unknown tool (issue 14 item 21).
     const refusal = Object.hasOwn(HTTP_REFUSED_TOOLS, toolName) ? HTTP_REFUSED_TOOLS[toolName] : undefined;
     if (refusal) throw new GatewayError('forbidden', refusal, { field: 'tool' });
@@ -42,6 +43,7 @@ export function createToolInvoker(options: {
       sessionId: options.sessions.get(target.sessionKey)?.sessionId ?? '',
       depth: getSubagentDepth(target.sessionKey),
       via: 'http',
+      identity,
     };
     const call = tool.prepare(rawArgs ?? {}, context);
     if (!call.ok) {

@@ -124,6 +124,34 @@ export const MIGRATIONS: ReadonlyArray<string> = [
   CREATE INDEX subagent_runs_by_child ON subagent_runs(child_session_key, updated_at);
   CREATE INDEX subagent_runs_by_requester ON subagent_runs(requester_session_key, status);
   `,
+  // 4: scoped tokens (hashed, never the secret), the audit log, and the credential that created a cron job
+  `
+  CREATE TABLE credentials (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    scope TEXT NOT NULL,
+    capabilities TEXT NOT NULL,
+    created_by TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    revoked_at INTEGER,
+    last_used_at INTEGER
+  );
+  CREATE INDEX credentials_by_created ON credentials(created_at);
+  CREATE TABLE audit_log (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    credential_id TEXT NOT NULL,
+    source_address TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    result TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX audit_log_by_at ON audit_log(at);
+  ALTER TABLE cron_jobs ADD COLUMN created_by TEXT;
+  `,
 ];
 
 /** Open (or create) the database in WAL mode and apply pending migrations in one transaction each. */

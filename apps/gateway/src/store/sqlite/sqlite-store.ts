@@ -1,6 +1,8 @@
 import type { GatewayStore } from '../gateway-store.js';
 import { createSqliteAnnouncementTable } from './announcements.js';
+import { createSqliteAuditTable } from './audit-log.js';
 import { createSqliteCronTable } from './cron.js';
+import { createSqliteCredentialTable } from './credentials.js';
 import { openDatabase } from './migrations.js';
 import { createSqliteProcessJournalTable } from './process-journal.js';
 import { createSqliteRunTable } from './runs.js';
@@ -25,6 +27,8 @@ export function createSqliteGatewayStore(file: string): GatewayStore {
     subagentRuns: createSqliteSubagentRunStore(db),
     announcements: createSqliteAnnouncementTable(db),
     cron: createSqliteCronTable(db),
+    credentials: createSqliteCredentialTable(db),
+    audit: createSqliteAuditTable(db),
     transaction: (fn) => db.transaction(fn)(),
     get isOpen() {
       return db.open;
