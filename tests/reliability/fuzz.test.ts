@@ -23,6 +23,7 @@ beforeAll(async () => {
     wake: FAST_WAKE,
     gateway: { authMaxAttempts: 1_000_000 },
     agents: AGENTS.map((id) => ({ id, tools: { deny: DENY } })),
+    defaultAgent: 'main',
   });
 });
 afterAll(async () => {

@@ -41,6 +41,10 @@ export const FAST_WAKE = { eventCooldownMs: 0, coalesceMs: 0, busyRetryMs: 100 }
 /** The config every story uses: `main` (dmScope=main, one owner), `ops` (per-channel-peer DMs), `research`. */
 export const STORY_CONFIG = {
   wake: FAST_WAKE,
+  // Several agents: turns that name none go to `main` (issue 14 item 3 refuses them otherwise).
+  defaultAgent: 'main',
+  // The group stories run shells for a non-owner sender (issue 14 item 8 denies them by default).
+  security: { guestTools: ['exec', 'process'] },
   agents: [
     { id: 'main', owners: ['owner-1'], session: { dmScope: 'main' }, allowAgents: ['research'] },
     { id: 'ops', owners: ['alice'], session: { dmScope: 'per-channel-peer' } },

@@ -1,8 +1,27 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { notFound } from '../errors.js';
+import type { PluginCaller } from '@pincer/plugin-sdk';
 import type { PluginHost, PluginRouteRequestInput } from '@pincer/plugin-sdk/host';
-import { toCallerView, type CallerView } from '../credentials/identity.js';
+import { CAPABILITIES } from '../credentials/capabilities.js';
+import type { Identity } from '../credentials/identity.js';
 import type { RequestAccess } from '../http/scope.js';
+
+/**
+ * The caller as plugin-sdk's route context describes it (`pluginCallerSchema`): the operator with
+ * every capability and no scope, or a scoped token with its scope and capabilities. Anonymous
+ * requests only reach `auth: 'plugin'` routes, whose handlers see `null`.
+ */
+export function toPluginCaller(identity: Identity): PluginCaller | null {
+  if (identity.kind === 'anonymous') return null;
+  if (identity.kind === 'operator') return { credentialId: identity.credentialId, kind: 'operator', scope: null, capabilities: [...CAPABILITIES] };
+  const scope =
+    identity.scope.kind === 'agent'
+      ? { agentId: identity.scope.agentId }
+      : identity.scope.kind === 'session'
+        ? { sessionKey: identity.scope.sessionKey }
+        : { sessionKeyPrefix: identity.scope.prefix };
+  return { credentialId: identity.credentialId, kind: 'scoped', scope, capabilities: CAPABILITIES.filter((capability) => identity.capabilities.has(capability)) };
+}
 
 /** The request path without its query string. */
 export const pathOf = (request: FastifyRequest): string => request.url.split('?')[0] ?? '';
@@ -21,13 +40,11 @@ export const pluginRoutes: FastifyPluginAsync<{ host: PluginHost; access: Reques
     if (match.route.auth === 'gateway') await access.run(request, 'plugins:call', undefined, () => undefined);
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-    // `caller` is plugin-sdk's route-context field for the caller's identity and scope (added on the
-    // plugin-sdk side); built as a variable so it passes through until that field is declared.
-    const input: PluginRouteRequestInput & { caller: CallerView } = {
+    const input: PluginRouteRequestInput = {
       headers,
       query: request.query as Record<string, string>,
       body: request.body,
-      caller: toCallerView(request.identity),
+      caller: toPluginCaller(request.identity),
     };
     const response = await match.handle(input);
     return reply.status(response.status).headers(response.headers).send(response.body);

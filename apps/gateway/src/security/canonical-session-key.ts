@@ -1,4 +1,4 @@
-import { normalizeAgentId, normalizeSessionKeyPreservingOpaquePeerIds, parseAgentSessionKey } from '@pincer/session-key';
+import { canonicalizeSessionKey, normalizeSessionKeyPreservingOpaquePeerIds, parseAgentSessionKey } from '@pincer/session-key';
 
 /**
  * Item 1 (issue 14): a session has exactly one key. Every entry point (HTTP, inbound, the
@@ -10,11 +10,10 @@ import { normalizeAgentId, normalizeSessionKeyPreservingOpaquePeerIds, parseAgen
  * with `rest` lower-cased except the provider-opaque peer ids OpenClaw preserves (Signal group
  * ids, Matrix channel/group tails) — `normalizeSessionKeyPreservingOpaquePeerIds`. So
  * `agent:main:VICTIM` and `agent:Main!:victim` are the session `agent:main:victim`, not an alias
- * beside it. When `@pincer/session-key` exports `canonicalizeSessionKey`, this delegates to it.
+ * beside it. Agent keys follow `@pincer/session-key`'s `canonicalizeSessionKey` (one rule for the
+ * gateway and the packages); sentinel keys are only trimmed and lower-cased here.
  */
 export function canonicalSessionKey(key: string): string {
   const trimmed = key.trim();
-  const parsed = parseAgentSessionKey(trimmed);
-  if (!parsed) return normalizeSessionKeyPreservingOpaquePeerIds(trimmed);
-  return normalizeSessionKeyPreservingOpaquePeerIds(`agent:${normalizeAgentId(parsed.agentId)}:${parsed.rest}`);
+  return parseAgentSessionKey(trimmed) ? canonicalizeSessionKey(trimmed) : normalizeSessionKeyPreservingOpaquePeerIds(trimmed);
 }
