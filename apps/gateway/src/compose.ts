@@ -5,6 +5,7 @@ import pino, { type Logger } from 'pino';
 import { agentOwners, agentSessionConfig, loadConfig, type GatewayConfig } from './config.js';
 import { ownerConfigWarnings } from './security/owner-policy.js';
 import { createSystemClock, randomIdSource, type GatewayClock, type IdSource } from './clock.js';
+import { sessionOnlyScope } from './credentials/access-scope.js';
 import { createAuditLog, type AuditLog } from './credentials/audit-log.js';
 import { createCredentialService, type CredentialService } from './credentials/credential-service.js';
 import { createCron, type CronService } from './cron/cron.js';
@@ -281,9 +282,10 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     stops.push(() => cron.scheduler.stop());
 
     endSessionResources = async (sessionKey) => {
-      const running = processes.list(sessionKey).filter((process) => process.status === 'running' && process.source === 'registry');
-      await Promise.allSettled(running.map((process) => processes.kill(process.id, sessionKey)));
-      for (const job of cron.list(sessionKey)) await cron.scheduler.remove(job.id);
+      const scope = sessionOnlyScope(sessionKey);
+      const running = processes.list(scope).filter((process) => process.status === 'running' && process.source === 'registry');
+      await Promise.allSettled(running.map((process) => processes.kill(process.id, scope)));
+      for (const job of cron.list(scope)) await cron.scheduler.remove(job.id);
     };
     toolbox.register(
       createExecTool({
