@@ -1,7 +1,7 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/bash-sessions.ts', 'src/host.ts'],
+  entry: ['src/index.ts', 'src/bash-sessions.ts', 'src/host.ts', 'src/testing.ts'],
   format: ['esm'],
   dts: true,
   clean: true,

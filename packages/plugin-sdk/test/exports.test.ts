@@ -48,6 +48,8 @@ const deepImports = [
   '@pincer/plugin-sdk/dist/index.js',
   '@pincer/plugin-sdk/dist/bash-sessions.js',
   '@pincer/plugin-sdk/dist/host.js',
+  '@pincer/plugin-sdk/dist/testing.js',
+  '@pincer/plugin-sdk/src/testing.ts',
   '@pincer/plugin-sdk/src/index.ts',
   '@pincer/plugin-sdk/src/host-binding.ts',
   '@pincer/plugin-sdk/src/bash-session-view.ts',
@@ -66,7 +68,7 @@ describe('package exports', () => {
   });
 
   it('exposes exactly the documented runtime names on each entry point', () => {
-    const results = tryImports(consumerDir, ['@pincer/plugin-sdk', '@pincer/plugin-sdk/bash-sessions', '@pincer/plugin-sdk/host']);
+    const results = tryImports(consumerDir, ['@pincer/plugin-sdk', '@pincer/plugin-sdk/bash-sessions', '@pincer/plugin-sdk/host', '@pincer/plugin-sdk/testing']);
     const names = (spec: string) => (results[spec] ?? '').replace(/^ok:/, '').split(',');
     expect(names('@pincer/plugin-sdk')).toEqual([
       'PLUGIN_ID_MAX_LENGTH',
@@ -104,6 +106,7 @@ describe('package exports', () => {
       'createPluginHost',
       'pluginHostOptionsSchema',
     ]);
+    expect(names('@pincer/plugin-sdk/testing')).toEqual(['createInMemoryBashRegistry', 'createTestHost']);
   });
 
   it('never offers spawning, stdin, output mutation or TTL changes on the bash-sessions surface', () => {
@@ -132,7 +135,7 @@ describe('public type declarations', () => {
     return files;
   }
 
-  it.each([['bash-sessions.d.ts'], ['index.d.ts'], ['host.d.ts']])('%s references no process-registry type', (entry) => {
+  it.each([['bash-sessions.d.ts'], ['index.d.ts'], ['host.d.ts'], ['testing.d.ts']])('%s references no process-registry type', (entry) => {
     const files = declarationClosure(entry);
     expect(files.size).toBeGreaterThan(0);
     for (const [file, text] of files) {
