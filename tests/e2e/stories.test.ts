@@ -31,7 +31,10 @@ let groupShell = { id: '', pid: 0 };
 let finishedShellId = '';
 
 beforeAll(async () => {
-  state = makeStateDir(STORY_CONFIG, 'pincer-e2e-');
+  // Story 6 proves that shells a dead gateway left behind are reaped at restart: agent ops runs its
+  // shells unsandboxed (sandboxed ones die with the gateway, tested in reliability/os-isolation).
+  const config = { ...STORY_CONFIG, agents: STORY_CONFIG.agents.map((agent) => (agent.id === 'ops' ? { ...agent, sandbox: { mode: 'off' } } : agent)) };
+  state = makeStateDir(config, 'pincer-e2e-');
   gw = await startChildGateway(state);
   api = storyApi(gw);
 });
