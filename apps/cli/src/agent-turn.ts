@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import {
   buildAgentMainSessionKey,
@@ -10,7 +11,7 @@ import {
 import { z } from 'zod';
 import { CliError, toCliError } from './errors.js';
 import type { AgentRequest } from './gateway-client.js';
-import type { AgentRoster } from './roster.js';
+import { agentSelectionError, type AgentRoster } from './roster.js';
 
 /** Largest `--message-file` accepted, in bytes (4 MiB). */
 export const MAX_MESSAGE_FILE_BYTES = 4 * 1024 * 1024;
@@ -62,7 +63,7 @@ export async function prepareAgentTurn(
   env: { cwd: string; loadRoster: () => Promise<AgentRoster> | AgentRoster },
 ): Promise<PreparedAgentTurn> {
   checkBlankSelectors(options);
-  const message = resolveMessage(options, env.cwd);
+  const message = await resolveMessageBounded(options, env.cwd);
   const roster = await env.loadRoster();
   const request = normalizeSelectors(options, roster, message);
   const seconds = options.timeout ?? DEFAULT_AGENT_TIMEOUT_SECONDS;
@@ -74,43 +75,123 @@ export function checkBlankSelectors(options: Pick<AgentCliOptions, 'agent' | 'se
   for (const [name, flag] of SELECTOR_FLAGS) {
     const value = options[name];
     if (value !== undefined && value.trim() === '') {
-      throw new CliError('VALIDATION', `${flag} must not be blank`);
+      throw new CliError('VALIDATION', `${flag} must not be blank`, { stableCode: 'SELECTOR_BLANK' });
     }
   }
 }
 
-/** The message text: `-m` or the UTF-8 contents of `--message-file` (BOM stripped, ≤ 4 MiB). */
+/** The message text: `-m` or the UTF-8 contents of `--message-file` (BOM stripped, ≤ 4 MiB; regular files only). */
 export function resolveMessage(options: Pick<AgentCliOptions, 'message' | 'messageFile'>, cwd: string): string {
+  checkOneMessage(options);
+  return requireMessage(options.messageFile !== undefined ? readMessageFile(options.messageFile, cwd) : options.message);
+}
+
+/**
+ * Like {@link resolveMessage}, but `--message-file` may also be a FIFO or a character device
+ * (`/dev/stdin`): it is read asynchronously (Ctrl-C still works while it waits) and never
+ * beyond 4 MiB + 1 byte, whatever the file does meanwhile.
+ */
+export async function resolveMessageBounded(options: Pick<AgentCliOptions, 'message' | 'messageFile'>, cwd: string): Promise<string> {
+  checkOneMessage(options);
+  return requireMessage(options.messageFile !== undefined ? await readMessageFileBounded(options.messageFile, cwd) : options.message);
+}
+
+function checkOneMessage(options: Pick<AgentCliOptions, 'message' | 'messageFile'>): void {
   if (options.message !== undefined && options.messageFile !== undefined) {
-    throw new CliError('VALIDATION', 'Use either --message or --message-file, not both.');
+    throw new CliError('VALIDATION', 'Use either --message or --message-file, not both.', { stableCode: 'USAGE' });
   }
-  const text = options.messageFile !== undefined ? readMessageFile(options.messageFile, cwd) : options.message;
+}
+
+function requireMessage(text: string | undefined): string {
   if (text === undefined || text.trim() === '') {
     throw new CliError(
       'VALIDATION',
       'Missing message. Use pincer agent --message "..." --agent <id> or pincer agent --message-file <path> --agent <id>.',
+      { stableCode: 'MESSAGE_MISSING' },
     );
   }
   return text;
 }
 
-/** Reads a message file as UTF-8, strips a leading BOM, and refuses files over 4 MiB. */
+/**
+ * Reads a regular message file as UTF-8, strips a leading BOM, and refuses files over 4 MiB.
+ * The file is opened once and read through that descriptor, at most 4 MiB + 1 byte: a file that
+ * grows meanwhile, or a path swapped for a FIFO or device, cannot make it read more.
+ */
 export function readMessageFile(path: string, cwd: string): string {
   const full = isAbsolute(path) ? path : resolve(cwd, path);
-  let size: number;
+  let fd: number;
   try {
-    const stat = statSync(full);
-    if (!stat.isFile()) throw new CliError('VALIDATION', `--message-file ${path} is not a file.`);
-    size = stat.size;
+    // O_NONBLOCK: opening a FIFO with no writer must not hang; it is refused below.
+    fd = openSync(full, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (cause) {
+    throw unreadable(path, cause);
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw notAFile(path, stat);
+    const buffer = Buffer.alloc(MAX_MESSAGE_FILE_BYTES + 1);
+    let length = 0;
+    while (length < buffer.length) {
+      const count = readSync(fd, buffer, length, buffer.length - length, null);
+      if (count === 0) break;
+      length += count;
+    }
+    return decodeMessage(buffer.subarray(0, length), path);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** The async, FIFO- and device-capable reader behind {@link resolveMessageBounded} (same limit). */
+export async function readMessageFileBounded(path: string, cwd: string): Promise<string> {
+  const full = isAbsolute(path) ? path : resolve(cwd, path);
+  let handle;
+  try {
+    handle = await open(full, 'r');
+  } catch (cause) {
+    throw unreadable(path, cause);
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile() && !stat.isFIFO() && !stat.isCharacterDevice()) throw notAFile(path, stat);
+    const buffer = Buffer.alloc(MAX_MESSAGE_FILE_BYTES + 1);
+    let length = 0;
+    // Bounded: every pass reads ≥ 1 byte into the fixed buffer or ends.
+    while (length < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, length, buffer.length - length, stat.isFile() ? length : null);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return decodeMessage(buffer.subarray(0, length), path);
   } catch (cause) {
     if (CliError.isInstance(cause)) throw cause;
-    throw new CliError('VALIDATION', `Cannot read --message-file ${path}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}.`, { cause });
+    throw unreadable(path, cause);
+  } finally {
+    await handle.close();
   }
-  if (size > MAX_MESSAGE_FILE_BYTES) {
-    throw new CliError('VALIDATION', `--message-file ${path} is too large (${size} bytes; the limit is 4 MiB).`);
+}
+
+function decodeMessage(bytes: Buffer, path: string): string {
+  if (bytes.length > MAX_MESSAGE_FILE_BYTES) {
+    throw new CliError('VALIDATION', `--message-file ${path} is too large (more than ${MAX_MESSAGE_FILE_BYTES} bytes; the limit is 4 MiB).`, {
+      stableCode: 'MESSAGE_TOO_LARGE',
+    });
   }
-  const text = readFileSync(full, 'utf8');
+  const text = bytes.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+function unreadable(path: string, cause: unknown): CliError {
+  return new CliError('VALIDATION', `Cannot read --message-file ${path}: ${(cause as NodeJS.ErrnoException).code ?? 'error'}.`, {
+    cause,
+    stableCode: 'FILE_UNREADABLE',
+  });
+}
+
+function notAFile(path: string, stat: Stats): CliError {
+  const kind = stat.isDirectory() ? 'a directory' : stat.isFIFO() ? 'a FIFO' : stat.isCharacterDevice() ? 'a device' : 'not a regular file';
+  return new CliError('VALIDATION', `--message-file ${path} is not a file (${kind}).`, { stableCode: 'FILE_UNREADABLE' });
 }
 
 /**
@@ -140,6 +221,17 @@ function normalizeSelectorsUnchecked(options: AgentCliOptions, roster: AgentRost
     sessionKey = to;
     to = undefined;
   }
+  // Reference §8.3 steps 2-4: with several agents and no default, a turn that names no agent
+  // (no --agent, no agent-prefixed key) is refused first, before the malformed-key check.
+  if (agent === undefined && roster.selectionRequired === true && (sessionKey === undefined || classifySessionKeyShape(sessionKey) !== 'agent')) {
+    throw sessionKey === undefined && sessionId !== undefined
+      ? new CliError(
+          'VALIDATION',
+          'Multiple agents are configured, but agent command session creation has no explicit owner. Pass --agent <id> when creating a session from --session-id.',
+          { stableCode: 'AGENT_SELECTION_REQUIRED' },
+        )
+      : agentSelectionError(roster);
+  }
   const request: AgentRequest = { message };
   if (sessionId !== undefined) request.sessionId = sessionId;
   if (to !== undefined) request.to = to;
@@ -161,7 +253,7 @@ function normalizeSelectorsUnchecked(options: AgentCliOptions, roster: AgentRost
     });
     // Like the gateway: the key's owner must be a configured agent too (agent:ghost:x is refused here, not there).
     const owner = normalized.agentId ?? roster.defaultAgentId;
-    if (!roster.knownAgentIds.includes(owner)) throw new CliError('VALIDATION', `Unknown agent id "${owner}".`);
+    if (!roster.knownAgentIds.includes(owner)) throw new CliError('VALIDATION', `Unknown agent id "${owner}".`, { stableCode: 'AGENT_UNKNOWN' });
     request.sessionKey = normalized.sessionKey;
     if (agent !== undefined) request.agentId = normalizeAgentId(agent);
     else if (shape !== 'agent' && normalized.agentId !== undefined) request.agentId = normalized.agentId;
@@ -182,7 +274,7 @@ function normalizeSelectorsUnchecked(options: AgentCliOptions, roster: AgentRost
 function requireKnownAgent(agent: string, roster: AgentRoster): string {
   const id = normalizeAgentId(agent);
   if (!roster.knownAgentIds.includes(id)) {
-    throw new CliError('VALIDATION', `Unknown agent id "${agent}".`);
+    throw new CliError('VALIDATION', `Unknown agent id "${agent}".`, { stableCode: 'AGENT_UNKNOWN' });
   }
   return id;
 }

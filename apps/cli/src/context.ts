@@ -11,9 +11,24 @@ export interface CliDeps {
   loadGateway?: GatewayModuleLoader;
 }
 
+/**
+ * The global options, given before or after the command (`pincer --state-dir d ps` and
+ * `pincer ps --state-dir d` are the same). Precedence everywhere: flag > environment > state dir.
+ */
+export interface GlobalOptions {
+  /** `--state-dir <dir>` (else `PINCER_STATE_DIR`, else `~/.pincer`). */
+  stateDir?: string | undefined;
+  /** `--url <url>` (else `PINCER_GATEWAY_URL`, else the state dir's `gateway.json`). */
+  url?: string | undefined;
+  /** `--token <token>` (else `PINCER_GATEWAY_TOKEN`, else the state dir's `token` file). */
+  token?: string | undefined;
+}
+
 /** What every command action receives. */
 export interface CommandContext {
   readonly io: CliIo;
+  /** The global options of this invocation (set before the command's action runs). */
+  globals: GlobalOptions;
   readonly clock: CliClock;
   readonly loadGateway: GatewayModuleLoader;
   /** Sleeps `ms`, cut short by `io.signal`. */
@@ -33,14 +48,15 @@ export function createCommandContext(io: CliIo, deps: CliDeps = {}): CommandCont
   const clock = io.clock ?? Date;
   const ctx: CommandContext = {
     io,
+    globals: {},
     clock,
     loadGateway: deps.loadGateway ?? loadGatewayModule,
     sleep: io.sleep ?? ((ms) => abortableSleep(ms, io.signal)),
-    stateDir: (explicit) => resolveStateDir(io, explicit),
+    stateDir: (explicit) => resolveStateDir(io, explicit ?? ctx.globals.stateDir),
     configPath: (stateDir, explicit) => resolveConfigPath(io, stateDir, explicit),
-    target: (stateDir) => discoverGateway(io, stateDir),
+    target: (stateDir) => discoverGateway(io, stateDir, ctx.globals),
     client(stateDir) {
-      const target = discoverGateway(io, stateDir);
+      const target = discoverGateway(io, stateDir, ctx.globals);
       if (target.url === undefined) throw noGatewayError(target);
       return createGatewayClient({
         url: target.url,
@@ -58,6 +74,7 @@ export function noGatewayError(target: GatewayTarget, hint = 'Start one with "pi
   return new CliError(
     'GATEWAY_UNAVAILABLE',
     `No gateway is running for state dir ${target.stateDir} (no gateway.json; PINCER_GATEWAY_URL is not set). ${hint}`,
+    { stableCode: 'GATEWAY_NOT_RUNNING' },
   );
 }
 

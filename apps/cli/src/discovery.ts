@@ -20,9 +20,9 @@ export interface GatewayTarget {
   /** Bearer token, when one was found. */
   token: string | undefined;
   /** Where the URL came from. */
-  urlSource: 'env' | 'gateway.json' | 'port-env' | 'none';
+  urlSource: 'flag' | 'env' | 'gateway.json' | 'port-env' | 'none';
   /** Where the token came from. */
-  tokenSource: 'env' | 'token-file' | 'none';
+  tokenSource: 'flag' | 'env' | 'token-file' | 'none';
   /** The state dir searched. */
   stateDir: string;
   /** The parsed `gateway.json`, when present. */
@@ -80,18 +80,29 @@ export function readTokenFile(stateDir: string): string | undefined {
   }
 }
 
+/** Values of the global `--url` / `--token` flags (they win over the environment and the state dir). */
+export interface GatewayOverrides {
+  url?: string | undefined;
+  token?: string | undefined;
+}
+
 /**
- * Finds the gateway: URL from env `PINCER_GATEWAY_URL`, else `gateway.json` in the state dir,
- * else `http://127.0.0.1:<PINCER_PORT>` when that env is set, else none (a gateway writes
- * `gateway.json` when it listens, so no file means no gateway for this state dir); token from env `PINCER_GATEWAY_TOKEN`, else the
- * state dir's `token` file. Never touches the network.
+ * Finds the gateway: URL from `--url`, else env `PINCER_GATEWAY_URL`, else `gateway.json` in the
+ * state dir, else `http://127.0.0.1:<PINCER_PORT>` when that env is set, else none (a gateway
+ * writes `gateway.json` when it listens, so no file means no gateway for this state dir); token
+ * from `--token`, else env `PINCER_GATEWAY_TOKEN`, else the state dir's `token` file. Never
+ * touches the network.
  */
-export function discoverGateway(ctx: DiscoveryContext, stateDir: string): GatewayTarget {
+export function discoverGateway(ctx: DiscoveryContext, stateDir: string, overrides: GatewayOverrides = {}): GatewayTarget {
   const info = readGatewayInfo(stateDir);
+  const flagUrl = nonBlank(overrides.url);
   const envUrl = nonBlank(ctx.env.PINCER_GATEWAY_URL);
   let url: string | undefined;
   let urlSource: GatewayTarget['urlSource'];
-  if (envUrl !== undefined) {
+  if (flagUrl !== undefined) {
+    url = flagUrl;
+    urlSource = 'flag';
+  } else if (envUrl !== undefined) {
     url = envUrl;
     urlSource = 'env';
   } else if (info !== undefined) {
@@ -102,13 +113,14 @@ export function discoverGateway(ctx: DiscoveryContext, stateDir: string): Gatewa
     url = port === undefined ? undefined : `http://127.0.0.1:${port}`;
     urlSource = port === undefined ? 'none' : 'port-env';
   }
+  const flagToken = nonBlank(overrides.token);
   const envToken = nonBlank(ctx.env.PINCER_GATEWAY_TOKEN);
-  const fileToken = envToken === undefined ? readTokenFile(stateDir) : undefined;
+  const fileToken = flagToken === undefined && envToken === undefined ? readTokenFile(stateDir) : undefined;
   return {
     url: url === undefined ? undefined : normalizeBaseUrl(url),
-    token: envToken ?? fileToken,
+    token: flagToken ?? envToken ?? fileToken,
     urlSource,
-    tokenSource: envToken !== undefined ? 'env' : fileToken !== undefined ? 'token-file' : 'none',
+    tokenSource: flagToken !== undefined ? 'flag' : envToken !== undefined ? 'env' : fileToken !== undefined ? 'token-file' : 'none',
     stateDir,
     info,
   };

@@ -26,7 +26,56 @@ export type CliErrorCode =
   | 'GATEWAY_ERROR'
   | 'RUN_FAILED'
   | 'TIMEOUT'
+  | 'INTERRUPTED'
   | 'INTERNAL';
+
+/**
+ * The stable `error.code` of a `--json` error document: what scripts branch on. It refines the
+ * category (`type`): e.g. `type: "validation"` with `code: "AGENT_MISMATCH"`. New codes may be
+ * added; existing ones keep their meaning.
+ */
+export type CliStableCode =
+  | 'USAGE'
+  | 'VALIDATION'
+  | 'SESSION_KEY_MALFORMED'
+  | 'AGENT_MISMATCH'
+  | 'AGENT_UNKNOWN'
+  | 'AGENT_SELECTION_REQUIRED'
+  | 'SELECTOR_BLANK'
+  | 'MESSAGE_MISSING'
+  | 'MESSAGE_TOO_LARGE'
+  | 'FILE_UNREADABLE'
+  | 'DURATION_INVALID'
+  | 'CONFIG_INVALID'
+  | 'CONFIG_NOT_FOUND'
+  | 'GATEWAY_UNREACHABLE'
+  | 'GATEWAY_NOT_RUNNING'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'RATE_LIMITED'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'GATEWAY_ERROR'
+  | 'RUN_FAILED'
+  | 'TIMEOUT'
+  | 'INTERRUPTED'
+  | 'INTERNAL';
+
+/** The default stable code of each category. */
+const DEFAULT_STABLE_CODE: Record<CliErrorCode, CliStableCode> = {
+  USAGE: 'USAGE',
+  VALIDATION: 'VALIDATION',
+  GATEWAY_UNAVAILABLE: 'GATEWAY_UNREACHABLE',
+  UNAUTHORIZED: 'UNAUTHORIZED',
+  FORBIDDEN: 'FORBIDDEN',
+  RATE_LIMITED: 'RATE_LIMITED',
+  NOT_FOUND: 'NOT_FOUND',
+  GATEWAY_ERROR: 'GATEWAY_ERROR',
+  RUN_FAILED: 'RUN_FAILED',
+  TIMEOUT: 'TIMEOUT',
+  INTERRUPTED: 'INTERRUPTED',
+  INTERNAL: 'INTERNAL',
+};
 
 /** Options for {@link CliError}. */
 export interface CliErrorOptions {
@@ -34,6 +83,10 @@ export interface CliErrorOptions {
   cause?: unknown;
   /** The request field a validation error names (from the gateway's `error.field`). */
   field?: string;
+  /** The stable `--json` code; default: the category's (`GATEWAY_UNAVAILABLE` → `GATEWAY_UNREACHABLE`, else the same name). */
+  stableCode?: CliStableCode;
+  /** Extra fields for the `--json` error document (e.g. `runId`, `hint`, `issues`). */
+  details?: Record<string, unknown>;
 }
 
 /** The single error class of the CLI; `code` decides the exit status and the JSON `type`. */
@@ -42,12 +95,18 @@ export class CliError extends Error {
   readonly code: CliErrorCode;
   /** The request field a validation error names, when known. */
   readonly field: string | undefined;
+  /** The stable code `--json` prints as `error.code`. */
+  readonly stableCode: CliStableCode;
+  /** Extra fields of the `--json` error document. */
+  readonly details: Readonly<Record<string, unknown>> | undefined;
 
   constructor(code: CliErrorCode, message: string, options: CliErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'CliError';
     this.code = code;
     this.field = options.field;
+    this.stableCode = options.stableCode ?? DEFAULT_STABLE_CODE[code];
+    this.details = options.details;
     Object.defineProperty(this, MARKER, { value: true });
   }
 
@@ -57,8 +116,9 @@ export class CliError extends Error {
   }
 }
 
-/** Exit status for an error code: 2 for usage/validation, 1 for everything else. */
-export function exitCodeFor(code: CliErrorCode): 1 | 2 {
+/** Exit status for an error code: 2 for usage/validation, 130 for an interruption, 1 for everything else. */
+export function exitCodeFor(code: CliErrorCode): 1 | 2 | 130 {
+  if (code === 'INTERRUPTED') return 130;
   return code === 'USAGE' || code === 'VALIDATION' ? 2 : 1;
 }
 
@@ -74,7 +134,7 @@ export function errorTypeFor(code: CliErrorCode): string {
 export function toCliError(error: unknown): CliError {
   if (CliError.isInstance(error)) return error;
   if (isSessionKeyError(error)) {
-    return new CliError('VALIDATION', error.message, { cause: error });
+    return new CliError('VALIDATION', error.message, { cause: error, stableCode: SESSION_KEY_CODES[error.code] ?? 'VALIDATION' });
   }
   if (error instanceof Error) {
     return new CliError('INTERNAL', error.message || error.name, { cause: error });
@@ -82,6 +142,15 @@ export function toCliError(error: unknown): CliError {
   return new CliError('INTERNAL', String(error));
 }
 
-function isSessionKeyError(error: unknown): error is Error {
+const SESSION_KEY_CODES: Partial<Record<string, CliStableCode>> = {
+  MALFORMED_AGENT_KEY: 'SESSION_KEY_MALFORMED',
+  MALFORMED_SESSION_KEY: 'SESSION_KEY_MALFORMED',
+  AGENT_MISMATCH: 'AGENT_MISMATCH',
+  UNKNOWN_AGENT: 'AGENT_UNKNOWN',
+  BLANK_SELECTOR: 'SELECTOR_BLANK',
+  NO_AGENT_ID: 'AGENT_SELECTION_REQUIRED',
+};
+
+function isSessionKeyError(error: unknown): error is SessionKeyError {
   return SessionKeyError.isInstance(error);
 }

@@ -17,6 +17,12 @@ export interface StartGatewayOptions {
   configPath?: string;
   token?: string;
   logLevel?: string;
+  /**
+   * A pino logger for the gateway (the CLI passes one that prints readable lines on a TTY).
+   * Needs `startGateway` to hand it to `createGatewayRuntime({ logger })`; a gateway that does
+   * not know the option ignores it and logs JSON.
+   */
+  logger?: unknown;
 }
 
 /** One embedded agent turn (`pincer agent --local` and the fallback). */

@@ -51,8 +51,8 @@ describe('errors and exit codes', () => {
     const code = reportError(new CliError('VALIDATION', 'bad key\nsecond line', { field: 'sessionKey' }), { stdout, stderr }, { json: true, debug: false });
     expect(code).toBe(2);
     expect(stderr.text()).toBe('Error: bad key\n');
-    expect(JSON.parse(stdout.text())).toEqual({ ok: false, error: { type: 'validation', message: 'bad key\nsecond line', field: 'sessionKey' } });
-    expect(jsonError(new CliError('TIMEOUT', 't'))).toEqual({ ok: false, error: { type: 'timeout', message: 't' } });
+    expect(JSON.parse(stdout.text())).toEqual({ ok: false, error: { type: 'validation', code: 'VALIDATION', message: 'bad key\nsecond line', field: 'sessionKey' } });
+    expect(jsonError(new CliError('TIMEOUT', 't'))).toEqual({ ok: false, error: { type: 'timeout', code: 'TIMEOUT', message: 't' } });
   });
 
   it('prints the stack only in debug mode', () => {
@@ -62,5 +62,36 @@ describe('errors and exit codes', () => {
     const loud = capture();
     expect(reportError(new Error('kaput'), { stdout: capture(), stderr: loud }, { json: false, debug: true })).toBe(1);
     expect(loud.text()).toMatch(/^Error: kaput\nError: kaput\n\s+at /);
+  });
+});
+
+describe('terminal safety, widths and ages', () => {
+  it('shows control characters and bidi overrides as visible escapes', async () => {
+    const { escapeControls } = await import('./output.js');
+    expect(escapeControls('a\x1b[31mb\x07c\rd\r\ne\u202ef\x9bg\th')).toBe('a\\x1b[31mb\\x07c\\rd\r\ne\\u202ef\\x9bg\th');
+  });
+
+  it('fits a terminal width by cutting the most shrinkable column first, and never cuts in full layout', () => {
+    const rows = [{ id: 'sharp-ridge', command: 'x'.repeat(100), session: 'agent:main:main' }];
+    const columns = [
+      { header: 'ID', value: (row: (typeof rows)[number]) => row.id },
+      { header: 'SESSION', value: (row: (typeof rows)[number]) => row.session, shrink: 1 },
+      { header: 'COMMAND', value: (row: (typeof rows)[number]) => row.command, shrink: 2 },
+    ];
+    const fitted = formatTable(rows, columns, { width: 50 }).split('\n');
+    for (const line of fitted) expect(line.length).toBeLessThanOrEqual(50);
+    expect(fitted[1]).toMatch(/^sharp-ridge {2}agent:main:main {2}x+…$/);
+    expect(formatTable(rows, columns, 'full')).toContain('x'.repeat(100));
+  });
+
+  it('formats ages relative to now', async () => {
+    const { formatAge } = await import('./output.js');
+    const now = Date.parse('2026-12-01T12:00:00Z');
+    expect(formatAge(now - 5_000, now)).toBe('5s ago');
+    expect(formatAge(now - 150_000, now)).toBe('2m ago');
+    expect(formatAge(new Date(now - 3 * 3_600_000).toISOString(), now)).toBe('3h ago');
+    expect(formatAge(now + 300_000, now)).toBe('in 5m');
+    expect(formatAge(now - 40 * 86_400_000, now)).toBe('2026-10-22');
+    expect(formatAge(undefined, now)).toBe('-');
   });
 });

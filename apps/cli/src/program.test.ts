@@ -105,7 +105,7 @@ describe('runCli', () => {
     expect(await runCli(['agent', '-m', 'hi', '--agent', 'main', '--session-key', 'agent:ops:incident-42', '--json'], h2.io)).toBe(2);
     expect(JSON.parse(h2.stdout())).toEqual({
       ok: false,
-      error: { type: 'validation', message: 'Agent id "main" does not match session key agent "ops".' },
+      error: { type: 'validation', code: 'AGENT_MISMATCH', message: 'Agent id "main" does not match session key agent "ops".' },
     });
     expect(h.requests).toEqual([]);
     expect(h2.requests).toEqual([]);
@@ -170,7 +170,7 @@ describe('runCli', () => {
     expect(await runCli(['gateway', '--json'], port.io, { loadGateway })).toBe(2);
     expect(JSON.parse(port.stdout())).toEqual({
       ok: false,
-      error: { type: 'validation', message: 'PINCER_PORT="abc" is invalid: Expected a whole number (0 or more).' },
+      error: { type: 'validation', code: 'VALIDATION', message: 'PINCER_PORT="abc" is invalid: Expected a whole number (0 or more).' },
     });
     expect(starts).toBe(0);
   });
@@ -218,11 +218,11 @@ describe('runCli', () => {
       return Response.json({ runId: 'r1', sessionKey: 'agent:main:main', status: 'error', error: 'model exploded' });
     });
     expect(await runCli(['agent', '-m', 'hi', '--json'], failing.io)).toBe(1);
-    expect(JSON.parse(failing.stdout())).toEqual({ ok: false, error: { type: 'run_failed', message: 'Agent run r1 failed: model exploded' } });
+    expect(JSON.parse(failing.stdout())).toEqual({ ok: false, error: { type: 'run_failed', code: 'RUN_FAILED', message: 'Agent run r1 failed: model exploded' } });
 
     const missing = harness(dir, {}, () => Response.json({ error: { code: 'not_found', message: 'process not found' } }, { status: 404 }));
     expect(await runCli(['kill', 'p-404', '--json'], missing.io)).toBe(1);
-    expect(JSON.parse(missing.stdout()).error).toEqual({ type: 'not_found', message: 'process not found' });
+    expect(JSON.parse(missing.stdout()).error).toEqual({ type: 'not_found', code: 'NOT_FOUND', message: 'process not found' });
   });
 
   it('prints the stack only with PINCER_DEBUG=1', async () => {
@@ -244,7 +244,17 @@ describe('runCli', () => {
     const code = await runCli(['agent', '-m', 'hi', '--json'], { ...h.io, signal: controller.signal });
     expect(code).toBe(130);
     expect(h.stderr()).toBe('Interrupted.\n');
-    expect(JSON.parse(h.stdout())).toEqual({ ok: false, error: { type: 'interrupted', message: 'Interrupted.' } });
+    expect(JSON.parse(h.stdout())).toEqual({
+      ok: false,
+      error: {
+        type: 'interrupted',
+        code: 'INTERRUPTED',
+        message: 'Interrupted. Run r1 goes on on the gateway (session agent:main:main).\nWait for its reply with: pincer runs wait r1',
+        runId: 'r1',
+        sessionKey: 'agent:main:main',
+        hint: 'pincer runs wait r1',
+      },
+    });
   });
 
   it('maps an embedded runtime 4xx error by its status (400 → validation, exit 2)', async () => {
@@ -260,7 +270,7 @@ describe('runCli', () => {
       }),
     });
     expect(await runCli(['agent', '-m', 'hi', '--local', '--json'], h.io, { loadGateway })).toBe(2);
-    expect(JSON.parse(h.stdout())).toEqual({ ok: false, error: { type: 'validation', message: 'message must not be blank', field: 'message' } });
+    expect(JSON.parse(h.stdout())).toEqual({ ok: false, error: { type: 'validation', code: 'VALIDATION', message: 'message must not be blank', field: 'message' } });
   });
 
   it("maps the runtime's own GatewayError codes (lower-case) like the HTTP answers: invalid_request/invalid_config → 2, not_found → 1", async () => {

@@ -1,4 +1,5 @@
 import { normalizeAgentId } from '@pincer/session-key';
+import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
 import { z } from 'zod';
 import { readFile } from 'node:fs/promises';
 import { CliError } from './errors.js';
@@ -9,6 +10,12 @@ export interface AgentRoster {
   knownAgentIds: readonly string[];
   /** The agent bare keys are scoped to when `--agent` is absent. */
   defaultAgentId: string;
+  /**
+   * `true` when more than one agent is configured and no `defaultAgent` names one: a turn that
+   * names no agent (no `--agent`, no agent-prefixed key) is then refused before dispatch
+   * (OpenClaw's `AGENT_SELECTION_REQUIRED`). Absent otherwise.
+   */
+  selectionRequired?: true;
 }
 
 /** The roster with no config at all: one agent, `main`. */
@@ -31,7 +38,36 @@ export function rosterFromConfig(config: unknown): AgentRoster {
   if (!parsed.success || parsed.data.agents === undefined || parsed.data.agents.length === 0) return DEFAULT_ROSTER;
   const ids = parsed.data.agents.map((agent) => normalizeAgentId(agent.id));
   const defaultAgentId = parsed.data.defaultAgent !== undefined ? normalizeAgentId(parsed.data.defaultAgent) : (ids[0] ?? 'main');
-  return { knownAgentIds: [...new Set(ids)], defaultAgentId };
+  const knownAgentIds = [...new Set(ids)];
+  const isAmbiguous = parsed.data.defaultAgent === undefined && knownAgentIds.length > 1;
+  return { knownAgentIds, defaultAgentId, ...(isAmbiguous ? { selectionRequired: true as const } : {}) };
+}
+
+/**
+ * The refusal for a turn (or job) that names no agent while several are configured and none is
+ * the default — OpenClaw's wording, ids in config order.
+ */
+export function agentSelectionError(roster: AgentRoster, what = 'agent turn'): CliError {
+  return new CliError(
+    'VALIDATION',
+    `Multiple agents are configured, but ${what} has no explicit owner. Pass --agent <id> to select one of: ${roster.knownAgentIds.join(', ')}.`,
+    { stableCode: 'AGENT_SELECTION_REQUIRED' },
+  );
+}
+
+/**
+ * Parses config text as the gateway does (JSONC: comments and trailing commas allowed); every
+ * syntax error is named with its line and column.
+ */
+export function parseConfigText(text: string, configPath: string): unknown {
+  const errors: ParseError[] = [];
+  const raw: unknown = parseJsonc(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, errors, { allowTrailingComma: true, disallowComments: false });
+  if (errors.length === 0) return raw;
+  const described = errors.map((error) => {
+    const before = text.slice(0, error.offset).split('\n');
+    return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}: ${printParseErrorCode(error.error)}`;
+  });
+  throw new CliError('VALIDATION', `Cannot read config ${configPath}: not valid JSON (JSONC): ${described.join('; ')}`, { stableCode: 'CONFIG_INVALID' });
 }
 
 /**
@@ -43,19 +79,19 @@ export function rosterFromConfig(config: unknown): AgentRoster {
  */
 export async function loadRoster(configPath: string | undefined): Promise<AgentRoster> {
   if (configPath === undefined) return DEFAULT_ROSTER;
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(await readFile(configPath, 'utf8'));
+    text = await readFile(configPath, 'utf8');
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code ?? (cause instanceof Error ? cause.message : String(cause));
-    // One line: JSON.parse messages quote the offending text, newlines included.
-    throw new CliError('VALIDATION', `Cannot read config ${configPath}: ${reason.replace(/\s*\n\s*/g, ' ')}`, { cause });
+    throw new CliError('VALIDATION', `Cannot read config ${configPath}: ${reason.replace(/\s*\n\s*/g, ' ')}`, { cause, stableCode: 'CONFIG_NOT_FOUND' });
   }
+  const raw = parseConfigText(text, configPath);
   const parsed = RosterConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue === undefined ? '(root)' : formatIssuePath(issue.path);
-    throw new CliError('VALIDATION', `Invalid config ${configPath} at ${where}: ${issue?.message ?? 'invalid'}`, { field: where });
+    throw new CliError('VALIDATION', `Invalid config ${configPath} at ${where}: ${issue?.message ?? 'invalid'}`, { field: where, stableCode: 'CONFIG_INVALID' });
   }
   return rosterFromConfig(parsed.data);
 }
@@ -71,5 +107,11 @@ export function configError(configPath: string, cause: unknown): CliError {
   const reason = cause instanceof Error ? cause.message : String(cause);
   const message = /config/i.test(reason) ? reason : `Invalid config ${configPath}: ${reason}`;
   const field = (cause as { field?: unknown } | undefined)?.field;
-  return new CliError('VALIDATION', message.split('\n').join('; '), { cause, ...(typeof field === 'string' ? { field } : {}) });
+  const issues = (cause as { issues?: unknown } | undefined)?.issues;
+  return new CliError('VALIDATION', message.split('\n').join('; '), {
+    cause,
+    stableCode: 'CONFIG_INVALID',
+    ...(typeof field === 'string' ? { field } : {}),
+    ...(Array.isArray(issues) ? { details: { issues } } : {}),
+  });
 }

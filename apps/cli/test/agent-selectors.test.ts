@@ -37,7 +37,7 @@ describe('pincer agent selectors (seed 003) against a recording stand-in gateway
     expect(result.stderr).toBe('Error: Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.\n');
     expect(json(result)).toEqual({
       ok: false,
-      error: { type: 'validation', message: 'Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.' },
+      error: { type: 'validation', code: 'SESSION_KEY_MALFORMED', message: 'Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.' },
     });
     expect(stub.requests).toEqual([]);
   });
@@ -46,7 +46,7 @@ describe('pincer agent selectors (seed 003) against a recording stand-in gateway
     const result = await runPincer(['agent', '--message', 'hi', '--agent', 'ops', '--session-key', 'agent:main:incident-42', '--json'], env);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('Error: Agent id "ops" does not match session key agent "main".\n');
-    expect(json(result).error).toEqual({ type: 'validation', message: 'Agent id "ops" does not match session key agent "main".' });
+    expect(json(result).error).toEqual({ type: 'validation', code: 'AGENT_MISMATCH', message: 'Agent id "ops" does not match session key agent "main".' });
     expect(stub.requests).toEqual([]);
   });
 
@@ -136,7 +136,7 @@ describe('pincer agent selectors (seed 003) against a recording stand-in gateway
     expect(result.code).toBe(1);
     expect(json(result)).toEqual({
       ok: false,
-      error: { type: 'timeout', message: 'Timed out after 0.5s waiting for agent run stub-run. Raise --timeout or check "pincer sessions history".' },
+      error: { type: 'timeout', code: 'TIMEOUT', message: 'Timed out after 0.5s waiting for agent run stub-run. Raise --timeout or check "pincer sessions history".' },
     });
     expect(stub.requests.filter((r) => r.path === '/v1/runs/stub-run').length).toBeGreaterThan(0);
   });

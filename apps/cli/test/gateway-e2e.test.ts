@@ -55,7 +55,7 @@ describe('pincer against a real gateway', () => {
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toBe('Error: Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.\n');
     expect(mismatch.code).toBe(2);
-    expect(json(mismatch)).toEqual({ ok: false, error: { type: 'validation', message: 'Agent id "ops" does not match session key agent "main".' } });
+    expect(json(mismatch)).toEqual({ ok: false, error: { type: 'validation', code: 'AGENT_MISMATCH', message: 'Agent id "ops" does not match session key agent "main".' } });
     expect(allRuns()).toBe(runsBefore);
     expect(allSessions()).toBe(sessionsBefore);
   });
@@ -285,7 +285,7 @@ describe('pincer when the stand-in gateway answers but refuses', () => {
     try {
       const result = await runPincer(['cron', 'list', '--json'], { HOME: state.path, PINCER_STATE_DIR: state.path, PINCER_GATEWAY_URL: stub.url });
       expect(result.code).toBe(1);
-      expect(json(result).error).toEqual({ type: 'not_found', message: 'nothing here' });
+      expect(json(result).error).toEqual({ type: 'not_found', code: 'NOT_FOUND', message: 'nothing here' });
     } finally {
       await stub.close();
       state.dispose();

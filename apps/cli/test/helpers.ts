@@ -231,3 +231,54 @@ interface StartedTestGateway {
     processes: { log(id: string, scope: undefined, paging: { offset?: number; limit?: number }): { output: string } };
   };
 }
+
+/** A `pincer` child on a pseudo-terminal (stdin, stdout and stderr are the same TTY). */
+export interface PtyChild {
+  /** Everything the terminal showed so far (stdout and stderr interleaved, `\r\n` line ends). */
+  output(): string;
+  /** Types into the terminal (`\x03` is Ctrl-C: SIGINT to the foreground process group). */
+  write(data: string): void;
+  /** Resolves once `pattern` has appeared in the output (bounded by `timeoutMs`). */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves with the exit code once the child exits. */
+  exited: Promise<number>;
+  kill(): void;
+}
+
+/** Runs `node dist/bin.js …args` on a real pseudo-terminal of `cols` × `rows` (clean environment, as {@link runPincer}). */
+export async function spawnPincerPty(args: string[], env: Record<string, string | undefined>, size: { cols?: number; rows?: number } = {}): Promise<PtyChild> {
+  const pty = await import('@lydell/node-pty');
+  const term = pty.spawn(process.execPath, [BIN, ...args], {
+    name: 'xterm-256color',
+    cols: size.cols ?? 200,
+    rows: size.rows ?? 50,
+    cwd: tmpdir(),
+    env: { PATH: process.env.PATH ?? '', TERM: 'xterm-256color', ...clean(env) },
+  });
+  let text = '';
+  let isDone = false;
+  term.onData((chunk) => {
+    text += chunk;
+  });
+  const exited = new Promise<number>((resolve) => {
+    term.onExit(({ exitCode }) => {
+      isDone = true;
+      resolve(exitCode);
+    });
+  });
+  return {
+    output: () => text,
+    write: (data) => term.write(data),
+    async waitFor(pattern, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(text)) {
+        if (Date.now() > deadline) throw new Error(`${String(pattern)} did not appear within ${timeoutMs} ms; output:\n${JSON.stringify(text)}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    },
+    exited,
+    kill: () => {
+      if (!isDone) term.kill('SIGKILL');
+    },
+  };
+}

@@ -65,6 +65,7 @@ describe('pincer agent --local and the embedded fallback', () => {
     expect(result.code).toBe(2);
     expect(json(result).error).toEqual({
       type: 'validation',
+      code: 'SESSION_KEY_MALFORMED',
       message: 'Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.',
     });
     const { existsSync } = await import('node:fs');

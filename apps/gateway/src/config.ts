@@ -1,6 +1,54 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { type ParseError, parse as parseJsonc, printParseErrorCode } from 'jsonc-parser';
+import ms from 'ms';
 import { z } from 'zod';
 import { GatewayError, formatPath } from './errors.js';
+
+/**
+ * The one duration grammar of the config and the CLI: a number **with a unit** parsed by `ms`
+ * (`500ms`, `30s`, `5m`, `1.5h`, `2 hours`, `1d`, `1w`), or `0` (disables where that makes
+ * sense). A bare number such as `"5"` is refused with a message asking for a unit, because
+ * it meant 5 minutes in a heartbeat and 5 seconds in `pincer cron add --every` before.
+ * Returns whole milliseconds; throws a `GatewayError` `invalid_config` naming `field`.
+ */
+export function parseDurationText(value: string, field = 'duration'): number {
+  const verdict = checkDurationText(value);
+  if (typeof verdict === 'string') throw new GatewayError('invalid_config', `${field} ${verdict}`, { field });
+  return verdict;
+}
+
+/** Whole milliseconds of a duration text, or the reason it is refused (see {@link parseDurationText}). */
+export function checkDurationText(value: string): number | string {
+  const text = value.trim();
+  if (text === '0') return 0;
+  if (/^[+-]?\d+(?:\.\d+)?$/.test(text)) {
+    return `"${value}" has no unit: write e.g. ${text}s, ${text}m or ${text}h (0 disables).`;
+  }
+  const parsed = text === '' ? undefined : (ms(text as ms.StringValue) as number | undefined);
+  if (parsed === undefined || !Number.isFinite(parsed)) {
+    return `"${value}" is not a duration: use e.g. 30s, 5m, 2h or 1d.`;
+  }
+  if (parsed < 0) return `"${value}" must not be negative.`;
+  return Math.floor(parsed);
+}
+
+/**
+ * A duration in the config: validated with {@link checkDurationText}; a text the heartbeat
+ * router reads natively (`<n><ms|s|m|h|d>`) is kept as typed, any other accepted spelling
+ * (`2 hours`, `1w`) becomes `<n>ms`.
+ */
+export const DurationTextSchema = z
+  .string()
+  .describe('A duration with a unit: 500ms, 30s, 5m, 1.5h, 2 hours, 1d; "0" disables. A bare number is refused.')
+  .superRefine((value, ctx) => {
+    const verdict = checkDurationText(value);
+    if (typeof verdict === 'string') ctx.addIssue({ code: 'custom', message: verdict });
+  })
+  .transform((value) => {
+    const text = value.trim();
+    if (/^\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)$/i.test(text) || text === '0') return text;
+    return `${checkDurationText(text) as number}ms`;
+  });
 
 /** DM session scoping (as in OpenClaw): `main` unifies every DM into `agent:<id>:main`. */
 export const DmScopeSchema = z.enum(['main', 'per-peer', 'per-channel-peer', 'per-account-channel-peer']);
@@ -17,10 +65,10 @@ export const SessionConfigSchema = z
   })
   .strict();
 
-/** Per-agent heartbeat: interval (`30m`, `0` disables), prompt, optional session. */
+/** Per-agent heartbeat: interval (`30m`, `0` disables; a bare number is refused), prompt, optional session. */
 export const HeartbeatConfigSchema = z
   .object({
-    every: z.string().optional(),
+    every: DurationTextSchema.optional(),
     prompt: z.string().optional(),
     session: z.string().optional(),
     activeHours: z
@@ -203,79 +251,128 @@ export interface GatewayConfig extends GatewayConfigInput {
   sourcePath: string | undefined;
 }
 
+/** One problem found in a config: its JSON path (`agents[1].model`, `(root)`) and what is wrong. */
+export interface ConfigIssue {
+  path: string;
+  message: string;
+}
+
 /**
- * Validate an already-parsed config object. Errors are a {@link GatewayError} `invalid_config`
- * whose `field` is the JSON path (e.g. `agents[1].model`).
+ * The error for a config with problems: a `GatewayError` `invalid_config` whose `field` is the
+ * first problem's path and whose one-line message names every problem (`Invalid config in <file>
+ * at <path>: <what> (and 2 more: at <path>: <what>; …)`). The list is also attached as `issues`.
+ */
+export function configIssuesError(issues: readonly ConfigIssue[], sourcePath?: string): GatewayError & { issues: ConfigIssue[] } {
+  const where = sourcePath ? ` in ${sourcePath}` : '';
+  const [first, ...rest] = issues;
+  const head = `Invalid config${where} at ${first?.path ?? '(root)'}: ${first?.message ?? 'invalid'}`;
+  const tail = rest.length === 0 ? '' : ` (and ${rest.length} more: ${rest.map((i) => `at ${i.path}: ${i.message}`).join('; ')})`;
+  const error = new GatewayError('invalid_config', `${head}${tail}`, { field: first?.path ?? '(root)' });
+  return Object.assign(error, { issues: [...issues] });
+}
+
+/**
+ * Validate an already-parsed config object. Every problem is collected (schema, duplicate ids,
+ * models without a provider, an unknown `defaultAgent` or binding agent) and thrown as one
+ * {@link configIssuesError}: a {@link GatewayError} `invalid_config` whose `field` is the first
+ * problem's JSON path (e.g. `agents[1].model`) and whose `issues` lists them all.
  */
 export function parseConfig(raw: unknown, sourcePath?: string): GatewayConfig {
   const result = GatewayConfigSchema.safeParse(raw ?? {});
   if (!result.success) {
-    const issue = result.error.issues[0];
-    const field = issue ? formatPath(issue.path) : '(root)';
-    const where = sourcePath ? ` in ${sourcePath}` : '';
-    throw new GatewayError('invalid_config', `Invalid config${where} at ${field}: ${issue?.message ?? 'invalid'}`, {
-      field,
-    });
+    throw configIssuesError(
+      result.error.issues.map((issue) => ({ path: formatPath(issue.path), message: issue.message })),
+      sourcePath,
+    );
   }
   const cfg = result.data;
+  const issues: ConfigIssue[] = [];
   const agents: AgentConfig[] = cfg.agents && cfg.agents.length > 0 ? cfg.agents : [{ id: 'main' }];
   const ids = new Set<string>();
   agents.forEach((a, i) => {
     const id = a.id.toLowerCase();
-    if (ids.has(id)) {
-      throw new GatewayError('invalid_config', `Invalid config at agents[${i}].id: duplicate agent id "${a.id}"`, {
-        field: `agents[${i}].id`,
-      });
-    }
+    if (ids.has(id)) issues.push({ path: `agents[${i}].id`, message: `duplicate agent id "${a.id}"` });
     ids.add(id);
     a.id = id;
     const model = a.model;
     if (model && model !== 'scripted' && !model.startsWith('scripted:')) {
       const provider = model.split('/')[0] ?? '';
       if (!model.includes('/') || !cfg.providers?.[provider]) {
-        throw new GatewayError(
-          'invalid_config',
-          `Invalid config at agents[${i}].model: "${model}" must be "scripted" or "<provider>/<model>" with the provider under "providers"`,
-          { field: `agents[${i}].model` },
-        );
+        issues.push({
+          path: `agents[${i}].model`,
+          message: `"${model}" must be "scripted" or "<provider>/<model>" with the provider under "providers"`,
+        });
       }
     }
   });
   const defaultAgent = (cfg.defaultAgent ?? agents[0]!.id).toLowerCase();
-  if (!ids.has(defaultAgent)) {
-    throw new GatewayError('invalid_config', `Invalid config at defaultAgent: "${defaultAgent}" is not a configured agent`, {
-      field: 'defaultAgent',
-    });
-  }
+  if (!ids.has(defaultAgent)) issues.push({ path: 'defaultAgent', message: `"${defaultAgent}" is not a configured agent` });
   (cfg.bindings ?? []).forEach((b, i) => {
-    if (!ids.has(b.agentId.toLowerCase())) {
-      throw new GatewayError('invalid_config', `Invalid config at bindings[${i}].agentId: unknown agent "${b.agentId}"`, {
-        field: `bindings[${i}].agentId`,
-      });
-    }
+    if (!ids.has(b.agentId.toLowerCase())) issues.push({ path: `bindings[${i}].agentId`, message: `unknown agent "${b.agentId}"` });
   });
+  if (issues.length > 0) throw configIssuesError(issues, sourcePath);
   return { ...cfg, agents, defaultAgent, sourcePath };
 }
 
 /**
- * Load and validate `pincer.config.json`. With no path (and no file), returns the defaults:
- * one agent `main` on the scripted model.
+ * Parses config text as JSONC (JSON with `//` and `/* *\/` comments and trailing commas, as in
+ * the README's reference). Every syntax error is reported at once with its line and column.
+ */
+export function parseConfigText(text: string, sourcePath?: string): unknown {
+  const errors: ParseError[] = [];
+  const raw: unknown = parseJsonc(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: false });
+  if (errors.length === 0) return raw;
+  const described = errors.map((e) => {
+    const { line, column } = lineColumn(text, e.offset);
+    return `line ${line}, column ${column}: ${describeParseError(printParseErrorCode(e.error))}`;
+  });
+  throw new GatewayError('invalid_config', `Config file ${sourcePath ?? '(text)'} is not valid JSON (JSONC): ${described.join('; ')}`, {
+    field: '(root)',
+  });
+}
+
+function lineColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < offset && i < text.length; i += 1) {
+    if (text.charCodeAt(i) === 10) {
+      line += 1;
+      lineStart = i + 1;
+    }
+  }
+  return { line, column: offset - lineStart + 1 };
+}
+
+function describeParseError(code: string): string {
+  // `PropertyNameExpected` → `property name expected`.
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
+/**
+ * Load and validate `pincer.config.json` (JSONC accepted). With no path (and no file), returns
+ * the defaults: one agent `main` on the scripted model.
  */
 export function loadConfig(path?: string): GatewayConfig {
   if (!path) return parseConfig({});
   if (!existsSync(path)) {
     throw new GatewayError('invalid_config', `Config file not found: ${path}`, { field: '(file)' });
   }
-  let raw: unknown;
+  let text: string;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new GatewayError('invalid_config', `Config file ${path} is not valid JSON: ${(cause as Error).message}`, {
-      field: '(root)',
+    throw new GatewayError('invalid_config', `Config file ${path} cannot be read: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, {
+      field: '(file)',
       cause,
     });
   }
-  return parseConfig(raw, path);
+  return parseConfig(parseConfigText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, path), path);
+}
+
+/** The config schema as JSON Schema (draft 2020-12) for editors: what a config file may contain. */
+export function configJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(GatewayConfigSchema, { io: 'input', target: 'draft-2020-12' }) as Record<string, unknown>;
+  return { ...schema, title: 'Pincer gateway config (pincer.config.json, JSONC)' };
 }
 
 /** The agent entry for an id (normalized), or undefined. */

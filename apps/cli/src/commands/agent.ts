@@ -2,11 +2,12 @@ import { type Command, Option } from 'commander';
 import { AgentCliOptionsSchema, DEFAULT_AGENT_TIMEOUT_SECONDS, prepareAgentTurn, type PreparedAgentTurn } from '../agent-turn.js';
 import { type CommandContext, noGatewayError, parseSeconds } from '../context.js';
 import { CliError } from '../errors.js';
-import { AgentAcceptedSchema, createGatewayClient, errorFromResponse, type GatewayClient, parseBody, RunStateSchema } from '../gateway-client.js';
+import { AgentAcceptedSchema, createGatewayClient, errorFromResponse, type GatewayClient, parseBody, type RunState, RunStateSchema } from '../gateway-client.js';
 import type { EmbeddedRuntime } from '../gateway-module.js';
 import { writeJson, writeLine } from '../io.js';
 import { loadRoster } from '../roster.js';
 import { createSpinner } from '../spinner.js';
+import { forTerminal } from '../output.js';
 
 /** How a turn was carried out. */
 export type AgentTurnMode = 'gateway' | 'local' | 'fallback';
@@ -55,6 +56,9 @@ Session keys (checked before anything is sent):
 
 If no gateway answers, the turn runs embedded on the same state dir (a notice goes to stderr).
 
+Ctrl-C while waiting exits 130; the run goes on on the gateway, and the message names the
+"pincer runs wait <run-id>" command that prints its reply.
+
 Examples:
   $ pincer agent -m "Summarize status" --session-key agent:ops:incident-42
   $ pincer agent --agent ops --session-key incident-42 -m "What changed?"
@@ -73,7 +77,7 @@ Examples:
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, runId: outcome.runId, sessionKey: outcome.sessionKey, reply: outcome.reply });
       } else if (outcome.reply !== '') {
-        writeLine(ctx.io.stdout, outcome.reply.replace(/\n+$/, ''));
+        writeLine(ctx.io.stdout, forTerminal(ctx.io.stdout, outcome.reply.replace(/\n+$/, '')));
       } else {
         writeLine(ctx.io.stderr, `(no reply; run ${outcome.runId} in ${outcome.sessionKey})`);
       }
@@ -117,28 +121,73 @@ async function runViaGateway(ctx: CommandContext, client: GatewayClient, prepare
       // The gateway stops the run at the same deadline the CLI waits for (it accepts 100 ms – 24 h).
       body: { ...prepared.request, timeoutMs: Math.min(MAX_GATEWAY_TIMEOUT_MS, Math.max(100, prepared.timeoutMs)) },
     }), 'POST /v1/agent');
-  const spinner = createSpinner({ stream: ctx.io.stderr, text: `waiting for ${accepted.sessionKey} (run ${accepted.runId})` });
+  const run = await waitForRun(ctx, client, accepted, prepared.timeoutMs);
+  return { runId: run.runId, sessionKey: run.sessionKey, reply: run.reply ?? '', mode: 'gateway' };
+}
+
+/**
+ * Waits (long-polling `GET /v1/runs/:id?waitMs=`) until a run is `ok`, and returns it. A failed
+ * run is `RUN_FAILED`, a gateway timeout or the local deadline `TIMEOUT`; Ctrl-C is
+ * `INTERRUPTED` (exit 130) with the `pincer runs wait <id>` command that re-attaches, since the
+ * run goes on on the gateway. A spinner shows on a TTY.
+ */
+export async function waitForRun(
+  ctx: CommandContext,
+  client: GatewayClient,
+  run: { runId: string; sessionKey: string },
+  timeoutMs: number,
+  query: { sessionKey?: string | undefined } = {},
+): Promise<RunState> {
+  const spinner = createSpinner({ stream: ctx.io.stderr, text: `waiting for ${run.sessionKey} (run ${run.runId})` });
   spinner.start();
   try {
-    const deadline = ctx.clock.now() + prepared.timeoutMs;
+    const deadline = ctx.clock.now() + timeoutMs;
     // Bounded by the deadline: each pass either returns, throws, or moves time forward.
     for (;;) {
+      if (ctx.io.signal?.aborted) throw interruptedRun(ctx, run);
       const remaining = deadline - ctx.clock.now();
-      if (remaining <= 0) throw timeoutError(accepted.runId, prepared.timeoutMs);
+      if (remaining <= 0) throw timeoutError(run.runId, timeoutMs);
       const waitMs = Math.min(remaining, MAX_POLL_WAIT_MS);
-      const body = await client.request('GET', `/v1/runs/${encodeURIComponent(accepted.runId)}`, {
-        query: { waitMs },
-        timeoutMs: waitMs + 15_000,
-      });
-      const run = parseBody(RunStateSchema, body, 'GET /v1/runs/:id');
-      if (run.status === 'ok') return { runId: run.runId, sessionKey: run.sessionKey, reply: run.reply ?? '', mode: 'gateway' };
-      if (run.status === 'error') throw new CliError('RUN_FAILED', `Agent run ${run.runId} failed: ${describeRunError(run.error)}`);
-      if (run.status === 'timeout') throw new CliError('TIMEOUT', `Agent run ${run.runId} timed out on the gateway.`);
+      let body: unknown;
+      try {
+        body = await client.request('GET', `/v1/runs/${encodeURIComponent(run.runId)}`, {
+          query: { waitMs, sessionKey: query.sessionKey },
+          timeoutMs: waitMs + 15_000,
+        });
+      } catch (error) {
+        if (ctx.io.signal?.aborted) throw interruptedRun(ctx, run);
+        throw error;
+      }
+      const state = parseBody(RunStateSchema, body, 'GET /v1/runs/:id');
+      if (state.status === 'ok') return state;
+      if (state.status === 'error') throw new CliError('RUN_FAILED', `Agent run ${state.runId} failed: ${describeRunError(state.error)}`);
+      if (state.status === 'timeout') throw new CliError('TIMEOUT', `Agent run ${state.runId} timed out on the gateway.`);
       await ctx.sleep(Math.min(100, Math.max(0, deadline - ctx.clock.now())));
     }
   } finally {
     spinner.stop();
   }
+}
+
+/** The command that waits for `runId` again, with the global flags this invocation was given (never the token). */
+export function runsWaitCommand(ctx: CommandContext, runId: string): string {
+  const parts = ['pincer', 'runs', 'wait', runId];
+  if (ctx.globals.stateDir !== undefined) parts.push('--state-dir', ctx.stateDir());
+  if (ctx.globals.url !== undefined) parts.push('--url', ctx.globals.url);
+  return parts.map(shellQuote).join(' ');
+}
+
+function shellQuote(word: string): string {
+  return /^[\w@%+=:,./-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function interruptedRun(ctx: CommandContext, run: { runId: string; sessionKey: string }): CliError {
+  const command = runsWaitCommand(ctx, run.runId);
+  return new CliError(
+    'INTERRUPTED',
+    `Interrupted. Run ${run.runId} goes on on the gateway (session ${run.sessionKey}).\nWait for its reply with: ${command}`,
+    { details: { runId: run.runId, sessionKey: run.sessionKey, hint: command } },
+  );
 }
 
 async function runEmbedded(

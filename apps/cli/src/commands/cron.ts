@@ -2,8 +2,10 @@ import { type Command, Option } from 'commander';
 import { type CommandContext, field, listFrom, stringField } from '../context.js';
 import { CliError } from '../errors.js';
 import { writeJson, writeLine } from '../io.js';
-import { formatTable, formatTime } from '../output.js';
+import { formatAge, formatTable, formatTime, tableLayout } from '../output.js';
 import { resolveSessionKeyArg, resolveSessionScope } from './sessions.js';
+import { parseDurationFlag } from '../duration.js';
+import { agentSelectionError, loadRoster } from '../roster.js';
 
 /** Options of `pincer cron add`. */
 export interface CronAddOptions {
@@ -63,23 +65,18 @@ export function buildCronJobRequest(options: CronAddOptions, sessionKey: string)
   if (options.message === undefined || options.message.trim() === '') {
     throw new CliError('VALIDATION', 'Missing --message: the text the job delivers (a system event or an agent turn).');
   }
-  for (const [value, flag] of [
-    [options.every, '--every'],
-    [options.in, '--in'],
-  ] as const) {
-    if (value !== undefined && !DURATION.test(value)) {
-      throw new CliError('VALIDATION', `${flag} must be a duration like 30s, 15m, 2h or 1d (got "${value.trim()}").`);
-    }
-  }
+  // One grammar with the config (a unit is required); sent to the gateway as whole milliseconds.
+  const everyMs = options.every !== undefined ? parseDurationFlag(options.every, '--every', 1000) : undefined;
+  const inMs = options.in !== undefined ? parseDurationFlag(options.in, '--in', 1000) : undefined;
   if (options.at !== undefined && Number.isNaN(Date.parse(options.at))) {
     throw new CliError('VALIDATION', `--at must be an ISO-8601 time (got "${options.at}").`);
   }
   return {
     sessionKey,
     text: options.message,
-    ...(options.every !== undefined ? { every: options.every.trim() } : {}),
+    ...(everyMs !== undefined && options.every !== undefined ? { every: durationForGateway(options.every, everyMs) } : {}),
     ...(options.at !== undefined ? { at: new Date(options.at).toISOString() } : {}),
-    ...(options.in !== undefined ? { in: options.in.trim() } : {}),
+    ...(inMs !== undefined && options.in !== undefined ? { in: durationForGateway(options.in, inMs) } : {}),
     ...(options.cron !== undefined ? { cron: options.cron.trim() } : {}),
     ...(options.tz !== undefined ? { tz: options.tz.trim() } : {}),
     ...(options.kind !== undefined ? { kind: options.kind } : {}),
@@ -88,7 +85,14 @@ export function buildCronJobRequest(options: CronAddOptions, sessionKey: string)
   };
 }
 
-const DURATION = /^\s*\d+(?:\.\d+)?\s*(ms|s|m|h|d)?\s*$/i;
+/** A duration as the gateway reads it: the text as typed when it is `<n><ms|s|m|h|d>`, else `<ms>ms`. */
+function durationForGateway(text: string, milliseconds: number): string {
+  const trimmed = text.trim();
+  return /^\d+(?:\.\d+)?\s*(?:ms|s|m|h|d)$/i.test(trimmed) ? trimmed : `${milliseconds}ms`;
+}
+
+/** An example job id as the gateway mints them (a UUID). */
+export const EXAMPLE_JOB_ID = '9b2f4c71-3e0a-4d5b-8c6f-1a7e2d9b0c54';
 
 /** Registers `pincer cron list|add|rm|run`. */
 export function registerCronCommand(program: Command, ctx: CommandContext): void {
@@ -101,8 +105,8 @@ export function registerCronCommand(program: Command, ctx: CommandContext): void
 Examples:
   $ pincer cron list
   $ pincer cron add --every 1h --message "Check the deploy queue"
-  $ pincer cron run <job-id>
-  $ pincer cron rm <job-id>`,
+  $ pincer cron run ${EXAMPLE_JOB_ID}
+  $ pincer cron rm ${EXAMPLE_JOB_ID}`,
     );
 
   cron
@@ -110,38 +114,44 @@ Examples:
     .description('List cron jobs')
     .option('--session <key>', 'only jobs owned by this session')
     .option('--agent <id>', 'scope a bare --session key to this agent')
-    .option('--json', 'print { ok, jobs } as JSON')
+    .option('--wide', 'never cut cells to fit the terminal')
+    .option('--json', 'print { ok, count, jobs } as JSON (the API\'s fields)')
     .addHelpText('after', '\nExamples:\n  $ pincer cron list\n  $ pincer cron list --json')
-    .action(async (options: ScopeOptions) => {
+    .action(async (options: ScopeOptions & { wide?: boolean }) => {
       const sessionKey = await scopeOf(ctx, options);
       const jobs = listFrom(await ctx.client(ctx.stateDir()).request('GET', '/v1/cron', { query: { sessionKey } }), 'jobs', 'items');
       if (options.json === true) {
-        writeJson(ctx.io.stdout, { ok: true, jobs });
+        writeJson(ctx.io.stdout, { ok: true, count: jobs.length, jobs });
         return;
       }
+      const now = ctx.clock.now();
       if (jobs.length === 0) {
         writeLine(ctx.io.stdout, 'No cron jobs.');
         return;
       }
       writeLine(
         ctx.io.stdout,
-        formatTable(jobs, [
-          { header: 'ID', value: (job) => stringField(job, 'id', 'jobId') },
-          { header: 'NAME', value: (job) => stringField(job, 'name') },
-          { header: 'SCHEDULE', value: (job) => describeSchedule(field(job, 'schedule')) },
-          { header: 'KIND', value: (job) => stringField(field(job, 'payload'), 'kind') },
-          { header: 'SESSION', value: (job) => stringField(job, 'ownerSessionKey', 'sessionKey'), maxWidth: 48 },
-          { header: 'ENABLED', value: (job) => (typeof field(job, 'enabled') === 'boolean' ? String(field(job, 'enabled')) : undefined) },
-          { header: 'NEXT RUN', value: (job) => formatTime(field(field(job, 'state'), 'nextRunAtMs') ?? field(job, 'nextRunAt')) },
-          { header: 'LAST', value: (job) => stringField(field(job, 'state'), 'lastStatus') ?? stringField(job, 'lastStatus') },
-        ]),
+        formatTable(
+          jobs,
+          [
+            { header: 'ID', value: (job) => stringField(job, 'id', 'jobId'), shrink: 1 },
+            { header: 'NAME', value: (job) => stringField(job, 'name'), shrink: 2 },
+            { header: 'SCHEDULE', value: (job) => describeSchedule(field(job, 'schedule')), shrink: 1 },
+            { header: 'KIND', value: (job) => stringField(field(job, 'payload'), 'kind') },
+            { header: 'SESSION', value: (job) => stringField(job, 'ownerSessionKey', 'sessionKey'), maxWidth: 48, shrink: 1 },
+            { header: 'ENABLED', value: (job) => (typeof field(job, 'enabled') === 'boolean' ? String(field(job, 'enabled')) : undefined) },
+            { header: 'NEXT RUN', value: (job) => formatAge(field(field(job, 'state'), 'nextRunAtMs') ?? field(job, 'nextRunAt'), now) },
+            { header: 'LAST', value: (job) => stringField(field(job, 'state'), 'lastStatus') ?? stringField(job, 'lastStatus') },
+          ],
+          tableLayout(ctx.io.stdout, ctx.io.env, options.wide === true),
+        ),
       );
     });
 
   cron
     .command('add')
     .description('Add a cron job (exactly one of --every, --at, --in, --cron)')
-    .option('--every <duration>', 'run repeatedly, e.g. 30s, 15m, 2h, 1d (at least 1s)')
+    .option('--every <duration>', 'run repeatedly, e.g. 30s, 15m, 2h, 1d (at least 1s; a unit is required)')
     .option('--at <iso-time>', 'run once at this time (ISO-8601)')
     .option('--in <duration>', 'run once after this delay, e.g. 10m')
     .option('--cron <expr>', '5- or 6-field cron expression, e.g. "0 9 * * 1-5"')
@@ -163,7 +173,13 @@ Examples:
   $ pincer cron add --in 10m --kind agentTurn --session-key agent:ops:standup -m "Summarize the night"`,
     )
     .action(async (options: CronAddOptions) => {
-      const sessionKey = await resolveSessionKeyArg(ctx, options.sessionKey ?? 'main', options.agent);
+      const key = options.sessionKey ?? 'main';
+      if (options.agent === undefined && !/^agent:/i.test(key.trim())) {
+        // Like a turn: with several agents and no default, a job must name its owner.
+        const roster = await loadRoster(ctx.configPath(ctx.stateDir()));
+        if (roster.selectionRequired === true) throw agentSelectionError(roster, 'cron job');
+      }
+      const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent);
       const request = buildCronJobRequest(options, sessionKey);
       const body = await ctx.client(ctx.stateDir()).request('POST', '/v1/cron', { body: request });
       const job = field(body, 'job') ?? body;
@@ -182,7 +198,7 @@ Examples:
     .option('--session <key>', 'only if the job is owned by this session (else: not found)')
     .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('--json', 'print { ok, id } as JSON')
-    .addHelpText('after', '\nExamples:\n  $ pincer cron rm job_123\n  $ pincer cron rm job_123 --json')
+    .addHelpText('after', `\nExamples:\n  $ pincer cron rm ${EXAMPLE_JOB_ID}\n  $ pincer cron rm ${EXAMPLE_JOB_ID} --json`)
     .action(async (id: string, options: ScopeOptions) => {
       const jobId = requireId(id);
       const sessionKey = await scopeOf(ctx, options);
@@ -198,7 +214,7 @@ Examples:
     .option('--session <key>', 'only if the job is owned by this session (else: not found)')
     .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('--json', 'print { ok, id, run } as JSON')
-    .addHelpText('after', '\nExamples:\n  $ pincer cron run job_123\n  $ pincer cron run job_123 --json')
+    .addHelpText('after', `\nExamples:\n  $ pincer cron run ${EXAMPLE_JOB_ID}\n  $ pincer cron run ${EXAMPLE_JOB_ID} --json`)
     .action(async (id: string, options: ScopeOptions) => {
       const jobId = requireId(id);
       const sessionKey = await scopeOf(ctx, options);
@@ -223,7 +239,7 @@ Examples:
     .option('--session <key>', 'only if the job is owned by this session (else: not found)')
     .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('--json', 'print { ok, id, runs } as JSON')
-    .addHelpText('after', '\nExamples:\n  $ pincer cron runs job_123\n  $ pincer cron runs job_123 --json')
+    .addHelpText('after', `\nExamples:\n  $ pincer cron runs ${EXAMPLE_JOB_ID}\n  $ pincer cron runs ${EXAMPLE_JOB_ID} --json`)
     .action(async (id: string, options: ScopeOptions) => {
       const jobId = requireId(id);
       const sessionKey = await scopeOf(ctx, options);
@@ -239,15 +255,20 @@ Examples:
         writeLine(ctx.io.stdout, `No runs yet for ${jobId}.`);
         return;
       }
+      const now = ctx.clock.now();
       writeLine(
         ctx.io.stdout,
-        formatTable(runs, [
-          { header: 'RUN', value: (run) => stringField(run, 'runId', 'id') },
-          { header: 'STARTED', value: (run) => formatTime(field(run, 'startedAtMs', 'at', 'startedAt')) },
-          { header: 'TRIGGER', value: (run) => stringField(run, 'trigger') },
-          { header: 'STATUS', value: (run) => stringField(run, 'status') },
-          { header: 'ERROR', value: (run) => stringField(run, 'error') },
-        ]),
+        formatTable(
+          runs,
+          [
+            { header: 'RUN', value: (run) => stringField(run, 'runId', 'id'), shrink: 1 },
+            { header: 'STARTED', value: (run) => formatAge(field(run, 'startedAtMs', 'at', 'startedAt'), now) },
+            { header: 'TRIGGER', value: (run) => stringField(run, 'trigger') },
+            { header: 'STATUS', value: (run) => stringField(run, 'status') },
+            { header: 'ERROR', value: (run) => stringField(run, 'error'), shrink: 2 },
+          ],
+          tableLayout(ctx.io.stdout, ctx.io.env),
+        ),
       );
     });
 }

@@ -35,3 +35,14 @@ describe('process answers', () => {
     expect(toLogChunk({ id: 'p1', status: 'completed', output: 'hi', source: 'registry' }, 'x')).toEqual({ id: 'p1', status: 'completed', output: 'hi' });
   });
 });
+
+describe('kill wait and log tails', () => {
+  it('waits as long as the kill ceremony can take: grace + two confirms + margin', async () => {
+    const { killWaitMs, lastLines } = await import('./processes.js');
+    expect(killWaitMs()).toBe(23_000);
+    expect(killWaitMs(60_000)).toBe(80_000);
+    expect(killWaitMs(0)).toBe(20_000);
+    expect(lastLines('a\nb\nc\n', 2)).toBe('b\nc');
+    expect(lastLines('a\nb\nc', 5)).toBe('a\nb\nc');
+  });
+});

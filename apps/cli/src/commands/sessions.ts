@@ -3,13 +3,18 @@ import { type Command, Option } from 'commander';
 import { type CommandContext, field, listFrom, parsePositiveInt, stringField } from '../context.js';
 import { CliError } from '../errors.js';
 import { writeJson, writeLine } from '../io.js';
-import { formatTable, formatTime } from '../output.js';
+import { formatAge, formatTable, formatTime, forTerminal, tableLayout } from '../output.js';
 import { loadRoster } from '../roster.js';
 
 interface KeyOptions {
   agent?: string;
   json?: boolean;
+  quiet?: boolean;
+  wide?: boolean;
 }
+
+/** Most pages `sessions list` follows (`nextCursor`) before it stops, so a cursor loop cannot run forever. */
+export const MAX_SESSION_PAGES = 1_000;
 
 /**
  * Normalizes a session-key argument with the same seed-003 rules as `pincer agent`
@@ -25,7 +30,7 @@ export async function resolveSessionKeyArg(
   label = '--session-key',
 ): Promise<string> {
   if (agent !== undefined && agent.trim() === '') throw new CliError('VALIDATION', '--agent must not be blank');
-  if (key.trim() === '') throw new CliError('VALIDATION', `${label} must not be blank`);
+  if (key.trim() === '') throw new CliError('VALIDATION', `${label} must not be blank`, { stableCode: 'SELECTOR_BLANK' });
   const stateDir = ctx.stateDir();
   const roster = await loadRoster(ctx.configPath(stateDir));
   const normalized = normalizeExplicitSessionKey({
@@ -78,37 +83,59 @@ Examples:
   $ pincer sessions list
   $ pincer sessions show agent:ops:incident-42
   $ pincer sessions history incident-42 --agent ops
-  $ pincer sessions reset agent:main:main --json`,
+  $ pincer sessions reset agent:main:main --json
+  $ pincer sessions delete agent:ops:incident-42`,
     );
 
   sessions
     .command('list')
-    .description('List sessions (key, agent, last update)')
+    .description('List sessions (key, agent, session id, last update); follows the gateway\'s pages')
     .option('--agent <id>', 'only sessions of this agent')
-    .option('--json', 'print the gateway answer as JSON')
-    .addHelpText('after', '\nExamples:\n  $ pincer sessions list\n  $ pincer sessions list --agent ops --json')
+    .option('-q, --quiet', 'print only session keys, one per line')
+    .option('--wide', 'never cut cells to fit the terminal')
+    .option('--json', 'print { ok, count, sessions } as JSON (the API\'s fields)')
+    .addHelpText('after', '\nExamples:\n  $ pincer sessions list\n  $ pincer sessions list --agent ops --json\n  $ pincer sessions list -q | xargs -n1 pincer sessions show')
     .action(async (options: KeyOptions) => {
-      if (options.agent !== undefined && options.agent.trim() === '') throw new CliError('VALIDATION', '--agent must not be blank');
+      if (options.agent !== undefined && options.agent.trim() === '') throw new CliError('VALIDATION', '--agent must not be blank', { stableCode: 'SELECTOR_BLANK' });
       const client = ctx.client(ctx.stateDir());
-      const body = await client.request('GET', '/v1/sessions', { query: { agentId: options.agent?.trim() } });
-      const rows = listFrom(body, 'sessions', 'items');
+      const rows: unknown[] = [];
+      let cursor: string | undefined;
+      const seen = new Set<string>();
+      // Follows `nextCursor` when the gateway pages; one page when it does not (bounded either way).
+      for (let page = 0; page < MAX_SESSION_PAGES; page += 1) {
+        const body = await client.request('GET', '/v1/sessions', { query: { agentId: options.agent?.trim(), cursor } });
+        rows.push(...listFrom(body, 'sessions', 'items'));
+        const next = stringField(body, 'nextCursor');
+        if (next === undefined || next === '' || seen.has(next)) break;
+        seen.add(next);
+        cursor = next;
+      }
       const filtered = options.agent === undefined ? rows : rows.filter((row) => agentOf(row) === undefined || agentOf(row) === options.agent?.trim().toLowerCase());
       if (options.json === true) {
-        writeJson(ctx.io.stdout, { ok: true, sessions: filtered });
+        writeJson(ctx.io.stdout, { ok: true, count: filtered.length, sessions: filtered });
+        return;
+      }
+      if (options.quiet === true) {
+        for (const row of filtered) writeLine(ctx.io.stdout, forTerminal(ctx.io.stdout, stringField(row, 'sessionKey', 'key') ?? ''));
         return;
       }
       if (filtered.length === 0) {
         writeLine(ctx.io.stdout, 'No sessions.');
         return;
       }
+      const now = ctx.clock.now();
       writeLine(
         ctx.io.stdout,
-        formatTable(filtered, [
-          { header: 'SESSION KEY', value: (row) => stringField(row, 'sessionKey', 'key'), maxWidth: 80 },
-          { header: 'AGENT', value: (row) => agentOf(row) },
-          { header: 'SESSION ID', value: (row) => stringField(row, 'sessionId', 'id') },
-          { header: 'UPDATED', value: (row) => formatTime(field(row, 'updatedAt', 'lastActiveAt', 'createdAt')) },
-        ]),
+        formatTable(
+          filtered,
+          [
+            { header: 'SESSION KEY', value: (row) => stringField(row, 'sessionKey', 'key'), maxWidth: 80, shrink: 1 },
+            { header: 'AGENT', value: (row) => agentOf(row) },
+            { header: 'SESSION ID', value: (row) => stringField(row, 'sessionId', 'id'), shrink: 2 },
+            { header: 'UPDATED', value: (row) => formatAge(field(row, 'updatedAt', 'lastActiveAt', 'createdAt'), now) },
+          ],
+          tableLayout(ctx.io.stdout, ctx.io.env, options.wide === true),
+        ),
       );
     });
 
@@ -143,10 +170,12 @@ Examples:
       const body = await ctx.client(ctx.stateDir()).request('GET', sessionPath(sessionKey, '/transcript'), {
         query: { limit: options.limit },
       });
-      let entries = listFrom(body, 'transcript', 'entries', 'messages', 'items');
+      let entries = listFrom(body, 'entries', 'transcript', 'messages', 'items');
       if (options.limit !== undefined) entries = entries.slice(-options.limit);
       if (options.json === true) {
-        writeJson(ctx.io.stdout, { ok: true, sessionKey, transcript: entries });
+        // `entries` and `sessionId` are the API's names; `transcript` is the older alias of `entries`.
+        const sessionId = stringField(body, 'sessionId');
+        writeJson(ctx.io.stdout, { ok: true, sessionKey, ...(sessionId !== undefined ? { sessionId } : {}), entries, transcript: entries });
         return;
       }
       if (entries.length === 0) {
@@ -157,7 +186,7 @@ Examples:
         const role = stringField(entry, 'role', 'kind', 'type') ?? 'entry';
         const when = field(entry, 'createdAt', 'at', 'ts', 'timestamp');
         const text = stringField(entry, 'text', 'content', 'message') ?? JSON.stringify(field(entry, 'content') ?? entry);
-        writeLine(ctx.io.stdout, `[${formatTime(when)}] ${role}: ${text}`);
+        writeLine(ctx.io.stdout, forTerminal(ctx.io.stdout, `[${formatTime(when)}] ${role}: ${text}`));
       }
     });
 
@@ -172,10 +201,40 @@ Examples:
       const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
       const body = await ctx.client(ctx.stateDir()).request('POST', sessionPath(sessionKey, '/reset'), { body: {} });
       if (options.json === true) {
-        writeJson(ctx.io.stdout, { ok: true, sessionKey, result: body ?? null });
+        // The API's fields at the top; `result` is the older alias holding the same answer.
+        const answer = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+        writeJson(ctx.io.stdout, { ok: true, ...answer, sessionKey, result: body ?? null });
         return;
       }
       writeLine(ctx.io.stdout, `Reset ${sessionKey}.`);
+    });
+
+  sessions
+    .command('delete')
+    .alias('rm')
+    .description('Delete a session: its transcript and queued events (refused while a turn runs)')
+    .argument('<key>', 'session key')
+    .option('--agent <id>', 'scope a bare key to this agent')
+    .option('--json', 'print { ok, deleted, sessionKey } as JSON (the API\'s answer)')
+    .addHelpText(
+      'after',
+      `
+Exit 1 with code CONFLICT while a turn of the session is queued or running, NOT_FOUND for an
+unknown session.
+
+Examples:
+  $ pincer sessions delete agent:ops:incident-42
+  $ pincer sessions delete incident-42 --agent ops --json`,
+    )
+    .action(async (key: string, options: KeyOptions) => {
+      const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
+      const body = await ctx.client(ctx.stateDir()).request('DELETE', sessionPath(sessionKey));
+      if (options.json === true) {
+        const answer = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+        writeJson(ctx.io.stdout, { ok: true, deleted: true, ...answer, sessionKey });
+        return;
+      }
+      writeLine(ctx.io.stdout, `Deleted ${forTerminal(ctx.io.stdout, sessionKey)}.`);
     });
 }
 
@@ -196,7 +255,14 @@ export function writeRecord(ctx: CommandContext, record: unknown): void {
   const entries = Object.entries(record as Record<string, unknown>);
   const width = Math.max(0, ...entries.map(([name]) => name.length));
   for (const [name, value] of entries) {
-    const text = typeof value === 'string' ? value : /At$/.test(name) && typeof value === 'number' ? formatTime(value) : JSON.stringify(value);
-    writeLine(ctx.io.stdout, `${`${name}:`.padEnd(width + 1)} ${text}`);
+    const text =
+      value === null || value === undefined
+        ? '-'
+        : typeof value === 'string'
+          ? value
+          : /At$/.test(name) && typeof value === 'number'
+            ? `${formatTime(value)} (${formatAge(value, ctx.clock.now())})`
+            : JSON.stringify(value);
+    writeLine(ctx.io.stdout, forTerminal(ctx.io.stdout, `${`${name}:`.padEnd(width + 1)} ${text}`));
   }
 }
