@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { AuthLimitOptions } from './auth/failed-auth-limiter.js';
 import { createGatewayRuntime, type GatewayRuntime } from './compose.js';
 import { buildHttpApp } from './http/app.js';
@@ -22,6 +23,8 @@ export interface StartGatewayOptions {
   token?: string | undefined;
   /** pino level (default `warn`). */
   logLevel?: string | undefined;
+  /** pino logger for the runtime (e.g. the CLI's readable TTY lines); default a logger at `logLevel`. */
+  logger?: Logger | undefined;
   /** Failed-auth limiter (tests). Default 10 per 60 s, then 429 for 300 s. */
   authLimit?: AuthLimitOptions | undefined;
 }
@@ -45,7 +48,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const stateDir = resolveStateDir(options.stateDir);
   ensureStateDir(stateDir);
   const token = loadOrCreateToken(stateDir, options.token);
-  const runtime = await createGatewayRuntime({ stateDir, isServer: true, configPath: options.configPath || undefined, logLevel: options.logLevel || undefined });
+  const runtime = await createGatewayRuntime({ stateDir, isServer: true, configPath: options.configPath || undefined, logLevel: options.logLevel || undefined, logger: options.logger });
   const host = options.host ?? runtime.config.gateway?.host ?? DEFAULT_HOST;
   const envPort = process.env.PINCER_PORT !== undefined && process.env.PINCER_PORT !== '' ? Number(process.env.PINCER_PORT) : undefined;
   const port = options.port ?? envPort ?? runtime.config.gateway?.port ?? DEFAULT_PORT;
