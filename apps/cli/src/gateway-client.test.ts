@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from './errors.js';
-import { createGatewayClient, errorFromResponse, parseBody, RunStateSchema } from './gateway-client.js';
+import { createGatewayClient, errorFromResponse, parseBody, RunViewSchema } from './gateway-client.js';
 
 interface Seen {
   url: string;
@@ -92,7 +92,7 @@ describe('errorFromResponse', () => {
 
 describe('parseBody', () => {
   it('names the call and the path of a mismatch', () => {
-    expect(() => parseBody(RunStateSchema, { runId: 'r', sessionKey: 'k', status: 'weird' }, 'GET /v1/runs/:id')).toThrow(
+    expect(() => parseBody(RunViewSchema, { runId: 'r', sessionKey: 'k', agentId: 'main', kind: 'user', createdAt: 0, status: 'weird' }, 'GET /v1/runs/:id')).toThrow(
       /GET \/v1\/runs\/:id at status/,
     );
   });

@@ -1,47 +1,21 @@
 import { z } from 'zod';
+import { type AgentAcceptedSchema, ErrorBodySchema, type RunViewSchema } from '@pincer/gateway/schemas';
 import { CliError, type CliErrorCode } from './errors.js';
 
-/** The gateway's error body: `{ error: { code, message, field? } }`. */
-export const GatewayErrorBodySchema = z.object({
-  error: z.looseObject({
-    code: z.string(),
-    message: z.string(),
-    field: z.string().optional(),
-  }),
-});
-/** Parsed gateway error body. */
-export type GatewayErrorBody = z.infer<typeof GatewayErrorBodySchema>;
+// The gateway's own wire schemas (`@pincer/gateway/schemas`, zod only): the CLI parses what the
+// gateway sends with the shapes the gateway declares its routes with, never a hand-kept copy.
+export {
+  AgentAcceptedSchema,
+  AgentRequestSchema,
+  ErrorBodySchema,
+  RunViewSchema,
+  type AgentRequest,
+} from '@pincer/gateway/schemas';
 
-/** `POST /v1/agent` request body (what `pincer agent` sends after normalization). */
-export const AgentRequestSchema = z.object({
-  message: z.string().min(1),
-  agentId: z.string().min(1).optional(),
-  sessionKey: z.string().min(1).optional(),
-  sessionId: z.string().min(1).optional(),
-  to: z.string().min(1).optional(),
-  idempotencyKey: z.string().min(1).optional(),
-});
-/** A normalized agent-turn request. */
-export type AgentRequest = z.infer<typeof AgentRequestSchema>;
-
-/** `POST /v1/agent` → 202 `{ runId, sessionKey }`. */
-export const AgentAcceptedSchema = z.looseObject({
-  runId: z.string().min(1),
-  sessionKey: z.string().min(1),
-});
-/** Accepted agent turn. */
+/** Accepted agent turn (`POST /v1/agent` → 202 `{ runId, sessionKey }`). */
 export type AgentAccepted = z.infer<typeof AgentAcceptedSchema>;
-
-/** `GET /v1/runs/:id?waitMs=` → the run's state. */
-export const RunStateSchema = z.looseObject({
-  runId: z.string().min(1),
-  sessionKey: z.string().min(1),
-  status: z.enum(['queued', 'running', 'ok', 'error', 'timeout']),
-  reply: z.string().nullish(),
-  error: z.unknown().optional(),
-});
-/** A run's state as the gateway reports it. */
-export type RunState = z.infer<typeof RunStateSchema>;
+/** A run's state as the gateway reports it (`GET /v1/runs/:id`). */
+export type RunView = z.infer<typeof RunViewSchema>;
 
 /** Options for {@link createGatewayClient}. */
 export interface GatewayClientOptions {
@@ -133,7 +107,7 @@ export function createGatewayClient(options: GatewayClientOptions): GatewayClien
 
 /** Maps an HTTP error answer to a `CliError` (400/413/422 → VALIDATION, 401, 403, 404, 429, else GATEWAY_ERROR). */
 export function errorFromResponse(status: number, body: unknown, what: string): CliError {
-  const parsed = GatewayErrorBodySchema.safeParse(body);
+  const parsed = ErrorBodySchema.safeParse(body);
   const message = parsed.success ? parsed.data.error.message : `Gateway answered HTTP ${status} to ${what}.`;
   const field = parsed.success ? parsed.data.error.field : undefined;
   const code: CliErrorCode =

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { CliOutput } from './io.js';
 import { escapeControls } from './output.js';
 
@@ -50,7 +51,7 @@ export function createLogDestination(out: CliOutput): { write(chunk: string): bo
 }
 
 /** A pino logger at `level` whose lines are printed readably on `out` (used by `pincer gateway` on a TTY). */
-export async function createLogPrinter(out: CliOutput, level: string): Promise<unknown> {
+export async function createLogPrinter(out: CliOutput, level: string): Promise<Logger> {
   const { pino } = await import('pino');
   return pino({ level, base: { app: 'pincer-gateway' } }, createLogDestination(out));
 }

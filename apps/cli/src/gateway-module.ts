@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { CliError } from './errors.js';
 
 /** What `pincer` needs from a started gateway (the pinned `startGateway` result). */
@@ -19,10 +20,9 @@ export interface StartGatewayOptions {
   logLevel?: string;
   /**
    * A pino logger for the gateway (the CLI passes one that prints readable lines on a TTY).
-   * Needs `startGateway` to hand it to `createGatewayRuntime({ logger })`; a gateway that does
-   * not know the option ignores it and logs JSON.
+   * `startGateway` hands it to the runtime; without one the gateway logs JSON.
    */
-  logger?: unknown;
+  logger?: Logger;
 }
 
 /** One embedded agent turn (`pincer agent --local` and the fallback). */

@@ -34,14 +34,13 @@ export {
   errorFromResponse,
   AgentRequestSchema,
   AgentAcceptedSchema,
-  RunStateSchema,
-  GatewayErrorBodySchema,
+  RunViewSchema,
+  ErrorBodySchema,
   type GatewayClient,
   type GatewayClientOptions,
   type AgentRequest,
   type AgentAccepted,
-  type RunState,
-  type GatewayErrorBody,
+  type RunView,
 } from './gateway-client.js';
 export { rosterFromConfig, loadRoster, DEFAULT_ROSTER, RosterConfigSchema, type AgentRoster } from './roster.js';
 export { createSpinner, SPINNER_FRAMES, type Spinner, type SpinnerOptions } from './spinner.js';

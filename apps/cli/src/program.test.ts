@@ -203,7 +203,7 @@ describe('runCli', () => {
         expect(JSON.parse(String(init?.body))).toEqual({ message: 'hi', agentId: 'main', sessionKey: 'agent:main:main', timeoutMs: 5000 });
         return Response.json({ runId: 'r1', sessionKey: 'agent:main:main' }, { status: 202 });
       }
-      return Response.json({ runId: 'r1', sessionKey: 'agent:main:main', status: 'ok', reply: 'pong' });
+      return Response.json({ runId: 'r1', sessionKey: 'agent:main:main', agentId: 'main', kind: 'user', createdAt: 0, status: 'ok', reply: 'pong' });
     });
     expect(await runCli(['agent', '-m', 'hi', '--session-key', 'main', '--timeout', '5'], h.io)).toBe(0);
     expect(h.stdout()).toBe('pong\n');
@@ -215,7 +215,7 @@ describe('runCli', () => {
       const path = new URL(url).pathname;
       if (path === '/healthz') return Response.json({ ok: true });
       if (path === '/v1/agent') return Response.json({ runId: 'r1', sessionKey: 'agent:main:main' }, { status: 202 });
-      return Response.json({ runId: 'r1', sessionKey: 'agent:main:main', status: 'error', error: 'model exploded' });
+      return Response.json({ runId: 'r1', sessionKey: 'agent:main:main', agentId: 'main', kind: 'user', createdAt: 0, status: 'error', error: 'model exploded' });
     });
     expect(await runCli(['agent', '-m', 'hi', '--json'], failing.io)).toBe(1);
     expect(JSON.parse(failing.stdout())).toEqual({ ok: false, error: { type: 'run_failed', code: 'RUN_FAILED', message: 'Agent run r1 failed: model exploded' } });

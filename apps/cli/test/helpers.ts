@@ -94,7 +94,9 @@ export async function startStubGateway(): Promise<StubGateway> {
         const key = typeof agent?.sessionKey === 'string' ? agent.sessionKey : 'stub';
         // A message "never finish" keeps the run running (for timeout tests).
         const status = agent?.message === 'never finish' ? 'running' : 'ok';
-        return res.end(JSON.stringify({ runId: 'stub-run', sessionKey: key, status, ...(status === 'ok' ? { reply: 'stub reply' } : {}) }));
+        // A whole RunView (the CLI parses it with the gateway's RunViewSchema).
+        const run = { runId: 'stub-run', sessionKey: key, agentId: 'main', kind: 'user', status, createdAt: 0 };
+        return res.end(JSON.stringify({ ...run, ...(status === 'ok' ? { reply: 'stub reply' } : {}) }));
       }
       res.statusCode = 404;
       return res.end(JSON.stringify({ error: { code: 'not_found', message: 'nothing here' } }));

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { AuthLimitOptions } from './auth/failed-auth-limiter.js';
 import { createGatewayRuntime, type GatewayRuntime } from './compose.js';
 import { assertOperatorTokenStrength } from './credentials/token-entropy.js';
@@ -28,6 +29,8 @@ export interface StartGatewayOptions {
   token?: string | undefined;
   /** pino level (default `warn`). */
   logLevel?: string | undefined;
+  /** pino logger for the runtime (e.g. the CLI's readable TTY lines); default a logger at `logLevel`. */
+  logger?: Logger | undefined;
   /** Failed-auth limiter (tests). Default: one presented value 10 per 60 s, then 429 for 300 s; 100 per 60 s from anywhere, then 429 for 60 s. */
   authLimit?: AuthLimitOptions | undefined;
   /** The clock credentials read for expiry (tests). Default the gateway clock. */
@@ -69,6 +72,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       configPath: options.configPath || undefined,
       logLevel: options.logLevel || undefined,
       credentialsNow: options.credentials?.now,
+      logger: options.logger,
     });
   } catch (error) {
     lock.release();

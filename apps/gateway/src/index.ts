@@ -9,6 +9,13 @@ export { ANONYMOUS_IDENTITY, OPERATOR_IDENTITY, type GatewayIdentity } from './a
 export {
   loadConfig,
   parseConfig,
+  parseConfigText,
+  parseDurationText,
+  checkDurationText,
+  DurationTextSchema,
+  configJsonSchema,
+  configIssuesError,
+  type ConfigIssue,
   GatewayConfigSchema,
   AgentConfigSchema,
   BindingSchema,

@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { AgentCliOptionsSchema, DEFAULT_AGENT_TIMEOUT_SECONDS, prepareAgentTurn, type PreparedAgentTurn } from '../agent-turn.js';
 import { type CommandContext, noGatewayError, parseSeconds } from '../context.js';
 import { CliError } from '../errors.js';
-import { AgentAcceptedSchema, createGatewayClient, errorFromResponse, type GatewayClient, parseBody, type RunState, RunStateSchema } from '../gateway-client.js';
+import { AgentAcceptedSchema, createGatewayClient, errorFromResponse, type GatewayClient, parseBody, type RunView, RunViewSchema } from '../gateway-client.js';
 import type { EmbeddedRuntime } from '../gateway-module.js';
 import { writeJson, writeLine } from '../io.js';
 import { loadRoster } from '../roster.js';
@@ -137,7 +137,7 @@ export async function waitForRun(
   run: { runId: string; sessionKey: string },
   timeoutMs: number,
   query: { sessionKey?: string | undefined } = {},
-): Promise<RunState> {
+): Promise<RunView> {
   const spinner = createSpinner({ stream: ctx.io.stderr, text: `waiting for ${run.sessionKey} (run ${run.runId})` });
   spinner.start();
   try {
@@ -158,7 +158,7 @@ export async function waitForRun(
         if (ctx.io.signal?.aborted) throw interruptedRun(ctx, run);
         throw error;
       }
-      const state = parseBody(RunStateSchema, body, 'GET /v1/runs/:id');
+      const state = parseBody(RunViewSchema, body, 'GET /v1/runs/:id');
       if (state.status === 'ok') return state;
       if (state.status === 'error') throw new CliError('RUN_FAILED', `Agent run ${state.runId} failed: ${describeRunError(state.error)}`);
       if (state.status === 'timeout') throw new CliError('TIMEOUT', `Agent run ${state.runId} timed out on the gateway.`);

@@ -1,6 +1,9 @@
+import { CronCreateSchema, CronDeletedSchema, CronJobViewSchema, CronListSchema, CronRunNowSchema, CronRunsSchema } from '@pincer/gateway/schemas';
 import { type Command, Option } from 'commander';
-import { type CommandContext, field, listFrom, stringField } from '../context.js';
+import type { z } from 'zod';
+import { type CommandContext, field, stringField } from '../context.js';
 import { CliError } from '../errors.js';
+import { parseBody } from '../gateway-client.js';
 import { writeJson, writeLine } from '../io.js';
 import { formatAge, formatTable, formatTime, tableLayout } from '../output.js';
 import { resolveSessionKeyArg, resolveSessionScope } from './sessions.js';
@@ -23,19 +26,8 @@ export interface CronAddOptions {
   json?: boolean;
 }
 
-/** Body of `POST /v1/cron` (the gateway's `CronCreateSchema`). */
-export interface CronJobRequest {
-  sessionKey: string;
-  text: string;
-  every?: string;
-  at?: string;
-  in?: string;
-  cron?: string;
-  tz?: string;
-  kind?: 'systemEvent' | 'agentTurn';
-  target?: 'session' | 'isolated';
-  name?: string;
-}
+/** Body of `POST /v1/cron`: the input of the gateway's own `CronCreateSchema`. */
+export type CronJobRequest = z.input<typeof CronCreateSchema>;
 
 /**
  * Validates `cron add` options into the gateway's job request: exactly one of `--every`,
@@ -119,7 +111,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  $ pincer cron list\n  $ pincer cron list --json')
     .action(async (options: ScopeOptions & { wide?: boolean }) => {
       const sessionKey = await scopeOf(ctx, options);
-      const jobs = listFrom(await ctx.client(ctx.stateDir()).request('GET', '/v1/cron', { query: { sessionKey } }), 'jobs', 'items');
+      const { jobs } = parseBody(CronListSchema, await ctx.client(ctx.stateDir()).request('GET', '/v1/cron', { query: { sessionKey } }), 'GET /v1/cron');
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, count: jobs.length, jobs });
         return;
@@ -181,13 +173,12 @@ Examples:
       }
       const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent);
       const request = buildCronJobRequest(options, sessionKey);
-      const body = await ctx.client(ctx.stateDir()).request('POST', '/v1/cron', { body: request });
-      const job = field(body, 'job') ?? body;
+      const job = parseBody(CronJobViewSchema, await ctx.client(ctx.stateDir()).request('POST', '/v1/cron', { body: request }), 'POST /v1/cron');
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, job });
         return;
       }
-      writeLine(ctx.io.stdout, `Added cron job ${stringField(job, 'id', 'jobId') ?? '(no id)'} (${describeSchedule(field(job, 'schedule'))}) for ${sessionKey}.`);
+      writeLine(ctx.io.stdout, `Added cron job ${job.id} (${describeSchedule(job.schedule)}) for ${sessionKey}.`);
     });
 
   cron
@@ -202,7 +193,7 @@ Examples:
     .action(async (id: string, options: ScopeOptions) => {
       const jobId = requireId(id);
       const sessionKey = await scopeOf(ctx, options);
-      await ctx.client(ctx.stateDir()).request('DELETE', `/v1/cron/${encodeURIComponent(jobId)}`, { query: { sessionKey } });
+      parseBody(CronDeletedSchema, await ctx.client(ctx.stateDir()).request('DELETE', `/v1/cron/${encodeURIComponent(jobId)}`, { query: { sessionKey } }), 'DELETE /v1/cron/:id');
       if (options.json === true) writeJson(ctx.io.stdout, { ok: true, id: jobId, removed: true });
       else writeLine(ctx.io.stdout, `Removed cron job ${jobId}.`);
     });
@@ -227,9 +218,9 @@ Examples:
         }
         throw error;
       }
-      const run = field(body, 'run') ?? body ?? null;
+      const { run } = parseBody(CronRunNowSchema, body, 'POST /v1/cron/:id/run');
       if (options.json === true) writeJson(ctx.io.stdout, { ok: true, id: jobId, run });
-      else writeLine(ctx.io.stdout, `Ran cron job ${jobId}${stringField(run, 'status') ? ` (${stringField(run, 'status')})` : ''}.`);
+      else writeLine(ctx.io.stdout, `Ran cron job ${jobId} (${run.status}).`);
     });
 
   cron
@@ -243,9 +234,10 @@ Examples:
     .action(async (id: string, options: ScopeOptions) => {
       const jobId = requireId(id);
       const sessionKey = await scopeOf(ctx, options);
-      const runs = listFrom(
+      const { runs } = parseBody(
+        CronRunsSchema,
         await ctx.client(ctx.stateDir()).request('GET', `/v1/cron/${encodeURIComponent(jobId)}/runs`, { query: { sessionKey } }),
-        'runs',
+        'GET /v1/cron/:id/runs',
       );
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, id: jobId, runs });

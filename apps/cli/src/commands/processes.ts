@@ -1,6 +1,9 @@
+import { ProcessKillSchema, ProcessListSchema, ProcessLogSchema, type ProcessViewSchema } from '@pincer/gateway/schemas';
 import { type Command, Option } from 'commander';
-import { type CommandContext, field, listFrom, parseNonNegativeInt, parsePositiveInt, stringField } from '../context.js';
+import type { z } from 'zod';
+import { type CommandContext, field, parseNonNegativeInt, parsePositiveInt, stringField } from '../context.js';
 import { CliError } from '../errors.js';
+import { parseBody } from '../gateway-client.js';
 import { writeJson, writeLine } from '../io.js';
 import { formatAge, formatTable, forTerminal, tableLayout } from '../output.js';
 import { readConfigFile } from './config.js';
@@ -64,16 +67,12 @@ function sandboxedOf(sandbox: unknown): ProcessRow['sandboxed'] {
   return typeof isSandboxed === 'boolean' ? (isSandboxed ? 'yes' : 'no') : undefined;
 }
 
-/** Reads the process list from `GET /v1/processes` (either a list, `{processes}`, or `{running, finished}`). */
-export function processesFrom(body: unknown): unknown[] {
-  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
-    const running = (body as Record<string, unknown>).running;
-    const finished = (body as Record<string, unknown>).finished;
-    if (Array.isArray(running) || Array.isArray(finished)) {
-      return [...(Array.isArray(running) ? running : []), ...(Array.isArray(finished) ? finished : [])];
-    }
-  }
-  return listFrom(body, 'processes', 'items');
+/** A shell as `GET /v1/processes` lists it (the gateway's `ProcessViewSchema`). */
+export type ProcessView = z.infer<typeof ProcessViewSchema>;
+
+/** Parses `GET /v1/processes` with the gateway's `ProcessListSchema`. */
+export function processesFrom(body: unknown): ProcessView[] {
+  return parseBody(ProcessListSchema, body, 'GET /v1/processes').processes;
 }
 
 /** A process log answer (`GET /v1/processes/:id/log`): lines joined by `\n`, plus the status. */
@@ -84,8 +83,9 @@ export interface LogChunk {
 }
 
 /** Reads a log answer. */
-export function toLogChunk(body: unknown, id: string): LogChunk {
-  return { id: stringField(body, 'id') ?? id, status: stringField(body, 'status'), output: stringField(body, 'output') ?? '' };
+export function toLogChunk(body: unknown): LogChunk {
+  const log = parseBody(ProcessLogSchema, body, 'GET /v1/processes/:id/log');
+  return { id: log.id, status: log.status, output: log.output };
 }
 
 /**
@@ -155,8 +155,7 @@ Examples:
     )
     .action(async (options: { session?: string; agent?: string; json?: boolean; quiet?: boolean; wide?: boolean }) => {
       const sessionKey = await resolveSessionScope(ctx, options);
-      const body = await ctx.client(ctx.stateDir()).request('GET', '/v1/processes', { query: { sessionKey } });
-      const raw = processesFrom(body);
+      const raw = processesFrom(await ctx.client(ctx.stateDir()).request('GET', '/v1/processes', { query: { sessionKey } }));
       const processes = sessionKey === undefined ? raw : raw.filter((p) => toProcessRow(p).sessionKey === sessionKey || toProcessRow(p).scopeKey === sessionKey);
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, count: processes.length, processes });
@@ -219,7 +218,7 @@ Examples:
       const client = ctx.client(ctx.stateDir());
       const path = `/v1/processes/${encodeURIComponent(processId)}/log`;
       const read = async (offset: number | undefined, limit: number | undefined): Promise<LogChunk> =>
-        toLogChunk(await client.request('GET', path, { query: { offset, limit, sessionKey } }), processId);
+        toLogChunk(await client.request('GET', path, { query: { offset, limit, sessionKey } }));
 
       if (options.follow !== true) {
         // `--limit N` alone is the last N lines: read every retained line and keep the tail, so a
@@ -305,14 +304,12 @@ Examples:
       if (id.trim() === '') throw new CliError('VALIDATION', 'process id must not be blank');
       const sessionKey = await resolveSessionScope(ctx, options);
       const stateDir = ctx.stateDir();
-      const body = await ctx.client(stateDir).request('POST', `/v1/processes/${encodeURIComponent(id.trim())}/kill`, {
+      const answer = await ctx.client(stateDir).request('POST', `/v1/processes/${encodeURIComponent(id.trim())}/kill`, {
         body: {},
         query: { sessionKey },
         timeoutMs: killWaitMs(await configuredKillGraceMs(ctx.configPath(stateDir))),
       });
-      const status = stringField(body, 'status') ?? 'killed';
-      const signal = stringField(body, 'signal');
-      if (status === 'not-found') throw new CliError('NOT_FOUND', `Process ${id.trim()} not found.`);
+      const { status, signal } = parseBody(ProcessKillSchema, answer, 'POST /v1/processes/:id/kill');
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, id: id.trim(), status, signal: signal ?? null });
         return;

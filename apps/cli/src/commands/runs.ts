@@ -2,7 +2,7 @@ import { type Command, Option } from 'commander';
 import { DEFAULT_AGENT_TIMEOUT_SECONDS } from '../agent-turn.js';
 import { type CommandContext, parseSeconds } from '../context.js';
 import { CliError } from '../errors.js';
-import { parseBody, RunStateSchema } from '../gateway-client.js';
+import { parseBody, RunViewSchema } from '../gateway-client.js';
 import { writeJson, writeLine } from '../io.js';
 import { forTerminal } from '../output.js';
 import { waitForRun } from './agent.js';
@@ -43,7 +43,7 @@ Examples:
       const runId = requireRunId(id);
       const sessionKey = await resolveSessionScope(ctx, options);
       const body = await ctx.client(ctx.stateDir()).request('GET', `/v1/runs/${encodeURIComponent(runId)}`, { query: { sessionKey } });
-      const run = parseBody(RunStateSchema, body, 'GET /v1/runs/:id');
+      const run = parseBody(RunViewSchema, body, 'GET /v1/runs/:id');
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, run });
         return;
@@ -68,7 +68,7 @@ Examples:
       const client = ctx.client(ctx.stateDir());
       // The first answer names the run's session (and 404s for an unknown or foreign run).
       const first = parseBody(
-        RunStateSchema,
+        RunViewSchema,
         await client.request('GET', `/v1/runs/${encodeURIComponent(runId)}`, { query: { sessionKey } }),
         'GET /v1/runs/:id',
       );

@@ -1,7 +1,9 @@
 import { isUnscopedSessionKeySentinel, normalizeExplicitSessionKey } from '@pincer/session-key';
+import { SessionDeletedSchema, SessionListSchema, SessionResetSchema, SessionViewSchema, TranscriptSchema } from '@pincer/gateway/schemas';
 import { type Command, Option } from 'commander';
-import { type CommandContext, field, listFrom, parsePositiveInt, stringField } from '../context.js';
+import { type CommandContext, parsePositiveInt } from '../context.js';
 import { CliError } from '../errors.js';
+import { parseBody } from '../gateway-client.js';
 import { writeJson, writeLine } from '../io.js';
 import { formatAge, formatTable, formatTime, forTerminal, tableLayout } from '../output.js';
 import { loadRoster } from '../roster.js';
@@ -12,9 +14,6 @@ interface KeyOptions {
   quiet?: boolean;
   wide?: boolean;
 }
-
-/** Most pages `sessions list` follows (`nextCursor`) before it stops, so a cursor loop cannot run forever. */
-export const MAX_SESSION_PAGES = 1_000;
 
 /**
  * Normalizes a session-key argument with the same seed-003 rules as `pincer agent`
@@ -89,7 +88,7 @@ Examples:
 
   sessions
     .command('list')
-    .description('List sessions (key, agent, session id, last update); follows the gateway\'s pages')
+    .description('List sessions (key, agent, session id, last update)')
     .option('--agent <id>', 'only sessions of this agent')
     .option('-q, --quiet', 'print only session keys, one per line')
     .option('--wide', 'never cut cells to fit the terminal')
@@ -98,25 +97,15 @@ Examples:
     .action(async (options: KeyOptions) => {
       if (options.agent !== undefined && options.agent.trim() === '') throw new CliError('VALIDATION', '--agent must not be blank', { stableCode: 'SELECTOR_BLANK' });
       const client = ctx.client(ctx.stateDir());
-      const rows: unknown[] = [];
-      let cursor: string | undefined;
-      const seen = new Set<string>();
-      // Follows `nextCursor` when the gateway pages; one page when it does not (bounded either way).
-      for (let page = 0; page < MAX_SESSION_PAGES; page += 1) {
-        const body = await client.request('GET', '/v1/sessions', { query: { agentId: options.agent?.trim(), cursor } });
-        rows.push(...listFrom(body, 'sessions', 'items'));
-        const next = stringField(body, 'nextCursor');
-        if (next === undefined || next === '' || seen.has(next)) break;
-        seen.add(next);
-        cursor = next;
-      }
-      const filtered = options.agent === undefined ? rows : rows.filter((row) => agentOf(row) === undefined || agentOf(row) === options.agent?.trim().toLowerCase());
+      const body = parseBody(SessionListSchema, await client.request('GET', '/v1/sessions', { query: { agentId: options.agent?.trim() } }), 'GET /v1/sessions');
+      const rows = body.sessions;
+      const filtered = options.agent === undefined ? rows : rows.filter((row) => row.agentId === options.agent?.trim().toLowerCase());
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, count: filtered.length, sessions: filtered });
         return;
       }
       if (options.quiet === true) {
-        for (const row of filtered) writeLine(ctx.io.stdout, forTerminal(ctx.io.stdout, stringField(row, 'sessionKey', 'key') ?? ''));
+        for (const row of filtered) writeLine(ctx.io.stdout, forTerminal(ctx.io.stdout, row.key));
         return;
       }
       if (filtered.length === 0) {
@@ -129,10 +118,10 @@ Examples:
         formatTable(
           filtered,
           [
-            { header: 'SESSION KEY', value: (row) => stringField(row, 'sessionKey', 'key'), maxWidth: 80, shrink: 1 },
-            { header: 'AGENT', value: (row) => agentOf(row) },
-            { header: 'SESSION ID', value: (row) => stringField(row, 'sessionId', 'id'), shrink: 2 },
-            { header: 'UPDATED', value: (row) => formatAge(field(row, 'updatedAt', 'lastActiveAt', 'createdAt'), now) },
+            { header: 'SESSION KEY', value: (row) => row.key, maxWidth: 80, shrink: 1 },
+            { header: 'AGENT', value: (row) => row.agentId },
+            { header: 'SESSION ID', value: (row) => row.sessionId, shrink: 2 },
+            { header: 'UPDATED', value: (row) => formatAge(row.updatedAt, now) },
           ],
           tableLayout(ctx.io.stdout, ctx.io.env, options.wide === true),
         ),
@@ -148,8 +137,7 @@ Examples:
     .addHelpText('after', '\nExamples:\n  $ pincer sessions show agent:main:main\n  $ pincer sessions show incident-42 --agent ops --json')
     .action(async (key: string, options: KeyOptions) => {
       const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
-      const body = await ctx.client(ctx.stateDir()).request('GET', sessionPath(sessionKey));
-      const session = field(body, 'session') ?? body;
+      const session = parseBody(SessionViewSchema, await ctx.client(ctx.stateDir()).request('GET', sessionPath(sessionKey)), 'GET /v1/sessions/:key');
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, session });
         return;
@@ -167,15 +155,16 @@ Examples:
     .addHelpText('after', '\nExamples:\n  $ pincer sessions history agent:ops:incident-42\n  $ pincer sessions history main --limit 20 --json')
     .action(async (key: string, options: KeyOptions & { limit?: number }) => {
       const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
-      const body = await ctx.client(ctx.stateDir()).request('GET', sessionPath(sessionKey, '/transcript'), {
-        query: { limit: options.limit },
-      });
-      let entries = listFrom(body, 'entries', 'transcript', 'messages', 'items');
+      const body = parseBody(
+        TranscriptSchema,
+        await ctx.client(ctx.stateDir()).request('GET', sessionPath(sessionKey, '/transcript'), { query: { limit: options.limit } }),
+        'GET /v1/sessions/:key/transcript',
+      );
+      let entries = body.entries;
       if (options.limit !== undefined) entries = entries.slice(-options.limit);
       if (options.json === true) {
         // `entries` and `sessionId` are the API's names; `transcript` is the older alias of `entries`.
-        const sessionId = stringField(body, 'sessionId');
-        writeJson(ctx.io.stdout, { ok: true, sessionKey, ...(sessionId !== undefined ? { sessionId } : {}), entries, transcript: entries });
+        writeJson(ctx.io.stdout, { ok: true, sessionKey, sessionId: body.sessionId, entries, transcript: entries });
         return;
       }
       if (entries.length === 0) {
@@ -183,10 +172,7 @@ Examples:
         return;
       }
       for (const entry of entries) {
-        const role = stringField(entry, 'role', 'kind', 'type') ?? 'entry';
-        const when = field(entry, 'createdAt', 'at', 'ts', 'timestamp');
-        const text = stringField(entry, 'text', 'content', 'message') ?? JSON.stringify(field(entry, 'content') ?? entry);
-        writeLine(ctx.io.stdout, forTerminal(ctx.io.stdout, `[${formatTime(when)}] ${role}: ${text}`));
+        writeLine(ctx.io.stdout, forTerminal(ctx.io.stdout, `[${formatTime(entry.createdAt)}] ${entry.role}: ${entry.text}`));
       }
     });
 
@@ -199,11 +185,10 @@ Examples:
     .addHelpText('after', '\nExamples:\n  $ pincer sessions reset agent:ops:incident-42\n  $ pincer sessions reset main --json')
     .action(async (key: string, options: KeyOptions) => {
       const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
-      const body = await ctx.client(ctx.stateDir()).request('POST', sessionPath(sessionKey, '/reset'), { body: {} });
+      const body = parseBody(SessionResetSchema, await ctx.client(ctx.stateDir()).request('POST', sessionPath(sessionKey, '/reset'), { body: {} }), 'POST /v1/sessions/:key/reset');
       if (options.json === true) {
         // The API's fields at the top; `result` is the older alias holding the same answer.
-        const answer = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-        writeJson(ctx.io.stdout, { ok: true, ...answer, sessionKey, result: body ?? null });
+        writeJson(ctx.io.stdout, { ok: true, ...body, sessionKey, result: body });
         return;
       }
       writeLine(ctx.io.stdout, `Reset ${sessionKey}.`);
@@ -228,22 +213,13 @@ Examples:
     )
     .action(async (key: string, options: KeyOptions) => {
       const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
-      const body = await ctx.client(ctx.stateDir()).request('DELETE', sessionPath(sessionKey));
+      const body = parseBody(SessionDeletedSchema, await ctx.client(ctx.stateDir()).request('DELETE', sessionPath(sessionKey)), 'DELETE /v1/sessions/:key');
       if (options.json === true) {
-        const answer = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-        writeJson(ctx.io.stdout, { ok: true, deleted: true, ...answer, sessionKey });
+        writeJson(ctx.io.stdout, { ok: true, ...body, sessionKey });
         return;
       }
       writeLine(ctx.io.stdout, `Deleted ${forTerminal(ctx.io.stdout, sessionKey)}.`);
     });
-}
-
-function agentOf(row: unknown): string | undefined {
-  const explicit = stringField(row, 'agentId', 'agent');
-  if (explicit !== undefined) return explicit;
-  const key = stringField(row, 'sessionKey', 'key');
-  const match = key === undefined ? null : /^agent:([^:]+):/i.exec(key);
-  return match?.[1]?.toLowerCase();
 }
 
 /** Prints an object as aligned `name: value` lines (nested values as JSON). */
