@@ -235,6 +235,10 @@ const CONFIG = {
     { id: 'research' },
   ],
   bindings: [{ agentId: 'ops', match: { channel: 'telegram' } }],
+  // Several agents: turns that name none go to main (without it they are refused as ambiguous).
+  defaultAgent: 'main',
+  // Story 1's group member is not an owner; guests get exec and process only because this says so.
+  security: { guestTools: ['exec', 'process'] },
   // Shells get a clean environment; this one variable (the demo's process marker) is passed on.
   exec: { passEnv: ['DEMO_SHELL_MARK'] },
 };
