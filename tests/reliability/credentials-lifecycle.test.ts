@@ -18,7 +18,7 @@ let state: StateDir;
 let gateway: RunningGateway;
 let operatorToken: string;
 let clockOffsetMs = 0;
-const api = (token: string | null, method: string, path: string, body?: unknown) => callApi(gateway.url, token, method, path, body);
+const api = <T = Record<string, unknown>>(token: string | null, method: string, path: string, body?: unknown) => callApi<T>(gateway.url, token, method, path, body);
 
 beforeAll(async () => {
   state = makeStateDir({ wake: FAST_WAKE, agents: [{ id: 'main' }, { id: 'ops' }] }, 'pincer-cred-life-');
@@ -125,7 +125,7 @@ describe('expiry', () => {
 describe('the audit log', () => {
   it('records state-changing actions with time, credential, source, target and result', async () => {
     const since = Date.now();
-    const stories = storyApi({ api: (method, path, body) => api(operatorToken, method, path, body) });
+    const stories = storyApi({ api: <T,>(method: string, path: string, body?: unknown) => api<T>(operatorToken, method, path, body) });
     const started = await stories.turn({ sessionKey: OTHER, message: 'run in background: sleep 60' });
     const processId = startedId(started.reply);
     const { token, id } = await mint({ name: 'auditor-test', sessionKey: OWN, capabilities: ['processes:kill', 'sessions:write', 'cron:write', 'agent:run'] });
