@@ -92,9 +92,12 @@ async function expectLikeMissing(call: (id: string) => Promise<ApiResponse>, id:
 beforeAll(async () => {
   gw = await startInprocGateway({
     wake: FAST_WAKE,
-    agents: [{ id: 'main' }, { id: 'ops', allowAgents: ['ops'] }],
+    agents: [{ id: 'main', owners: ['*'] }, { id: 'ops', allowAgents: ['ops'], owners: ['*'] }],
+    defaultAgent: 'main',
     bindings: [{ agentId: 'ops', match: { channel: 'telegram' } }],
     plugins: [{ module: join(import.meta.dirname, '..', '..', 'apps', 'gateway', 'test', 'fixtures', 'echo-plugin.mjs') }],
+    // The fixture plugin lives in the repo, not in the temp state dir (issue 14 item 13 needs the opt-in).
+    security: { allowPluginsOutsideStateDir: true },
   });
   api = storyApi(gw);
   for (const key of SESSIONS) {

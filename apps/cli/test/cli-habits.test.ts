@@ -133,7 +133,7 @@ describe('pincer habits against a real gateway', () => {
     const body = json(sessionsJson!) as { count: number; sessions: Array<{ key: string; updatedAt: unknown }> };
     expect(body.count).toBe(body.sessions.length);
     expect(typeof body.sessions[0]?.updatedAt === 'number' || typeof body.sessions[0]?.updatedAt === 'string').toBe(true);
-    // The SANDBOX column (issue 13) stands between EXIT and SESSION.
+    // The SBX (sandboxed) column (issue 13) stands between EXIT and SESSION.
     expect(psTable?.stdout).toMatch(new RegExp(`${id}\\s+running\\s+\\d+\\s+-\\s+(?:yes|no)\\s+agent:ops:quiet\\s+\\d+s ago\\s+sleep 30`));
     await runPincer(['kill', id], env);
   });

@@ -42,7 +42,7 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
   beforeAll(async () => {
     if (unavailable) throw new Error(`CI=true but the browser tests cannot run: ${unavailable}`);
     requireBuiltConsole();
-    state = makeStateDir({ wake: FAST_WAKE, agents: [{ id: 'main' }, { id: 'ops' }] }, 'pincer-console-e2e-');
+    state = makeStateDir({ wake: FAST_WAKE, agents: [{ id: 'main' }, { id: 'ops' }], defaultAgent: 'main' }, 'pincer-console-e2e-');
     gateway = await startChildGateway(state);
     api = storyApi(gateway);
     browser = await launchBrowser();

@@ -179,7 +179,8 @@ Examples:
             { header: 'STATUS', value: (row) => row.status },
             { header: 'PID', value: (row) => row.pid },
             { header: 'EXIT', value: (row) => (typeof row.exitCode === 'number' ? row.exitCode : undefined) },
-            { header: 'SANDBOX', value: (row) => row.sandboxed },
+            // SBX: sandboxed (yes/no); a short header so 80 columns still show the start of the command.
+            { header: 'SBX', value: (row) => row.sandboxed },
             { header: 'SESSION', value: (row) => row.sessionKey ?? row.scopeKey, maxWidth: 48, shrink: 1 },
             { header: 'STARTED', value: (row) => formatAge(row.startedAt, now) },
             { header: 'COMMAND', value: (row) => row.command, maxWidth: 60, shrink: 2 },
