@@ -13,6 +13,8 @@ export interface TableColumn<Row> {
    * never shrinks.
    */
   shrink?: number;
+  /** Width a shrinking column keeps while other shrinking columns can still give up width. */
+  minWidth?: number;
 }
 
 /**
@@ -54,12 +56,16 @@ function fitWidths<Row>(widths: number[], columns: readonly TableColumn<Row>[], 
     .map((column, index) => ({ index, shrink: column.shrink ?? 0 }))
     .filter((entry) => entry.shrink > 0)
     .sort((left, right) => right.shrink - left.shrink);
-  for (const { index } of order) {
-    const excess = used() - total;
-    if (excess <= 0) return;
-    const floor = Math.max(MIN_SHRUNK_WIDTH, columns[index]?.header.length ?? 0);
-    const current = widths[index] ?? 0;
-    widths[index] = Math.max(floor, current - excess);
+  // First pass: no column below its own `minWidth`; second pass: down to the common floor.
+  for (const isFirstPass of [true, false]) {
+    for (const { index } of order) {
+      const excess = used() - total;
+      if (excess <= 0) return;
+      const column = columns[index];
+      const floor = Math.max(MIN_SHRUNK_WIDTH, column?.header.length ?? 0, isFirstPass ? (column?.minWidth ?? 0) : 0);
+      const current = widths[index] ?? 0;
+      widths[index] = Math.max(floor, current - excess);
+    }
   }
 }
 

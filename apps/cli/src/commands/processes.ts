@@ -183,7 +183,8 @@ Examples:
             { header: 'SBX', value: (row) => row.sandboxed },
             { header: 'SESSION', value: (row) => row.sessionKey ?? row.scopeKey, maxWidth: 48, shrink: 1 },
             { header: 'STARTED', value: (row) => formatAge(row.startedAt, now) },
-            { header: 'COMMAND', value: (row) => row.command, maxWidth: 60, shrink: 2 },
+            // The start of the command stays readable: the session column gives up width before it drops below 16.
+            { header: 'COMMAND', value: (row) => row.command, maxWidth: 60, shrink: 2, minWidth: 16 },
           ],
           tableLayout(ctx.io.stdout, ctx.io.env, options.wide === true),
         ),
