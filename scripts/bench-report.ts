@@ -34,9 +34,12 @@ export function reportBench(title: string, rows: readonly BenchRow[], benchFileU
   console.log('| figure | value | same-run comparison | ratio | target | met |');
   console.log('|---|---|---|---|---|---|');
   for (const r of rows) {
-    const comparison = r.baseline === undefined ? '—' : r.baselineValue === undefined ? r.baseline : `${r.baseline}: ${fmt(r.baselineValue)} ${r.unit}`;
+    const comparison =
+      r.baseline === undefined ? '—' : r.baselineValue === undefined ? r.baseline : `${r.baseline}: ${fmt(r.baselineValue)} ${r.unit}`;
     const met = r.pass === undefined ? '—' : r.pass ? 'yes' : 'NO';
-    console.log(`| ${r.name} | ${fmt(r.value)} ${r.unit} | ${comparison} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} | ${r.target ?? '—'} | ${met} |`);
+    console.log(
+      `| ${r.name} | ${fmt(r.value)} ${r.unit} | ${comparison} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} | ${r.target ?? '—'} | ${met} |`,
+    );
   }
   writeFileSync(fileURLToPath(new URL('./results.json', benchFileUrl)), `${JSON.stringify(rows, null, 2)}\n`);
 }

@@ -47,8 +47,9 @@ const lines = [
   '',
   '| suite | figure | value | same-run comparison | comparison value | ratio | target | met |',
   '|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) =>
-    `| ${r.suite} | ${r.name} | ${fmt(r.value)} ${r.unit ?? ''} | ${r.baseline ?? '—'} | ${r.baselineValue === undefined ? '—' : `${fmt(r.baselineValue)} ${r.unit ?? ''}`} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} | ${r.target ?? '—'} | ${r.pass === undefined ? '—' : r.pass ? 'yes' : 'no'} |`,
+  ...rows.map(
+    (r) =>
+      `| ${r.suite} | ${r.name} | ${fmt(r.value)} ${r.unit ?? ''} | ${r.baseline ?? '—'} | ${r.baselineValue === undefined ? '—' : `${fmt(r.baselineValue)} ${r.unit ?? ''}`} | ${r.ratio === undefined ? '—' : r.ratio.toFixed(2)} | ${r.target ?? '—'} | ${r.pass === undefined ? '—' : r.pass ? 'yes' : 'no'} |`,
   ),
   '',
 ];

@@ -47,14 +47,26 @@ check(
   '✗ AGENT_MISMATCH: Agent id "ops" does not match session key agent "main".',
 );
 check('--agent ghost --session-key x', explicit('x', 'ghost'), '✗ UNKNOWN_AGENT: Unknown agent id "ghost".');
-check('sub-agent key "research" for ops', () => resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey: 'research', newId: () => 'x' }), 'agent:ops:subagent:research');
-check('sub-agent key AGENT:Ops:subagent:r for ops', () => resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey: 'AGENT:Ops:subagent:r', newId: () => 'x' }), 'agent:ops:subagent:r');
+check(
+  'sub-agent key "research" for ops',
+  () => resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey: 'research', newId: () => 'x' }),
+  'agent:ops:subagent:research',
+);
+check(
+  'sub-agent key AGENT:Ops:subagent:r for ops',
+  () => resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey: 'AGENT:Ops:subagent:r', newId: () => 'x' }),
+  'agent:ops:subagent:r',
+);
 check(
   'sub-agent key agent:main:subagent:r for ops',
   () => resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey: 'agent:main:subagent:r', newId: () => 'x' }),
   expectedCode('CROSS_AGENT_SESSION_KEY'),
 );
-check('process scope (session key wins over agent)', () => deriveProcessScopeKey({ sessionKey: 'agent:ops:telegram:group:-100', agentId: 'ops' }), 'agent:ops:telegram:group:-100');
+check(
+  'process scope (session key wins over agent)',
+  () => deriveProcessScopeKey({ sessionKey: 'agent:ops:telegram:group:-100', agentId: 'ops' }),
+  'agent:ops:telegram:group:-100',
+);
 check('process scope (agent only)', () => deriveProcessScopeKey({ agentId: 'ops' }), 'agent:ops');
 for (const dmScope of ['main', 'per-peer', 'per-channel-peer', 'per-account-channel-peer']) {
   const expected = {
@@ -63,7 +75,11 @@ for (const dmScope of ['main', 'per-peer', 'per-channel-peer', 'per-account-chan
     'per-channel-peer': 'agent:ops:telegram:direct:123456',
     'per-account-channel-peer': 'agent:ops:telegram:default:direct:123456',
   }[dmScope];
-  check(`telegram DM from 123456, dmScope=${dmScope}`, () => buildAgentPeerSessionKey({ agentId: 'Ops', channel: 'telegram', peerKind: 'direct', peerId: '123456', dmScope }), expected);
+  check(
+    `telegram DM from 123456, dmScope=${dmScope}`,
+    () => buildAgentPeerSessionKey({ agentId: 'Ops', channel: 'telegram', peerKind: 'direct', peerId: '123456', dmScope }),
+    expected,
+  );
 }
 
 function expectedCode(code) {

@@ -120,15 +120,22 @@ function markedPids(except = []) {
 }
 
 async function startGateway() {
-  const proc = spawn(process.execPath, [GATEWAY, '--port', '0', '--host', '127.0.0.1', '--state-dir', stateDir, '--config', join(stateDir, 'pincer.config.json')], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: cleanEnv({ PINCER_TEST_MARK: mark, DEMO_SHELL_MARK: mark }),
-  });
+  const proc = spawn(
+    process.execPath,
+    [GATEWAY, '--port', '0', '--host', '127.0.0.1', '--state-dir', stateDir, '--config', join(stateDir, 'pincer.config.json')],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: cleanEnv({ PINCER_TEST_MARK: mark, DEMO_SHELL_MARK: mark }),
+    },
+  );
   let out = '';
   proc.stdout.on('data', (d) => (out += d));
   proc.stderr.on('data', (d) => (out += d));
   proc.exited = new Promise((r) => proc.once('exit', (code) => r(code)));
-  const url = await until(() => /listening on (\S+)/.exec(out)?.[1] ?? (proc.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 30_000);
+  const url = await until(
+    () => /listening on (\S+)/.exec(out)?.[1] ?? (proc.exitCode !== null ? Promise.reject(new Error(out)) : undefined),
+    30_000,
+  );
   if (!url) {
     proc.kill('SIGKILL');
     throw new Error(`the gateway did not start: ${out.trim() || '(no output)'}`);
@@ -157,9 +164,13 @@ async function api(method, path, body) {
 /** Run the real `pincer` binary; prints the command and (some of) its output. */
 function pincer(args, { quiet = false, lines = 4, env = {} } = {}) {
   const shown = args.map((a) => (/^[\w:./@=-]+$/.test(a) ? a : `'${a}'`)).join(' ');
-  if (!quiet) console.log(`  ${paint('36', `$ ${env.PINCER_GATEWAY_TOKEN ? 'PINCER_GATEWAY_TOKEN=<dashboard token> ' : ''}pincer ${shown}`)}`);
+  if (!quiet)
+    console.log(`  ${paint('36', `$ ${env.PINCER_GATEWAY_TOKEN ? 'PINCER_GATEWAY_TOKEN=<dashboard token> ' : ''}pincer ${shown}`)}`);
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv({ PINCER_STATE_DIR: stateDir, ...env }) });
+    const child = spawn(process.execPath, [CLI, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: cleanEnv({ PINCER_STATE_DIR: stateDir, ...env }),
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -251,7 +262,11 @@ async function story1() {
   const room = { kind: 'group', id: 'ops-room' };
   const dm = await chat(alice, 'alice', 'run in background: while :; do echo dm-tick; sleep 0.2; done');
   const group = await chat(room, 'bob', 'run in background: while :; do echo group-tick; sleep 0.2; done');
-  check('the DM and the group are different sessions of agent ops', dm.sessionKey === 'agent:ops:telegram:direct:alice' && group.sessionKey === 'agent:ops:telegram:group:ops-room', `${dm.sessionKey} / ${group.sessionKey}`);
+  check(
+    'the DM and the group are different sessions of agent ops',
+    dm.sessionKey === 'agent:ops:telegram:direct:alice' && group.sessionKey === 'agent:ops:telegram:group:ops-room',
+    `${dm.sessionKey} / ${group.sessionKey}`,
+  );
   const dmId = shellId(dm.reply);
   const groupId = shellId(group.reply);
   const dmPid = await pidOf(dmId);
@@ -260,9 +275,12 @@ async function story1() {
   check('the DM lists only its own shell', dmPs.reply.includes(dmId) && !dmPs.reply.includes(groupId));
   const groupPs = await chat(room, 'bob', 'ps');
   check('the group lists only its own shell', groupPs.reply.includes(groupId) && !groupPs.reply.includes(dmId));
-  say('The DM tries to kill the group\'s shell, then cleans up its own:');
+  say("The DM tries to kill the group's shell, then cleans up its own:");
   const cross = await chat(alice, 'alice', `kill ${groupId}`);
-  check("the group's shell is invisible to the DM (answered like a missing one)", /No process/.test(cross.reply) && isAlive(shared.groupShell.pid));
+  check(
+    "the group's shell is invisible to the DM (answered like a missing one)",
+    /No process/.test(cross.reply) && isAlive(shared.groupShell.pid),
+  );
   await chat(alice, 'alice', `kill ${dmId}`);
   const dmGone = await until(() => !isAlive(dmPid), 10_000);
   check("the DM's cleanup killed its shell", dmGone === true);
@@ -271,11 +289,21 @@ async function story1() {
 
 async function story2() {
   title(2, 'dmScope=main with a single owner: a background completion lands in agent:main:main (seed 001)');
-  const r = await pincer(['agent', '--agent', 'main', '--session-key', 'telegram:direct:owner-1', '-m', 'run in background: echo build finished']);
+  const r = await pincer([
+    'agent',
+    '--agent',
+    'main',
+    '--session-key',
+    'telegram:direct:owner-1',
+    '-m',
+    'run in background: echo build finished',
+  ]);
   const id = shellId(r.stdout);
   shared.finishedShell = id;
   check('the command started in the per-channel session', r.code === 0 && Boolean(id), r.stderr.trim());
-  const notice = await until(async () => (await transcript('agent:main:main')).find((e) => e.text.includes(`Exec completed (${id}, code 0)`)));
+  const notice = await until(async () =>
+    (await transcript('agent:main:main')).find((e) => e.text.includes(`Exec completed (${id}, code 0)`)),
+  );
   if (notice) say(`agent:main:main transcript: ${notice.text.split('\n').find((l) => l.includes('Exec completed'))}`);
   check("the exit notice is in agent:main:main's transcript", notice?.text.includes('build finished'));
 }
@@ -289,10 +317,24 @@ async function story3() {
   const second = await until(async () => (await transcript(child)).some((e) => e.role === 'assistant' && e.text.includes('which number')));
   const users = (await transcript(child)).filter((e) => e.role === 'user').map((e) => e.text);
   say(`${child} history: ${JSON.stringify(users)}`);
-  check('both spawns ran in one child session with one history', Boolean(first && second) && users.length === 2 && users[0].includes('number 7') && users[1].includes('which number'));
-  const refused = await pincer(['agent', '--agent', 'main', '--session-key', 'lab', '-m', 'spawn research as agent:ops:subagent:research: read their notes']);
-  check("a key naming another agent is refused", /forbidden[\s\S]*another agent/.test(refused.stdout));
-  check('and no such session was created', (await api('GET', `/v1/sessions/${encodeURIComponent('agent:ops:subagent:research')}`)).status === 404);
+  check(
+    'both spawns ran in one child session with one history',
+    Boolean(first && second) && users.length === 2 && users[0].includes('number 7') && users[1].includes('which number'),
+  );
+  const refused = await pincer([
+    'agent',
+    '--agent',
+    'main',
+    '--session-key',
+    'lab',
+    '-m',
+    'spawn research as agent:ops:subagent:research: read their notes',
+  ]);
+  check('a key naming another agent is refused', /forbidden[\s\S]*another agent/.test(refused.stdout));
+  check(
+    'and no such session was created',
+    (await api('GET', `/v1/sessions/${encodeURIComponent('agent:ops:subagent:research')}`)).status === 404,
+  );
 }
 
 async function story4() {
@@ -306,16 +348,29 @@ async function story4() {
   }
   check('the exact key is used as typed', exact.code === 0 && parsed?.sessionKey === 'agent:ops:incident-42');
   const scoped = await pincer(['agent', '--agent', 'ops', '--session-key', 'incident-43', '-m', 'hi']);
-  check('a bare key is scoped to --agent', scoped.code === 0 && (await api('GET', '/v1/sessions/agent%3Aops%3Aincident-43')).status === 200);
+  check(
+    'a bare key is scoped to --agent',
+    scoped.code === 0 && (await api('GET', '/v1/sessions/agent%3Aops%3Aincident-43')).status === 200,
+  );
   const count = async () => {
     const m = await api('GET', '/metrics');
-    return [...m.text.matchAll(/^pincer_http_requests_total\{[^}]*route="\/v1\/agent"[^}]*\} (\d+)/gm)].reduce((n, x) => n + Number(x[1]), 0);
+    return [...m.text.matchAll(/^pincer_http_requests_total\{[^}]*route="\/v1\/agent"[^}]*\} (\d+)/gm)].reduce(
+      (n, x) => n + Number(x[1]),
+      0,
+    );
   };
   const before = await count();
   const malformed = await pincer(['agent', '--session-key', 'agent:main', '-m', 'x']);
-  check('a malformed key fails with exit 2 and the exact message', malformed.code === 2 && malformed.stderr.includes('Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.'));
+  check(
+    'a malformed key fails with exit 2 and the exact message',
+    malformed.code === 2 &&
+      malformed.stderr.includes('Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.'),
+  );
   const mismatch = await pincer(['agent', '--agent', 'ops', '--session-key', 'agent:main:x', '-m', 'x']);
-  check('an --agent mismatch fails with exit 2 and the exact message', mismatch.code === 2 && mismatch.stderr.includes('Agent id "ops" does not match session key agent "main".'));
+  check(
+    'an --agent mismatch fails with exit 2 and the exact message',
+    mismatch.code === 2 && mismatch.stderr.includes('Agent id "ops" does not match session key agent "main".'),
+  );
   check('the gateway saw neither request', (await count()) === before);
 }
 
@@ -328,7 +383,10 @@ async function story5() {
   const aPid = await pidOf(aId);
   const bPid = await pidOf(bId);
   const ps = await pincer(['ps'], { lines: 8 });
-  check('pincer ps lists the shells of every session', ps.code === 0 && [aId, bId, shared.groupShell?.id].every((id) => id && ps.stdout.includes(id)));
+  check(
+    'pincer ps lists the shells of every session',
+    ps.code === 0 && [aId, bId, shared.groupShell?.id].every((id) => id && ps.stdout.includes(id)),
+  );
   const logs = await until(async () => {
     const r = await pincer(['logs', aId, '--limit', '2'], { quiet: true });
     return r.code === 0 && r.stdout.includes('runaway') ? r : undefined;
@@ -341,7 +399,11 @@ async function story5() {
   const viaApi = await api('POST', `/v1/processes/${bId}/kill`, {});
   console.log(indent(viaApi.text));
   check('the SDK-backed endpoint kills the other one', viaApi.status === 200 && viaApi.body?.status === 'killed' && !isAlive(bPid));
-  const write = await api('POST', '/v1/tools/invoke', { tool: 'process', args: { action: 'write', id: shared.groupShell?.id, data: 'x' }, sessionKey: shared.groupShell?.sessionKey });
+  const write = await api('POST', '/v1/tools/invoke', {
+    tool: 'process',
+    args: { action: 'write', id: shared.groupShell?.id, data: 'x' },
+    sessionKey: shared.groupShell?.sessionKey,
+  });
   check('stdin is never reachable over HTTP (403)', write.status === 403);
 }
 
@@ -356,10 +418,16 @@ async function story6() {
   const sessionsBefore = ((await api('GET', '/v1/sessions')).body?.sessions ?? []).map((s) => s.key);
   const orphans = markedPids([gateway.pid]);
   const isSandboxed = shared.sandbox?.effect === 'sandboxed';
-  say(`kill -9 ${gateway.pid} (${orphans.length} shell process(es) running${isSandboxed ? ', each in a sandbox that dies with the gateway' : ''})`);
+  say(
+    `kill -9 ${gateway.pid} (${orphans.length} shell process(es) running${isSandboxed ? ', each in a sandbox that dies with the gateway' : ''})`,
+  );
   gateway.proc.kill('SIGKILL');
   await gateway.proc.exited;
-  if (isSandboxed) check('its sandboxed shells died with it (bwrap --die-with-parent)', orphans.includes(longPid) && (await until(() => !isAlive(longPid), 10_000)) === true);
+  if (isSandboxed)
+    check(
+      'its sandboxed shells died with it (bwrap --die-with-parent)',
+      orphans.includes(longPid) && (await until(() => !isAlive(longPid), 10_000)) === true,
+    );
   else check('its shells outlived the dead gateway', orphans.includes(longPid) && isAlive(longPid));
   await startGateway();
   say(`restarted on the same state dir: ${gateway.url}`);
@@ -370,7 +438,11 @@ async function story6() {
   check(`all ${sessionsBefore.length} sessions are still there`, list.code === 0 && sessionsBefore.every((k) => sessionsAfter.includes(k)));
   const log = await pincer(['logs', shared.finishedShell ?? '?']);
   check("a finished shell's output is still readable", log.code === 0 && log.stdout.includes('build finished'));
-  const delivered = await until(async () => (await transcript('agent:ops:busy')).some((e) => e.role === 'user' && e.text.includes(`Exec completed (${queuedShell}, code 0) :: event-while-busy`)));
+  const delivered = await until(async () =>
+    (await transcript('agent:ops:busy')).some(
+      (e) => e.role === 'user' && e.text.includes(`Exec completed (${queuedShell}, code 0) :: event-while-busy`),
+    ),
+  );
   check('the queued event was delivered after the restart', Boolean(delivered));
   const run = await api('GET', `/v1/runs/${blocker.runId}`);
   check('the interrupted run is reported, not replayed', run.body?.status === 'error' && /interrupted/.test(run.body?.error ?? ''));
@@ -382,32 +454,61 @@ async function story7() {
   const other = await turn('agent:ops:incident-7', 'run in background: sleep 60');
   const ownId = shellId(own.reply);
   const otherId = shellId(other.reply);
-  const created = await pincer(['token', 'create', '--name', 'dashboard', '--session-key', 'agent:ops:dashboard-1', '--cap', 'sessions:read,processes:read,processes:kill', '--expires-in', '1h'], { lines: 3 });
+  const created = await pincer(
+    [
+      'token',
+      'create',
+      '--name',
+      'dashboard',
+      '--session-key',
+      'agent:ops:dashboard-1',
+      '--cap',
+      'sessions:read,processes:read,processes:kill',
+      '--expires-in',
+      '1h',
+    ],
+    { lines: 3 },
+  );
   const token = created.stdout.trim();
   check('the operator minted a token bound to one session', created.code === 0 && /^pincer\.tk_[0-9a-f]{16}\./.test(token));
   const asDashboard = (args, options = {}) => pincer(args, { ...options, env: { PINCER_GATEWAY_TOKEN: token } });
   const sessions = await asDashboard(['sessions', 'list']);
-  check('the dashboard lists only its session', sessions.code === 0 && sessions.stdout.includes('agent:ops:dashboard-1') && !sessions.stdout.includes('agent:ops:incident-7'));
+  check(
+    'the dashboard lists only its session',
+    sessions.code === 0 && sessions.stdout.includes('agent:ops:dashboard-1') && !sessions.stdout.includes('agent:ops:incident-7'),
+  );
   const ps = await asDashboard(['ps']);
   check('and only its shell', ps.code === 0 && ps.stdout.includes(ownId) && !ps.stdout.includes(otherId));
   const kill = await asDashboard(['kill', otherId]);
   const stillRunning = (await processes()).find((p) => p.id === otherId)?.status === 'running';
-  check("it cannot kill another session's shell (answered like a missing one)", kill.code !== 0 && /not found/i.test(kill.stderr) && stillRunning);
+  check(
+    "it cannot kill another session's shell (answered like a missing one)",
+    kill.code !== 0 && /not found/i.test(kill.stderr) && stillRunning,
+  );
   const ownKill = await asDashboard(['kill', ownId]);
   check('its own shell it may kill', ownKill.code === 0);
   const audit = await pincer(['audit', '--since', '10m'], { lines: 8 });
-  check('both kills are in the audit log, the refused one as not_found', audit.code === 0 && audit.stdout.includes('not_found') && audit.stdout.includes('process.kill'));
+  check(
+    'both kills are in the audit log, the refused one as not_found',
+    audit.code === 0 && audit.stdout.includes('not_found') && audit.stdout.includes('process.kill'),
+  );
 }
 
 async function story8() {
   title(8, 'The OS sandbox: one session cannot see, signal or read another, nor the gateway; a kill leaves nothing');
   const status = await pincer(['sandbox', 'status'], { lines: 3 });
   const view = shared.sandbox;
-  check('pincer sandbox status reports the mode the gateway runs under', status.code === 0 && view && status.stdout.includes(`Mode:        ${view.mode}`));
+  check(
+    'pincer sandbox status reports the mode the gateway runs under',
+    status.code === 0 && view && status.stdout.includes(`Mode:        ${view.mode}`),
+  );
   if (view?.effect !== 'sandboxed') {
     say(paint('33', `shells are NOT sandboxed here (${view?.probe?.reason ?? 'unknown'}): install bubblewrap for the OS-level checks`));
     const shell = await turn('agent:ops:sbx-a', 'run: echo BEGIN; env; echo END');
-    check('even unsandboxed, a shell sees no PINCER_* setting of the gateway', !/^PINCER_(?!PROCESS_ID=|SCOPE=)/m.test(shell.reply) && !shell.reply.includes(gateway.token));
+    check(
+      'even unsandboxed, a shell sees no PINCER_* setting of the gateway',
+      !/^PINCER_(?!PROCESS_ID=|SCOPE=)/m.test(shell.reply) && !shell.reply.includes(gateway.token),
+    );
     return;
   }
   const secretMark = `beta-secret-${randomUUID().slice(0, 8)}`;
@@ -415,7 +516,11 @@ async function story8() {
   const bId = shellId(b.reply);
   const bView = await until(async () => (await processes()).find((p) => p.id === bId && p.pid));
   const bPids = (await until(() => (pidsWithCmdline('sleep 3007').length > 0 ? pidsWithCmdline('sleep 3007') : undefined))) ?? [];
-  const bNotes = await until(() => readdirSync(join(stateDir, 'workspaces')).map((dir) => join(stateDir, 'workspaces', dir, 'notes.txt')).find((path) => existsSync(path)));
+  const bNotes = await until(() =>
+    readdirSync(join(stateDir, 'workspaces'))
+      .map((dir) => join(stateDir, 'workspaces', dir, 'notes.txt'))
+      .find((path) => existsSync(path)),
+  );
   const attack = [
     'echo "ps sees:"; ps ax -o pid=,comm=',
     `for pid in ${bPids.join(' ')} ${gateway.pid}; do kill -0 $pid 2>/dev/null && echo SIGNAL=yes || echo "kill -0 $pid: refused"; done`,
@@ -424,22 +529,38 @@ async function story8() {
   ].join('; ');
   const a = await turn('agent:ops:sbx-a', `run: ${attack}`);
   const lines = a.reply.split('\n');
-  check("A's ps shows only its own sandbox (no sleep of B)", lines.some((line) => line.includes('ps sees:')) && !lines.some((line) => /^\s*\d+ sleep$/.test(line)));
-  check("A cannot signal B's processes or the gateway", bPids.length > 0 && !lines.some((line) => line === 'SIGNAL=yes') && isAlive(gateway.pid) && bPids.every(isAlive));
+  check(
+    "A's ps shows only its own sandbox (no sleep of B)",
+    lines.some((line) => line.includes('ps sees:')) && !lines.some((line) => /^\s*\d+ sleep$/.test(line)),
+  );
+  check(
+    "A cannot signal B's processes or the gateway",
+    bPids.length > 0 && !lines.some((line) => line === 'SIGNAL=yes') && isAlive(gateway.pid) && bPids.every(isAlive),
+  );
   check("A cannot read the gateway's token", !a.reply.includes(gateway.token) && !lines.some((line) => line === 'TOKEN=yes'));
   check("A cannot read B's files", Boolean(bNotes) && !a.reply.includes(secretMark) && !lines.some((line) => line === 'NOTES=yes'));
   const views = await processes();
-  check('every process view says the shell is sandboxed', [bView?.id].every((id) => views.find((p) => p.id === id)?.sandbox?.isSandboxed === true));
+  check(
+    'every process view says the shell is sandboxed',
+    [bView?.id].every((id) => views.find((p) => p.id === id)?.sandbox?.isSandboxed === true),
+  );
   await api('POST', `/v1/processes/${bId}/kill`, {});
   say('A setsid child that keeps forking, then a kill of its shell:');
   const forkMark = randomUUID();
-  const forker = await turn('agent:ops:sbx-a', `run in background: export FORK_MARK=${forkMark}; setsid sh -c 'while :; do sleep 5 & sleep 0.02; done' & exec sleep 3009`);
+  const forker = await turn(
+    'agent:ops:sbx-a',
+    `run in background: export FORK_MARK=${forkMark}; setsid sh -c 'while :; do sleep 5 & sleep 0.02; done' & exec sleep 3009`,
+  );
   const forkerId = shellId(forker.reply);
   const before = await until(() => (pidsWithEnv(`FORK_MARK=${forkMark}`).length >= 5 ? pidsWithEnv(`FORK_MARK=${forkMark}`) : undefined));
   say(`${before?.length ?? 0} processes carry the forker's marker`);
   const killed = await pincer(['kill', forkerId]);
   const left = pidsWithEnv(`FORK_MARK=${forkMark}`);
-  check('the kill answered once the namespace was empty: 0 processes left (scanned in /proc)', killed.code === 0 && Boolean(before) && left.length === 0, `left: ${left.join(', ')}`);
+  check(
+    'the kill answered once the namespace was empty: 0 processes left (scanned in /proc)',
+    killed.code === 0 && Boolean(before) && left.length === 0,
+    `left: ${left.join(', ')}`,
+  );
 }
 
 // ---------------------------------------------------------------- main
@@ -470,7 +591,12 @@ async function main() {
 }
 
 const watchdog = setTimeout(() => {
-  console.error(paint('31', `\nThe demo exceeded ${OVERALL_DEADLINE_MS / 1000} s during ${story || 'startup'}; stopping (failed so far: ${checks.filter((c) => !c.ok).length}).`));
+  console.error(
+    paint(
+      '31',
+      `\nThe demo exceeded ${OVERALL_DEADLINE_MS / 1000} s during ${story || 'startup'}; stopping (failed so far: ${checks.filter((c) => !c.ok).length}).`,
+    ),
+  );
   checks.push({ story: 'demo', what: `finished within ${OVERALL_DEADLINE_MS / 1000} s`, ok: false });
   void cleanup().finally(() => process.exit(1));
 }, OVERALL_DEADLINE_MS);
@@ -497,7 +623,12 @@ console.log('');
 if (fatal) console.log(paint('31', `The demo could not run: ${fatal instanceof Error ? fatal.message : String(fatal)}`));
 if (leftovers.length > 0) console.log(paint('31', `Processes left behind: ${leftovers.join(', ')}`));
 if (!fatal && failed.length === 0 && leftovers.length === 0 && checks.length > 0) {
-  console.log(paint('32', `All ${checks.length} checks held across the seven stories and the sandbox story (${seconds} s, sandbox ${shared.sandbox?.mode ?? '?'}: ${shared.sandbox?.effect ?? '?'}). Cleaned up: gateway stopped, no process left, temp dir removed.`));
+  console.log(
+    paint(
+      '32',
+      `All ${checks.length} checks held across the seven stories and the sandbox story (${seconds} s, sandbox ${shared.sandbox?.mode ?? '?'}: ${shared.sandbox?.effect ?? '?'}). Cleaned up: gateway stopped, no process left, temp dir removed.`,
+    ),
+  );
   process.exit(0);
 }
 console.log(paint('31', `${failed.length} of ${checks.length} checks failed (${seconds} s):`));

@@ -10,7 +10,17 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { reportBench, type BenchRow } from '../../scripts/bench-report.js';
-import { FAST_WAKE, type ChildGateway, type StateDir, disposeGateway, makeStateDir, ROOT, sleep, startChildGateway, storyApi } from '../support/harness.js';
+import {
+  FAST_WAKE,
+  type ChildGateway,
+  type StateDir,
+  disposeGateway,
+  makeStateDir,
+  ROOT,
+  sleep,
+  startChildGateway,
+  storyApi,
+} from '../support/harness.js';
 
 const SECONDS = Number(process.env.PINCER_BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.PINCER_BENCH_CONNECTIONS ?? 10);
@@ -34,7 +44,6 @@ type Autocannon = (opts: {
 const requireHere = createRequire(import.meta.url);
 const autocannon = requireHere('autocannon') as Autocannon;
 const fastifyPath = createRequire(join(ROOT, 'apps', 'gateway', 'package.json')).resolve('fastify');
-
 
 /** A bare Fastify server (child process) answering GET and POST with fixed JSON bodies. */
 async function startBareFastify(getBody: string, postBody: string): Promise<{ url: string; proc: ChildProcess }> {
@@ -69,7 +78,9 @@ async function measure(label: string, url: string, opts: { method?: string; toke
     headers: { authorization: `Bearer ${opts.token}`, ...(opts.body ? { 'content-type': 'application/json' } : {}) },
     ...(opts.body ? { body: opts.body } : {}),
   });
-  console.error(`${label}: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`);
+  console.error(
+    `${label}: ${r.requests.average.toFixed(0)} req/s, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, non-2xx ${r.non2xx}, errors ${r.errors}`,
+  );
   return r;
 }
 
@@ -94,8 +105,22 @@ async function main(): Promise<void> {
       const g = await measure(`gateway ${method} ${path}`, `${gw!.url}${path}`, { method, token: gw!.token, ...(body ? { body } : {}) });
       const b = await measure(`bare fastify ${method} ${path}`, `${base.url}${path}`, { method, token: 'x', ...(body ? { body } : {}) });
       const baseline = `bare Fastify route, same-size JSON (${method === 'GET' ? sessionsBody.length : accepted.length} B)`;
-      rows.push({ name: `${name} throughput`, value: g.requests.average, unit: 'req/s', baseline, baselineValue: b.requests.average, ratio: g.requests.average / b.requests.average });
-      rows.push({ name: `${name} p99 latency`, value: g.latency.p99, unit: 'ms', baseline, baselineValue: b.latency.p99, ...(b.latency.p99 > 0 ? { ratio: g.latency.p99 / b.latency.p99 } : {}) });
+      rows.push({
+        name: `${name} throughput`,
+        value: g.requests.average,
+        unit: 'req/s',
+        baseline,
+        baselineValue: b.requests.average,
+        ratio: g.requests.average / b.requests.average,
+      });
+      rows.push({
+        name: `${name} p99 latency`,
+        value: g.latency.p99,
+        unit: 'ms',
+        baseline,
+        baselineValue: b.latency.p99,
+        ...(b.latency.p99 > 0 ? { ratio: g.latency.p99 / b.latency.p99 } : {}),
+      });
       if (g.non2xx + g.errors > 0) console.error(`warning: ${name}: ${g.non2xx} non-2xx, ${g.errors} errors`);
     };
     await pair('GET /v1/sessions (20 sessions)', '/v1/sessions', 'GET');
@@ -103,7 +128,11 @@ async function main(): Promise<void> {
     const runs = await gw.api<{ count: number }>('GET', '/v1/sessions');
     console.error(`gateway still answering after the load: ${runs.status}`);
 
-    reportBench(`Gateway load (autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, loopback, Node ${process.version})`, rows, import.meta.url);
+    reportBench(
+      `Gateway load (autocannon, ${CONNECTIONS} connections, ${SECONDS} s each, loopback, Node ${process.version})`,
+      rows,
+      import.meta.url,
+    );
   } finally {
     bare?.kill('SIGKILL');
     if (gw) await gw.stop(10_000);

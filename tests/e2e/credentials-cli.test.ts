@@ -44,11 +44,24 @@ describe('pincer token and pincer audit', () => {
   let tokenId = '';
 
   it('token create prints the token alone on stdout, once, and the summary on stderr', async () => {
-    const created = await operator(['token', 'create', '--name', 'dashboard', '--session-key', DASHBOARD_SESSION, '--cap', 'sessions:read,processes:read', '--expires-in', '1d']);
+    const created = await operator([
+      'token',
+      'create',
+      '--name',
+      'dashboard',
+      '--session-key',
+      DASHBOARD_SESSION,
+      '--cap',
+      'sessions:read,processes:read',
+      '--expires-in',
+      '1d',
+    ]);
     expect(created.code, created.stderr).toBe(0);
     token = created.stdout.trim();
     expect(token).toMatch(/^pincer\.tk_[0-9a-f]{16}\.[A-Za-z0-9_-]{43}$/);
-    expect(created.stderr).toMatch(/Created token tk_[0-9a-f]{16} "dashboard" \(session agent:ops:dm-1; sessions:read,processes:read; expires /);
+    expect(created.stderr).toMatch(
+      /Created token tk_[0-9a-f]{16} "dashboard" \(session agent:ops:dm-1; sessions:read,processes:read; expires /,
+    );
     expect(created.stderr).toContain('shown this once');
     tokenId = /tk_[0-9a-f]{16}/.exec(created.stderr)![0];
   });
@@ -69,7 +82,10 @@ describe('pincer token and pincer audit', () => {
     const listed = await operator(['token', 'list', '--json']);
     expect(listed.code, listed.stderr).toBe(0);
     const body = JSON.parse(listed.stdout) as { ok: boolean; tokens: Array<{ id: string; status: string; scope: unknown }> };
-    expect(body.tokens.find((row) => row.id === tokenId)).toMatchObject({ status: 'active', scope: { kind: 'session', sessionKey: DASHBOARD_SESSION } });
+    expect(body.tokens.find((row) => row.id === tokenId)).toMatchObject({
+      status: 'active',
+      scope: { kind: 'session', sessionKey: DASHBOARD_SESSION },
+    });
     expect(listed.stdout).not.toContain(token.split('.')[2]!);
     const table = await operator(['token', 'list']);
     expect(table.stdout).toMatch(/ID\s+NAME\s+SCOPE\s+CAPABILITIES\s+STATUS/);
@@ -110,7 +126,9 @@ describe('pincer token and pincer audit', () => {
   it('pincer audit shows what happened, by whom, from where', async () => {
     const audit = await operator(['audit', '--json', '--since', '1h']);
     expect(audit.code, audit.stderr).toBe(0);
-    const rows = (JSON.parse(audit.stdout) as { entries: Array<{ action: string; credentialId: string; result: string; target: string | null }> }).entries;
+    const rows = (
+      JSON.parse(audit.stdout) as { entries: Array<{ action: string; credentialId: string; result: string; target: string | null }> }
+    ).entries;
     expect(rows.map((row) => `${row.action} ${row.result}`)).toEqual(
       expect.arrayContaining(['token.create ok', 'process.kill refused', 'token.revoke ok', 'token.revoke not_found']),
     );

@@ -33,7 +33,10 @@ let finishedShellId = '';
 beforeAll(async () => {
   // Story 6 proves that shells a dead gateway left behind are reaped at restart: agent ops runs its
   // shells unsandboxed (sandboxed ones die with the gateway, tested in reliability/os-isolation).
-  const config = { ...STORY_CONFIG, agents: STORY_CONFIG.agents.map((agent) => (agent.id === 'ops' ? { ...agent, sandbox: { mode: 'off' } } : agent)) };
+  const config = {
+    ...STORY_CONFIG,
+    agents: STORY_CONFIG.agents.map((agent) => (agent.id === 'ops' ? { ...agent, sandbox: { mode: 'off' } } : agent)),
+  };
   state = makeStateDir(config, 'pincer-e2e-');
   gw = await startChildGateway(state);
   api = storyApi(gw);
@@ -88,11 +91,26 @@ describe('the newcomer path, end to end', () => {
     expect((JSON.parse(ps.stdout) as { processes: Array<{ id: string }> }).processes.map((p) => p.id)).toEqual([dmId]);
 
     // The DM cannot touch the group's shell: it answers like a missing one.
-    const cross = await api.inbound({ channel: 'telegram', peer: { kind: 'direct', id: 'alice' }, sender: 'alice', text: `kill ${groupId}` });
-    const missing = await api.inbound({ channel: 'telegram', peer: { kind: 'direct', id: 'alice' }, sender: 'alice', text: 'kill no-such-shell' });
+    const cross = await api.inbound({
+      channel: 'telegram',
+      peer: { kind: 'direct', id: 'alice' },
+      sender: 'alice',
+      text: `kill ${groupId}`,
+    });
+    const missing = await api.inbound({
+      channel: 'telegram',
+      peer: { kind: 'direct', id: 'alice' },
+      sender: 'alice',
+      text: 'kill no-such-shell',
+    });
     expect(cross.reply.replaceAll(groupId, 'ID')).toBe(missing.reply.replaceAll('no-such-shell', 'ID'));
     // The DM's cleanup kills its own shells only.
-    const cleanup = await api.inbound({ channel: 'telegram', peer: { kind: 'direct', id: 'alice' }, sender: 'alice', text: `kill ${dmId}` });
+    const cleanup = await api.inbound({
+      channel: 'telegram',
+      peer: { kind: 'direct', id: 'alice' },
+      sender: 'alice',
+      text: `kill ${dmId}`,
+    });
     expect(cleanup.reply).toContain('killed');
     await until(() => !isAlive(dmPid), 'the DM shell to die');
     expect(isAlive(groupShell.pid)).toBe(true);
@@ -102,7 +120,16 @@ describe('the newcomer path, end to end', () => {
   });
 
   it('story 2 (seed 001): with dmScope=main and a single owner, a background completion lands in agent:main:main', async () => {
-    const r = await cli('agent', '--agent', 'main', '--session-key', 'telegram:direct:owner-1', '-m', 'run in background: echo seed-001-done', '--json');
+    const r = await cli(
+      'agent',
+      '--agent',
+      'main',
+      '--session-key',
+      'telegram:direct:owner-1',
+      '-m',
+      'run in background: echo seed-001-done',
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { ok: boolean; sessionKey: string; reply: string };
     expect(out.sessionKey).toBe('agent:main:telegram:direct:owner-1');
@@ -121,12 +148,18 @@ describe('the newcomer path, end to end', () => {
     expect(first.code, first.stderr).toBe(0);
     expect(first.stdout).toContain('accepted agent:research:subagent:research');
     const child = 'agent:research:subagent:research';
-    await until(async () => (await api.transcript(child)).some((e) => e.text.includes('remember the number 7') && e.role === 'assistant'), 'first child turn');
+    await until(
+      async () => (await api.transcript(child)).some((e) => e.text.includes('remember the number 7') && e.role === 'assistant'),
+      'first child turn',
+    );
     const sessionId = (await api.session(child)).body.sessionId;
     const second = await cli('agent', '--agent', 'main', '--session-key', 'lab', '-m', 'spawn research as research: which number was it?');
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain(`accepted ${child}`);
-    await until(async () => (await api.transcript(child)).some((e) => e.text.includes('which number was it?') && e.role === 'assistant'), 'second child turn');
+    await until(
+      async () => (await api.transcript(child)).some((e) => e.text.includes('which number was it?') && e.role === 'assistant'),
+      'second child turn',
+    );
     const history = await api.transcript(child);
     const users = history.filter((e) => e.role === 'user').map((e) => e.text);
     expect(users).toEqual(['remember the number 7', 'which number was it?']);
@@ -144,7 +177,16 @@ describe('the newcomer path, end to end', () => {
       expect(hits).toBe(1);
     }
 
-    const refused = await cli('agent', '--agent', 'main', '--session-key', 'lab', '-m', 'spawn research as agent:ops:subagent:research: read their notes', '--json');
+    const refused = await cli(
+      'agent',
+      '--agent',
+      'main',
+      '--session-key',
+      'lab',
+      '-m',
+      'spawn research as agent:ops:subagent:research: read their notes',
+      '--json',
+    );
     expect(refused.code).toBe(0);
     expect((JSON.parse(refused.stdout) as { reply: string }).reply).toMatch(/forbidden[\s\S]*belongs to another agent/);
     expect((await api.session('agent:ops:subagent:research')).status).toBe(404);
@@ -165,13 +207,18 @@ describe('the newcomer path, end to end', () => {
 
     const agentRequests = async () => {
       const m = await gw.api('GET', '/metrics');
-      return [...m.text.matchAll(/^pincer_http_requests_total\{[^}]*route="\/v1\/agent"[^}]*\} (\d+)/gm)].reduce((n, x) => n + Number(x[1]), 0);
+      return [...m.text.matchAll(/^pincer_http_requests_total\{[^}]*route="\/v1\/agent"[^}]*\} (\d+)/gm)].reduce(
+        (n, x) => n + Number(x[1]),
+        0,
+      );
     };
     const before = await agentRequests();
     const sessionsBefore = (await gw.api<{ count: number }>('GET', '/v1/sessions')).body.count;
     const malformed = await cli('agent', '--session-key', 'agent:main', '-m', 'x');
     expect(malformed.code).toBe(2);
-    expect(malformed.stderr.trim()).toMatch(oneLine('Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.'));
+    expect(malformed.stderr.trim()).toMatch(
+      oneLine('Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.'),
+    );
     const mismatch = await cli('agent', '--agent', 'ops', '--session-key', 'agent:main:x', '-m', 'x');
     expect(mismatch.code).toBe(2);
     expect(mismatch.stderr.trim()).toMatch(oneLine('Agent id "ops" does not match session key agent "main".'));
@@ -184,8 +231,14 @@ describe('the newcomer path, end to end', () => {
   });
 
   it('story 5 (seed 004): the operator lists every shell and kills runaways with pincer kill and the SDK-backed endpoint', async () => {
-    const a = await api.turn({ sessionKey: 'agent:ops:incident-42', message: 'run in background: while :; do echo runaway-a; sleep 0.05; done' });
-    const b = await api.turn({ sessionKey: 'agent:main:notes', message: 'run in background: while :; do echo runaway-b; sleep 0.05; done' });
+    const a = await api.turn({
+      sessionKey: 'agent:ops:incident-42',
+      message: 'run in background: while :; do echo runaway-a; sleep 0.05; done',
+    });
+    const b = await api.turn({
+      sessionKey: 'agent:main:notes',
+      message: 'run in background: while :; do echo runaway-b; sleep 0.05; done',
+    });
     const aId = startedId(a.reply);
     const bId = startedId(b.reply);
     const aPid = await pidOf(aId);
@@ -194,13 +247,21 @@ describe('the newcomer path, end to end', () => {
     const ps = await cli('ps', '--json');
     expect(ps.code, ps.stderr).toBe(0);
     const listed = (JSON.parse(ps.stdout) as { processes: Array<{ id: string; sessionKey?: string; status: string }> }).processes;
-    for (const [id, key] of [[aId, 'agent:ops:incident-42'], [bId, 'agent:main:notes'], [groupShell.id, GROUP]] as const) {
+    for (const [id, key] of [
+      [aId, 'agent:ops:incident-42'],
+      [bId, 'agent:main:notes'],
+      [groupShell.id, GROUP],
+    ] as const) {
       expect(listed.find((p) => p.id === id)).toMatchObject({ sessionKey: key, status: 'running' });
     }
-    const logs = await until(async () => {
-      const r = await cli('logs', aId);
-      return r.code === 0 && r.stdout.includes('runaway-a') ? r : undefined;
-    }, 'pincer logs to show output', 15_000);
+    const logs = await until(
+      async () => {
+        const r = await cli('logs', aId);
+        return r.code === 0 && r.stdout.includes('runaway-a') ? r : undefined;
+      },
+      'pincer logs to show output',
+      15_000,
+    );
     expect(logs.stdout).toContain('runaway-a');
 
     const killed = await cli('kill', aId);
@@ -223,10 +284,14 @@ describe('the newcomer path, end to end', () => {
     const longPid = await pidOf(startedId(long.reply));
     // An exit notice queued while its session is busy with a long foreground command (an ops
     // session: ops has per-channel-peer DMs, so the notice stays in the launching session).
-    const queuedShell = startedId((await api.turn({ sessionKey: 'agent:ops:busy', message: 'run in background: sleep 0.3; echo queued-event-xyz' })).reply);
+    const queuedShell = startedId(
+      (await api.turn({ sessionKey: 'agent:ops:busy', message: 'run in background: sleep 0.3; echo queued-event-xyz' })).reply,
+    );
     const blockerRun = await gw.api<{ runId: string }>('POST', '/v1/agent', { sessionKey: 'agent:ops:busy', message: 'run: sleep 30' });
     await until(async () => ((await api.session('agent:ops:busy')).body.queuedEvents ?? 0) >= 1, 'a queued event');
-    const sessionsBefore = (await gw.api<{ sessions: Array<{ key: string }> }>('GET', '/v1/sessions')).body.sessions.map((s) => s.key).sort();
+    const sessionsBefore = (await gw.api<{ sessions: Array<{ key: string }> }>('GET', '/v1/sessions')).body.sessions
+      .map((s) => s.key)
+      .sort();
     const oldMark = gw.mark;
     const orphansAtCrash = markedPids(oldMark, [gw.pid]);
     expect(orphansAtCrash).toContain(longPid);
@@ -250,7 +315,13 @@ describe('the newcomer path, end to end', () => {
     expect(log.code, log.stderr).toBe(0);
     expect(log.stdout).toContain('seed-001-done');
     // The queued event was not lost: it reaches its session's transcript.
-    await until(async () => (await api.transcript('agent:ops:busy')).some((e) => e.role === 'user' && e.text.includes(`Exec completed (${queuedShell}, code 0) :: queued-event-xyz`)), 'the queued event delivered');
+    await until(
+      async () =>
+        (await api.transcript('agent:ops:busy')).some(
+          (e) => e.role === 'user' && e.text.includes(`Exec completed (${queuedShell}, code 0) :: queued-event-xyz`),
+        ),
+      'the queued event delivered',
+    );
     // The interrupted run is reported, not silently replayed.
     const blocker = await gw.api<{ status: string; error?: string }>('GET', `/v1/runs/${blockerRun.body.runId}`);
     expect(blocker.body.status).toBe('error');

@@ -26,7 +26,10 @@ const requireFromGateway = createRequire(join(ROOT, 'apps', 'gateway', 'package.
 
 /** Chars of output the journal (SQLite) holds for a process, read-only while the gateway runs. */
 function journaledChars(stateDir: string, id: string): number {
-  const Database = requireFromGateway('better-sqlite3') as new (path: string, o: { readonly: boolean }) => {
+  const Database = requireFromGateway('better-sqlite3') as new (
+    path: string,
+    o: { readonly: boolean },
+  ) => {
     prepare(sql: string): { get(...a: unknown[]): { n: number } | undefined };
     close(): void;
   };
@@ -76,7 +79,10 @@ describe('SIGKILL and restart', () => {
     const bg = startedId((await api.turn({ sessionKey: key, message: 'run in background: sleep 0.3; echo event-a-xyz' })).reply);
     const notice = `Exec completed (${bg}, code 0) :: event-a-xyz`;
     const running = await gw.api<{ runId: string }>('POST', '/v1/agent', { sessionKey: key, message: 'run: sleep 30' });
-    await until(async () => (await api.processes(key)).some((p) => p.command === 'sleep 30' && p.status === 'running'), 'the run\'s command running');
+    await until(
+      async () => (await api.processes(key)).some((p) => p.command === 'sleep 30' && p.status === 'running'),
+      "the run's command running",
+    );
     await until(async () => ((await api.session(key)).body.queuedEvents ?? 0) >= 1, 'the exit notice queued behind the busy run');
     const before = (await gw.api<{ status: string }>('GET', `/v1/runs/${running.body.runId}`)).body.status;
     expect(before).toBe('running');
@@ -142,7 +148,10 @@ describe('SIGKILL and restart', () => {
     const slow = await api.turn({ sessionKey: req, message: 'spawn research as slow: run: sleep 30' });
     const slowRun = /accepted \S+ (\S+)/.exec(slow.reply)?.[1];
     expect(slowRun, slow.reply).toBeDefined();
-    await until(async () => (await api.processes('agent:research:subagent:slow')).some((p) => p.status === 'running'), 'the sub-agent working');
+    await until(
+      async () => (await api.processes('agent:research:subagent:slow')).some((p) => p.status === 'running'),
+      'the sub-agent working',
+    );
 
     const orphans = await crashAndRestart();
     api = storyApi(gw);

@@ -9,7 +9,19 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGateway, type RunningGateway } from '@pincer/gateway';
-import { callApi, cleanEnv, FAST_WAKE, GATEWAY_MAIN, makeStateDir, requireBuiltApps, type StateDir, sleep, startedId, storyApi, until } from '../support/harness.js';
+import {
+  callApi,
+  cleanEnv,
+  FAST_WAKE,
+  GATEWAY_MAIN,
+  makeStateDir,
+  requireBuiltApps,
+  type StateDir,
+  sleep,
+  startedId,
+  storyApi,
+  until,
+} from '../support/harness.js';
 
 const OWN = 'agent:ops:dm-1';
 const OTHER = 'agent:ops:dm-2';
@@ -18,7 +30,8 @@ let state: StateDir;
 let gateway: RunningGateway;
 let operatorToken: string;
 let clockOffsetMs = 0;
-const api = <T = Record<string, unknown>>(token: string | null, method: string, path: string, body?: unknown) => callApi<T>(gateway.url, token, method, path, body);
+const api = <T = Record<string, unknown>>(token: string | null, method: string, path: string, body?: unknown) =>
+  callApi<T>(gateway.url, token, method, path, body);
 
 beforeAll(async () => {
   state = makeStateDir({ wake: FAST_WAKE, agents: [{ id: 'main' }, { id: 'ops' }] }, 'pincer-cred-life-');
@@ -96,7 +109,9 @@ describe('revocation', () => {
     expect(await streamsOf(id)).toBe(0);
     const refused = await api(token, 'GET', '/v1/sessions');
     expect(refused.status).toBe(401);
-    expect(refused.text).toBe((await api('pincer.tk_0000000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'GET', '/v1/sessions')).text);
+    expect(refused.text).toBe(
+      (await api('pincer.tk_0000000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 'GET', '/v1/sessions')).text,
+    );
     await until(() => stream.isClosed(), 'the client to see the stream end');
     await stream.close();
   });
@@ -104,7 +119,12 @@ describe('revocation', () => {
 
 describe('expiry', () => {
   it('refuses a token from its expiry instant and ends its stream, without a restart', async () => {
-    const { token, id } = await mint({ name: 'short', sessionKey: OWN, capabilities: ['sessions:read', 'events:read'], expiresInSeconds: 60 });
+    const { token, id } = await mint({
+      name: 'short',
+      sessionKey: OWN,
+      capabilities: ['sessions:read', 'events:read'],
+      expiresInSeconds: 60,
+    });
     const stream = await openStream(token, OWN);
     expect((await api(token, 'GET', '/v1/sessions')).status).toBe(200);
     clockOffsetMs += 61_000;
@@ -125,10 +145,14 @@ describe('expiry', () => {
 describe('the audit log', () => {
   it('records state-changing actions with time, credential, source, target and result', async () => {
     const since = Date.now();
-    const stories = storyApi({ api: <T,>(method: string, path: string, body?: unknown) => api<T>(operatorToken, method, path, body) });
+    const stories = storyApi({ api: <T>(method: string, path: string, body?: unknown) => api<T>(operatorToken, method, path, body) });
     const started = await stories.turn({ sessionKey: OTHER, message: 'run in background: sleep 60' });
     const processId = startedId(started.reply);
-    const { token, id } = await mint({ name: 'auditor-test', sessionKey: OWN, capabilities: ['processes:kill', 'sessions:write', 'cron:write', 'agent:run'] });
+    const { token, id } = await mint({
+      name: 'auditor-test',
+      sessionKey: OWN,
+      capabilities: ['processes:kill', 'sessions:write', 'cron:write', 'agent:run'],
+    });
     await stories.turn({ sessionKey: OWN, message: 'hello' });
     // A foreign kill by the token: refused like a missing process, and recorded.
     expect((await api(token, 'POST', `/v1/processes/${processId}/kill`, {})).status).toBe(404);
@@ -142,7 +166,10 @@ describe('the audit log', () => {
     const audit = await api(operatorToken, 'GET', `/v1/audit?since=${since}`);
     expect(audit.status, audit.text).toBe(200);
     const rows = (audit.body as { entries: Array<Record<string, unknown>> }).entries;
-    const summary = rows.map((row) => `${row.credentialId === 'operator' ? 'operator' : row.credentialId === id ? 'token' : row.credentialId} ${row.action} ${row.result}`);
+    const summary = rows.map(
+      (row) =>
+        `${row.credentialId === 'operator' ? 'operator' : row.credentialId === id ? 'token' : row.credentialId} ${row.action} ${row.result}`,
+    );
     expect(summary).toEqual([
       'operator token.create ok',
       'token process.kill not_found',
@@ -225,7 +252,14 @@ function requestFrom(localAddress: string, token: string): Promise<number> {
   const url = new URL(`${gateway.url}/v1/sessions`);
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest(
-      { host: url.hostname, port: url.port, path: url.pathname, method: 'GET', localAddress, headers: { authorization: `Bearer ${token}` } },
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'GET',
+        localAddress,
+        headers: { authorization: `Bearer ${token}` },
+      },
       (incoming) => {
         incoming.resume();
         incoming.on('end', () => resolve(incoming.statusCode ?? 0));
@@ -247,7 +281,8 @@ describe('the auth limiter', () => {
 
   it('is not bypassed by rotating loopback source addresses and guesses', async () => {
     const statuses: number[] = [];
-    for (let index = 0; index < 30; index += 1) statuses.push(await requestFrom(`127.0.0.${10 + index}`, `guess-${index}-${randomBytes(4).toString('hex')}`));
+    for (let index = 0; index < 30; index += 1)
+      statuses.push(await requestFrom(`127.0.0.${10 + index}`, `guess-${index}-${randomBytes(4).toString('hex')}`));
     expect(statuses.slice(-5)).toEqual([429, 429, 429, 429, 429]);
     expect(await requestFrom('127.0.0.77', `fresh-${randomBytes(4).toString('hex')}`)).toBe(429);
     expect(await requestFrom('127.0.0.77', operatorToken)).toBe(200);

@@ -82,7 +82,13 @@ function shape(response: ApiResponse, id: string): { status: number; body: strin
 }
 
 /** `status`: what a missing object gets (404 on routes; a tool answers 200 with its own "no such process" result). */
-async function expectLikeMissing(call: (id: string) => Promise<ApiResponse>, id: string, missing: string, what: string, status = 404): Promise<void> {
+async function expectLikeMissing(
+  call: (id: string) => Promise<ApiResponse>,
+  id: string,
+  missing: string,
+  what: string,
+  status = 404,
+): Promise<void> {
   const real = shape(await call(id), id);
   const absent = shape(await call(missing), missing);
   expect(real, what).toEqual(absent);
@@ -92,7 +98,10 @@ async function expectLikeMissing(call: (id: string) => Promise<ApiResponse>, id:
 beforeAll(async () => {
   gw = await startInprocGateway({
     wake: FAST_WAKE,
-    agents: [{ id: 'main', owners: ['*'] }, { id: 'ops', allowAgents: ['ops'], owners: ['*'] }],
+    agents: [
+      { id: 'main', owners: ['*'] },
+      { id: 'ops', allowAgents: ['ops'], owners: ['*'] },
+    ],
     defaultAgent: 'main',
     bindings: [{ agentId: 'ops', match: { channel: 'telegram' } }],
     plugins: [{ module: join(import.meta.dirname, '..', '..', 'apps', 'gateway', 'test', 'fixtures', 'echo-plugin.mjs') }],
@@ -138,17 +147,27 @@ describe.each(['agent', 'session', 'prefix'] as const)('a %s-scoped token with e
 
   it.each([
     ['GET /v1/sessions/:key', (token: string, key: string) => callApi(gw.url, token, 'GET', `/v1/sessions/${e(key)}`)],
-    ['GET /v1/sessions/:key/transcript', (token: string, key: string) => callApi(gw.url, token, 'GET', `/v1/sessions/${e(key)}/transcript`)],
+    [
+      'GET /v1/sessions/:key/transcript',
+      (token: string, key: string) => callApi(gw.url, token, 'GET', `/v1/sessions/${e(key)}/transcript`),
+    ],
     ['POST /v1/sessions/:key/reset', (token: string, key: string) => callApi(gw.url, token, 'POST', `/v1/sessions/${e(key)}/reset`, {})],
     ['DELETE /v1/sessions/:key', (token: string, key: string) => callApi(gw.url, token, 'DELETE', `/v1/sessions/${e(key)}`)],
     ['POST /v1/agent', (token: string, key: string) => callApi(gw.url, token, 'POST', '/v1/agent', { sessionKey: key, message: 'hello' })],
-    ['POST /v1/cron', (token: string, key: string) => callApi(gw.url, token, 'POST', '/v1/cron', { sessionKey: key, every: '1h', text: 'x' })],
+    [
+      'POST /v1/cron',
+      (token: string, key: string) => callApi(gw.url, token, 'POST', '/v1/cron', { sessionKey: key, every: '1h', text: 'x' }),
+    ],
     [
       'POST /v1/tools/invoke',
-      (token: string, key: string) => callApi(gw.url, token, 'POST', '/v1/tools/invoke', { tool: 'process', args: { action: 'list' }, sessionKey: key }),
+      (token: string, key: string) =>
+        callApi(gw.url, token, 'POST', '/v1/tools/invoke', { tool: 'process', args: { action: 'list' }, sessionKey: key }),
     ],
     ['GET /v1/events?sessionKey=', (token: string, key: string) => callApi(gw.url, token, 'GET', `/v1/events?sessionKey=${e(key)}`)],
-    ['GET /v1/sessions/:own?sessionKey=', (token: string, key: string) => callApi(gw.url, token, 'GET', `/v1/sessions/${e(OWN)}?sessionKey=${e(key)}`)],
+    [
+      'GET /v1/sessions/:own?sessionKey=',
+      (token: string, key: string) => callApi(gw.url, token, 'GET', `/v1/sessions/${e(OWN)}?sessionKey=${e(key)}`),
+    ],
   ])('%s naming a foreign session answers exactly like a missing one', async (_route, call) => {
     for (const foreign of FOREIGN[kind]) {
       await expectLikeMissing((key) => call(tokens[kind], key), foreign, MISSING_KEY, `${kind} → ${foreign}`);
@@ -175,7 +194,8 @@ describe.each(['agent', 'session', 'prefix'] as const)('a %s-scoped token with e
           200,
         ],
       ];
-      for (const [what, id, call, status] of checks) await expectLikeMissing(call, id, MISSING_ID, `${kind}: ${what} of ${foreign}`, status);
+      for (const [what, id, call, status] of checks)
+        await expectLikeMissing(call, id, MISSING_ID, `${kind}: ${what} of ${foreign}`, status);
     }
     // Nothing of theirs was touched.
     for (const foreign of FOREIGN[kind]) {
@@ -239,7 +259,11 @@ describe.each(['agent', 'session', 'prefix'] as const)('a %s-scoped token with e
       ['GET', '/v1/audit'],
       ['GET', '/metrics'],
     ] as const) {
-      const response = await client.api(method, path, method === 'POST' ? { name: 'x', agentId: 'ops', capabilities: ['sessions:read'] } : undefined);
+      const response = await client.api(
+        method,
+        path,
+        method === 'POST' ? { name: 'x', agentId: 'ops', capabilities: ['sessions:read'] } : undefined,
+      );
       expect(response.status, `${method} ${path}`).toBe(403);
     }
   });
@@ -249,8 +273,18 @@ describe('POST /v1/inbound with a scoped token', () => {
   it('is refused like a missing session when the binding routes outside its scope, and runs nothing', async () => {
     const session = as(tokens.session);
     const before = (await gw.api<{ sessions: unknown[] }>('GET', '/v1/sessions')).body.sessions.length;
-    const refused = await session.api('POST', '/v1/inbound', { channel: 'telegram', peer: { kind: 'direct', id: 'mallory' }, sender: 'mallory', text: 'hi' });
-    const otherPeer = await session.api('POST', '/v1/inbound', { channel: 'telegram', peer: { kind: 'direct', id: 'eve' }, sender: 'eve', text: 'hi' });
+    const refused = await session.api('POST', '/v1/inbound', {
+      channel: 'telegram',
+      peer: { kind: 'direct', id: 'mallory' },
+      sender: 'mallory',
+      text: 'hi',
+    });
+    const otherPeer = await session.api('POST', '/v1/inbound', {
+      channel: 'telegram',
+      peer: { kind: 'direct', id: 'eve' },
+      sender: 'eve',
+      text: 'hi',
+    });
     expect(refused.status, refused.text).toBe(404);
     expect(shape(refused, 'mallory')).toEqual(shape(otherPeer, 'eve'));
     expect((await gw.api<{ sessions: unknown[] }>('GET', '/v1/sessions')).body.sessions.length).toBe(before);
@@ -276,7 +310,13 @@ describe('capabilities are enforced where the effect happens', () => {
   let marker: (name: string) => string;
 
   beforeAll(async () => {
-    readOnly = (await mint({ name: 'dashboard', sessionKey: OWN, capabilities: ['sessions:read', 'processes:read', 'transcripts:read', 'events:read', 'cron:read'] })).token;
+    readOnly = (
+      await mint({
+        name: 'dashboard',
+        sessionKey: OWN,
+        capabilities: ['sessions:read', 'processes:read', 'transcripts:read', 'events:read', 'cron:read'],
+      })
+    ).token;
     runner = (await mint({ name: 'runner', sessionKey: OWN, capabilities: ['agent:run', 'transcripts:read', 'processes:read'] })).token;
     spawner = (await mint({ name: 'spawner', agentId: 'ops', capabilities: ['agent:run', 'agent:spawn', 'transcripts:read'] })).token;
     cronWriter = (await mint({ name: 'cron-writer', sessionKey: OWN, capabilities: ['cron:write', 'cron:read', 'agent:run'] })).token;
@@ -344,14 +384,11 @@ describe('capabilities are enforced where the effect happens', () => {
     expect(created.status, created.text).toBe(201);
     const fired = await as(cronWriter).api('POST', `/v1/cron/${created.body.id}/run`, {});
     expect(fired.status, fired.text).toBe(200);
-    const reply = await until(
-      async () => {
-        const entries = await api.transcript(OWN);
-        const asked = entries.findIndex((entry) => entry.role === 'user' && entry.text.includes(`touch ${file}`));
-        return asked >= 0 ? entries.slice(asked + 1).find((entry) => entry.role === 'assistant') : undefined;
-      },
-      'the cron turn to finish',
-    );
+    const reply = await until(async () => {
+      const entries = await api.transcript(OWN);
+      const asked = entries.findIndex((entry) => entry.role === 'user' && entry.text.includes(`touch ${file}`));
+      return asked >= 0 ? entries.slice(asked + 1).find((entry) => entry.role === 'assistant') : undefined;
+    }, 'the cron turn to finish');
     expect(reply.text).toContain('tool "exec" is not available');
     expect(existsSync(file)).toBe(false);
   });
@@ -376,13 +413,10 @@ describe('capabilities are enforced where the effect happens', () => {
     expect(reply).toContain('accepted');
     const childKey = /(agent:ops:subagent:\S+)/.exec(reply)?.[1];
     expect(childKey, reply).toBeDefined();
-    const childTranscript = await until(
-      async () => {
-        const entries = await api.transcript(childKey!);
-        return entries.some((entry) => entry.role === 'assistant') ? entries : undefined;
-      },
-      'the child run to finish',
-    );
+    const childTranscript = await until(async () => {
+      const entries = await api.transcript(childKey!);
+      return entries.some((entry) => entry.role === 'assistant') ? entries : undefined;
+    }, 'the child run to finish');
     expect(childTranscript.map((entry) => entry.text).join('\n')).toContain('tool "exec" is not available');
     expect(existsSync(file)).toBe(false);
   });

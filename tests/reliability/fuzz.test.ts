@@ -41,7 +41,10 @@ function assertTyped(r: ApiResponse, what: string): void {
   if (r.status >= 400) {
     expect(r.body, `${what} → ${r.text.slice(0, 300)}`).toMatchObject(ErrorShape);
     const e = (r.body as { error: Record<string, unknown> }).error;
-    expect(Object.keys(e).every((k) => ['code', 'message', 'field'].includes(k)), `${what}: ${r.text}`).toBe(true);
+    expect(
+      Object.keys(e).every((k) => ['code', 'message', 'field'].includes(k)),
+      `${what}: ${r.text}`,
+    ).toBe(true);
     if (e.field !== undefined) expect(typeof e.field).toBe('string');
   }
 }
@@ -51,11 +54,46 @@ const sessionKeyArb = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'grapheme', maxLength: 20 }),
   fc
-    .array(fc.oneof(fc.constantFrom('agent', 'main', 'ops', 'MAIN', 'subagent', 'cron', 'run', 'global', 'unknown', '', ' ', '..', '%2F', 'thread', 'direct', 'group'), fc.string({ maxLength: 6 })), {
-      maxLength: 7,
-    })
+    .array(
+      fc.oneof(
+        fc.constantFrom(
+          'agent',
+          'main',
+          'ops',
+          'MAIN',
+          'subagent',
+          'cron',
+          'run',
+          'global',
+          'unknown',
+          '',
+          ' ',
+          '..',
+          '%2F',
+          'thread',
+          'direct',
+          'group',
+        ),
+        fc.string({ maxLength: 6 }),
+      ),
+      {
+        maxLength: 7,
+      },
+    )
     .map((parts) => parts.join(':')),
-  fc.constantFrom('agent:', 'agent:main', 'agent::x', 'agent:main:', ':', ' agent:main:x ', 'AGENT:OPS:X', 'global', 'unknown', 'agent:nope:x', 'a'.repeat(5000)),
+  fc.constantFrom(
+    'agent:',
+    'agent:main',
+    'agent::x',
+    'agent:main:',
+    ':',
+    ' agent:main:x ',
+    'AGENT:OPS:X',
+    'global',
+    'unknown',
+    'agent:nope:x',
+    'a'.repeat(5000),
+  ),
 );
 
 const jsonish = fc.jsonValue({ maxDepth: 3 });
@@ -93,15 +131,24 @@ describe('HTTP fuzz: never a 500, always a typed error', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...POST_ROUTES.map((r) => r.path)),
-        fc.oneof(fc.string({ maxLength: 60 }), fc.constantFrom('{', '{"message":', '[1,2', 'null', '"str"', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}')),
+        fc.oneof(
+          fc.string({ maxLength: 60 }),
+          fc.constantFrom('{', '{"message":', '[1,2', 'null', '"str"', '{"__proto__":{"x":1}}', '{"constructor":{"prototype":{}}}'),
+        ),
         fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16'),
         async (path, raw, contentType) => {
-          assertTyped(await gw.api('POST', path, undefined, { rawBody: raw, contentType }), `POST ${path} raw ${JSON.stringify(raw)} (${contentType})`);
+          assertTyped(
+            await gw.api('POST', path, undefined, { rawBody: raw, contentType }),
+            `POST ${path} raw ${JSON.stringify(raw)} (${contentType})`,
+          );
         },
       ),
       { numRuns: HTTP_RUNS },
     );
-    assertTyped(await gw.api('POST', '/v1/agent', undefined, { rawBody: JSON.stringify({ message: 'x'.repeat(1_100_000) }) }), 'oversized body');
+    assertTyped(
+      await gw.api('POST', '/v1/agent', undefined, { rawBody: JSON.stringify({ message: 'x'.repeat(1_100_000) }) }),
+      'oversized body',
+    );
   });
 
   it('every GET/DELETE route with arbitrary path segments and query strings', async () => {
@@ -123,13 +170,19 @@ describe('HTTP fuzz: never a 500, always a typed error', () => {
     );
     await fc.assert(
       // Path segments up to 100 encoded chars here; longer ones have their own test below.
-      fc.asyncProperty(fc.nat(templates.length - 1), sessionKeyArb.filter((k) => encodeURIComponent(k).length <= 100), queryArb, fc.constantFrom('GET', 'DELETE'), async (t, key, query, method) => {
-        const path = templates[t]!(encodeURIComponent(key) || '%20');
-        const qs = new URLSearchParams(query).toString();
-        const url = `${path}${qs ? `?${qs}` : ''}`;
-        // waitMs on a real run could block: bound it.
-        assertTyped(await gw.api(method, url, undefined, { timeoutMs: 130_000 }), `${method} ${url.slice(0, 200)}`);
-      }),
+      fc.asyncProperty(
+        fc.nat(templates.length - 1),
+        sessionKeyArb.filter((k) => encodeURIComponent(k).length <= 100),
+        queryArb,
+        fc.constantFrom('GET', 'DELETE'),
+        async (t, key, query, method) => {
+          const path = templates[t]!(encodeURIComponent(key) || '%20');
+          const qs = new URLSearchParams(query).toString();
+          const url = `${path}${qs ? `?${qs}` : ''}`;
+          // waitMs on a real run could block: bound it.
+          assertTyped(await gw.api(method, url, undefined, { timeoutMs: 130_000 }), `${method} ${url.slice(0, 200)}`);
+        },
+      ),
       { numRuns: HTTP_RUNS },
     );
   });
@@ -138,7 +191,10 @@ describe('HTTP fuzz: never a 500, always a typed error', () => {
     const key = 'agent:main:100%-done';
     const created = await gw.api<{ sessionKey: string }>('POST', '/v1/agent', { message: 'percent', sessionKey: key });
     expect(created.status).toBe(202);
-    for (const path of [`/v1/sessions/${encodeURIComponent(created.body.sessionKey)}`, `/v1/sessions/${encodeURIComponent(created.body.sessionKey)}/transcript`]) {
+    for (const path of [
+      `/v1/sessions/${encodeURIComponent(created.body.sessionKey)}`,
+      `/v1/sessions/${encodeURIComponent(created.body.sessionKey)}/transcript`,
+    ]) {
       const r = await gw.api('GET', path);
       assertTyped(r, `GET ${path}`);
       expect(r.status, `GET ${path} → ${r.text}`).toBe(200);
@@ -165,26 +221,30 @@ describe('HTTP fuzz: never a 500, always a typed error', () => {
 
   it('session keys through POST /v1/agent, scoped queries and GET /v1/events', async () => {
     await fc.assert(
-      fc.asyncProperty(sessionKeyArb, fc.option(fc.oneof(fc.constantFrom(...AGENTS, 'MAIN', 'nope', ' ', ''), fc.string({ maxLength: 8 })), { nil: undefined }), async (sessionKey, agentId) => {
-        const r = await gw.api('POST', '/v1/agent', { message: 'fuzz', sessionKey, ...(agentId !== undefined ? { agentId } : {}) });
-        assertTyped(r, `agent ${JSON.stringify({ sessionKey, agentId }).slice(0, 200)}`);
-        if (r.status === 202) expect((r.body as { sessionKey: string }).sessionKey).toMatch(/^agent:[a-z0-9_-]+:.+/i);
-        assertTyped(await gw.api('GET', `/v1/processes?sessionKey=${encodeURIComponent(sessionKey)}`), `processes ${sessionKey}`);
-        assertTyped(await gw.api('GET', `/v1/cron?sessionKey=${encodeURIComponent(sessionKey)}`), `cron ${sessionKey}`);
-        // SSE: either a typed 400 or a stream we close at once.
-        const controller = new AbortController();
-        const res = await fetch(`${gw.url}/v1/events?sessionKey=${encodeURIComponent(sessionKey)}`, {
-          headers: { authorization: `Bearer ${gw.token}` },
-          signal: controller.signal,
-        });
-        if (res.status === 200) {
-          expect(res.headers.get('content-type')).toContain('text/event-stream');
-          controller.abort();
-        } else {
-          const text = await res.text();
-          assertTyped({ status: res.status, body: JSON.parse(text), text }, `events ${sessionKey}`);
-        }
-      }),
+      fc.asyncProperty(
+        sessionKeyArb,
+        fc.option(fc.oneof(fc.constantFrom(...AGENTS, 'MAIN', 'nope', ' ', ''), fc.string({ maxLength: 8 })), { nil: undefined }),
+        async (sessionKey, agentId) => {
+          const r = await gw.api('POST', '/v1/agent', { message: 'fuzz', sessionKey, ...(agentId !== undefined ? { agentId } : {}) });
+          assertTyped(r, `agent ${JSON.stringify({ sessionKey, agentId }).slice(0, 200)}`);
+          if (r.status === 202) expect((r.body as { sessionKey: string }).sessionKey).toMatch(/^agent:[a-z0-9_-]+:.+/i);
+          assertTyped(await gw.api('GET', `/v1/processes?sessionKey=${encodeURIComponent(sessionKey)}`), `processes ${sessionKey}`);
+          assertTyped(await gw.api('GET', `/v1/cron?sessionKey=${encodeURIComponent(sessionKey)}`), `cron ${sessionKey}`);
+          // SSE: either a typed 400 or a stream we close at once.
+          const controller = new AbortController();
+          const res = await fetch(`${gw.url}/v1/events?sessionKey=${encodeURIComponent(sessionKey)}`, {
+            headers: { authorization: `Bearer ${gw.token}` },
+            signal: controller.signal,
+          });
+          if (res.status === 200) {
+            expect(res.headers.get('content-type')).toContain('text/event-stream');
+            controller.abort();
+          } else {
+            const text = await res.text();
+            assertTyped({ status: res.status, body: JSON.parse(text), text }, `events ${sessionKey}`);
+          }
+        },
+      ),
       { numRuns: HTTP_RUNS },
     );
   });
@@ -192,8 +252,26 @@ describe('HTTP fuzz: never a 500, always a typed error', () => {
   it('tools/invoke with arbitrary tools and arguments', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.oneof(fc.constantFrom('process', 'sessions_list', 'sessions_history', 'exec', 'cron', 'sessions_spawn', 'sessions_send', 'nope', '__proto__', 'constructor'), fc.string({ maxLength: 12 })),
-        fc.dictionary(fc.constantFrom('action', 'id', 'sessionKey', 'limit', 'offset', 'waitMs', 'data', 'keys', 'command'), fc.oneof(jsonish, sessionKeyArb), { maxKeys: 4 }),
+        fc.oneof(
+          fc.constantFrom(
+            'process',
+            'sessions_list',
+            'sessions_history',
+            'exec',
+            'cron',
+            'sessions_spawn',
+            'sessions_send',
+            'nope',
+            '__proto__',
+            'constructor',
+          ),
+          fc.string({ maxLength: 12 }),
+        ),
+        fc.dictionary(
+          fc.constantFrom('action', 'id', 'sessionKey', 'limit', 'offset', 'waitMs', 'data', 'keys', 'command'),
+          fc.oneof(jsonish, sessionKeyArb),
+          { maxKeys: 4 },
+        ),
         sessionKeyArb,
         async (tool, args, sessionKey) => {
           const r = await gw.api('POST', '/v1/tools/invoke', { tool, args, sessionKey });
@@ -221,33 +299,57 @@ describe('CLI selector fuzz (the real pincer binary)', () => {
 
   it(`pincer agent --session-key/--agent: exit 0 or 2 as the seed-003 rules say, one clear line, never a crash (${CLI_RUNS} runs)`, async () => {
     await fc.assert(
-      fc.asyncProperty(argArb, fc.option(fc.oneof(fc.constantFrom(...AGENTS, 'OPS', 'nope', ' '), fc.string({ maxLength: 6 }).filter((s) => !s.includes('\0'))), { nil: undefined }), async (key, agent) => {
-        const args = ['agent', `--session-key=${key}`, ...(agent !== undefined ? [`--agent=${agent}`] : []), '-m', 'fuzz', '--json', '--timeout', '30'];
-        const r = await pincer(args, { stateDir: gw.state.dir, env: env() });
-        const what = `pincer ${JSON.stringify(args)} → ${r.code}\n${r.stdout}\n${r.stderr}`;
-        expect([0, 2], what).toContain(r.code);
-        expect(r.stderr, what).not.toMatch(/^\s+at /m);
-        const out = JSON.parse(r.stdout) as { ok: boolean; sessionKey?: string; error?: { type: string; message: string } };
-        let oracle: { sessionKey: string } | undefined;
-        try {
-          if (key.trim() === '' || (agent !== undefined && agent.trim() === '')) throw new Error('blank');
-          const r = normalizeExplicitSessionKey({ sessionKey: key, ...(agent !== undefined ? { agentId: agent } : {}), defaultAgentId: 'main', knownAgentIds: AGENTS });
-          // Keys and --agent values naming an agent the config does not know are refused too.
-          // (--agent values are normalized as session-key does: `OPS ` → ops, `!` → main.)
-          const named = agent !== undefined ? normalizeAgentId(agent) : undefined;
-          const owner = r.agentId ?? named ?? 'main';
-          oracle = AGENTS.includes(owner) && (named === undefined || AGENTS.includes(named)) ? r : undefined;
-        } catch {
-          oracle = undefined;
-        }
-        if (oracle === undefined) {
-          expect(r.code, what).toBe(2);
-          expect(out, what).toMatchObject({ ok: false, error: { type: expect.any(String), message: expect.any(String) } });
-        } else {
-          expect(r.code, what).toBe(0);
-          expect(out.ok, what).toBe(true);
-        }
-      }),
+      fc.asyncProperty(
+        argArb,
+        fc.option(
+          fc.oneof(
+            fc.constantFrom(...AGENTS, 'OPS', 'nope', ' '),
+            fc.string({ maxLength: 6 }).filter((s) => !s.includes('\0')),
+          ),
+          { nil: undefined },
+        ),
+        async (key, agent) => {
+          const args = [
+            'agent',
+            `--session-key=${key}`,
+            ...(agent !== undefined ? [`--agent=${agent}`] : []),
+            '-m',
+            'fuzz',
+            '--json',
+            '--timeout',
+            '30',
+          ];
+          const r = await pincer(args, { stateDir: gw.state.dir, env: env() });
+          const what = `pincer ${JSON.stringify(args)} → ${r.code}\n${r.stdout}\n${r.stderr}`;
+          expect([0, 2], what).toContain(r.code);
+          expect(r.stderr, what).not.toMatch(/^\s+at /m);
+          const out = JSON.parse(r.stdout) as { ok: boolean; sessionKey?: string; error?: { type: string; message: string } };
+          let oracle: { sessionKey: string } | undefined;
+          try {
+            if (key.trim() === '' || (agent !== undefined && agent.trim() === '')) throw new Error('blank');
+            const r = normalizeExplicitSessionKey({
+              sessionKey: key,
+              ...(agent !== undefined ? { agentId: agent } : {}),
+              defaultAgentId: 'main',
+              knownAgentIds: AGENTS,
+            });
+            // Keys and --agent values naming an agent the config does not know are refused too.
+            // (--agent values are normalized as session-key does: `OPS ` → ops, `!` → main.)
+            const named = agent !== undefined ? normalizeAgentId(agent) : undefined;
+            const owner = r.agentId ?? named ?? 'main';
+            oracle = AGENTS.includes(owner) && (named === undefined || AGENTS.includes(named)) ? r : undefined;
+          } catch {
+            oracle = undefined;
+          }
+          if (oracle === undefined) {
+            expect(r.code, what).toBe(2);
+            expect(out, what).toMatchObject({ ok: false, error: { type: expect.any(String), message: expect.any(String) } });
+          } else {
+            expect(r.code, what).toBe(0);
+            expect(out.ok, what).toBe(true);
+          }
+        },
+      ),
       { numRuns: CLI_RUNS },
     );
   }, 300_000);

@@ -55,7 +55,7 @@ describe.each([
   ['session B of the same agent', B],
   ['session C of another agent', C],
 ])('a caller of %s touching session A', (_label, caller) => {
-  it('GET /v1/processes?sessionKey lists none of A\'s shells', async () => {
+  it("GET /v1/processes?sessionKey lists none of A's shells", async () => {
     const ids = (await api.processes(caller)).map((p) => p.id);
     expect(ids).not.toContain(a.running);
     expect(ids).not.toContain(a.finished);
@@ -78,7 +78,7 @@ describe.each([
     await expectLikeMissing((x) => gw.api('GET', `/v1/runs/${x}?waitMs=10&${q(caller)}`), a.runId, 'run with waitMs');
   });
 
-  it('cron: A\'s job is not listed, and get/runs/run-now/delete answer like a missing job', async () => {
+  it("cron: A's job is not listed, and get/runs/run-now/delete answer like a missing job", async () => {
     const list = await gw.api<{ jobs: Array<{ id: string }> }>('GET', `/v1/cron?${q(caller)}`);
     expect(list.status).toBe(200);
     expect(list.body.jobs.map((j) => j.id)).not.toContain(a.cronId);
@@ -87,18 +87,22 @@ describe.each([
     await expectLikeMissing((x) => gw.api('POST', `/v1/cron/${x}/run?${q(caller)}`, {}), a.cronId, 'cron run now');
     await expectLikeMissing((x) => gw.api('DELETE', `/v1/cron/${x}?${q(caller)}`), a.cronId, 'cron delete');
     const runs = await gw.api<{ runs: unknown[] }>('GET', `/v1/cron/${a.cronId}/runs?${q(A)}`);
-    expect(runs.body.runs, 'A\'s job was not run by the other caller').toEqual([]);
+    expect(runs.body.runs, "A's job was not run by the other caller").toEqual([]);
     expect((await gw.api('GET', `/v1/cron/${a.cronId}?${q(A)}`)).status).toBe(200);
   });
 
-  it('the process tool (list/poll/log/kill/clear/remove) never sees A\'s shells', async () => {
+  it("the process tool (list/poll/log/kill/clear/remove) never sees A's shells", async () => {
     const list = await api.tool('process', { action: 'list' }, caller);
     expect(list.status).toBe(200);
     expect(JSON.stringify(list.body)).not.toContain(a.running);
     expect(JSON.stringify(list.body)).not.toContain(a.finished);
     for (const action of ['poll', 'log', 'kill', 'clear', 'remove']) {
       for (const id of [a.running, a.finished]) {
-        await expectLikeMissing((x) => gw.api('POST', '/v1/tools/invoke', { tool: 'process', args: { action, id: x }, sessionKey: caller }), id, `process ${action} ${id}`);
+        await expectLikeMissing(
+          (x) => gw.api('POST', '/v1/tools/invoke', { tool: 'process', args: { action, id: x }, sessionKey: caller }),
+          id,
+          `process ${action} ${id}`,
+        );
       }
     }
     // A still owns both, untouched.
@@ -107,7 +111,7 @@ describe.each([
     expect((await api.processes()).find((p) => p.id === a.running)?.status).toBe('running');
   });
 
-  it('through the agent (the model\'s own tools), A\'s shells and cron jobs answer like missing ones', async () => {
+  it("through the agent (the model's own tools), A's shells and cron jobs answer like missing ones", async () => {
     for (const verb of ['log', 'poll', 'kill']) {
       const real = await api.turn({ sessionKey: caller, message: `${verb} ${a.running}` });
       const missing = await api.turn({ sessionKey: caller, message: `${verb} ${MISSING}` });
@@ -118,7 +122,7 @@ describe.each([
     expect((await api.processes()).find((p) => p.id === a.running)?.status).toBe('running');
   });
 
-  it('the process tool\'s stdin actions are refused over HTTP for everyone', async () => {
+  it("the process tool's stdin actions are refused over HTTP for everyone", async () => {
     for (const action of ['write', 'send-keys', 'paste', 'submit']) {
       const r = await api.tool('process', { action, id: a.running, data: 'x', text: 'x', keys: ['Enter'] }, caller);
       expect(r.status, action).toBe(403);
@@ -139,9 +143,12 @@ describe.each([
     expect(own.body.entries.map((x) => x.text).join('\n')).toContain('alpha-secret-output');
   });
 
-  it('GET /v1/events?sessionKey streams none of A\'s events', async () => {
+  it("GET /v1/events?sessionKey streams none of A's events", async () => {
     const controller = new AbortController();
-    const res = await fetch(`${gw.url}/v1/events?${q(caller)}`, { headers: { authorization: `Bearer ${gw.token}` }, signal: controller.signal });
+    const res = await fetch(`${gw.url}/v1/events?${q(caller)}`, {
+      headers: { authorization: `Bearer ${gw.token}` },
+      signal: controller.signal,
+    });
     expect(res.status).toBe(200);
     const reader = res.body!.getReader();
     let text = '';
@@ -156,7 +163,7 @@ describe.each([
     try {
       await api.turn({ sessionKey: A, message: 'alpha speaks' });
       const own = await api.turn({ sessionKey: caller, message: 'caller speaks' });
-      await until(() => text.includes(own.runId) && text.includes('run.finished'), 'the caller\'s own events', 10_000);
+      await until(() => text.includes(own.runId) && text.includes('run.finished'), "the caller's own events", 10_000);
       expect(text).not.toContain(A);
       expect(text).not.toContain('alpha speaks');
     } finally {
@@ -170,7 +177,7 @@ describe.each([
   ['session B of the same agent', B],
   ['session C of another agent', C],
 ])('transcripts: a caller of %s', (_label, caller) => {
-  it('reads A\'s history like a missing session (sessions_history) and does not list it (sessions_list)', async () => {
+  it("reads A's history like a missing session (sessions_history) and does not list it (sessions_list)", async () => {
     const missingKey = 'agent:main:zz-missing-0000';
     const real = await api.tool('sessions_history', { sessionKey: A }, caller);
     const missing = await api.tool('sessions_history', { sessionKey: missingKey }, caller);

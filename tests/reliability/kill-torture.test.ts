@@ -19,25 +19,32 @@ const READY = 'echo ready';
 /** Each shape escapes a plain process-group kill in its own way; `M` is the tree's marker. */
 const SHAPES: Record<string, (marker: string) => string> = {
   plain: (M) => `${READY}; exec -a ${M} sleep 300`,
-  grandchildren: (M) => `( sleep 300 & echo $! >> "$P"; exec -a ${M} sleep 300 ) & echo $! >> "$P"; sleep 300 & echo $! >> "$P"; ${READY}; wait`,
+  grandchildren: (M) =>
+    `( sleep 300 & echo $! >> "$P"; exec -a ${M} sleep 300 ) & echo $! >> "$P"; sleep 300 & echo $! >> "$P"; ${READY}; wait`,
   'term-ignoring child': (M) => `( trap '' TERM; exec -a ${M} sleep 300 ) & echo $! >> "$P"; ${READY}; wait`,
-  'term-trapping leader': (M) => `trap 'echo got-term' TERM; exec -a ${M} sleep 300 & echo $! >> "$P"; ${READY}; while :; do sleep 0.1; done`,
+  'term-trapping leader': (M) =>
+    `trap 'echo got-term' TERM; exec -a ${M} sleep 300 & echo $! >> "$P"; ${READY}; while :; do sleep 0.1; done`,
   'setsid child': (M) => `setsid bash -c 'echo $$ >> "$HOME/pids"; exec -a ${M} sleep 300' & ${READY}; wait`,
-  'double-fork daemon': (M) => `( ( setsid bash -c 'echo $$ >> "$HOME/pids"; trap "" TERM HUP; exec -a ${M} sleep 300' & ) & ); ${READY}; sleep 300`,
+  'double-fork daemon': (M) =>
+    `( ( setsid bash -c 'echo $$ >> "$HOME/pids"; trap "" TERM HUP; exec -a ${M} sleep 300' & ) & ); ${READY}; sleep 300`,
   nohup: (M) => `nohup bash -c 'echo $$ >> "$HOME/pids"; exec -a ${M} sleep 300' >/dev/null 2>&1 & ${READY}; wait`,
   'setsid continuous forker': (M) =>
     `setsid bash -c 'echo $$ >> "$HOME/pids"; trap "" TERM; while :; do ( exec -a ${M} sleep 1 ) & sleep 0.02; done' ${M} & ${READY}; wait`,
   'set -m + env -i orphan': (M) =>
     `( set -m; env -i /bin/sh -c 'echo $$ >> "$0"; trap "" TERM HUP; while :; do sleep 1; done' "$P" & ); exec -a ${M} sleep 300 & ${READY}; wait`,
-  'exits leaving a setsid child': (M) => `setsid bash -c 'echo $$ >> "$HOME/pids"; trap "" TERM; exec -a ${M} sleep 300' & ${READY}; sleep 0.3; exit 0`,
+  'exits leaving a setsid child': (M) =>
+    `setsid bash -c 'echo $$ >> "$HOME/pids"; trap "" TERM; exec -a ${M} sleep 300' & ${READY}; sleep 0.3; exit 0`,
   zombies: (M) => `( for i in 1 2 3; do ( exit 0 ) & done; exec -a ${M} sleep 300 ) & echo $! >> "$P"; ${READY}; wait`,
-  'stopped child': (M) => `exec -a ${M} sleep 300 & echo $! >> "$P"; kill -STOP $!; ( trap '' TERM; sleep 300 ) & kill -STOP $!; ${READY}; wait`,
+  'stopped child': (M) =>
+    `exec -a ${M} sleep 300 & echo $! >> "$P"; kill -STOP $!; ( trap '' TERM; sleep 300 ) & kill -STOP $!; ${READY}; wait`,
   'fork storm': (M) => `for i in $(seq 1 20); do ( trap '' TERM; exec -a ${M} sleep 300 ) & echo $! >> "$P"; done; ${READY}; wait`,
 };
 
 /** Why bwrap cannot run here, or undefined. */
 function bwrapProblem(): string | undefined {
-  const run = spawnSync('bwrap', ['--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true'], { encoding: 'utf8' });
+  const run = spawnSync('bwrap', ['--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true'], {
+    encoding: 'utf8',
+  });
   if (run.error) return `bwrap is not installed (${run.error.message}); install the Debian package bubblewrap`;
   if (run.status !== 0) return `bwrap cannot create namespaces here (exit ${run.status}: ${run.stderr.trim()})`;
   return undefined;
@@ -109,7 +116,12 @@ suite('kill torture (sandboxed)', () => {
       // 1. Start every tree of the batch and wait until each printed `ready` (bounded).
       await Promise.all(
         batch.map(async (tree) => {
-          const run = await registry.exec({ command: tree.command, scopeKey: tree.scopeKey, background: true, env: { TORTURE_MARK: tree.marker } });
+          const run = await registry.exec({
+            command: tree.command,
+            scopeKey: tree.scopeKey,
+            background: true,
+            env: { TORTURE_MARK: tree.marker },
+          });
           tree.id = run.id;
           if (!run.sandbox.isSandboxed) failures.push(`${tree.marker}: not sandboxed (${run.sandbox.reason})`);
           let output = '';
@@ -123,11 +135,14 @@ suite('kill torture (sandboxed)', () => {
       );
       await new Promise((resolve) => setTimeout(resolve, 200)); // let the escapees get going
       // 2. Not vacuous: each namespace holds bwrap's init and the tree when the kill starts.
-      const namespaces = new Map(batch.map((tree) => [tree.marker, readFileSync(join(sandbox.workspaceFor(tree.scopeKey), 'ns'), 'utf8').trim()]));
+      const namespaces = new Map(
+        batch.map((tree) => [tree.marker, readFileSync(join(sandbox.workspaceFor(tree.scopeKey), 'ns'), 'utf8').trim()]),
+      );
       const before = scanHost();
       for (const tree of batch) {
         const members = before.filter((process) => process.namespace === namespaces.get(tree.marker)).length;
-        if (tree.shape !== 'exits leaving a setsid child' && members < 2) failures.push(`${tree.marker}: only ${members} processes before the kill`);
+        if (tree.shape !== 'exits leaving a setsid child' && members < 2)
+          failures.push(`${tree.marker}: only ${members} processes before the kill`);
       }
       // 3. Kill them all at once; each kill answers only when its namespace is empty.
       await Promise.all(
@@ -137,7 +152,8 @@ suite('kill torture (sandboxed)', () => {
           const killMs = performance.now() - killStarted;
           killDurations.push(killMs);
           if (result.status === 'not-found') failures.push(`${tree.marker}: kill said not-found`);
-          if (killMs >= KILL_GRACE_MS + 2_000) failures.push(`${tree.shape} #${tree.index}: kill took ${Math.round(killMs)} ms (${result.status} ${result.signal ?? ''})`);
+          if (killMs >= KILL_GRACE_MS + 2_000)
+            failures.push(`${tree.shape} #${tree.index}: kill took ${Math.round(killMs)} ms (${result.status} ${result.signal ?? ''})`);
         }),
       );
       // 4. Survivors, from /proc alone: the tree's namespace, its pidfile's pids, its marker.
@@ -152,7 +168,9 @@ suite('kill torture (sandboxed)', () => {
         );
         if (recorded.size === 0) failures.push(`${tree.marker}: empty pidfile`);
         const inNamespace = after.filter((process) => process.namespace === namespace).map((process) => process.pid);
-        const fromPidfile = after.filter((process) => process.namespace === namespace && recorded.has(process.nsPid)).map((process) => process.pid);
+        const fromPidfile = after
+          .filter((process) => process.namespace === namespace && recorded.has(process.nsPid))
+          .map((process) => process.pid);
         const marked = after.filter((process) => process.text.includes(tree.marker)).map((process) => process.pid);
         if (inNamespace.length + fromPidfile.length + marked.length > 0) {
           failures.push(`${tree.shape} #${tree.index}: survivors namespace=${inNamespace} pidfile=${fromPidfile} marker=${marked}`);

@@ -9,7 +9,18 @@ import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChildGateway, disposeGateway, FAST_WAKE, isAlive, makeStateDir, type StateDir, startChildGateway, startedId, storyApi, until } from '../support/harness.js';
+import {
+  type ChildGateway,
+  disposeGateway,
+  FAST_WAKE,
+  isAlive,
+  makeStateDir,
+  type StateDir,
+  startChildGateway,
+  startedId,
+  storyApi,
+  until,
+} from '../support/harness.js';
 
 function findBwrap(): string | undefined {
   try {
@@ -42,7 +53,8 @@ function sentinels() {
   return { PINCER_SENTINEL_SECRET: `pincer-sentinel-${randomUUID()}`, [PROVIDER_KEY_ENV]: `provider-sentinel-${randomUUID()}` };
 }
 
-const workspaceOf = (stateDir: string, scopeKey: string) => join(stateDir, 'workspaces', createHash('sha256').update(scopeKey, 'utf8').digest('hex').slice(0, 32));
+const workspaceOf = (stateDir: string, scopeKey: string) =>
+  join(stateDir, 'workspaces', createHash('sha256').update(scopeKey, 'utf8').digest('hex').slice(0, 32));
 
 /** Pids whose command line contains `needle` (a /proc scan, not the registry). */
 function pidsWithCmdline(needle: string): number[] {
@@ -104,8 +116,13 @@ describe.skipIf(!BWRAP)('os isolation: a shell of session A against session B an
     expect(status.body.namespaces).toEqual(expect.arrayContaining(['pid', 'mnt']));
 
     // B: a long shell and a file in its workspace.
-    const bId = startedId((await api.turn({ sessionKey: B, message: 'run in background: echo beta-secret-file > beta.txt; exec sleep 3001' })).reply);
-    const bView = await until(async () => (await api.processes(B)).find((p) => p.id === bId && p.status === 'running' && p.pid), "B's shell running");
+    const bId = startedId(
+      (await api.turn({ sessionKey: B, message: 'run in background: echo beta-secret-file > beta.txt; exec sleep 3001' })).reply,
+    );
+    const bView = await until(
+      async () => (await api.processes(B)).find((p) => p.id === bId && p.status === 'running' && p.pid),
+      "B's shell running",
+    );
     const bWorkspace = workspaceOf(state.dir, B);
     await until(async () => existsSync(join(bWorkspace, 'beta.txt')), "B's file written");
     // Every host pid of B's sandbox (bwrap, its init, the sleep), found in /proc.
@@ -134,7 +151,18 @@ describe.skipIf(!BWRAP)('os isolation: a shell of session A against session B an
     const psLines = section(output, 'ps').trim().split('\n');
     expect(psLines.join('\n')).not.toContain('sleep 3001');
     expect(psLines.length).toBeLessThanOrEqual(4); // bwrap init, prlimit→bash, ps (and nothing of B)
-    for (const check of ['SIGNAL_B', 'SIGNAL_B_LEADER', 'SIGNAL_GW', 'READ_TOKEN', 'READ_DB', 'READ_B', 'WRITE_STATE', 'WRITE_B', 'WRITE_ETC', 'WRITE_USR']) {
+    for (const check of [
+      'SIGNAL_B',
+      'SIGNAL_B_LEADER',
+      'SIGNAL_GW',
+      'READ_TOKEN',
+      'READ_DB',
+      'READ_B',
+      'WRITE_STATE',
+      'WRITE_B',
+      'WRITE_ETC',
+      'WRITE_USR',
+    ]) {
       // Whole lines only: ps shows bwrap's command line, which quotes this script.
       expect(output, check).toMatch(new RegExp(`^${check}=no$`, 'm'));
       expect(output, check).not.toMatch(new RegExp(`^${check}=yes$`, 'm'));
@@ -144,7 +172,8 @@ describe.skipIf(!BWRAP)('os isolation: a shell of session A against session B an
     expect(output).not.toContain('beta-secret-file');
     expect(isAlive(gw.pid)).toBe(true);
     expect(isAlive(bPid)).toBe(true);
-    for (const path of [join(state.dir, stray), join(bWorkspace, stray), `/etc/${stray}`, `/usr/${stray}`]) expect(existsSync(path), path).toBe(false);
+    for (const path of [join(state.dir, stray), join(bWorkspace, stray), `/etc/${stray}`, `/usr/${stray}`])
+      expect(existsSync(path), path).toBe(false);
     expect(existsSync(join(workspaceOf(state.dir, A), stray))).toBe(true);
     expectCleanEnv(section(output, 'env'), secrets, gw.token, A);
 
@@ -205,7 +234,10 @@ describe('os isolation: without a working bwrap', () => {
     expect(views[0]).toMatchObject({ sandbox: { isSandboxed: false } });
     expect((views[0] as { sandbox?: { reason?: string } }).sandbox?.reason).toContain('sandbox unavailable');
     expect((await gw.api('GET', '/v1/sandbox')).body).toMatchObject({ mode: 'auto', effect: 'unsandboxed', probe: { ok: false } });
-    const warnings = gw.output().split('\n').filter((line) => line.includes('shells run UNSANDBOXED'));
+    const warnings = gw
+      .output()
+      .split('\n')
+      .filter((line) => line.includes('shells run UNSANDBOXED'));
     expect(warnings).toHaveLength(1);
     expect(await gw.stop()).toBe(0);
   });
@@ -218,10 +250,15 @@ describe.skipIf(!BWRAP)('os isolation: restarts', () => {
     let api = storyApi(gw);
     const shells: Array<{ id: string; sessionKey: string }> = [];
     for (const [index, sessionKey] of [A, A, B].entries()) {
-      const id = startedId((await api.turn({ sessionKey, message: `run in background: setsid sleep 400${index} & exec sleep 410${index}` })).reply);
+      const id = startedId(
+        (await api.turn({ sessionKey, message: `run in background: setsid sleep 400${index} & exec sleep 410${index}` })).reply,
+      );
       shells.push({ id, sessionKey });
     }
-    await until(async () => (await api.processes()).filter((view) => view.status === 'running').length === shells.length, 'every shell running');
+    await until(
+      async () => (await api.processes()).filter((view) => view.status === 'running').length === shells.length,
+      'every shell running',
+    );
     const before = shells.flatMap((_, index) => [...pidsWithCmdline(`sleep 400${index}`), ...pidsWithCmdline(`sleep 410${index}`)]);
     expect(before.length).toBeGreaterThanOrEqual(shells.length * 2);
     const mark = gw.mark;
@@ -233,8 +270,11 @@ describe.skipIf(!BWRAP)('os isolation: restarts', () => {
     const views = await api.processes();
     for (const shell of shells) expect(views.find((view) => view.id === shell.id)).toMatchObject({ status: 'killed', source: 'journal' });
     const noticesOf = async (sessionKey: string, id: string) =>
-      (await api.transcript(sessionKey)).filter((entry) => entry.role === 'user' && entry.text.includes(`Exec killed by a gateway restart (${id}`)).length;
-    for (const shell of shells) await until(async () => (await noticesOf(shell.sessionKey, shell.id)) > 0, `the restart notice of ${shell.id}`);
+      (await api.transcript(sessionKey)).filter(
+        (entry) => entry.role === 'user' && entry.text.includes(`Exec killed by a gateway restart (${id}`),
+      ).length;
+    for (const shell of shells)
+      await until(async () => (await noticesOf(shell.sessionKey, shell.id)) > 0, `the restart notice of ${shell.id}`);
     // A later turn and a second restart prove each notice is delivered exactly once.
     await api.turn({ sessionKey: A, message: 'anything new?' });
     expect(await gw.stop()).toBe(0);

@@ -41,16 +41,24 @@ describe('one canonical session key (item 1)', () => {
     const canonical = 'agent:main:cause-session';
     const exec = await api.turn({ sessionKey: cause, message: 'run in background: echo exit-notice-marker' });
     expect(exec.sessionKey).toBe(canonical);
-    const cron = await g.api<{ id: string; ownerSessionKey: string }>('POST', '/v1/cron', { sessionKey: cause, every: '1h', text: 'cron-marker' });
+    const cron = await g.api<{ id: string; ownerSessionKey: string }>('POST', '/v1/cron', {
+      sessionKey: cause,
+      every: '1h',
+      text: 'cron-marker',
+    });
     expect(cron.status).toBe(201);
     expect(cron.body.ownerSessionKey).toBe(canonical);
     expect((await g.api('POST', `/v1/cron/${cron.body.id}/run?sessionKey=${encodeURIComponent(cause)}`)).status).toBe(200);
     const spawn = await api.turn({ sessionKey: cause, message: 'spawn ops as helper: subagent-marker' });
     expect(spawn.reply).toContain('accepted');
-    const landed = await until(async () => {
-      const text = (await api.transcript(canonical)).map((entry) => entry.text).join('\n');
-      return text.includes('exit-notice-marker') && text.includes('cron-marker') && /Sub-agent completed/.test(text) ? text : undefined;
-    }, 'exec, cron and sub-agent events in the canonical session', 30_000);
+    const landed = await until(
+      async () => {
+        const text = (await api.transcript(canonical)).map((entry) => entry.text).join('\n');
+        return text.includes('exit-notice-marker') && text.includes('cron-marker') && /Sub-agent completed/.test(text) ? text : undefined;
+      },
+      'exec, cron and sub-agent events in the canonical session',
+      30_000,
+    );
     expect(landed).toContain('exit-notice-marker');
     const keys = (await g.api<{ sessions: Array<{ key: string }> }>('GET', '/v1/sessions')).body.sessions.map((session) => session.key);
     // No alias spelling exists as a session, and nothing was rerouted into another top-level session.

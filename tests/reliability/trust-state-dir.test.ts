@@ -8,7 +8,16 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChildGateway, cleanEnv, disposeGateway, GATEWAY_MAIN, makeStateDir, requireBuiltApps, type StateDir, startChildGateway } from '../support/harness.js';
+import {
+  type ChildGateway,
+  cleanEnv,
+  disposeGateway,
+  GATEWAY_MAIN,
+  makeStateDir,
+  requireBuiltApps,
+  type StateDir,
+  startChildGateway,
+} from '../support/harness.js';
 
 const states: StateDir[] = [];
 const gateways: ChildGateway[] = [];
@@ -27,10 +36,14 @@ function freshState(): StateDir {
 function runRefused(state: StateDir, env: Record<string, string> = {}): Promise<{ code: number | null; output: string }> {
   requireBuiltApps();
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [GATEWAY_MAIN, '--port', '0', '--host', '127.0.0.1', '--state-dir', state.dir, '--config', state.configPath], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: cleanEnv(env),
-    });
+    const proc = spawn(
+      process.execPath,
+      [GATEWAY_MAIN, '--port', '0', '--host', '127.0.0.1', '--state-dir', state.dir, '--config', state.configPath],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: cleanEnv(env),
+      },
+    );
     let output = '';
     proc.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     proc.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

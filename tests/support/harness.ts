@@ -123,7 +123,9 @@ export async function until<T>(
     }
     await sleep(intervalMs);
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+  throw new Error(
+    `timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`,
+  );
 }
 
 /** Plain delay. */
@@ -189,7 +191,12 @@ export interface ChildGateway {
   readonly stateDir: string;
   /** The `PINCER_TEST_MARK` its processes carry. */
   readonly mark: string;
-  api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, opts?: { rawBody?: string; timeoutMs?: number }): Promise<ApiResponse<T>>;
+  api<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { rawBody?: string; timeoutMs?: number },
+  ): Promise<ApiResponse<T>>;
   /** Everything it printed. */
   output(): string;
   /** SIGKILL and wait for the exit. */
@@ -208,14 +215,21 @@ function passShellMark(configPath: string): void {
 }
 
 /** Start `node apps/gateway/dist/main.js --port 0 --state-dir <dir>` and wait until it listens. */
-export async function startChildGateway(state: StateDir, opts: { mark?: string; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<ChildGateway> {
+export async function startChildGateway(
+  state: StateDir,
+  opts: { mark?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<ChildGateway> {
   requireBuiltApps();
   const mark = opts.mark ?? randomUUID();
   passShellMark(state.configPath);
-  const proc = spawn(process.execPath, [GATEWAY_MAIN, '--port', '0', '--host', '127.0.0.1', '--state-dir', state.dir, '--config', state.configPath], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: cleanEnv({ PINCER_TEST_MARK: mark, [SHELL_MARK_ENV]: mark, ...(opts.env ?? {}) }),
-  });
+  const proc = spawn(
+    process.execPath,
+    [GATEWAY_MAIN, '--port', '0', '--host', '127.0.0.1', '--state-dir', state.dir, '--config', state.configPath],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: cleanEnv({ PINCER_TEST_MARK: mark, [SHELL_MARK_ENV]: mark, ...(opts.env ?? {}) }),
+    },
+  );
   let out = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -288,7 +302,10 @@ export interface CliResult {
 }
 
 /** Run the real `pincer` binary with `PINCER_STATE_DIR=<stateDir>` (bounded by `timeoutMs`). */
-export function pincer(args: ReadonlyArray<string>, opts: { stateDir: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult> {
+export function pincer(
+  args: ReadonlyArray<string>,
+  opts: { stateDir: string; env?: Record<string, string>; timeoutMs?: number },
+): Promise<CliResult> {
   requireBuiltApps();
   const started = Date.now();
   return new Promise((resolveRun, reject) => {
@@ -331,17 +348,30 @@ export function storyApi(gw: Pick<ChildGateway, 'api'>) {
     async turn(body: Record<string, unknown>, waitMs = 20_000) {
       const r = await gw.api<{ runId: string; sessionKey: string }>('POST', '/v1/agent', body);
       if (r.status !== 202 && r.status !== 200) throw new Error(`POST /v1/agent ${r.status}: ${r.text}`);
-      const w = await gw.api<{ status: string; reply?: string; error?: string }>('GET', `/v1/runs/${r.body.runId}?waitMs=${waitMs}`, undefined, {
-        timeoutMs: waitMs + 10_000,
-      });
+      const w = await gw.api<{ status: string; reply?: string; error?: string }>(
+        'GET',
+        `/v1/runs/${r.body.runId}?waitMs=${waitMs}`,
+        undefined,
+        {
+          timeoutMs: waitMs + 10_000,
+        },
+      );
       return { runId: r.body.runId, sessionKey: r.body.sessionKey, status: w.body.status, reply: w.body.reply ?? '', error: w.body.error };
     },
     /** POST /v1/inbound and wait for the run. */
     async inbound(body: Record<string, unknown>, waitMs = 20_000) {
       const r = await gw.api<{ runId: string; sessionKey: string; agentId: string }>('POST', '/v1/inbound', body);
       if (r.status !== 202) return { status: r.status, body: r.body as unknown, sessionKey: '', reply: '', runStatus: '' };
-      const w = await gw.api<{ status: string; reply?: string }>('GET', `/v1/runs/${r.body.runId}?waitMs=${waitMs}`, undefined, { timeoutMs: waitMs + 10_000 });
-      return { status: r.status, body: r.body as unknown, sessionKey: r.body.sessionKey, reply: w.body.reply ?? '', runStatus: w.body.status };
+      const w = await gw.api<{ status: string; reply?: string }>('GET', `/v1/runs/${r.body.runId}?waitMs=${waitMs}`, undefined, {
+        timeoutMs: waitMs + 10_000,
+      });
+      return {
+        status: r.status,
+        body: r.body as unknown,
+        sessionKey: r.body.sessionKey,
+        reply: w.body.reply ?? '',
+        runStatus: w.body.status,
+      };
     },
     async transcript(key: string): Promise<TranscriptEntry[]> {
       const r = await gw.api<{ entries?: TranscriptEntry[] }>('GET', `/v1/sessions/${enc(key)}/transcript?limit=2000`);
@@ -357,7 +387,11 @@ export function storyApi(gw: Pick<ChildGateway, 'api'>) {
     },
     /** POST /v1/tools/invoke. */
     async tool(tool: string, args: Record<string, unknown>, sessionKey: string) {
-      return gw.api<{ ok?: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } }>('POST', '/v1/tools/invoke', { tool, args, sessionKey });
+      return gw.api<{ ok?: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } }>(
+        'POST',
+        '/v1/tools/invoke',
+        { tool, args, sessionKey },
+      );
     },
   };
 }

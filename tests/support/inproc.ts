@@ -10,7 +10,12 @@ export interface InprocGateway {
   url: string;
   token: string;
   state: StateDir;
-  api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, opts?: { rawBody?: string; timeoutMs?: number; contentType?: string }): Promise<ApiResponse<T>>;
+  api<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    opts?: { rawBody?: string; timeoutMs?: number; contentType?: string },
+  ): Promise<ApiResponse<T>>;
   close(): Promise<void>;
 }
 
@@ -18,7 +23,14 @@ export interface InprocGateway {
 export async function startInprocGateway(config: unknown): Promise<InprocGateway> {
   const state = makeStateDir(config, 'pincer-rel-');
   const token = `test-${Math.random().toString(36).slice(2)}`;
-  const gw = await startGateway({ port: 0, host: '127.0.0.1', stateDir: state.dir, configPath: state.configPath, token, logLevel: 'silent' });
+  const gw = await startGateway({
+    port: 0,
+    host: '127.0.0.1',
+    stateDir: state.dir,
+    configPath: state.configPath,
+    token,
+    logLevel: 'silent',
+  });
   return {
     url: gw.url,
     token,

@@ -41,8 +41,12 @@ describe('checkBlankSelectors', () => {
   });
 
   it('checks in the order --agent, --session-id, --session-key, --to', () => {
-    expect(rejectionOf(() => checkBlankSelectors({ agent: ' ', sessionId: ' ', sessionKey: ' ', to: ' ' })).message).toBe('--agent must not be blank');
-    expect(rejectionOf(() => checkBlankSelectors({ sessionId: ' ', sessionKey: ' ', to: ' ' })).message).toBe('--session-id must not be blank');
+    expect(rejectionOf(() => checkBlankSelectors({ agent: ' ', sessionId: ' ', sessionKey: ' ', to: ' ' })).message).toBe(
+      '--agent must not be blank',
+    );
+    expect(rejectionOf(() => checkBlankSelectors({ sessionId: ' ', sessionKey: ' ', to: ' ' })).message).toBe(
+      '--session-id must not be blank',
+    );
     expect(rejectionOf(() => checkBlankSelectors({ sessionKey: ' ', to: ' ' })).message).toBe('--session-key must not be blank');
   });
 
@@ -98,12 +102,24 @@ describe('normalizeSelectors (seed 003 / reference §8.5)', () => {
   });
 
   it('scopes a bare key to --agent', () => {
-    expect(normalize({ agent: 'Ops', sessionKey: 'Incident-42' })).toEqual({ message: 'hi', agentId: 'ops', sessionKey: 'agent:ops:incident-42' });
+    expect(normalize({ agent: 'Ops', sessionKey: 'Incident-42' })).toEqual({
+      message: 'hi',
+      agentId: 'ops',
+      sessionKey: 'agent:ops:incident-42',
+    });
   });
 
   it('scopes a bare key to the default agent without --agent', () => {
-    expect(normalize({ sessionKey: 'incident-42' }, DEFAULT_ROSTER)).toEqual({ message: 'hi', agentId: 'main', sessionKey: 'agent:main:incident-42' });
-    expect(normalize({ sessionKey: 'incident-42' }, OPS_DEFAULT)).toEqual({ message: 'hi', agentId: 'ops', sessionKey: 'agent:ops:incident-42' });
+    expect(normalize({ sessionKey: 'incident-42' }, DEFAULT_ROSTER)).toEqual({
+      message: 'hi',
+      agentId: 'main',
+      sessionKey: 'agent:main:incident-42',
+    });
+    expect(normalize({ sessionKey: 'incident-42' }, OPS_DEFAULT)).toEqual({
+      message: 'hi',
+      agentId: 'ops',
+      sessionKey: 'agent:ops:incident-42',
+    });
     expect(normalize({ sessionKey: 'MAIN' }, DEFAULT_ROSTER).sessionKey).toBe('agent:main:main');
     expect(normalize({ sessionKey: 'subagent:worker' }, OPS_DEFAULT).sessionKey).toBe('agent:ops:subagent:worker');
   });
@@ -149,8 +165,18 @@ describe('normalizeSelectors (seed 003 / reference §8.5)', () => {
   });
 
   it('targets the owner main session for a plain --to', () => {
-    expect(normalize({ to: '+15555550123' })).toEqual({ message: 'hi', to: '+15555550123', agentId: 'main', sessionKey: 'agent:main:main' });
-    expect(normalize({ to: '+15555550123', agent: 'ops' })).toEqual({ message: 'hi', to: '+15555550123', agentId: 'ops', sessionKey: 'agent:ops:main' });
+    expect(normalize({ to: '+15555550123' })).toEqual({
+      message: 'hi',
+      to: '+15555550123',
+      agentId: 'main',
+      sessionKey: 'agent:main:main',
+    });
+    expect(normalize({ to: '+15555550123', agent: 'ops' })).toEqual({
+      message: 'hi',
+      to: '+15555550123',
+      agentId: 'ops',
+      sessionKey: 'agent:ops:main',
+    });
   });
 
   it('sends --agent alone as agentId only, and nothing at all as the default agent', () => {
@@ -159,9 +185,17 @@ describe('normalizeSelectors (seed 003 / reference §8.5)', () => {
   });
 
   it('does not scope a bare key next to --session-id', () => {
-    expect(normalize({ sessionKey: 'incident-42', sessionId: 's-1' })).toEqual({ message: 'hi', sessionId: 's-1', sessionKey: 'incident-42' });
+    expect(normalize({ sessionKey: 'incident-42', sessionId: 's-1' })).toEqual({
+      message: 'hi',
+      sessionId: 's-1',
+      sessionKey: 'incident-42',
+    });
     expect(normalize({ sessionId: 's-1' })).toEqual({ message: 'hi', sessionId: 's-1' });
-    expect(normalize({ sessionId: 's-1', sessionKey: 'agent:ops:x' })).toEqual({ message: 'hi', sessionId: 's-1', sessionKey: 'agent:ops:x' });
+    expect(normalize({ sessionId: 's-1', sessionKey: 'agent:ops:x' })).toEqual({
+      message: 'hi',
+      sessionId: 's-1',
+      sessionKey: 'agent:ops:x',
+    });
   });
 
   it('only ever throws CliError or SessionKeyError-derived validation errors', () => {

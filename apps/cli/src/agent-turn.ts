@@ -174,9 +174,13 @@ export async function readMessageFileBounded(path: string, cwd: string): Promise
 
 function decodeMessage(bytes: Buffer, path: string): string {
   if (bytes.length > MAX_MESSAGE_FILE_BYTES) {
-    throw new CliError('VALIDATION', `--message-file ${path} is too large (more than ${MAX_MESSAGE_FILE_BYTES} bytes; the limit is 4 MiB).`, {
-      stableCode: 'MESSAGE_TOO_LARGE',
-    });
+    throw new CliError(
+      'VALIDATION',
+      `--message-file ${path} is too large (more than ${MAX_MESSAGE_FILE_BYTES} bytes; the limit is 4 MiB).`,
+      {
+        stableCode: 'MESSAGE_TOO_LARGE',
+      },
+    );
   }
   const text = bytes.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
@@ -223,7 +227,11 @@ function normalizeSelectorsUnchecked(options: AgentCliOptions, roster: AgentRost
   }
   // Reference §8.3 steps 2-4: with several agents and no default, a turn that names no agent
   // (no --agent, no agent-prefixed key) is refused first, before the malformed-key check.
-  if (agent === undefined && roster.selectionRequired === true && (sessionKey === undefined || classifySessionKeyShape(sessionKey) !== 'agent')) {
+  if (
+    agent === undefined &&
+    roster.selectionRequired === true &&
+    (sessionKey === undefined || classifySessionKeyShape(sessionKey) !== 'agent')
+  ) {
     throw sessionKey === undefined && sessionId !== undefined
       ? new CliError(
           'VALIDATION',
@@ -253,7 +261,8 @@ function normalizeSelectorsUnchecked(options: AgentCliOptions, roster: AgentRost
     });
     // Like the gateway: the key's owner must be a configured agent too (agent:ghost:x is refused here, not there).
     const owner = normalized.agentId ?? roster.defaultAgentId;
-    if (!roster.knownAgentIds.includes(owner)) throw new CliError('VALIDATION', `Unknown agent id "${owner}".`, { stableCode: 'AGENT_UNKNOWN' });
+    if (!roster.knownAgentIds.includes(owner))
+      throw new CliError('VALIDATION', `Unknown agent id "${owner}".`, { stableCode: 'AGENT_UNKNOWN' });
     request.sessionKey = normalized.sessionKey;
     if (agent !== undefined) request.agentId = normalizeAgentId(agent);
     else if (shape !== 'agent' && normalized.agentId !== undefined) request.agentId = normalized.agentId;

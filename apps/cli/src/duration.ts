@@ -31,9 +31,13 @@ export function parseDurationFlag(value: string, flag: string, minMs = 1): numbe
     throw new CliError('VALIDATION', message, { stableCode: 'DURATION_INVALID' });
   }
   if (verdict < minMs) {
-    throw new CliError('VALIDATION', `${flag} must be at least ${minMs >= 1000 ? `${minMs / 1000}s` : `${minMs}ms`} (got "${value.trim()}").`, {
-      stableCode: 'DURATION_INVALID',
-    });
+    throw new CliError(
+      'VALIDATION',
+      `${flag} must be at least ${minMs >= 1000 ? `${minMs / 1000}s` : `${minMs}ms`} (got "${value.trim()}").`,
+      {
+        stableCode: 'DURATION_INVALID',
+      },
+    );
   }
   return verdict;
 }

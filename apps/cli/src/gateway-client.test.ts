@@ -22,12 +22,17 @@ function fakeFetch(answer: (seen: Seen) => Response | Promise<Response>, seen: S
   }) as typeof fetch;
 }
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 describe('createGatewayClient', () => {
   it('sends JSON with the bearer token and the query string', async () => {
     const seen: Seen[] = [];
-    const client = createGatewayClient({ url: 'http://127.0.0.1:1/', token: 'tok', fetch: fakeFetch(() => json(202, { runId: 'r1' }), seen) });
+    const client = createGatewayClient({
+      url: 'http://127.0.0.1:1/',
+      token: 'tok',
+      fetch: fakeFetch(() => json(202, { runId: 'r1' }), seen),
+    });
     const body = await client.request('POST', '/v1/agent', { body: { message: 'hi' }, query: { a: 1, b: undefined } });
     expect(body).toEqual({ runId: 'r1' });
     expect(seen[0]).toMatchObject({
@@ -47,7 +52,11 @@ describe('createGatewayClient', () => {
 
   it('maps a connection failure to GATEWAY_UNAVAILABLE naming the cause', async () => {
     const refused = Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('connect'), { code: 'ECONNREFUSED' }) });
-    const client = createGatewayClient({ url: 'http://127.0.0.1:1', token: undefined, fetch: (() => Promise.reject(refused)) as typeof fetch });
+    const client = createGatewayClient({
+      url: 'http://127.0.0.1:1',
+      token: undefined,
+      fetch: (() => Promise.reject(refused)) as typeof fetch,
+    });
     const error = await client.health().catch((e: unknown) => e);
     expect(CliError.isInstance(error) && error.code).toBe('GATEWAY_UNAVAILABLE');
     expect((error as Error).message).toBe('No gateway answered at http://127.0.0.1:1 (ECONNREFUSED).');
@@ -64,7 +73,11 @@ describe('createGatewayClient', () => {
   });
 
   it('rejects a success body that is not JSON', async () => {
-    const client = createGatewayClient({ url: 'http://127.0.0.1:1', token: 't', fetch: fakeFetch(() => new Response('<html>', { status: 200 })) });
+    const client = createGatewayClient({
+      url: 'http://127.0.0.1:1',
+      token: 't',
+      fetch: fakeFetch(() => new Response('<html>', { status: 200 })),
+    });
     await expect(client.request('GET', '/v1/sessions')).rejects.toMatchObject({ code: 'GATEWAY_ERROR' });
   });
 });
@@ -74,7 +87,9 @@ describe('errorFromResponse', () => {
     const body = { error: { code: 'x', message: 'm' } };
     expect(errorFromResponse(400, body, 'x').code).toBe('VALIDATION');
     // The gateway's body limit answers 413 (field "body"): the user's input was refused.
-    expect(errorFromResponse(413, { error: { code: 'invalid_request', message: 'Request body is too large', field: 'body' } }, 'x')).toMatchObject({
+    expect(
+      errorFromResponse(413, { error: { code: 'invalid_request', message: 'Request body is too large', field: 'body' } }, 'x'),
+    ).toMatchObject({
       code: 'VALIDATION',
       message: 'Request body is too large',
       field: 'body',
@@ -92,8 +107,12 @@ describe('errorFromResponse', () => {
 
 describe('parseBody', () => {
   it('names the call and the path of a mismatch', () => {
-    expect(() => parseBody(RunViewSchema, { runId: 'r', sessionKey: 'k', agentId: 'main', kind: 'user', createdAt: 0, status: 'weird' }, 'GET /v1/runs/:id')).toThrow(
-      /GET \/v1\/runs\/:id at status/,
-    );
+    expect(() =>
+      parseBody(
+        RunViewSchema,
+        { runId: 'r', sessionKey: 'k', agentId: 'main', kind: 'user', createdAt: 0, status: 'weird' },
+        'GET /v1/runs/:id',
+      ),
+    ).toThrow(/GET \/v1\/runs\/:id at status/);
   });
 });

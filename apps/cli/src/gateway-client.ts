@@ -122,8 +122,7 @@ export function errorFromResponse(status: number, body: unknown, what: string): 
             : status === 429
               ? 'RATE_LIMITED'
               : 'GATEWAY_ERROR';
-  const hint =
-    code === 'UNAUTHORIZED' ? ' Set PINCER_GATEWAY_TOKEN or use the state dir the gateway runs on (PINCER_STATE_DIR).' : '';
+  const hint = code === 'UNAUTHORIZED' ? ' Set PINCER_GATEWAY_TOKEN or use the state dir the gateway runs on (PINCER_STATE_DIR).' : '';
   return new CliError(code, `${message}${hint}`, field === undefined ? {} : { field });
 }
 

@@ -5,7 +5,10 @@ import { createLogDestination, formatLogLine } from './gateway-log.js';
 describe('readable gateway log lines (pincer gateway on a TTY)', () => {
   it('turns real pino JSON lines into time, level, message and fields, with escapes neutralised', () => {
     const printed: string[] = [];
-    const logger = pino({ level: 'info', base: { app: 'pincer-gateway' } }, createLogDestination({ write: (chunk: string) => printed.push(chunk) }));
+    const logger = pino(
+      { level: 'info', base: { app: 'pincer-gateway' } },
+      createLogDestination({ write: (chunk: string) => printed.push(chunk) }),
+    );
     logger.warn({ agentId: 'ops', error: 'provider down' }, 'heartbeat failed');
     logger.info({ command: `echo \x1b[2J` }, 'process started');
     logger.debug('not at this level');

@@ -23,7 +23,8 @@ export function formatLogLine(line: string): string {
     return escapeControls(line);
   }
   const time = typeof record.time === 'number' ? new Date(record.time).toISOString().slice(11, 23) : '--:--:--.---';
-  const level = typeof record.level === 'number' ? (LEVEL_NAMES[record.level] ?? String(record.level)) : String(record.level ?? 'INFO').toUpperCase();
+  const level =
+    typeof record.level === 'number' ? (LEVEL_NAMES[record.level] ?? String(record.level)) : String(record.level ?? 'INFO').toUpperCase();
   const message = typeof record.msg === 'string' ? record.msg : '';
   const extras = Object.entries(record)
     .filter(([name]) => !OMITTED.has(name))

@@ -84,6 +84,8 @@ export const loadGatewayModule: GatewayModuleLoader = async () => {
     return mod as GatewayModule;
   } catch (cause) {
     const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new CliError('INTERNAL', `Could not load @pincer/gateway (${reason}). Build it with "pnpm --filter @pincer/gateway build".`, { cause });
+    throw new CliError('INTERNAL', `Could not load @pincer/gateway (${reason}). Build it with "pnpm --filter @pincer/gateway build".`, {
+      cause,
+    });
   }
 };

@@ -45,4 +45,12 @@ export {
 export { rosterFromConfig, loadRoster, DEFAULT_ROSTER, RosterConfigSchema, type AgentRoster } from './roster.js';
 export { createSpinner, SPINNER_FRAMES, type Spinner, type SpinnerOptions } from './spinner.js';
 export { formatTable, jsonError, reportError, type TableColumn, type JsonErrorDocument } from './output.js';
-export type { GatewayModule, GatewayModuleLoader, EmbeddedRuntime, EmbeddedTurnInput, EmbeddedTurnResult, StartedGateway, StartGatewayOptions } from './gateway-module.js';
+export type {
+  GatewayModule,
+  GatewayModuleLoader,
+  EmbeddedRuntime,
+  EmbeddedTurnInput,
+  EmbeddedTurnResult,
+  StartedGateway,
+  StartGatewayOptions,
+} from './gateway-module.js';

@@ -33,7 +33,8 @@ describe('errors and exit codes', () => {
   it('exits 2 for usage/validation and 1 for everything else', () => {
     expect(exitCodeFor('USAGE')).toBe(2);
     expect(exitCodeFor('VALIDATION')).toBe(2);
-    for (const code of ['GATEWAY_UNAVAILABLE', 'NOT_FOUND', 'RUN_FAILED', 'TIMEOUT', 'INTERNAL'] as const) expect(exitCodeFor(code)).toBe(1);
+    for (const code of ['GATEWAY_UNAVAILABLE', 'NOT_FOUND', 'RUN_FAILED', 'TIMEOUT', 'INTERNAL'] as const)
+      expect(exitCodeFor(code)).toBe(1);
     expect(errorTypeFor('GATEWAY_UNAVAILABLE')).toBe('gateway_unavailable');
   });
 
@@ -48,10 +49,17 @@ describe('errors and exit codes', () => {
   it('prints one line on stderr and, with --json, the error document on stdout', () => {
     const stdout = capture();
     const stderr = capture();
-    const code = reportError(new CliError('VALIDATION', 'bad key\nsecond line', { field: 'sessionKey' }), { stdout, stderr }, { json: true, debug: false });
+    const code = reportError(
+      new CliError('VALIDATION', 'bad key\nsecond line', { field: 'sessionKey' }),
+      { stdout, stderr },
+      { json: true, debug: false },
+    );
     expect(code).toBe(2);
     expect(stderr.text()).toBe('Error: bad key\n');
-    expect(JSON.parse(stdout.text())).toEqual({ ok: false, error: { type: 'validation', code: 'VALIDATION', message: 'bad key\nsecond line', field: 'sessionKey' } });
+    expect(JSON.parse(stdout.text())).toEqual({
+      ok: false,
+      error: { type: 'validation', code: 'VALIDATION', message: 'bad key\nsecond line', field: 'sessionKey' },
+    });
     expect(jsonError(new CliError('TIMEOUT', 't'))).toEqual({ ok: false, error: { type: 'timeout', code: 'TIMEOUT', message: 't' } });
   });
 

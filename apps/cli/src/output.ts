@@ -35,7 +35,9 @@ const MIN_SHRUNK_WIDTH = 8;
  */
 export function formatTable<Row>(rows: readonly Row[], columns: readonly TableColumn<Row>[], layout?: TableLayout): string {
   const isFull = layout === 'full';
-  const cells = rows.map((row) => columns.map((column) => cell(column.value(row), isFull ? Number.POSITIVE_INFINITY : (column.maxWidth ?? 60))));
+  const cells = rows.map((row) =>
+    columns.map((column) => cell(column.value(row), isFull ? Number.POSITIVE_INFINITY : (column.maxWidth ?? 60))),
+  );
   const widths = columns.map((column, i) => Math.max(column.header.length, ...cells.map((line) => (line[i] ?? '').length)));
   if (layout !== undefined && layout !== 'full') fitWidths(widths, columns, layout.width);
   const render = (line: readonly string[]): string =>
@@ -99,7 +101,11 @@ export function forTerminal(out: CliOutput, text: string): string {
 }
 
 /** The table layout for a stream: fit its width on a TTY (unless `wide`), never cut otherwise. */
-export function tableLayout(out: CliOutput & { columns?: number }, env: Readonly<Record<string, string | undefined>>, wide = false): TableLayout {
+export function tableLayout(
+  out: CliOutput & { columns?: number },
+  env: Readonly<Record<string, string | undefined>>,
+  wide = false,
+): TableLayout {
   if (wide || out.isTTY !== true) return 'full';
   const fromEnv = Number(env.COLUMNS);
   const width = typeof out.columns === 'number' && out.columns > 0 ? out.columns : Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : 80;
@@ -124,7 +130,13 @@ export function formatAge(value: unknown, nowMs: number): string {
   const seconds = Math.round(Math.abs(delta) / 1000);
   if (seconds >= 30 * 86_400) return new Date(at).toISOString().slice(0, 10);
   const text =
-    seconds < 60 ? `${seconds}s` : seconds < 3600 ? `${Math.floor(seconds / 60)}m` : seconds < 86_400 ? `${Math.floor(seconds / 3600)}h` : `${Math.floor(seconds / 86_400)}d`;
+    seconds < 60
+      ? `${seconds}s`
+      : seconds < 3600
+        ? `${Math.floor(seconds / 60)}m`
+        : seconds < 86_400
+          ? `${Math.floor(seconds / 3600)}h`
+          : `${Math.floor(seconds / 86_400)}d`;
   return delta >= 0 ? `${text} ago` : `in ${text}`;
 }
 

@@ -100,7 +100,9 @@ describe('runCli', () => {
   it('rejects malformed and mismatched keys with exit 2 and sends nothing', async () => {
     const h = harness(dir);
     expect(await runCli(['agent', '-m', 'hi', '--session-key', 'agent:main'], h.io)).toBe(2);
-    expect(h.stderr()).toBe('Error: Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.\n');
+    expect(h.stderr()).toBe(
+      'Error: Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.\n',
+    );
     const h2 = harness(dir);
     expect(await runCli(['agent', '-m', 'hi', '--agent', 'main', '--session-key', 'agent:ops:incident-42', '--json'], h2.io)).toBe(2);
     expect(JSON.parse(h2.stdout())).toEqual({
@@ -141,7 +143,11 @@ describe('runCli', () => {
       [['ps', '--agent', 'main'], 2, 'Error: --agent only scopes a --session key here; pass --session too.\n'],
       [['logs', 'p1', '--agent', 'main'], 2, 'Error: --agent only scopes a --session key here; pass --session too.\n'],
       [['kill', 'p1', '--agent', 'main'], 2, 'Error: --agent only scopes a --session key here; pass --session too.\n'],
-      [['logs', 'p1', '--limit', 'x'], 2, "Error: Option '--limit <n>' argument 'x' is invalid. Expected a whole number greater than 0. (see --help)\n"],
+      [
+        ['logs', 'p1', '--limit', 'x'],
+        2,
+        "Error: Option '--limit <n>' argument 'x' is invalid. Expected a whole number greater than 0. (see --help)\n",
+      ],
     ];
     for (const [argv, exit, stderr] of cases) {
       const h = harness(dir);
@@ -203,7 +209,15 @@ describe('runCli', () => {
         expect(JSON.parse(String(init?.body))).toEqual({ message: 'hi', agentId: 'main', sessionKey: 'agent:main:main', timeoutMs: 5000 });
         return Response.json({ runId: 'r1', sessionKey: 'agent:main:main' }, { status: 202 });
       }
-      return Response.json({ runId: 'r1', sessionKey: 'agent:main:main', agentId: 'main', kind: 'user', createdAt: 0, status: 'ok', reply: 'pong' });
+      return Response.json({
+        runId: 'r1',
+        sessionKey: 'agent:main:main',
+        agentId: 'main',
+        kind: 'user',
+        createdAt: 0,
+        status: 'ok',
+        reply: 'pong',
+      });
     });
     expect(await runCli(['agent', '-m', 'hi', '--session-key', 'main', '--timeout', '5'], h.io)).toBe(0);
     expect(h.stdout()).toBe('pong\n');
@@ -215,10 +229,21 @@ describe('runCli', () => {
       const path = new URL(url).pathname;
       if (path === '/healthz') return Response.json({ ok: true });
       if (path === '/v1/agent') return Response.json({ runId: 'r1', sessionKey: 'agent:main:main' }, { status: 202 });
-      return Response.json({ runId: 'r1', sessionKey: 'agent:main:main', agentId: 'main', kind: 'user', createdAt: 0, status: 'error', error: 'model exploded' });
+      return Response.json({
+        runId: 'r1',
+        sessionKey: 'agent:main:main',
+        agentId: 'main',
+        kind: 'user',
+        createdAt: 0,
+        status: 'error',
+        error: 'model exploded',
+      });
     });
     expect(await runCli(['agent', '-m', 'hi', '--json'], failing.io)).toBe(1);
-    expect(JSON.parse(failing.stdout())).toEqual({ ok: false, error: { type: 'run_failed', code: 'RUN_FAILED', message: 'Agent run r1 failed: model exploded' } });
+    expect(JSON.parse(failing.stdout())).toEqual({
+      ok: false,
+      error: { type: 'run_failed', code: 'RUN_FAILED', message: 'Agent run r1 failed: model exploded' },
+    });
 
     const missing = harness(dir, {}, () => Response.json({ error: { code: 'not_found', message: 'process not found' } }, { status: 404 }));
     expect(await runCli(['kill', 'p-404', '--json'], missing.io)).toBe(1);
@@ -270,12 +295,20 @@ describe('runCli', () => {
       }),
     });
     expect(await runCli(['agent', '-m', 'hi', '--local', '--json'], h.io, { loadGateway })).toBe(2);
-    expect(JSON.parse(h.stdout())).toEqual({ ok: false, error: { type: 'validation', code: 'VALIDATION', message: 'message must not be blank', field: 'message' } });
+    expect(JSON.parse(h.stdout())).toEqual({
+      ok: false,
+      error: { type: 'validation', code: 'VALIDATION', message: 'message must not be blank', field: 'message' },
+    });
   });
 
   it("maps the runtime's own GatewayError codes (lower-case) like the HTTP answers: invalid_request/invalid_config → 2, not_found → 1", async () => {
     const cases: Array<{ where: 'start' | 'turn'; error: GatewayError; exit: number; type: string }> = [
-      { where: 'turn', error: new GatewayError('invalid_request', 'Unknown agent id "ghost".', { field: 'agentId' }), exit: 2, type: 'validation' },
+      {
+        where: 'turn',
+        error: new GatewayError('invalid_request', 'Unknown agent id "ghost".', { field: 'agentId' }),
+        exit: 2,
+        type: 'validation',
+      },
       { where: 'start', error: new GatewayError('invalid_config', 'Invalid config at agents[0].model'), exit: 2, type: 'validation' },
       { where: 'turn', error: new GatewayError('not_found', 'Session agent:main:x not found'), exit: 1, type: 'not_found' },
       { where: 'turn', error: new GatewayError('internal', 'disk full'), exit: 1, type: 'run_failed' },

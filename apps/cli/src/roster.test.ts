@@ -12,7 +12,10 @@ describe('rosterFromConfig', () => {
   });
 
   it('reads agent ids and defaultAgent (else the first agent)', () => {
-    expect(rosterFromConfig({ agents: [{ id: 'main' }, { id: 'Ops' }], defaultAgent: 'ops' })).toEqual({ knownAgentIds: ['main', 'ops'], defaultAgentId: 'ops' });
+    expect(rosterFromConfig({ agents: [{ id: 'main' }, { id: 'Ops' }], defaultAgent: 'ops' })).toEqual({
+      knownAgentIds: ['main', 'ops'],
+      defaultAgentId: 'ops',
+    });
     expect(rosterFromConfig({ agents: [{ id: 'ops' }] })).toEqual({ knownAgentIds: ['ops'], defaultAgentId: 'ops' });
   });
 });
@@ -37,13 +40,19 @@ describe('loadRoster', () => {
   it('fails with VALIDATION naming the path for unreadable or malformed files', async () => {
     const file = join(dir, 'c.json');
     writeFileSync(file, '{ nope');
-    await expect(loadRoster(file)).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringContaining(`Cannot read config ${file}`) });
+    await expect(loadRoster(file)).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringContaining(`Cannot read config ${file}`),
+    });
     writeFileSync(file, JSON.stringify({ agents: [{ name: 'x' }] }));
     await expect(loadRoster(file)).rejects.toMatchObject({ code: 'VALIDATION', field: 'agents[0].id' });
     await expect(loadRoster(join(dir, 'missing.json'))).rejects.toMatchObject({ message: expect.stringContaining('ENOENT') });
     // A parse error that quotes a multi-line file stays one line.
     writeFileSync(file, 'not json\nat all\n');
-    const error = (await loadRoster(file).then(() => new Error('expected a rejection'), (e: unknown) => e)) as Error;
+    const error = (await loadRoster(file).then(
+      () => new Error('expected a rejection'),
+      (e: unknown) => e,
+    )) as Error;
     expect(error.message).toMatch(new RegExp(`^Cannot read config ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
     expect(error.message).not.toContain('\n');
   });

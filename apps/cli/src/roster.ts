@@ -61,13 +61,18 @@ export function agentSelectionError(roster: AgentRoster, what = 'agent turn'): C
  */
 export function parseConfigText(text: string, configPath: string): unknown {
   const errors: ParseError[] = [];
-  const raw: unknown = parseJsonc(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, errors, { allowTrailingComma: true, disallowComments: false });
+  const raw: unknown = parseJsonc(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, errors, {
+    allowTrailingComma: true,
+    disallowComments: false,
+  });
   if (errors.length === 0) return raw;
   const described = errors.map((error) => {
     const before = text.slice(0, error.offset).split('\n');
     return `line ${before.length}, column ${(before.at(-1)?.length ?? 0) + 1}: ${printParseErrorCode(error.error)}`;
   });
-  throw new CliError('VALIDATION', `Cannot read config ${configPath}: not valid JSON (JSONC): ${described.join('; ')}`, { stableCode: 'CONFIG_INVALID' });
+  throw new CliError('VALIDATION', `Cannot read config ${configPath}: not valid JSON (JSONC): ${described.join('; ')}`, {
+    stableCode: 'CONFIG_INVALID',
+  });
 }
 
 /**
@@ -84,14 +89,20 @@ export async function loadRoster(configPath: string | undefined): Promise<AgentR
     text = await readFile(configPath, 'utf8');
   } catch (cause) {
     const reason = (cause as NodeJS.ErrnoException).code ?? (cause instanceof Error ? cause.message : String(cause));
-    throw new CliError('VALIDATION', `Cannot read config ${configPath}: ${reason.replace(/\s*\n\s*/g, ' ')}`, { cause, stableCode: 'CONFIG_NOT_FOUND' });
+    throw new CliError('VALIDATION', `Cannot read config ${configPath}: ${reason.replace(/\s*\n\s*/g, ' ')}`, {
+      cause,
+      stableCode: 'CONFIG_NOT_FOUND',
+    });
   }
   const raw = parseConfigText(text, configPath);
   const parsed = RosterConfigSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const where = issue === undefined ? '(root)' : formatIssuePath(issue.path);
-    throw new CliError('VALIDATION', `Invalid config ${configPath} at ${where}: ${issue?.message ?? 'invalid'}`, { field: where, stableCode: 'CONFIG_INVALID' });
+    throw new CliError('VALIDATION', `Invalid config ${configPath} at ${where}: ${issue?.message ?? 'invalid'}`, {
+      field: where,
+      stableCode: 'CONFIG_INVALID',
+    });
   }
   return rosterFromConfig(parsed.data);
 }

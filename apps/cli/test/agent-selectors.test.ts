@@ -1,7 +1,17 @@
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { assertBuilt, BIN, json, runPincer, startStubGateway, tempDir, writeTwoAgentConfig, type StubGateway, type TempDir } from './helpers.js';
+import {
+  assertBuilt,
+  BIN,
+  json,
+  runPincer,
+  startStubGateway,
+  tempDir,
+  writeTwoAgentConfig,
+  type StubGateway,
+  type TempDir,
+} from './helpers.js';
 
 // Seed 003, proven on the wire: a plain loopback server stands in for the gateway and records
 // every request the built `pincer` binary sends.
@@ -34,19 +44,32 @@ describe('pincer agent selectors (seed 003) against a recording stand-in gateway
   it('rejects a malformed agent key before anything is sent (exit 2, exact message)', async () => {
     const result = await runPincer(['agent', '--message', 'hi', '--session-key', 'agent:main', '--json'], env);
     expect(result.code).toBe(2);
-    expect(result.stderr).toBe('Error: Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.\n');
+    expect(result.stderr).toBe(
+      'Error: Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.\n',
+    );
     expect(json(result)).toEqual({
       ok: false,
-      error: { type: 'validation', code: 'SESSION_KEY_MALFORMED', message: 'Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.' },
+      error: {
+        type: 'validation',
+        code: 'SESSION_KEY_MALFORMED',
+        message: 'Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.',
+      },
     });
     expect(stub.requests).toEqual([]);
   });
 
   it('rejects an --agent / key mismatch before anything is sent (exit 2, exact message)', async () => {
-    const result = await runPincer(['agent', '--message', 'hi', '--agent', 'ops', '--session-key', 'agent:main:incident-42', '--json'], env);
+    const result = await runPincer(
+      ['agent', '--message', 'hi', '--agent', 'ops', '--session-key', 'agent:main:incident-42', '--json'],
+      env,
+    );
     expect(result.code).toBe(2);
     expect(result.stderr).toBe('Error: Agent id "ops" does not match session key agent "main".\n');
-    expect(json(result).error).toEqual({ type: 'validation', code: 'AGENT_MISMATCH', message: 'Agent id "ops" does not match session key agent "main".' });
+    expect(json(result).error).toEqual({
+      type: 'validation',
+      code: 'AGENT_MISMATCH',
+      message: 'Agent id "ops" does not match session key agent "main".',
+    });
     expect(stub.requests).toEqual([]);
   });
 
@@ -110,11 +133,13 @@ describe('pincer agent selectors (seed 003) against a recording stand-in gateway
     ]);
     const bodies = stub.requests.filter((r) => r.path === '/v1/agent').map((r) => r.body);
     expect(bodies).toHaveLength(3);
-    expect(bodies).toEqual(expect.arrayContaining([
-      { message: 'hi', sessionKey: 'global', timeoutMs: 600_000 },
-      { message: 'hi', sessionKey: 'UNKNOWN', timeoutMs: 600_000 },
-      { message: 'hi', agentId: 'ops', sessionKey: 'global', timeoutMs: 600_000 },
-    ]));
+    expect(bodies).toEqual(
+      expect.arrayContaining([
+        { message: 'hi', sessionKey: 'global', timeoutMs: 600_000 },
+        { message: 'hi', sessionKey: 'UNKNOWN', timeoutMs: 600_000 },
+        { message: 'hi', agentId: 'ops', sessionKey: 'global', timeoutMs: 600_000 },
+      ]),
+    );
   });
 
   it('moves an agent-shaped --to into the session key and passes --timeout through', async () => {
@@ -136,7 +161,11 @@ describe('pincer agent selectors (seed 003) against a recording stand-in gateway
     expect(result.code).toBe(1);
     expect(json(result)).toEqual({
       ok: false,
-      error: { type: 'timeout', code: 'TIMEOUT', message: 'Timed out after 0.5s waiting for agent run stub-run. Raise --timeout or check "pincer sessions history".' },
+      error: {
+        type: 'timeout',
+        code: 'TIMEOUT',
+        message: 'Timed out after 0.5s waiting for agent run stub-run. Raise --timeout or check "pincer sessions history".',
+      },
     });
     expect(stub.requests.filter((r) => r.path === '/v1/runs/stub-run').length).toBeGreaterThan(0);
   });
@@ -176,8 +205,11 @@ describe('pincer agent selectors (seed 003) against a recording stand-in gateway
   it.skipIf(!existsSync('/usr/bin/script'))('draws a spinner on a TTY and erases it before the reply', async () => {
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} agent -m hi --session-key k`;
     const output = await new Promise<string>((resolve) => {
-      execFile('/usr/bin/script', ['-qec', command, '/dev/null'], { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 }, (_e, stdout) =>
-        resolve(stdout),
+      execFile(
+        '/usr/bin/script',
+        ['-qec', command, '/dev/null'],
+        { env: { PATH: process.env.PATH ?? '', ...env }, timeout: 30_000 },
+        (_e, stdout) => resolve(stdout),
       );
     });
     expect(output).toContain('\r\x1b[2K⠋ waiting for agent:main:k (run stub-run)');

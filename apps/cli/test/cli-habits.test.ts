@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   assertBuilt,
-
   deadUrl,
   exitOf,
   firstLine,
@@ -89,7 +88,7 @@ describe('pincer habits against a real gateway', () => {
     });
   });
 
-  it('deletes a session; another agent\'s view of it answers like a missing one and deletes nothing', async () => {
+  it("deletes a session; another agent's view of it answers like a missing one and deletes nothing", async () => {
     const turn = await runPincer(['agent', '-m', 'keep me', '--session-key', 'agent:main:doomed'], env);
     expect(turn.code, turn.stderr).toBe(0);
     const [crossed, missing] = await all([
@@ -128,7 +127,12 @@ describe('pincer habits against a real gateway', () => {
     expect(ps?.stdout.split('\n')).toContain(id);
     expect(ps?.stdout).not.toMatch(/ID|STATUS|running/);
     expect(keys?.stdout.split('\n').filter(Boolean)).toContain('agent:ops:quiet');
-    expect(keys?.stdout.split('\n').filter(Boolean).every((line) => /^agent:[^\s]+$/.test(line))).toBe(true);
+    expect(
+      keys?.stdout
+        .split('\n')
+        .filter(Boolean)
+        .every((line) => /^agent:[^\s]+$/.test(line)),
+    ).toBe(true);
     expect(table?.stdout).toMatch(/agent:ops:quiet\s+ops\s+\S+\s+\d+[smhd] ago/);
     const body = json(sessionsJson!) as { count: number; sessions: Array<{ key: string; updatedAt: unknown }> };
     expect(body.count).toBe(body.sessions.length);
@@ -138,7 +142,7 @@ describe('pincer habits against a real gateway', () => {
     await runPincer(['kill', id], env);
   });
 
-  it('shows and waits for runs; another session\'s view of a run is not found', async () => {
+  it("shows and waits for runs; another session's view of a run is not found", async () => {
     const turn = await runPincer(['agent', '-m', 'remember runs', '--session-key', 'agent:ops:runs', '--json'], env);
     const runId = String(json(turn).runId);
     const [show, showTable, wait, waitJson, crossed, missing] = await all([
@@ -149,7 +153,10 @@ describe('pincer habits against a real gateway', () => {
       runPincer(['runs', 'show', runId, '--session', 'agent:main:main', '--json'], env),
       runPincer(['runs', 'wait', 'no-such-run', '--json'], env),
     ]);
-    expect(json(show!)).toMatchObject({ ok: true, run: { runId, sessionKey: 'agent:ops:runs', status: 'ok', reply: '[scripted] echo: remember runs' } });
+    expect(json(show!)).toMatchObject({
+      ok: true,
+      run: { runId, sessionKey: 'agent:ops:runs', status: 'ok', reply: '[scripted] echo: remember runs' },
+    });
     expect(showTable?.stdout).toMatch(/^runId:\s+\S+\n/);
     expect(showTable?.stdout).toMatch(/\nstatus:\s+ok\n/);
     expect(wait?.stdout).toBe('[scripted] echo: remember runs\n');
@@ -160,7 +167,10 @@ describe('pincer habits against a real gateway', () => {
   });
 
   it('follows a process to its end and prints the final status; --limit N alone is the last N lines', async () => {
-    const started = await runPincer(['agent', '-m', 'run in background: for i in 1 2 3 4 5; do echo line-$i; done; sleep 0.5', '--json'], env);
+    const started = await runPincer(
+      ['agent', '-m', 'run in background: for i in 1 2 3 4 5; do echo line-$i; done; sleep 0.5', '--json'],
+      env,
+    );
     const id = idOf(started);
     const followed = await runPincer(['logs', id, '--follow'], env);
     expect(followed.code, followed.stderr).toBe(0);
@@ -280,7 +290,8 @@ describe('pincer against stand-in gateways', () => {
     stub = await startStubGateway();
     writeFileSync(join(state.path, 'pincer.config.json'), JSON.stringify({ agents: [{ id: 'main' }, { id: 'ops' }] }));
     const env = { HOME: state.path, PINCER_STATE_DIR: state.path, PINCER_GATEWAY_URL: stub.url, PINCER_GATEWAY_TOKEN: 't' };
-    const message = 'Error: Multiple agents are configured, but agent turn has no explicit owner. Pass --agent <id> to select one of: main, ops.\n';
+    const message =
+      'Error: Multiple agents are configured, but agent turn has no explicit owner. Pass --agent <id> to select one of: main, ops.\n';
     const refused = await all([
       runPincer(['agent', '-m', 'hi'], env),
       runPincer(['agent', '-m', 'hi', '--session-key', 'incident-42'], env),
@@ -295,7 +306,9 @@ describe('pincer against stand-in gateways', () => {
     expect(json(asJson).error).toMatchObject({ code: 'AGENT_SELECTION_REQUIRED' });
     const cron = await runPincer(['cron', 'add', '--every', '1h', '-m', 'x'], env);
     expect(cron.code).toBe(2);
-    expect(cron.stderr).toBe('Error: Multiple agents are configured, but cron job has no explicit owner. Pass --agent <id> to select one of: main, ops.\n');
+    expect(cron.stderr).toBe(
+      'Error: Multiple agents are configured, but cron job has no explicit owner. Pass --agent <id> to select one of: main, ops.\n',
+    );
     expect(stub.requests).toEqual([]);
     const named = await runPincer(['agent', '-m', 'hi', '--agent', 'ops', '--session-key', 'incident-42', '--json'], env);
     expect(json(named)).toMatchObject({ ok: true, sessionKey: 'agent:ops:incident-42' });
@@ -313,7 +326,12 @@ describe('pincer against stand-in gateways', () => {
     const gateway = await serve((_path, query) => {
       const offset = Number(query.get('offset') ?? 0);
       const limit = query.get('limit') === null ? undefined : Number(query.get('limit'));
-      return { id: 'sharp-ridge', status: 'completed', output: lines.slice(offset, limit === undefined ? undefined : offset + limit).join('\n'), source: 'journal' };
+      return {
+        id: 'sharp-ridge',
+        status: 'completed',
+        output: lines.slice(offset, limit === undefined ? undefined : offset + limit).join('\n'),
+        source: 'journal',
+      };
     });
     const env = { HOME: state.path, PINCER_STATE_DIR: state.path, PINCER_GATEWAY_URL: gateway.url };
     const tail = await runPincer(['logs', 'sharp-ridge', '--limit', '2'], env);
@@ -328,7 +346,9 @@ describe('pincer against stand-in gateways', () => {
     const fifo = join(state.path, 'endless.fifo');
     await new Promise<void>((resolve, reject) => execFile('mkfifo', [fifo], (error) => (error ? reject(error) : resolve())));
     // A writer that never stops: the CLI must stop reading after the limit.
-    const writer: ChildProcess = spawn('sh', ['-c', `yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa > ${JSON.stringify(fifo)}`], { stdio: 'ignore' });
+    const writer: ChildProcess = spawn('sh', ['-c', `yes aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa > ${JSON.stringify(fifo)}`], {
+      stdio: 'ignore',
+    });
     try {
       const endless = await runPincer(['agent', '--message-file', fifo, '--json'], env);
       expect(endless.code).toBe(2);
@@ -413,15 +433,23 @@ describe('pincer completion and config init', () => {
       runPincer(['completion', 'tcsh'], env),
     ]);
     expect((await complete(bash!.stdout, ['pincer', 'ses'])).split('\n')).toEqual(['sessions', '']);
-    expect((await complete(bash!.stdout, ['pincer', 'sessions', ''])).split('\n')).toEqual(expect.arrayContaining(['list', 'show', 'history', 'reset', 'delete']));
+    expect((await complete(bash!.stdout, ['pincer', 'sessions', ''])).split('\n')).toEqual(
+      expect.arrayContaining(['list', 'show', 'history', 'reset', 'delete']),
+    );
     expect((await complete(bash!.stdout, ['pincer', 'runs', ''])).split('\n')).toEqual(expect.arrayContaining(['show', 'wait']));
     expect((await complete(bash!.stdout, ['pincer', 'agent', '--session-key', 'x', '--ti'])).split('\n')).toEqual(['--timeout', '']);
-    expect((await complete(bash!.stdout, ['pincer', 'ps', '-'])).split('\n')).toEqual(expect.arrayContaining(['-q', '--quiet', '--wide', '--json']));
+    expect((await complete(bash!.stdout, ['pincer', 'ps', '-'])).split('\n')).toEqual(
+      expect.arrayContaining(['-q', '--quiet', '--wide', '--json']),
+    );
     expect(zsh?.stdout).toMatch(/^#compdef pincer\nautoload -U \+X bashcompinit && bashcompinit\n/);
     expect(fish?.stdout).toContain("complete -c pincer -n '__fish_use_subcommand' -a 'sessions'");
-    expect(fish?.stdout).toContain("complete -c pincer -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from sessions' -s 'q'");
+    expect(fish?.stdout).toContain(
+      "complete -c pincer -n '__fish_seen_subcommand_from list; and __fish_seen_subcommand_from sessions' -s 'q'",
+    );
     expect(bad?.code).toBe(2);
-    expect(bad?.stderr).toBe("Error: Command-argument value 'tcsh' is invalid for argument 'shell'. Expected one of bash, zsh, fish. (see --help)\n");
+    expect(bad?.stderr).toBe(
+      "Error: Command-argument value 'tcsh' is invalid for argument 'shell'. Expected one of bash, zsh, fish. (see --help)\n",
+    );
   });
 
   it('writes a commented JSONC starter config with $schema that validates, and refuses to overwrite it', async () => {
@@ -453,7 +481,10 @@ describe('pincer completion and config init', () => {
     state = tempDir();
     const env = { HOME: state.path, PINCER_STATE_DIR: state.path };
     const broken = join(state.path, 'broken.jsonc');
-    writeFileSync(broken, '{\n  // three problems\n  "agents": [{ "model": 42 }, { "id": "ops", "modle": "x" }],\n  "gateway": { "port": "x" },\n}\n');
+    writeFileSync(
+      broken,
+      '{\n  // three problems\n  "agents": [{ "model": 42 }, { "id": "ops", "modle": "x" }],\n  "gateway": { "port": "x" },\n}\n',
+    );
     const refs = join(state.path, 'refs.jsonc');
     writeFileSync(
       refs,
@@ -473,7 +504,7 @@ describe('pincer completion and config init', () => {
       runPincer(['config', 'validate', truncated], env),
     ]);
     expect(schemaErrors?.code).toBe(2);
-    expect(((json(schemaErrors!).error as { issues: Array<{ path: string }> }).issues).map((issue) => issue.path)).toEqual([
+    expect((json(schemaErrors!).error as { issues: Array<{ path: string }> }).issues.map((issue) => issue.path)).toEqual([
       'gateway.port',
       'agents[0].id',
       'agents[0].model',
@@ -481,19 +512,21 @@ describe('pincer completion and config init', () => {
     ]);
     expect(refErrors?.code).toBe(2);
     expect(json(refErrors!).error).toMatchObject({ code: 'CONFIG_INVALID', field: 'plugins[0].module' });
-    expect(((json(refErrors!).error as { issues: Array<{ path: string }> }).issues).map((issue) => issue.path)).toEqual([
+    expect((json(refErrors!).error as { issues: Array<{ path: string }> }).issues.map((issue) => issue.path)).toEqual([
       'plugins[0].module',
       'scripted.rulesFile',
       'agents[0].model',
       'providers.local.apiKeyEnv',
     ]);
     expect(withKey?.stderr).not.toContain('apiKeyEnv');
-    expect(withKey?.stderr).toMatch(/^Error: Invalid config .*refs\.jsonc at plugins\[0\]\.module: file not found: .*watchdog\.mjs \(and 2 more: /);
+    expect(withKey?.stderr).toMatch(
+      /^Error: Invalid config .*refs\.jsonc at plugins\[0\]\.module: file not found: .*watchdog\.mjs \(and 2 more: /,
+    );
     expect(cut?.code).toBe(2);
     expect(cut?.stderr).toMatch(/not valid JSON \(JSONC\): line 3, column 1: /);
   });
 
-  it('has help examples on every new command, with ids shaped like the gateway\'s', async () => {
+  it("has help examples on every new command, with ids shaped like the gateway's", async () => {
     state = tempDir();
     const commands = [
       ['runs'],
@@ -521,6 +554,3 @@ describe('pincer completion and config init', () => {
     expect(root.stdout).toContain('Precedence: flag > environment variable > state dir');
   });
 });
-
-
-

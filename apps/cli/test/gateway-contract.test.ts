@@ -60,14 +60,20 @@ describe('the CLI parses what the real gateway sends', () => {
       'POST /v1/agent',
     );
     expect(accepted.sessionKey).toBe(sessionKey);
-    const run = parseBody(RunViewSchema, await client.request('GET', `/v1/runs/${accepted.runId}`, { query: { waitMs: 10_000 } }), 'GET /v1/runs/:id');
+    const run = parseBody(
+      RunViewSchema,
+      await client.request('GET', `/v1/runs/${accepted.runId}`, { query: { waitMs: 10_000 } }),
+      'GET /v1/runs/:id',
+    );
     expect(run).toMatchObject({ runId: accepted.runId, status: 'ok' });
 
     // pincer sessions list|show|history|reset
     const listed = parseBody(SessionListSchema, await client.request('GET', '/v1/sessions'), 'GET /v1/sessions');
     expect(listed.sessions.map((session) => session.key)).toContain(sessionKey);
     const encodedKey = encodeURIComponent(sessionKey);
-    expect(parseBody(SessionViewSchema, await client.request('GET', `/v1/sessions/${encodedKey}`), 'GET /v1/sessions/:key').key).toBe(sessionKey);
+    expect(parseBody(SessionViewSchema, await client.request('GET', `/v1/sessions/${encodedKey}`), 'GET /v1/sessions/:key').key).toBe(
+      sessionKey,
+    );
     const transcript = parseBody(TranscriptSchema, await client.request('GET', `/v1/sessions/${encodedKey}/transcript`), 'GET transcript');
     expect(transcript.entries.map((entry) => entry.role)).toContain('user');
 
@@ -77,22 +83,40 @@ describe('the CLI parses what the real gateway sends', () => {
     const processId = processes[0]!.id;
     const log = toLogChunk(await client.request('GET', `/v1/processes/${processId}/log`, { query: { offset: 0 } }));
     expect(log.id).toBe(processId);
-    const killed = parseBody(ProcessKillSchema, await client.request('POST', `/v1/processes/${processId}/kill`, { body: {}, timeoutMs: 30_000 }), 'kill');
+    const killed = parseBody(
+      ProcessKillSchema,
+      await client.request('POST', `/v1/processes/${processId}/kill`, { body: {}, timeoutMs: 30_000 }),
+      'kill',
+    );
     expect(killed.status).toBe('killed');
 
     // pincer cron add|list|run|runs|rm: the CLI's own request builder, then every answer.
     const request = buildCronJobRequest({ every: '1h', message: 'contract tick' }, sessionKey);
     const job = parseBody(CronJobViewSchema, await client.request('POST', '/v1/cron', { body: request }), 'POST /v1/cron');
     expect(job.schedule).toMatchObject({ kind: 'every' });
-    expect(parseBody(CronListSchema, await client.request('GET', '/v1/cron'), 'GET /v1/cron').jobs.map((listedJob) => listedJob.id)).toEqual([job.id]);
-    const ranNow = parseBody(CronRunNowSchema, await client.request('POST', `/v1/cron/${job.id}/run`, { body: {} }), 'POST /v1/cron/:id/run');
+    expect(
+      parseBody(CronListSchema, await client.request('GET', '/v1/cron'), 'GET /v1/cron').jobs.map((listedJob) => listedJob.id),
+    ).toEqual([job.id]);
+    const ranNow = parseBody(
+      CronRunNowSchema,
+      await client.request('POST', `/v1/cron/${job.id}/run`, { body: {} }),
+      'POST /v1/cron/:id/run',
+    );
     expect(ranNow.id).toBe(job.id);
     expect(parseBody(CronRunsSchema, await client.request('GET', `/v1/cron/${job.id}/runs`), 'GET /v1/cron/:id/runs').runs).toHaveLength(1);
-    expect(parseBody(CronDeletedSchema, await client.request('DELETE', `/v1/cron/${job.id}`), 'DELETE /v1/cron/:id')).toEqual({ deleted: true, id: job.id });
+    expect(parseBody(CronDeletedSchema, await client.request('DELETE', `/v1/cron/${job.id}`), 'DELETE /v1/cron/:id')).toEqual({
+      deleted: true,
+      id: job.id,
+    });
 
     // pincer sessions reset / delete, and the error body of a route answering 404.
-    expect(parseBody(SessionResetSchema, await client.request('POST', `/v1/sessions/${encodedKey}/reset`, { body: {} }), 'reset').sessionKey).toBe(sessionKey);
-    expect(parseBody(SessionDeletedSchema, await client.request('DELETE', `/v1/sessions/${encodedKey}`), 'delete')).toEqual({ deleted: true, sessionKey });
+    expect(
+      parseBody(SessionResetSchema, await client.request('POST', `/v1/sessions/${encodedKey}/reset`, { body: {} }), 'reset').sessionKey,
+    ).toBe(sessionKey);
+    expect(parseBody(SessionDeletedSchema, await client.request('DELETE', `/v1/sessions/${encodedKey}`), 'delete')).toEqual({
+      deleted: true,
+      sessionKey,
+    });
     const missing = await client.request('GET', `/v1/sessions/${encodedKey}`).then(
       () => undefined,
       (error: unknown) => error,

@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, json, runPincer, startStubGateway, tempDir, writeTwoAgentConfig, type RunResult, type TempDir, startTestGateway, type TestGateway } from './helpers.js';
+import {
+  assertBuilt,
+  json,
+  runPincer,
+  startStubGateway,
+  tempDir,
+  writeTwoAgentConfig,
+  type RunResult,
+  type TempDir,
+  startTestGateway,
+  type TestGateway,
+} from './helpers.js';
 
 // The built binary against a real gateway (ephemeral loopback port, temp state dir, real SQLite).
 describe('pincer against a real gateway', () => {
@@ -53,9 +64,14 @@ describe('pincer against a real gateway', () => {
       runPincer(['agent', '-m', 'hi', '--agent', 'ops', '--session-key', 'agent:main:incident-42', '--json'], env),
     ])) as [RunResult, RunResult];
     expect(malformed.code).toBe(2);
-    expect(malformed.stderr).toBe('Error: Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.\n');
+    expect(malformed.stderr).toBe(
+      'Error: Invalid --session-key "agent:main". Agent-prefixed session keys must use agent:<agent-id>:<session-key>.\n',
+    );
     expect(mismatch.code).toBe(2);
-    expect(json(mismatch)).toEqual({ ok: false, error: { type: 'validation', code: 'AGENT_MISMATCH', message: 'Agent id "ops" does not match session key agent "main".' } });
+    expect(json(mismatch)).toEqual({
+      ok: false,
+      error: { type: 'validation', code: 'AGENT_MISMATCH', message: 'Agent id "ops" does not match session key agent "main".' },
+    });
     expect(allRuns()).toBe(runsBefore);
     expect(allSessions()).toBe(sessionsBefore);
   });
@@ -119,7 +135,10 @@ describe('pincer against a real gateway', () => {
   });
 
   it('lists, logs and kills a real background process started through the gateway', async () => {
-    const started = await runPincer(['agent', '-m', 'run in background: echo first-line; echo second-line; sleep 60', '--session-key', 'agent:ops:shells', '--json'], env);
+    const started = await runPincer(
+      ['agent', '-m', 'run in background: echo first-line; echo second-line; sleep 60', '--session-key', 'agent:ops:shells', '--json'],
+      env,
+    );
     expect(started.code).toBe(0);
     const id = /as (\S+) \(/.exec(String(json(started).reply))?.[1];
     expect(id).toBeDefined();
@@ -182,7 +201,10 @@ describe('pincer against a real gateway', () => {
     const id = /as (\S+) \(/.exec(String(json(started).reply))?.[1];
     const followed = await runPincer(['logs', String(id), '--follow', '--json'], env);
     expect(followed.code).toBe(0);
-    const chunks = followed.stdout.trim().split('\n').map((line) => JSON.parse(line) as { output: string; status: string });
+    const chunks = followed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { output: string; status: string });
     expect(chunks.map((c) => c.output).join('')).toBe('tick 1\ntick 2\ntick 3');
     expect(chunks.at(-1)?.status).toBe('completed');
   });
@@ -198,13 +220,25 @@ describe('pincer against a real gateway', () => {
   });
 
   it('round-trips a cron job: add, list, run, runs, rm', async () => {
-    const added = await runPincer(['cron', 'add', '--every', '1h', '-m', 'check the queue', '--agent', 'ops', '--name', 'queue-check', '--json'], env);
+    const added = await runPincer(
+      ['cron', 'add', '--every', '1h', '-m', 'check the queue', '--agent', 'ops', '--name', 'queue-check', '--json'],
+      env,
+    );
     expect(added.code).toBe(0);
     const job = json(added).job as Record<string, unknown>;
-    expect(job).toMatchObject({ name: 'queue-check', agentId: 'ops', ownerSessionKey: 'agent:ops:main', schedule: { kind: 'every' }, enabled: true });
+    expect(job).toMatchObject({
+      name: 'queue-check',
+      agentId: 'ops',
+      ownerSessionKey: 'agent:ops:main',
+      schedule: { kind: 'every' },
+      enabled: true,
+    });
     const id = String(job.id);
 
-    const [list, noRuns] = (await Promise.all([runPincer(['cron', 'list'], env), runPincer(['cron', 'runs', id], env)])) as [RunResult, RunResult];
+    const [list, noRuns] = (await Promise.all([runPincer(['cron', 'list'], env), runPincer(['cron', 'runs', id], env)])) as [
+      RunResult,
+      RunResult,
+    ];
     expect(list.stdout).toMatch(new RegExp(`${id}\\s+queue-check\\s+every 1h\\s+systemEvent\\s+agent:ops:main\\s+true`));
     expect(noRuns.stdout).toBe(`No runs yet for ${id}.\n`);
 
@@ -222,10 +256,10 @@ describe('pincer against a real gateway', () => {
     const ran = await runPincer(['cron', 'run', id, '--session', 'agent:ops:main', '--json'], env);
     expect(ran.code, ran.stderr).toBe(0);
     expect(json(ran)).toMatchObject({ ok: true, id, run: { jobId: id, trigger: 'manual', status: 'ok' } });
-    const [runs, runsJson] = (await Promise.all([runPincer(['cron', 'runs', id], env), runPincer(['cron', 'runs', id, '--json'], env)])) as [
-      RunResult,
-      RunResult,
-    ];
+    const [runs, runsJson] = (await Promise.all([
+      runPincer(['cron', 'runs', id], env),
+      runPincer(['cron', 'runs', id, '--json'], env),
+    ])) as [RunResult, RunResult];
     expect(json(runsJson).runs).toHaveLength(1); // the cross-session attempt ran nothing
     expect(runs.stdout).toMatch(new RegExp(`^RUN\\s+STARTED\\s+TRIGGER\\s+STATUS[\\s\\S]*\\smanual\\s+ok`));
 
@@ -261,7 +295,14 @@ describe('pincer against a real gateway', () => {
   it('reports the gateway in gateway status', async () => {
     const result = await runPincer(['gateway', 'status', '--json'], env);
     expect(result.code, result.stderr).toBe(0);
-    expect(json(result)).toMatchObject({ ok: true, running: true, url: gateway.url, urlSource: 'gateway.json', stateDir: state.path, pid: process.pid });
+    expect(json(result)).toMatchObject({
+      ok: true,
+      running: true,
+      url: gateway.url,
+      urlSource: 'gateway.json',
+      stateDir: state.path,
+      pid: process.pid,
+    });
   });
 
   it('validates the config with the gateway schema', async () => {
@@ -283,7 +324,11 @@ describe('pincer when the stand-in gateway answers but refuses', () => {
     const stub = await startStubGateway();
     const state = tempDir();
     try {
-      const result = await runPincer(['cron', 'list', '--json'], { HOME: state.path, PINCER_STATE_DIR: state.path, PINCER_GATEWAY_URL: stub.url });
+      const result = await runPincer(['cron', 'list', '--json'], {
+        HOME: state.path,
+        PINCER_STATE_DIR: state.path,
+        PINCER_GATEWAY_URL: stub.url,
+      });
       expect(result.code).toBe(1);
       expect(json(result).error).toEqual({ type: 'not_found', code: 'NOT_FOUND', message: 'nothing here' });
     } finally {

@@ -48,7 +48,8 @@ describe('pincer gateway log lines', () => {
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString('utf8');
     });
-    for (let attempt = 0; attempt < 200 && !/http:\/\/127\.0\.0\.1:\d+/.test(output); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 100));
+    for (let attempt = 0; attempt < 200 && !/http:\/\/127\.0\.0\.1:\d+/.test(output); attempt += 1)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const url = /http:\/\/127\.0\.0\.1:\d+/.exec(output)![0];
     await callUntil(() => output, url, /"msg":"http"/);
     const line = output.split('\n').find((candidate) => candidate.includes('"msg":"http"'));

@@ -38,7 +38,11 @@ export function writeTwoAgentConfig(stateDir: string): string {
 }
 
 /** Runs `node dist/bin.js …args` with a clean environment (nothing inherited but PATH). */
-export function runPincer(args: string[], env: Record<string, string | undefined>, options: { cwd?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+export function runPincer(
+  args: string[],
+  env: Record<string, string | undefined>,
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -50,7 +54,7 @@ export function runPincer(args: string[], env: Record<string, string | undefined
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null;
+        const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null;
         resolve({ code, stdout, stderr });
       },
     );
@@ -131,7 +135,10 @@ export async function deadUrl(): Promise<string> {
 
 /** Spawns `pincer …args` as a long-running child (for `pincer gateway`). */
 export function spawnPincer(args: string[], env: Record<string, string | undefined>): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...clean(env) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...clean(env) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** Resolves with the first stdout line of a child (bounded by `timeoutMs`). */
@@ -248,7 +255,11 @@ export interface PtyChild {
 }
 
 /** Runs `node dist/bin.js …args` on a real pseudo-terminal of `cols` × `rows` (clean environment, as {@link runPincer}). */
-export async function spawnPincerPty(args: string[], env: Record<string, string | undefined>, size: { cols?: number; rows?: number } = {}): Promise<PtyChild> {
+export async function spawnPincerPty(
+  args: string[],
+  env: Record<string, string | undefined>,
+  size: { cols?: number; rows?: number } = {},
+): Promise<PtyChild> {
   const pty = await import('@lydell/node-pty');
   const term = pty.spawn(process.execPath, [BIN, ...args], {
     name: 'xterm-256color',
@@ -274,7 +285,8 @@ export async function spawnPincerPty(args: string[], env: Record<string, string 
     async waitFor(pattern, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
       while (!pattern.test(text)) {
-        if (Date.now() > deadline) throw new Error(`${String(pattern)} did not appear within ${timeoutMs} ms; output:\n${JSON.stringify(text)}`);
+        if (Date.now() > deadline)
+          throw new Error(`${String(pattern)} did not appear within ${timeoutMs} ms; output:\n${JSON.stringify(text)}`);
         await new Promise((resolve) => setTimeout(resolve, 25));
       }
     },

@@ -1,5 +1,15 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, deadUrl, json, runPincer, tempDir, writeTwoAgentConfig, type TempDir, startTestGateway, type TestGateway } from './helpers.js';
+import {
+  assertBuilt,
+  deadUrl,
+  json,
+  runPincer,
+  tempDir,
+  writeTwoAgentConfig,
+  type TempDir,
+  startTestGateway,
+  type TestGateway,
+} from './helpers.js';
 
 // `--local` and the fallback run the same agent runtime embedded, on the same state dir (SQLite).
 describe('pincer agent --local and the embedded fallback', () => {
@@ -21,7 +31,9 @@ describe('pincer agent --local and the embedded fallback', () => {
     const env = { HOME: state.path, PINCER_STATE_DIR: state.path, PINCER_GATEWAY_URL: url };
     const result = await runPincer(['agent', '-m', 'are you there', '--agent', 'ops', '--session-key', 'fallback-1', '--json'], env);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toBe(`No gateway answered at ${url} (ECONNREFUSED). Running the turn embedded on ${state.path} (local fallback).\n`);
+    expect(result.stderr).toBe(
+      `No gateway answered at ${url} (ECONNREFUSED). Running the turn embedded on ${state.path} (local fallback).\n`,
+    );
     expect(json(result)).toMatchObject({ ok: true, sessionKey: 'agent:ops:fallback-1', reply: '[scripted] echo: are you there' });
 
     // Same state: a gateway started later on that state dir has the session and its transcript.
@@ -72,7 +84,7 @@ describe('pincer agent --local and the embedded fallback', () => {
     expect(existsSync(`${state.path}/pincer.db`)).toBe(false);
   });
 
-  it('refuses an invalid config on the embedded path with exit 2 (the runtime\'s invalid_config), one line, nothing run', async () => {
+  it("refuses an invalid config on the embedded path with exit 2 (the runtime's invalid_config), one line, nothing run", async () => {
     state = tempDir();
     const { writeFileSync, existsSync } = await import('node:fs');
     writeFileSync(`${state.path}/pincer.config.json`, JSON.stringify({ agents: [{ id: 'main', model: 42 }] }));
@@ -95,7 +107,9 @@ describe('pincer agent --local and the embedded fallback', () => {
     state = tempDir();
     const result = await runPincer(['ps'], { HOME: state.path, PINCER_STATE_DIR: state.path });
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`Error: No gateway is running for state dir ${state.path} (no gateway.json; PINCER_GATEWAY_URL is not set). Start one with "pincer gateway".\n`);
+    expect(result.stderr).toBe(
+      `Error: No gateway is running for state dir ${state.path} (no gateway.json; PINCER_GATEWAY_URL is not set). Start one with "pincer gateway".\n`,
+    );
     const status = await runPincer(['gateway', 'status'], { HOME: state.path, PINCER_STATE_DIR: state.path });
     expect(status.code).toBe(1);
   });

@@ -1,5 +1,16 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { assertBuilt, json, runPincer, spawnPincerPty, startTestGateway, tempDir, writeTwoAgentConfig, type PtyChild, type TempDir, type TestGateway } from './helpers.js';
+import {
+  assertBuilt,
+  json,
+  runPincer,
+  spawnPincerPty,
+  startTestGateway,
+  tempDir,
+  writeTwoAgentConfig,
+  type PtyChild,
+  type TempDir,
+  type TestGateway,
+} from './helpers.js';
 
 const ESC = '\x1b';
 
@@ -68,16 +79,22 @@ describe('pincer on a terminal', () => {
     const id = await background(long);
     terminal = await spawnPincerPty(['ps'], env, { cols: 80 });
     expect(await terminal.exited).toBe(0);
-    const lines = terminal.output().split('\r\n').filter((line) => line !== '');
+    const lines = terminal
+      .output()
+      .split('\r\n')
+      .filter((line) => line !== '');
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(80);
     const row = lines.find((line) => line.startsWith(id));
-    expect(row, lines.join("\n")).toMatch(/ {2}sleep 30;[ echox]*…$/);
-    const [piped, wide] = await Promise.all([runPincer(['ps'], env), (async () => {
-      const wideTerminal = await spawnPincerPty(['ps', '--wide'], env, { cols: 80 });
-      await wideTerminal.exited;
-      return wideTerminal.output();
-    })()]);
+    expect(row, lines.join('\n')).toMatch(/ {2}sleep 30;[ echox]*…$/);
+    const [piped, wide] = await Promise.all([
+      runPincer(['ps'], env),
+      (async () => {
+        const wideTerminal = await spawnPincerPty(['ps', '--wide'], env, { cols: 80 });
+        await wideTerminal.exited;
+        return wideTerminal.output();
+      })(),
+    ]);
     expect(piped.stdout).toContain(long);
     expect(wide.replace(/\r\n/g, '')).toContain(long);
   });

@@ -5,7 +5,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
-import { disposeGateway, FAST_WAKE, makeStateDir, percentile, startChildGateway, type ChildGateway } from '../../../tests/support/harness.js';
+import {
+  disposeGateway,
+  FAST_WAKE,
+  makeStateDir,
+  percentile,
+  startChildGateway,
+  type ChildGateway,
+} from '../../../tests/support/harness.js';
 import { browserUnavailableReason, CONSOLE_DIST, launchBrowser, requireBuiltConsole } from '../test/browser.js';
 
 const SESSIONS = 1_000;
@@ -34,9 +41,13 @@ async function seed(gateway: ChildGateway): Promise<void> {
   // Through the API, 25 at a time (the gateway queues at most 1 000 turns).
   for (let start = 0; start < SESSIONS; start += 25) {
     const batch = Array.from({ length: Math.min(25, SESSIONS - start) }, (_unused, offset) =>
-      gateway.api('POST', '/v1/agent', { message: `seed ${start + offset}`, sessionKey: `bench-${String(start + offset).padStart(4, '0')}` }),
+      gateway.api('POST', '/v1/agent', {
+        message: `seed ${start + offset}`,
+        sessionKey: `bench-${String(start + offset).padStart(4, '0')}`,
+      }),
     );
-    for (const answer of await Promise.all(batch)) if (answer.status !== 202) throw new Error(`seeding answered ${answer.status}: ${answer.text}`);
+    for (const answer of await Promise.all(batch))
+      if (answer.status !== 202) throw new Error(`seeding answered ${answer.status}: ${answer.text}`);
   }
   const deadline = Date.now() + 120_000;
   for (;;) {
@@ -60,7 +71,11 @@ async function renderRows(): Promise<BenchRow[]> {
     // ms from navigation start until `selector` shows `text` (the page's own clock).
     const measure = async (path: string, selector: string, text: string): Promise<number> => {
       await page.goto(`${gateway!.url}${path}`);
-      await page.waitForFunction(({ selector: css, text: needle }) => document.querySelector(css)?.textContent?.includes(needle) === true, { selector, text }, { timeout: 60_000 });
+      await page.waitForFunction(
+        ({ selector: css, text: needle }) => document.querySelector(css)?.textContent?.includes(needle) === true,
+        { selector, text },
+        { timeout: 60_000 },
+      );
       return page.evaluate(() => performance.now());
     };
     const list: number[] = [];

@@ -16,13 +16,14 @@ import { ShellsPage } from './pages/shells-page.js';
 import { StatusPage } from './pages/status-page.js';
 import { parseRoute, pathFor, useLocation, type Route } from './router.js';
 
-const NAV: ReadonlyArray<{ label: string; route: Exclude<Route, { name: 'not-found' | 'session' | 'shell' }>; section: Route['name'][] }> = [
-  { label: 'Sessions', route: { name: 'sessions' }, section: ['sessions', 'session'] },
-  { label: 'Shells', route: { name: 'shells' }, section: ['shells', 'shell'] },
-  { label: 'Cron', route: { name: 'cron' }, section: ['cron'] },
-  { label: 'Audit', route: { name: 'audit' }, section: ['audit'] },
-  { label: 'Status', route: { name: 'status' }, section: ['status'] },
-];
+const NAV: ReadonlyArray<{ label: string; route: Exclude<Route, { name: 'not-found' | 'session' | 'shell' }>; section: Route['name'][] }> =
+  [
+    { label: 'Sessions', route: { name: 'sessions' }, section: ['sessions', 'session'] },
+    { label: 'Shells', route: { name: 'shells' }, section: ['shells', 'shell'] },
+    { label: 'Cron', route: { name: 'cron' }, section: ['cron'] },
+    { label: 'Audit', route: { name: 'audit' }, section: ['audit'] },
+    { label: 'Status', route: { name: 'status' }, section: ['status'] },
+  ];
 
 const TITLES: Record<Route['name'], string> = {
   sessions: 'Sessions',
@@ -59,7 +60,8 @@ function Page(props: { route: Route; search: string }) {
 
 function identityText(identity: Identity): string {
   if (identity.kind === 'operator') return 'Operator';
-  if (identity.kind === 'scoped') return `Scoped${identity.name ? `: ${identity.name}` : ''}${identity.scope ? ` (${identity.scope})` : ''}`;
+  if (identity.kind === 'scoped')
+    return `Scoped${identity.name ? `: ${identity.name}` : ''}${identity.scope ? ` (${identity.scope})` : ''}`;
   return 'Logged in';
 }
 
@@ -81,7 +83,9 @@ function Shell(props: { services: AppServices }) {
   const identity = props.services.capabilities.identity();
   return (
     <AppContext.Provider value={props.services}>
-      <a class="skip" href="#main">Skip to content</a>
+      <a class="skip" href="#main">
+        Skip to content
+      </a>
       <header class="top">
         <span class="brand">Pincer</span>
         <nav aria-label="Console">
@@ -97,7 +101,9 @@ function Shell(props: { services: AppServices }) {
         </nav>
         <div class="who">
           <span data-testid="identity">{identityText(identity)}</span>
-          <button type="button" onClick={props.services.logout}>Log out</button>
+          <button type="button" onClick={props.services.logout}>
+            Log out
+          </button>
         </div>
       </header>
       <main id="main" ref={main} tabIndex={-1}>
@@ -121,7 +127,10 @@ export function App() {
   };
   const services = useMemo<AppServices | undefined>(() => {
     if (token === undefined || identity === undefined) return undefined;
-    const api = createApiClient({ token, onUnauthorized: () => logout('The gateway refused the token (revoked, expired or mistyped). Paste a valid one.') });
+    const api = createApiClient({
+      token,
+      onUnauthorized: () => logout('The gateway refused the token (revoked, expired or mistyped). Paste a valid one.'),
+    });
     return { api, capabilities: createCapabilityStore(identity), logout: () => logout() };
   }, [token, identity]);
 
@@ -142,11 +151,20 @@ export function App() {
   useEffect(() => {
     if (token === undefined || identity !== undefined) return;
     check(token).then(setIdentity, (error: unknown) =>
-      logout(ConsoleError.isInstance(error) && error.code === 'unauthorized' ? 'The stored token is no longer valid.' : `Could not reach the gateway: ${String(error)}`),
+      logout(
+        ConsoleError.isInstance(error) && error.code === 'unauthorized'
+          ? 'The stored token is no longer valid.'
+          : `Could not reach the gateway: ${String(error)}`,
+      ),
     );
   }, [token]);
 
-  if (token !== undefined && identity === undefined) return <p role="status" class="loading">Checking the token…</p>;
+  if (token !== undefined && identity === undefined)
+    return (
+      <p role="status" class="loading">
+        Checking the token…
+      </p>
+    );
   if (!services) {
     return (
       <LoginPage
@@ -161,7 +179,8 @@ export function App() {
             return undefined;
           } catch (error) {
             if (ConsoleError.isInstance(error) && error.code === 'unauthorized') return 'The gateway refused this token.';
-            if (ConsoleError.isInstance(error) && error.code === 'rate_limited') return 'Too many failed attempts from this address; wait a few minutes.';
+            if (ConsoleError.isInstance(error) && error.code === 'rate_limited')
+              return 'Too many failed attempts from this address; wait a few minutes.';
             return error instanceof Error ? error.message : String(error);
           }
         }}

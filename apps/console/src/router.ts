@@ -24,7 +24,11 @@ const decode = (value: string): string | undefined => {
 
 /** Reads a console path (`/console/sessions/agent%3Amain%3Ax`). Pure. */
 export function parseRoute(pathname: string): Route {
-  const rest = pathname.startsWith(`${CONSOLE_BASE}/`) ? pathname.slice(CONSOLE_BASE.length + 1) : pathname === CONSOLE_BASE ? '' : undefined;
+  const rest = pathname.startsWith(`${CONSOLE_BASE}/`)
+    ? pathname.slice(CONSOLE_BASE.length + 1)
+    : pathname === CONSOLE_BASE
+      ? ''
+      : undefined;
   if (rest === undefined) return { name: 'not-found', path: pathname };
   const parts = rest.replace(/\/+$/, '').split('/');
   const [first = '', second, ...extra] = parts;

@@ -4,7 +4,10 @@ import type { GatewayEvent } from './api/types.js';
 import { useApp, useCapability } from './app-context.js';
 
 /** Follows `GET /v1/events` for `sessionKeys` while mounted; `onEvent` may change between renders. */
-export function useEventStream(sessionKeys: ReadonlyArray<string>, onEvent: (event: GatewayEvent) => void): EventStreamStatus | 'not-permitted' {
+export function useEventStream(
+  sessionKeys: ReadonlyArray<string>,
+  onEvent: (event: GatewayEvent) => void,
+): EventStreamStatus | 'not-permitted' {
   const { api, capabilities } = useApp();
   const mayRead = useCapability('events:read');
   const [status, setStatus] = useState<EventStreamStatus | 'not-permitted'>('connecting');

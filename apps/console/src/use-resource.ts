@@ -40,7 +40,13 @@ export function useResource<T>(key: string, load: () => Promise<T>, options: { p
       },
       (error: unknown) => {
         inFlight.current = false;
-        if (mine === generation.current) setState((previous) => ({ key, data: previous.key === key ? previous.data : undefined, error: asConsoleError(error), isLoading: false }));
+        if (mine === generation.current)
+          setState((previous) => ({
+            key,
+            data: previous.key === key ? previous.data : undefined,
+            error: asConsoleError(error),
+            isLoading: false,
+          }));
       },
     );
   }, [key]);
@@ -48,7 +54,9 @@ export function useResource<T>(key: string, load: () => Promise<T>, options: { p
   useEffect(() => {
     generation.current += 1;
     inFlight.current = false;
-    setState((previous) => (previous.key === key ? { ...previous, isLoading: true } : { key, data: undefined, error: undefined, isLoading: true }));
+    setState((previous) =>
+      previous.key === key ? { ...previous, isLoading: true } : { key, data: undefined, error: undefined, isLoading: true },
+    );
     run();
     if (options.pollMs === undefined) return undefined;
     const timer = setInterval(run, options.pollMs);

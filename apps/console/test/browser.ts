@@ -44,7 +44,8 @@ export const isBrowserRequired = process.env.CI === 'true' || process.env.CI ===
 
 /** Fails when the console was not built (never skips). */
 export function requireBuiltConsole(): void {
-  if (!existsSync(join(CONSOLE_DIST, 'index.html'))) throw new Error('Build the console first (pnpm build): apps/console/dist/index.html is missing');
+  if (!existsSync(join(CONSOLE_DIST, 'index.html')))
+    throw new Error('Build the console first (pnpm build): apps/console/dist/index.html is missing');
 }
 
 /** A browser with a fresh profile, and what every page of it requested. */

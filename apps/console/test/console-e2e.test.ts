@@ -16,7 +16,14 @@ import {
   type ChildGateway,
   type StateDir,
 } from '../../../tests/support/harness.js';
-import { ARTIFACTS_DIR, browserUnavailableReason, isBrowserRequired, launchBrowser, requireBuiltConsole, type TestBrowser } from './browser.js';
+import {
+  ARTIFACTS_DIR,
+  browserUnavailableReason,
+  isBrowserRequired,
+  launchBrowser,
+  requireBuiltConsole,
+  type TestBrowser,
+} from './browser.js';
 
 const unavailable = browserUnavailableReason();
 if (unavailable && !isBrowserRequired) console.warn(`\n[console e2e] SKIPPED: ${unavailable}\n`);
@@ -70,7 +77,9 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
     const page = await browser.newPage();
     await login(page);
     const table = page.getByTestId('sessions-table');
-    await expect.poll(() => table.getByRole('link').allTextContents()).toEqual(expect.arrayContaining(['agent:main:console-one', 'agent:ops:console-two']));
+    await expect
+      .poll(() => table.getByRole('link').allTextContents())
+      .toEqual(expect.arrayContaining(['agent:main:console-one', 'agent:ops:console-two']));
     expect(await page.evaluate(() => sessionStorage.getItem('pincer.console.token'))).toBe(gateway.token);
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
     await page.getByLabel('Agent').selectOption('ops');
@@ -96,7 +105,9 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
   });
 
   it.todo('logs in with a session-scoped token and sees only that session (needs scoped tokens, issue 15)');
-  it.todo("shows \"not found\" for another session's shell id typed into the URL under a session-scoped token (needs scoped tokens, issue 15)");
+  it.todo(
+    'shows "not found" for another session\'s shell id typed into the URL under a session-scoped token (needs scoped tokens, issue 15)',
+  );
 
   it('streams a session transcript live and shows a background shell output as it is printed', async () => {
     const page = await browser.newPage();
@@ -112,8 +123,15 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
     });
     expect(run.status).toBe(202);
     // No reload: the transcript updates from the SSE stream.
-    await page.getByTestId('transcript').getByText(/Started .* in the background as/).waitFor({ timeout: 20_000 });
-    const reply = (await page.getByTestId('transcript').getByText(/in the background as/).textContent()) ?? '';
+    await page
+      .getByTestId('transcript')
+      .getByText(/Started .* in the background as/)
+      .waitFor({ timeout: 20_000 });
+    const reply =
+      (await page
+        .getByTestId('transcript')
+        .getByText(/in the background as/)
+        .textContent()) ?? '';
     const shellId = startedId(reply);
     await page.getByRole('region', { name: 'Shells of this session' }).getByRole('link', { name: shellId }).waitFor();
     await shot(page, 'session');
@@ -128,7 +146,12 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
     await log.getByText('tick-2').waitFor({ timeout: 20_000 });
     const early = (await log.textContent()) ?? '';
     // The output grows while the page stays open and the shell still runs.
-    await until(async () => ((await log.textContent()) ?? '').split('\n').length >= early.split('\n').length + 3, 'more log lines', 20_000, 100);
+    await until(
+      async () => ((await log.textContent()) ?? '').split('\n').length >= early.split('\n').length + 3,
+      'more log lines',
+      20_000,
+      100,
+    );
     expect(await page.getByTestId('shell-status').textContent()).toBe('running');
     await page.getByRole('button', { name: 'Pause' }).click();
     await expect.poll(() => page.getByRole('button', { name: 'Follow' }).getAttribute('aria-pressed')).toBe('false');
@@ -140,7 +163,10 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
   });
 
   it('kills a runaway from the shells page after a confirmation, and its processes are gone from /proc', async () => {
-    const started = await api.turn({ message: 'run in background: for n in 1 2 3; do sleep 600 & done; echo runaway-ready; wait', sessionKey: 'console-runaway' });
+    const started = await api.turn({
+      message: 'run in background: for n in 1 2 3; do sleep 600 & done; echo runaway-ready; wait',
+      sessionKey: 'console-runaway',
+    });
     const shellId = startedId(started.reply);
     const before = await until(() => {
       const pids = markedPids(gateway.mark, [gateway.pid]);
@@ -162,7 +188,9 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
 
     await row.getByRole('button', { name: `Kill shell ${shellId}` }).click();
     await dialog.getByRole('button', { name: 'Kill shell' }).click();
-    await expect.poll(() => page.getByTestId('kill-outcome').textContent(), { timeout: 20_000 }).toMatch(new RegExp(`^Killed shell ${shellId}`));
+    await expect
+      .poll(() => page.getByTestId('kill-outcome').textContent(), { timeout: 20_000 })
+      .toMatch(new RegExp(`^Killed shell ${shellId}`));
     await until(() => markedPids(gateway.mark, [gateway.pid]).length === 0, 'every process of the runaway to be gone from /proc', 15_000);
     await page.goto(`${gateway.url}/console/shells`);
     await page.locator(`tr[data-shell-id="${shellId}"]`).getByText('killed').waitFor();
@@ -184,7 +212,12 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
   });
 
   it('runs a cron job now and deletes it after a confirmation', async () => {
-    const created = await gateway.api<{ id: string }>('POST', '/v1/cron', { sessionKey: 'console-one', text: 'check disk', every: '1h', name: 'disk-check' });
+    const created = await gateway.api<{ id: string }>('POST', '/v1/cron', {
+      sessionKey: 'console-one',
+      text: 'check disk',
+      every: '1h',
+      name: 'disk-check',
+    });
     expect(created.status).toBe(201);
     const page = await browser.newPage();
     await login(page, '/console/cron');
@@ -192,7 +225,10 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
     await table.getByRole('button', { name: 'Run now disk-check' }).waitFor();
     await table.getByRole('button', { name: 'Run now disk-check' }).click();
     await page.getByText('Ran disk-check').waitFor();
-    await until(async () => ((await gateway.api<{ runs: unknown[] }>('GET', `/v1/cron/${created.body.id}/runs`)).body.runs ?? []).length > 0, 'a cron run');
+    await until(
+      async () => ((await gateway.api<{ runs: unknown[] }>('GET', `/v1/cron/${created.body.id}/runs`)).body.runs ?? []).length > 0,
+      'a cron run',
+    );
     await shot(page, 'cron');
     await table.getByRole('button', { name: 'Delete disk-check' }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete job' }).click();
@@ -212,7 +248,11 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
     await page.getByRole('heading', { name: 'Gateway status' }).waitFor();
     await page.getByText('Shells running').waitFor();
     // GET /v1/sandbox (issue 13) is reported: its backend is named.
-    await page.locator('section', { has: page.getByRole('heading', { name: 'Sandbox' }) }).getByText('bwrap', { exact: false }).first().waitFor();
+    await page
+      .locator('section', { has: page.getByRole('heading', { name: 'Sandbox' }) })
+      .getByText('bwrap', { exact: false })
+      .first()
+      .waitFor();
     await shot(page, 'status');
     await page.close();
   });
@@ -233,7 +273,9 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
 
   it('made no request to any other host and no Content-Security-Policy violation', () => {
     const origin = new URL(gateway.url).origin;
-    const foreign = browser.requests.filter((url) => !url.startsWith(`${origin}/`) && !url.startsWith('about:') && !url.startsWith('data:'));
+    const foreign = browser.requests.filter(
+      (url) => !url.startsWith(`${origin}/`) && !url.startsWith('about:') && !url.startsWith('data:'),
+    );
     expect(foreign).toEqual([]);
     expect(browser.requests.length).toBeGreaterThan(10);
     expect(browser.cspViolations).toEqual([]);

@@ -48,7 +48,13 @@ try {
     for (let index = 0; index < 20; index++) gw.runtime.store.sessions.upsert(sessionRow(`agent:main:s-${index}`, 1_000 + index));
   });
   const health = await load(`${gw.url}/healthz`);
-  rows.push({ name: 'GET /healthz', value: Math.round(health.requests.average), unit: 'req/s', target: 2000, pass: health.requests.average >= 2000 });
+  rows.push({
+    name: 'GET /healthz',
+    value: Math.round(health.requests.average),
+    unit: 'req/s',
+    target: 2000,
+    pass: health.requests.average >= 2000,
+  });
   const sameJson = await (await fetch(`${gw.url}/v1/sessions`, { headers: auth })).json();
   const bare = Fastify();
   bare.get('/bare', async () => sameJson);
@@ -83,12 +89,27 @@ try {
 
   const turns = 200;
   const sequentialStart = performance.now();
-  for (let index = 0; index < turns; index++) await gw.runtime.runAgentTurn({ message: `turn ${index}`, sessionKey: `agent:main:seq-${index % 10}` });
+  for (let index = 0; index < turns; index++)
+    await gw.runtime.runAgentTurn({ message: `turn ${index}`, sessionKey: `agent:main:seq-${index % 10}` });
   const perTurn = (performance.now() - sequentialStart) / turns;
-  rows.push({ name: 'scripted turn end-to-end (sequential, persisted)', value: Number(perTurn.toFixed(2)), unit: 'ms/turn', target: 20, pass: perTurn <= 20 });
+  rows.push({
+    name: 'scripted turn end-to-end (sequential, persisted)',
+    value: Number(perTurn.toFixed(2)),
+    unit: 'ms/turn',
+    target: 20,
+    pass: perTurn <= 20,
+  });
   const parallelStart = performance.now();
-  await Promise.all(Array.from({ length: turns }, (_, index) => gw.runtime.runAgentTurn({ message: `p ${index}`, sessionKey: `agent:main:par-${index % 50}` })));
-  rows.push({ name: 'scripted turns, 50 sessions in parallel', value: Math.round(turns / ((performance.now() - parallelStart) / 1000)), unit: 'turns/s' });
+  await Promise.all(
+    Array.from({ length: turns }, (_, index) =>
+      gw.runtime.runAgentTurn({ message: `p ${index}`, sessionKey: `agent:main:par-${index % 50}` }),
+    ),
+  );
+  rows.push({
+    name: 'scripted turns, 50 sessions in parallel',
+    value: Math.round(turns / ((performance.now() - parallelStart) / 1000)),
+    unit: 'turns/s',
+  });
 
   // A scoped token's cost on GET /v1/sessions against the operator token's, same run, same answer:
   // an agent-scoped token on `main` sees every session above. Interleaved rounds cancel drift.
@@ -101,8 +122,12 @@ try {
   const scopedAuth = { authorization: `Bearer ${scopedToken}` };
   const throughput = { operator: 0, scoped: 0 };
   for (let round = 0; round < 3; round++) {
-    throughput.operator += (await autocannon({ url: `${gw.url}/v1/sessions`, headers: auth, connections: 10, duration: 3 })).requests.average;
-    throughput.scoped += (await autocannon({ url: `${gw.url}/v1/sessions`, headers: scopedAuth, connections: 10, duration: 3 })).requests.average;
+    throughput.operator += (
+      await autocannon({ url: `${gw.url}/v1/sessions`, headers: auth, connections: 10, duration: 3 })
+    ).requests.average;
+    throughput.scoped += (
+      await autocannon({ url: `${gw.url}/v1/sessions`, headers: scopedAuth, connections: 10, duration: 3 })
+    ).requests.average;
   }
   // Cost per request is 1 / throughput: scoped cost / operator cost = operator req/s / scoped req/s.
   const costRatio = throughput.operator / throughput.scoped;
@@ -113,7 +138,7 @@ try {
     baseline: 'the same route with the operator token, interleaved in the same run',
     baselineValue: Math.round(throughput.operator / 3),
     ratio: Number(costRatio.toFixed(3)),
-    target: 'cost ≤ 1.1× the operator token\'s',
+    target: "cost ≤ 1.1× the operator token's",
     pass: costRatio <= 1.1,
   });
   await gw.close();
@@ -125,7 +150,18 @@ try {
     for (let index = 0; index < 10_000; index++) {
       const key = `agent:main:big-${index}`;
       store.sessions.upsert(sessionRow(key, 10_000 + index));
-      store.processes.start({ id: `p-${index}`, pid: null, scopeKey: key, sessionKey: key, command: 'true', cwd: '/', startedAt: index, status: 'running', record: null, gatewayPid: null });
+      store.processes.start({
+        id: `p-${index}`,
+        pid: null,
+        scopeKey: key,
+        sessionKey: key,
+        command: 'true',
+        cwd: '/',
+        startedAt: index,
+        status: 'running',
+        record: null,
+        gatewayPid: null,
+      });
       store.processes.appendOutput(`p-${index}`, `output of ${index}\n`.repeat(20));
       store.processes.exit(`p-${index}`, { status: 'completed', exitCode: 0, signal: null, endedAt: index + 1 });
     }

@@ -124,8 +124,13 @@ async function reportSandboxes(sandbox: SandboxService, logger: Logger): Promise
     const who = entry.agentId === undefined ? 'sandbox' : `agents.${entry.agentId}.sandbox`;
     const reason = entry.probe.reason ?? 'unknown';
     if (entry.mode === 'off') logger.warn({ sandbox: who }, `${who}: mode off: shells run unsandboxed (explicit opt-out)`);
-    else if (entry.effect === 'unsandboxed') logger.warn({ sandbox: who, reason }, `${who}: mode auto: bwrap unusable, shells run UNSANDBOXED: ${reason}`);
-    else if (entry.effect === 'refused') logger.error({ sandbox: who, reason }, `${who}: mode required: bwrap unusable, every exec is refused (SANDBOX_UNAVAILABLE): ${reason}`);
+    else if (entry.effect === 'unsandboxed')
+      logger.warn({ sandbox: who, reason }, `${who}: mode auto: bwrap unusable, shells run UNSANDBOXED: ${reason}`);
+    else if (entry.effect === 'refused')
+      logger.error(
+        { sandbox: who, reason },
+        `${who}: mode required: bwrap unusable, every exec is refused (SANDBOX_UNAVAILABLE): ${reason}`,
+      );
   }
 }
 
@@ -161,14 +166,19 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
   const stateDir = resolveStateDir(options.stateDir);
   ensureStateDir(stateDir);
   const config = options.config ?? loadConfig(resolveConfigPath(stateDir, options.configPath));
-  const logger = options.logger ?? pino({ level: options.logLevel ?? process.env.PINCER_LOG_LEVEL ?? 'warn', base: { app: 'pincer-gateway' } });
+  const logger =
+    options.logger ?? pino({ level: options.logLevel ?? process.env.PINCER_LOG_LEVEL ?? 'warn', base: { app: 'pincer-gateway' } });
   const clock = options.clock ?? createSystemClock();
   const newId = options.newId ?? randomIdSource;
   const isServer = options.isServer ?? false;
   if (isServer) {
     // Issue 14 item 7: owners ["*"] with dmScope main puts every sender's DMs into one session.
     for (const warning of ownerConfigWarnings(
-      config.agents.map((agent) => ({ agentId: agent.id, owners: agentOwners(config, agent.id), dmScope: agentSessionConfig(config, agent.id).dmScope })),
+      config.agents.map((agent) => ({
+        agentId: agent.id,
+        owners: agentOwners(config, agent.id),
+        dmScope: agentSessionConfig(config, agent.id).dmScope,
+      })),
     )) {
       logger.warn(warning);
     }
@@ -204,7 +214,14 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     });
     const plugins = await createPlugins({ config, registry, clock, logger: wiringLogger, stateDir });
     stops.push(() => plugins.dispose());
-    const systemEvents = await createSystemEvents({ store, clock, newId, metrics, logger: wiringLogger, timeZone: config.timeZone ?? 'UTC' });
+    const systemEvents = await createSystemEvents({
+      store,
+      clock,
+      newId,
+      metrics,
+      logger: wiringLogger,
+      timeZone: config.timeZone ?? 'UTC',
+    });
     stops.push(() => systemEvents.queue.flush().catch(() => undefined));
 
     // Filled once processes and cron exist (they are built after sessions).
@@ -218,7 +235,9 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       systemEvents,
       isBusy: (sessionKey) => lanes.isBusy(sessionKey),
       onSessionStart: (session) =>
-        void plugins.host.emit('session_start', { sessionKey: session.key, agentId: session.agentId, sessionId: session.sessionId }).catch(() => undefined),
+        void plugins.host
+          .emit('session_start', { sessionKey: session.key, agentId: session.agentId, sessionId: session.sessionId })
+          .catch(() => undefined),
     });
     const resolveTurnTarget = createTurnTargetResolver(config, store.sessions);
     const credentials = createCredentialService({
@@ -239,7 +258,19 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     });
     const toolbox = createToolbox();
     const runToolCall = createToolCallRunner({ plugins: plugins.host, metrics, clock });
-    const agentLoop = createAgentLoop({ config, store, clock, models: createModelResolver(config), toolbox, runToolCall, sessions, systemEvents, bus, metrics, logger });
+    const agentLoop = createAgentLoop({
+      config,
+      store,
+      clock,
+      models: createModelResolver(config),
+      toolbox,
+      runToolCall,
+      sessions,
+      systemEvents,
+      bus,
+      metrics,
+      logger,
+    });
     const runs = createRunQueue({ config, store, clock, newId, lanes, agentLoop, sessions, resolveTurnTarget, bus });
     if (isServer) runs.finalizeInterrupted();
 
@@ -268,7 +299,13 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       for (const shell of registry.snapshot().running) {
         if (!shell.sessionKey) continue;
         try {
-          notify({ sessionKey: shell.sessionKey, text: `Exec killed by a gateway shutdown (${shell.id}: ${shell.command.slice(0, 120)})`, source: 'exec', contextKey: `exec:${shell.id}`, wake: false });
+          notify({
+            sessionKey: shell.sessionKey,
+            text: `Exec killed by a gateway shutdown (${shell.id}: ${shell.command.slice(0, 120)})`,
+            source: 'exec',
+            contextKey: `exec:${shell.id}`,
+            wake: false,
+          });
         } catch (error) {
           wiringLogger.warn({ err: error, id: shell.id }, 'could not queue the shutdown notice of a shell');
         }
@@ -276,9 +313,31 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     });
     const processes = createProcessService({ registry, shells: plugins.shells, store });
     const spawnIdentities = createSpawnIdentities();
-    const spawner = createSubagents({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger, spawnIdentities });
+    const spawner = createSubagents({
+      config,
+      store,
+      clock,
+      newId,
+      runs,
+      sessions,
+      notify,
+      metrics,
+      logger: wiringLogger,
+      spawnIdentities,
+    });
     stops.push(() => spawner.dispose());
-    const cron = createCron({ config, store, clock, newId, runs, sessions, notify, metrics, logger: wiringLogger, activeIdentity: (id) => credentials.activeIdentity(id) });
+    const cron = createCron({
+      config,
+      store,
+      clock,
+      newId,
+      runs,
+      sessions,
+      notify,
+      metrics,
+      logger: wiringLogger,
+      activeIdentity: (id) => credentials.activeIdentity(id),
+    });
     stops.push(() => cron.scheduler.stop());
 
     endSessionResources = async (sessionKey) => {

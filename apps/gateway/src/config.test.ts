@@ -83,7 +83,15 @@ describe('config files (JSONC) and the duration grammar', () => {
   });
 
   it('reports every problem at once, each with its JSON path', () => {
-    const error = failure(() => parseConfig({ agents: [{ id: 'main', model: 42 }, { id: 'ops', modle: 'x' }], gateway: { port: 'x' } }));
+    const error = failure(() =>
+      parseConfig({
+        agents: [
+          { id: 'main', model: 42 },
+          { id: 'ops', modle: 'x' },
+        ],
+        gateway: { port: 'x' },
+      }),
+    );
     expect(error.field).toBe('gateway.port');
     expect(error.issues?.map((issue) => issue.path)).toEqual(['gateway.port', 'agents[0].model', 'agents[1]']);
     expect(error.issues?.[2]?.message).toMatch(/modle/);
@@ -96,7 +104,9 @@ describe('config files (JSONC) and the duration grammar', () => {
     const bare = failure(() => parseConfig({ agents: [{ id: 'main', heartbeat: { every: '5' } }] }));
     expect(bare.field).toBe('agents[0].heartbeat.every');
     expect(bare.message).toContain('"5" has no unit: write e.g. 5s, 5m or 5h (0 disables).');
-    expect(failure(() => parseConfig({ agents: [{ id: 'main', heartbeat: { every: 'fortnight' } }] })).message).toContain('is not a duration');
+    expect(failure(() => parseConfig({ agents: [{ id: 'main', heartbeat: { every: 'fortnight' } }] })).message).toContain(
+      'is not a duration',
+    );
     expect(failure(() => parseConfig({ agents: [{ id: 'main', heartbeat: { every: '-5m' } }] })).message).toContain('must not be negative');
     const every = (text: string) => parseConfig({ agents: [{ id: 'main', heartbeat: { every: text } }] }).agents[0]?.heartbeat?.every;
     expect(every('0')).toBe('0');

@@ -71,10 +71,7 @@ export const HeartbeatConfigSchema = z
     every: DurationTextSchema.optional(),
     prompt: z.string().optional(),
     session: z.string().optional(),
-    activeHours: z
-      .object({ start: z.string(), end: z.string(), timeZone: z.string().optional() })
-      .strict()
-      .optional(),
+    activeHours: z.object({ start: z.string(), end: z.string(), timeZone: z.string().optional() }).strict().optional(),
   })
   .strict();
 
@@ -112,7 +109,12 @@ export const SandboxConfigSchema = z
         maxProcesses: z.number().int().min(1).max(4_194_304).nullable().optional(),
         maxFileSizeBytes: z.number().int().min(1).nullable().optional(),
         cpuSeconds: z.number().int().min(1).nullable().optional(),
-        addressSpaceBytes: z.number().int().min(16 * 1024 ** 2).nullable().optional(),
+        addressSpaceBytes: z
+          .number()
+          .int()
+          .min(16 * 1024 ** 2)
+          .nullable()
+          .optional(),
       })
       .strict()
       .optional(),
@@ -150,7 +152,10 @@ export const BindingSchema = z
       .object({
         channel: z.string().min(1),
         accountId: z.string().optional(),
-        peer: z.object({ kind: z.enum(['direct', 'group', 'channel']), id: z.string().min(1) }).strict().optional(),
+        peer: z
+          .object({ kind: z.enum(['direct', 'group', 'channel']), id: z.string().min(1) })
+          .strict()
+          .optional(),
       })
       .strict(),
     session: SessionConfigSchema.optional(),
@@ -253,7 +258,10 @@ export const GatewayConfigSchema = z
         /** Fixed variables every shell gets (after the allowlist; `PINCER_*` and provider key variables are dropped). */
         env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()).optional(),
         /** More variable names copied from the gateway's environment (same deny list). */
-        passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/)).max(256).optional(),
+        passEnv: z
+          .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/))
+          .max(256)
+          .optional(),
       })
       .strict()
       .optional(),
@@ -451,10 +459,14 @@ export function loadConfig(path?: string): GatewayConfig {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    throw new GatewayError('invalid_config', `Config file ${path} cannot be read: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`, {
-      field: '(file)',
-      cause,
-    });
+    throw new GatewayError(
+      'invalid_config',
+      `Config file ${path} cannot be read: ${(cause as NodeJS.ErrnoException).code ?? (cause as Error).message}`,
+      {
+        field: '(file)',
+        cause,
+      },
+    );
   }
   return parseConfig(parseConfigText(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, path), path);
 }

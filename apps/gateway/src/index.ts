@@ -82,6 +82,13 @@ export {
   type TokenCreated,
   type TokenCreateInput,
 } from './credentials/credential-service.js';
-export { AUDIT_ACTIONS, AUDIT_RETENTION_DEFAULTS, AuditQuerySchema, AuditRecordSchema, type AuditAction, type AuditRecord } from './credentials/audit-record.js';
+export {
+  AUDIT_ACTIONS,
+  AUDIT_RETENTION_DEFAULTS,
+  AuditQuerySchema,
+  AuditRecordSchema,
+  type AuditAction,
+  type AuditRecord,
+} from './credentials/audit-record.js';
 export { TOOL_CAPABILITIES, PLUGIN_TOOL_CAPABILITY } from './credentials/tool-ceiling.js';
 export { MIN_OPERATOR_TOKEN_BITS } from './credentials/token-entropy.js';

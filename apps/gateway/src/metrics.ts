@@ -25,7 +25,12 @@ export function createMetrics(): GatewayMetrics {
   const registers = [registry];
   return {
     registry,
-    runs: new Counter({ name: 'pincer_runs_total', help: 'Agent runs finished, by kind and status', labelNames: ['kind', 'status'], registers }),
+    runs: new Counter({
+      name: 'pincer_runs_total',
+      help: 'Agent runs finished, by kind and status',
+      labelNames: ['kind', 'status'],
+      registers,
+    }),
     runsActive: new Gauge({ name: 'pincer_runs_active', help: 'Agent runs executing now', registers }),
     processesStarted: new Counter({ name: 'pincer_processes_started_total', help: 'Processes started by exec', registers }),
     processesRunning: new Gauge({ name: 'pincer_processes_running', help: 'Processes running now', registers }),
@@ -34,7 +39,12 @@ export function createMetrics(): GatewayMetrics {
     errors: new Counter({ name: 'pincer_errors_total', help: 'Errors, by where they happened', labelNames: ['where'], registers }),
     toolCalls: new Counter({ name: 'pincer_tool_calls_total', help: 'Tool calls, by tool', labelNames: ['tool'], registers }),
     authFailures: new Counter({ name: 'pincer_auth_failures_total', help: 'Rejected bearer tokens', registers }),
-    httpRequests: new Counter({ name: 'pincer_http_requests_total', help: 'HTTP requests', labelNames: ['method', 'route', 'status'], registers }),
+    httpRequests: new Counter({
+      name: 'pincer_http_requests_total',
+      help: 'HTTP requests',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    }),
     credentials: createCredentialMetrics(registry),
   };
 }

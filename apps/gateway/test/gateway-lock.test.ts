@@ -28,7 +28,7 @@ function holdInChild(): Promise<ChildProcess> {
     let output = '';
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
-      if (output.includes('\n')) (output.startsWith('locked') ? resolve(child) : reject(new Error(output)));
+      if (output.includes('\n')) output.startsWith('locked') ? resolve(child) : reject(new Error(output));
     });
     child.once('exit', (code) => reject(new Error(`fixture exited ${code}: ${output}`)));
   });
@@ -89,7 +89,10 @@ describe('acquireGatewayLock', () => {
 
   it('release never removes a lock that another holder took over', () => {
     const lock = acquireGatewayLock(stateDir);
-    writeFileSync(join(stateDir, GATEWAY_LOCK_FILE), JSON.stringify({ pid: process.pid, startTime: readProcessStartTime(process.pid), acquiredAt: 42 }));
+    writeFileSync(
+      join(stateDir, GATEWAY_LOCK_FILE),
+      JSON.stringify({ pid: process.pid, startTime: readProcessStartTime(process.pid), acquiredAt: 42 }),
+    );
     lock.release();
     expect(readGatewayLock(stateDir)?.acquiredAt).toBe(42);
   });

@@ -6,7 +6,12 @@ import { startGateway, type RunningGateway, type StartGatewayOptions } from '../
 export interface TestGateway {
   gw: RunningGateway;
   dir: string;
-  api<T = Record<string, unknown>>(method: string, path: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T }>;
+  api<T = Record<string, unknown>>(
+    method: string,
+    path: string,
+    body?: unknown,
+    token?: string | null,
+  ): Promise<{ status: number; body: T }>;
   /** Queue a turn and wait for it. */
   turn(body: Record<string, unknown>): Promise<{ runId: string; sessionKey: string; status: string; reply?: string; error?: string }>;
   transcript(sessionKey: string): Promise<Array<{ role: string; text: string }>>;
@@ -25,7 +30,14 @@ export async function startTestGateway(config?: Record<string, unknown>, opts: P
     configPath = join(dir, 'pincer.config.json');
     writeFileSync(configPath, JSON.stringify(config));
   }
-  const gw = await startGateway({ port: 0, stateDir: dir, ...(configPath ? { configPath } : {}), token: 'test-token', logLevel: 'error', ...opts });
+  const gw = await startGateway({
+    port: 0,
+    stateDir: dir,
+    ...(configPath ? { configPath } : {}),
+    token: 'test-token',
+    logLevel: 'error',
+    ...opts,
+  });
   return wrap(gw, dir);
 }
 
@@ -55,7 +67,10 @@ export function wrap(gw: RunningGateway, dir: string): TestGateway {
       return { ...r.body, ...w.body };
     },
     async transcript(sessionKey) {
-      const r = await api<{ entries: Array<{ role: string; text: string }> }>('GET', `/v1/sessions/${encodeURIComponent(sessionKey)}/transcript`);
+      const r = await api<{ entries: Array<{ role: string; text: string }> }>(
+        'GET',
+        `/v1/sessions/${encodeURIComponent(sessionKey)}/transcript`,
+      );
       return r.status === 200 ? r.body.entries : [];
     },
     async until(check, what, timeoutMs = 15_000) {

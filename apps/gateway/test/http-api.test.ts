@@ -79,7 +79,11 @@ describe('validation', () => {
     const inbound = await t.api('POST', '/v1/inbound', { channel: 'telegram', peer: { kind: 'dm', id: 'x' }, sender: 'a', text: 'hi' });
     expect(inbound.status).toBe(400);
     expect(inbound.body).toMatchObject({ error: { field: 'peer.kind' } });
-    const badJson = await fetch(`${t.gw.url}/v1/agent`, { method: 'POST', headers: { authorization: `Bearer ${t.gw.token}`, 'content-type': 'application/json' }, body: '{nope' });
+    const badJson = await fetch(`${t.gw.url}/v1/agent`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${t.gw.token}`, 'content-type': 'application/json' },
+      body: '{nope',
+    });
     expect(badJson.status).toBe(400);
     expect(((await badJson.json()) as { error: { code: string } }).error.code).toBe('invalid_request');
     const waitMs = await t.api('GET', '/v1/runs/x?waitMs=abc');
@@ -113,7 +117,8 @@ describe('validation', () => {
     expect(exact.sessionKey).toBe('agent:ops:incident-42');
     // Issue 14 item 3 (behaviour change): two agents and no defaultAgent — a turn naming no agent
     // (a bare key, or nothing) is refused before dispatch with OpenClaw's message, ids in config order.
-    const ambiguous = 'Multiple agents are configured, but agent turn has no explicit owner. Pass --agent <id> to select one of: main, ops.';
+    const ambiguous =
+      'Multiple agents are configured, but agent turn has no explicit owner. Pass --agent <id> to select one of: main, ops.';
     const bare = await t.api('POST', '/v1/agent', { message: 'x', sessionKey: 'notes' });
     expect(bare).toMatchObject({ status: 400, body: { error: { code: 'invalid_request', field: 'agentId', message: ambiguous } } });
     const def = await t.api('POST', '/v1/agent', { message: 'x' });
@@ -138,7 +143,10 @@ describe('POST /v1/tools/invoke', () => {
     for (const tool of ['exec', 'sessions_spawn', 'sessions_send', 'cron']) {
       const r = await t.api('POST', '/v1/tools/invoke', { tool, args: {}, sessionKey: 'agent:main:main' });
       expect(r.status, tool).toBe(403);
-      expect((r.body as { error: { code: string; message: string } }).error).toMatchObject({ code: 'forbidden', message: expect.stringContaining(`${tool} is refused over HTTP`) });
+      expect((r.body as { error: { code: string; message: string } }).error).toMatchObject({
+        code: 'forbidden',
+        message: expect.stringContaining(`${tool} is refused over HTTP`),
+      });
     }
     for (const action of ['write', 'send-keys', 'paste', 'submit']) {
       const r = await t.api('POST', '/v1/tools/invoke', { tool: 'process', args: { action, id: 'x' }, sessionKey: 'agent:main:main' });
@@ -155,8 +163,16 @@ describe('sessions routes and idempotency', () => {
   it('lists, reads, resets and deletes sessions; replays an idempotency key', async () => {
     t = await startTestGateway(FAST);
     const g = t;
-    const first = await g.api<{ runId: string }>('POST', '/v1/agent', { message: 'once', sessionKey: 'agent:main:s1', idempotencyKey: 'k-1' });
-    const replay = await g.api<{ runId: string }>('POST', '/v1/agent', { message: 'once', sessionKey: 'agent:main:s1', idempotencyKey: 'k-1' });
+    const first = await g.api<{ runId: string }>('POST', '/v1/agent', {
+      message: 'once',
+      sessionKey: 'agent:main:s1',
+      idempotencyKey: 'k-1',
+    });
+    const replay = await g.api<{ runId: string }>('POST', '/v1/agent', {
+      message: 'once',
+      sessionKey: 'agent:main:s1',
+      idempotencyKey: 'k-1',
+    });
     expect(first.status).toBe(202);
     expect(replay.status).toBe(200);
     expect(replay.body.runId).toBe(first.body.runId);
@@ -236,12 +252,21 @@ describe('bounded resources', () => {
     const g = t;
     const open = () => {
       const ctrl = new AbortController();
-      return { ctrl, res: fetch(`${g.gw.url}/v1/events?sessionKey=agent%3Amain%3Amain`, { headers: { authorization: `Bearer ${g.gw.token}` }, signal: ctrl.signal }) };
+      return {
+        ctrl,
+        res: fetch(`${g.gw.url}/v1/events?sessionKey=agent%3Amain%3Amain`, {
+          headers: { authorization: `Bearer ${g.gw.token}` },
+          signal: ctrl.signal,
+        }),
+      };
     };
     const first = open();
     expect((await first.res).status).toBe(200);
     const second = await g.api('GET', '/v1/events?sessionKey=agent%3Amain%3Amain');
-    expect(second).toMatchObject({ status: 503, body: { error: { code: 'unavailable', message: expect.stringContaining('maxEventStreams') } } });
+    expect(second).toMatchObject({
+      status: 503,
+      body: { error: { code: 'unavailable', message: expect.stringContaining('maxEventStreams') } },
+    });
     first.ctrl.abort();
     const third = await g.until(async () => {
       const o = open();
@@ -258,7 +283,10 @@ describe('bounded resources', () => {
     const busy = await t.api('POST', '/v1/agent', { message: 'run: sleep 20', sessionKey: 'agent:main:busy' });
     expect(busy.status).toBe(202);
     const over = await t.api('POST', '/v1/agent', { message: 'hi', sessionKey: 'agent:main:other' });
-    expect(over).toMatchObject({ status: 503, body: { error: { code: 'unavailable', message: expect.stringContaining('maxQueuedRuns') } } });
+    expect(over).toMatchObject({
+      status: 503,
+      body: { error: { code: 'unavailable', message: expect.stringContaining('maxQueuedRuns') } },
+    });
     const inbound = await t.api('POST', '/v1/inbound', { channel: 'slack', peer: { kind: 'group', id: 'g' }, sender: 'x', text: 'hi' });
     expect(inbound.status).toBe(503);
   });
@@ -268,10 +296,20 @@ describe('POST /v1/agent with sessionId', () => {
   it('targets the session holding that session id, even among more than 1 000 sessions; an unknown id gets its own session', async () => {
     t = await startTestGateway(FAST);
     const store = t.gw.runtime.store;
-    const base = { agentId: 'main', kind: 'direct', label: null, spawnedBy: null, spawnDepth: 0, channel: null, peerKind: null, peerId: null };
+    const base = {
+      agentId: 'main',
+      kind: 'direct',
+      label: null,
+      spawnedBy: null,
+      spawnDepth: 0,
+      channel: null,
+      peerKind: null,
+      peerId: null,
+    };
     store.sessions.upsert({ ...base, key: 'agent:main:oldest', sessionId: 'sid-oldest', now: 1 });
     store.transaction(() => {
-      for (let i = 0; i < 1_050; i++) store.sessions.upsert({ ...base, key: `agent:main:filler-${i}`, sessionId: `sid-${i}`, now: 1_000 + i });
+      for (let i = 0; i < 1_050; i++)
+        store.sessions.upsert({ ...base, key: `agent:main:filler-${i}`, sessionId: `sid-${i}`, now: 1_000 + i });
     });
     const old = await t.turn({ message: 'hi', sessionId: 'sid-oldest' });
     expect(old).toMatchObject({ sessionKey: 'agent:main:oldest', status: 'ok' });

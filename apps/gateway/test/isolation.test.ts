@@ -32,8 +32,18 @@ describe('cross-session attempts fail closed, answering exactly like not-found',
     same(await g.api('GET', `/v1/runs/${run.runId}?${q(B)}`), await g.api('GET', `/v1/runs/no-such-run?${q(B)}`), run.runId, 'no-such-run');
     expect((await g.api('GET', `/v1/runs/${run.runId}?${q(A)}`)).status).toBe(200);
     // process log / kill
-    same(await g.api('GET', `/v1/processes/${pid}/log?${q(B)}`), await g.api('GET', `/v1/processes/nope-nope/log?${q(B)}`), pid, 'nope-nope');
-    same(await g.api('POST', `/v1/processes/${pid}/kill?${q(B)}`), await g.api('POST', `/v1/processes/nope-nope/kill?${q(B)}`), pid, 'nope-nope');
+    same(
+      await g.api('GET', `/v1/processes/${pid}/log?${q(B)}`),
+      await g.api('GET', `/v1/processes/nope-nope/log?${q(B)}`),
+      pid,
+      'nope-nope',
+    );
+    same(
+      await g.api('POST', `/v1/processes/${pid}/kill?${q(B)}`),
+      await g.api('POST', `/v1/processes/nope-nope/kill?${q(B)}`),
+      pid,
+      'nope-nope',
+    );
     const listB = await g.api<{ processes: unknown[] }>('GET', `/v1/processes?${q(B)}`);
     expect(listB.body.processes).toEqual([]);
     // cron
@@ -44,23 +54,50 @@ describe('cross-session attempts fail closed, answering exactly like not-found',
     expect((await g.api('GET', `/v1/cron/${job.body.id}?${q(A)}`)).status).toBe(200);
     // tools/invoke: process actions of B on A's process answer like a missing id
     for (const action of ['log', 'poll', 'kill', 'clear', 'remove']) {
-      const real = await g.api<{ result: unknown }>('POST', '/v1/tools/invoke', { tool: 'process', args: { action, id: pid }, sessionKey: B });
-      const fake = await g.api<{ result: unknown }>('POST', '/v1/tools/invoke', { tool: 'process', args: { action, id: 'nope-nope' }, sessionKey: B });
+      const real = await g.api<{ result: unknown }>('POST', '/v1/tools/invoke', {
+        tool: 'process',
+        args: { action, id: pid },
+        sessionKey: B,
+      });
+      const fake = await g.api<{ result: unknown }>('POST', '/v1/tools/invoke', {
+        tool: 'process',
+        args: { action, id: 'nope-nope' },
+        sessionKey: B,
+      });
       expect(real.status, action).toBe(200);
       expect(JSON.stringify(real.body).replaceAll(pid, 'X'), action).toBe(JSON.stringify(fake.body).replaceAll('nope-nope', 'X'));
     }
     // sessions_history of another agent's session answers like a missing session
     await g.turn({ message: 'secret', sessionKey: 'agent:ops:vault' });
-    const hist = await g.api('POST', '/v1/tools/invoke', { tool: 'sessions_history', args: { sessionKey: 'agent:ops:vault' }, sessionKey: B });
-    const histMissing = await g.api('POST', '/v1/tools/invoke', { tool: 'sessions_history', args: { sessionKey: 'agent:ops:nothing' }, sessionKey: B });
+    const hist = await g.api('POST', '/v1/tools/invoke', {
+      tool: 'sessions_history',
+      args: { sessionKey: 'agent:ops:vault' },
+      sessionKey: B,
+    });
+    const histMissing = await g.api('POST', '/v1/tools/invoke', {
+      tool: 'sessions_history',
+      args: { sessionKey: 'agent:ops:nothing' },
+      sessionKey: B,
+    });
     expect(JSON.stringify(hist.body).replace('vault', 'X')).toBe(JSON.stringify(histMissing.body).replace('nothing', 'X'));
-    const listed = await g.api<{ result: { sessions: Array<{ key: string }> } }>('POST', '/v1/tools/invoke', { tool: 'sessions_list', sessionKey: B });
+    const listed = await g.api<{ result: { sessions: Array<{ key: string }> } }>('POST', '/v1/tools/invoke', {
+      tool: 'sessions_list',
+      sessionKey: B,
+    });
     expect(listed.body.result.sessions.map((s) => s.key)).toEqual([B]);
     // The same agent's other session (A) is not visible to B either (default visibility: own tree).
     const sameAgent = await g.api('POST', '/v1/tools/invoke', { tool: 'sessions_history', args: { sessionKey: A }, sessionKey: B });
-    const sameAgentMissing = await g.api('POST', '/v1/tools/invoke', { tool: 'sessions_history', args: { sessionKey: 'agent:main:gamma' }, sessionKey: B });
+    const sameAgentMissing = await g.api('POST', '/v1/tools/invoke', {
+      tool: 'sessions_history',
+      args: { sessionKey: 'agent:main:gamma' },
+      sessionKey: B,
+    });
     expect(JSON.stringify(sameAgent.body).replace('alpha', 'X')).toBe(JSON.stringify(sameAgentMissing.body).replace('gamma', 'X'));
-    const own = await g.api<{ result: { messages: unknown[] } }>('POST', '/v1/tools/invoke', { tool: 'sessions_history', args: { sessionKey: B }, sessionKey: B });
+    const own = await g.api<{ result: { messages: unknown[] } }>('POST', '/v1/tools/invoke', {
+      tool: 'sessions_history',
+      args: { sessionKey: B },
+      sessionKey: B,
+    });
     expect(own.body.result.messages.length).toBeGreaterThan(0);
     // Through the model: B's agent asking to kill A's process
     const viaModel = await g.turn({ message: `kill ${pid}`, sessionKey: B });
@@ -132,10 +169,22 @@ describe('session routes and idempotency keys fail closed across sessions', () =
   it('an idempotency key used by session A is unknown to session B (no 409 oracle)', async () => {
     t = await startTestGateway(FAST);
     const g = t;
-    const a = await g.api<{ runId: string; sessionKey: string }>('POST', '/v1/agent', { message: 'x', sessionKey: A, idempotencyKey: 'shared-key' });
+    const a = await g.api<{ runId: string; sessionKey: string }>('POST', '/v1/agent', {
+      message: 'x',
+      sessionKey: A,
+      idempotencyKey: 'shared-key',
+    });
     expect(a.status).toBe(202);
-    const b = await g.api<{ runId: string; sessionKey: string }>('POST', '/v1/agent', { message: 'x', sessionKey: B, idempotencyKey: 'shared-key' });
-    const fresh = await g.api<{ runId: string; sessionKey: string }>('POST', '/v1/agent', { message: 'x', sessionKey: B, idempotencyKey: 'never-used' });
+    const b = await g.api<{ runId: string; sessionKey: string }>('POST', '/v1/agent', {
+      message: 'x',
+      sessionKey: B,
+      idempotencyKey: 'shared-key',
+    });
+    const fresh = await g.api<{ runId: string; sessionKey: string }>('POST', '/v1/agent', {
+      message: 'x',
+      sessionKey: B,
+      idempotencyKey: 'never-used',
+    });
     expect(b.status).toBe(fresh.status);
     expect(b.body.sessionKey).toBe(B);
     expect(b.body.runId).not.toBe(a.body.runId);

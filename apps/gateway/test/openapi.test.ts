@@ -14,7 +14,11 @@ type Operation = {
   requestBody?: unknown;
   responses: Record<string, { content?: Record<string, { schema?: Record<string, unknown> }> }>;
 };
-type OpenApiDocument = { openapi: string; paths: Record<string, Record<string, Operation>>; components?: { schemas?: Record<string, unknown> } };
+type OpenApiDocument = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, unknown> };
+};
 
 const HTTP_METHODS = ['get', 'post', 'put', 'patch', 'delete'];
 /**
@@ -60,7 +64,9 @@ const operations = () =>
 describe('the OpenAPI document', () => {
   it('documents every registered route, and every documented route is registered', () => {
     const toOpenApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
-    const routes = registered.filter((route) => route.method !== 'head' && !UNDOCUMENTED.has(route.url)).map((route) => `${route.method} ${toOpenApiPath(route.url)}`);
+    const routes = registered
+      .filter((route) => route.method !== 'head' && !UNDOCUMENTED.has(route.url))
+      .map((route) => `${route.method} ${toOpenApiPath(route.url)}`);
     const documented = operations().map(({ method, path }) => `${method} ${path}`);
     expect(routes.length).toBeGreaterThan(20);
     expect([...documented].sort()).toEqual([...new Set(routes)].sort());
@@ -96,14 +102,17 @@ describe('the OpenAPI document', () => {
   });
 
   it('types query parameters: numbers are numbers, scopes are strings', () => {
-    const parameter = (path: string, method: string, name: string) => document.paths[path]?.[method]?.parameters?.find((entry) => entry.name === name && entry.in === 'query');
+    const parameter = (path: string, method: string, name: string) =>
+      document.paths[path]?.[method]?.parameters?.find((entry) => entry.name === name && entry.in === 'query');
     for (const [path, name] of [
       ['/v1/runs/{id}', 'waitMs'],
       ['/v1/sessions', 'limit'],
       ['/v1/sessions/{key}/transcript', 'afterSeq'],
       ['/v1/processes/{id}/log', 'offset'],
     ] as const) {
-      expect([parameter(path, 'get', name)?.schema?.type].flat(), `${path} ${name}`).toEqual(expect.arrayContaining([expect.stringMatching(/^(integer|number)$/)]));
+      expect([parameter(path, 'get', name)?.schema?.type].flat(), `${path} ${name}`).toEqual(
+        expect.arrayContaining([expect.stringMatching(/^(integer|number)$/)]),
+      );
     }
     expect(parameter('/v1/sessions', 'get', 'sessionKey')?.schema?.type).toBe('string');
   });
@@ -137,9 +146,25 @@ export { everyOperationTyped, firstKey, runId, source, limit };
       );
       const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
       const compile = () =>
-        execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--skipLibCheck', '--target', 'es2022', '--module', 'esnext', '--moduleResolution', 'bundler', join(typesDir, 'check.ts')], {
-          encoding: 'utf8',
-        });
+        execFileSync(
+          process.execPath,
+          [
+            tsc,
+            '--noEmit',
+            '--strict',
+            '--skipLibCheck',
+            '--target',
+            'es2022',
+            '--module',
+            'esnext',
+            '--moduleResolution',
+            'bundler',
+            join(typesDir, 'check.ts'),
+          ],
+          {
+            encoding: 'utf8',
+          },
+        );
       expect(compile).not.toThrow();
     } finally {
       rmSync(typesDir, { recursive: true, force: true });
@@ -149,10 +174,38 @@ export { everyOperationTyped, firstKey, runId, source, limit };
 
 describe('response schemas are the allow-list', () => {
   it('sends only the declared fields of a process (journal internals never leave)', async () => {
-    runtime.store.processes.start({ id: 'p-journal', pid: 42, scopeKey: 'agent:main:main', sessionKey: 'agent:main:main', command: 'true', cwd: '/', startedAt: 1, status: 'running', record: { procStartTime: 7, bootId: 'boot' }, gatewayPid: 9 });
+    runtime.store.processes.start({
+      id: 'p-journal',
+      pid: 42,
+      scopeKey: 'agent:main:main',
+      sessionKey: 'agent:main:main',
+      command: 'true',
+      cwd: '/',
+      startedAt: 1,
+      status: 'running',
+      record: { procStartTime: 7, bootId: 'boot' },
+      gatewayPid: 9,
+    });
     runtime.store.processes.exit('p-journal', { status: 'completed', exitCode: 0, signal: null, endedAt: 2, tail: 'done' });
     const response = await app.inject({ method: 'GET', url: '/v1/processes', headers: { authorization: 'Bearer openapi-test' } });
-    const listed = (response.json() as { processes: Array<Record<string, unknown>> }).processes.find((process) => process.id === 'p-journal');
-    expect(Object.keys(listed ?? {}).sort()).toEqual(['command', 'cwd', 'endedAt', 'exitCode', 'id', 'pid', 'scopeKey', 'sessionKey', 'signal', 'source', 'startedAt', 'status', 'tail', 'truncated']);
+    const listed = (response.json() as { processes: Array<Record<string, unknown>> }).processes.find(
+      (process) => process.id === 'p-journal',
+    );
+    expect(Object.keys(listed ?? {}).sort()).toEqual([
+      'command',
+      'cwd',
+      'endedAt',
+      'exitCode',
+      'id',
+      'pid',
+      'scopeKey',
+      'sessionKey',
+      'signal',
+      'source',
+      'startedAt',
+      'status',
+      'tail',
+      'truncated',
+    ]);
   });
 });

@@ -21,7 +21,10 @@ describe('plugins from config (through @pincer/plugin-sdk/host)', () => {
     expect(shout).toMatchObject({ status: 200, body: { ok: true, result: { shouted: 'HI' } } });
     // before_tool_call also guards HTTP invocations.
     const vetoed = await t.api('POST', '/v1/tools/invoke', { tool: 'shout', args: { text: 'nope' }, sessionKey: 'agent:main:main' });
-    expect(vetoed).toMatchObject({ status: 403, body: { error: { code: 'forbidden', field: 'tool', message: 'Blocked by plugin echo: no nope' } } });
+    expect(vetoed).toMatchObject({
+      status: 403,
+      body: { error: { code: 'forbidden', field: 'tool', message: 'Blocked by plugin echo: no nope' } },
+    });
     const blocked = await t.turn({ message: 'run: echo forbidden' });
     expect(blocked.reply).toContain('`echo forbidden`: blocked');
     const tr = await t.transcript('agent:main:main');

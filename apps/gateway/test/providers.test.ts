@@ -15,7 +15,9 @@ afterEach(async () => {
 type Msg = { role: string; content: string | null; tool_calls?: unknown[] };
 
 /** A tiny OpenAI-compatible chat-completions server on loopback. */
-async function fakeOpenAi(requests: Array<{ model: string; messages: Msg[]; tools?: Array<{ function: { name: string } }> }>): Promise<string> {
+async function fakeOpenAi(
+  requests: Array<{ model: string; messages: Msg[]; tools?: Array<{ function: { name: string } }> }>,
+): Promise<string> {
   server = createServer((req, res) => {
     let raw = '';
     req.on('data', (c: Buffer) => (raw += c.toString()));
@@ -27,7 +29,17 @@ async function fakeOpenAi(requests: Array<{ model: string; messages: Msg[]; tool
         last.role === 'tool'
           ? { role: 'assistant', content: `tool said: ${last.content}` }
           : String(last.content).includes('use the tool')
-            ? { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'exec', arguments: JSON.stringify({ command: 'echo via-provider' }) } }] }
+            ? {
+                role: 'assistant',
+                content: null,
+                tool_calls: [
+                  {
+                    id: 'call_1',
+                    type: 'function',
+                    function: { name: 'exec', arguments: JSON.stringify({ command: 'echo via-provider' }) },
+                  },
+                ],
+              }
             : { role: 'assistant', content: 'hello from the fake model' };
       res.setHeader('content-type', 'application/json');
       res.end(
@@ -50,11 +62,22 @@ describe('providers through the AI SDK', () => {
   it('runs an agent on an OpenAI-compatible server, with tools', async () => {
     const requests: Parameters<typeof fakeOpenAi>[0] = [];
     const baseUrl = await fakeOpenAi(requests);
-    t = await startTestGateway({ ...FAST, providers: { fake: { type: 'openai-compatible', baseUrl } }, agents: [{ id: 'main', model: 'fake/test-model' }] });
+    t = await startTestGateway({
+      ...FAST,
+      providers: { fake: { type: 'openai-compatible', baseUrl } },
+      agents: [{ id: 'main', model: 'fake/test-model' }],
+    });
     const plain = await t.turn({ message: 'hi' });
     expect(plain).toMatchObject({ status: 'ok', reply: 'hello from the fake model' });
     expect(requests[0]!.model).toBe('test-model');
-    expect(requests[0]!.tools?.map((x) => x.function.name)).toEqual(['exec', 'process', 'sessions_spawn', 'sessions_list', 'sessions_history', 'cron']);
+    expect(requests[0]!.tools?.map((x) => x.function.name)).toEqual([
+      'exec',
+      'process',
+      'sessions_spawn',
+      'sessions_list',
+      'sessions_history',
+      'cron',
+    ]);
     const tooled = await t.turn({ message: 'please use the tool' });
     expect(tooled.reply).toContain('tool said:');
     expect(tooled.reply).toContain('via-provider');
@@ -97,7 +120,14 @@ describe('Anthropic provider through the AI SDK', () => {
       const r = await t.turn({ message: 'hi' });
       expect(r).toMatchObject({ status: 'ok', reply: 'hello from the fake claude' });
       expect(requests[0]).toMatchObject({ path: '/v1/messages', apiKey: 'sk-test-123', body: { model: 'claude-test' } });
-      expect(requests[0]!.body.tools?.map((x) => x.name)).toEqual(['exec', 'process', 'sessions_spawn', 'sessions_list', 'sessions_history', 'cron']);
+      expect(requests[0]!.body.tools?.map((x) => x.name)).toEqual([
+        'exec',
+        'process',
+        'sessions_spawn',
+        'sessions_list',
+        'sessions_history',
+        'cron',
+      ]);
     } finally {
       delete process.env.PINCER_TEST_ANTHROPIC_KEY;
     }

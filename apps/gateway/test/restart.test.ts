@@ -96,7 +96,8 @@ describe('SIGKILL and restart', () => {
       return { runId: r.body.runId, reply: w.body.reply };
     };
     const transcript = async (k: string) =>
-      (await api<{ entries?: Array<{ role: string; text: string }> }>('GET', `/v1/sessions/${encodeURIComponent(k)}/transcript`)).body.entries ?? [];
+      (await api<{ entries?: Array<{ role: string; text: string }> }>('GET', `/v1/sessions/${encodeURIComponent(k)}/transcript`)).body
+        .entries ?? [];
     type Proc = { id: string; pid: number; status: string; sessionKey: string; source?: string };
     const processes = async () => (await api<{ processes: Proc[] }>('GET', '/v1/processes')).body.processes;
 
@@ -119,7 +120,10 @@ describe('SIGKILL and restart', () => {
     // D: a sub-agent still running at crash time.
     const spawnReply = await turn('spawn ops as slow: run: sleep 20', 'agent:main:main');
     expect(spawnReply.reply).toContain('accepted agent:ops:subagent:slow');
-    await until(async () => (await processes()).some((p) => p.sessionKey === 'agent:ops:subagent:slow' && p.status === 'running'), 'child running');
+    await until(
+      async () => (await processes()).some((p) => p.sessionKey === 'agent:ops:subagent:slow' && p.status === 'running'),
+      'child running',
+    );
     // E: a one-shot cron job due while the gateway is down.
     const job = await api<{ id: string }>('POST', '/v1/cron', { sessionKey: 'agent:main:cronny', in: '2s', text: 'missed-while-down' });
     expect(job.status).toBe(201);
@@ -151,7 +155,10 @@ describe('SIGKILL and restart', () => {
     expect(log.body).toMatchObject({ source: 'journal' });
     expect(log.body.output).toContain('journal-line-xyz');
     // The queued event is delivered in its session's next heartbeat turn.
-    await until(async () => (await transcript('agent:main:busy')).some((e) => e.role === 'user' && e.text.includes('queued-evt')), 'queued event delivered');
+    await until(
+      async () => (await transcript('agent:main:busy')).some((e) => e.role === 'user' && e.text.includes('queued-evt')),
+      'queued event delivered',
+    );
     // The interrupted run is reported, not silently replayed.
     const interrupted = await api<{ status: string; error: string }>('GET', `/v1/runs/${blocker.runId}`);
     expect(interrupted.body).toMatchObject({ status: 'error', error: expect.stringContaining('interrupted') });

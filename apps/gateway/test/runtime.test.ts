@@ -27,7 +27,9 @@ describe('createGatewayRuntime (embedded, `pincer agent --local`)', () => {
     // The server sees what the embedded runtime wrote.
     const gw = await startGateway({ port: 0, stateDir: dir, token: 't' });
     try {
-      const res = await fetch(`${gw.url}/v1/sessions/${encodeURIComponent('agent:main:incident-7')}/transcript`, { headers: { authorization: 'Bearer t' } });
+      const res = await fetch(`${gw.url}/v1/sessions/${encodeURIComponent('agent:main:incident-7')}/transcript`, {
+        headers: { authorization: 'Bearer t' },
+      });
       const body = (await res.json()) as { entries: Array<{ text: string }> };
       expect(body.entries.map((e) => e.text)).toEqual(['hi there', '[scripted] echo: hi there']);
     } finally {
@@ -50,7 +52,10 @@ describe('createGatewayRuntime (embedded, `pincer agent --local`)', () => {
     dirs.push(dir);
     rt = await createGatewayRuntime({ stateDir: dir });
     await expect(rt.runAgentTurn({ message: 'x'.repeat(1_000_001) })).rejects.toMatchObject({ code: 'invalid_request', field: 'message' });
-    await expect(rt.runAgentTurn({ message: 'x', sessionId: 's'.repeat(257) })).rejects.toMatchObject({ code: 'invalid_request', field: 'sessionId' });
+    await expect(rt.runAgentTurn({ message: 'x', sessionId: 's'.repeat(257) })).rejects.toMatchObject({
+      code: 'invalid_request',
+      field: 'sessionId',
+    });
     expect(rt.store.sessions.list()).toEqual([]);
   });
 });
@@ -94,7 +99,18 @@ describe('process journal bound', () => {
       const store = gw.runtime.store;
       store.transaction(() => {
         for (let i = 0; i < 1_100; i++) {
-          store.processes.start({ id: `old-${i}`, pid: null, scopeKey: 'agent:main:x', sessionKey: null, command: 'true', cwd: '/', startedAt: i, status: 'running', record: null, gatewayPid: null });
+          store.processes.start({
+            id: `old-${i}`,
+            pid: null,
+            scopeKey: 'agent:main:x',
+            sessionKey: null,
+            command: 'true',
+            cwd: '/',
+            startedAt: i,
+            status: 'running',
+            record: null,
+            gatewayPid: null,
+          });
           store.processes.exit(`old-${i}`, { status: 'completed', exitCode: 0, signal: null, endedAt: i });
         }
       });

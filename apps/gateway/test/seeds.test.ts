@@ -28,10 +28,15 @@ function pidAlive(pid: number): boolean {
 }
 
 describe('seed 000: processes are scoped to the session key', () => {
-  it('a group session of the same agent can neither see nor kill the DM session\'s process', async () => {
+  it("a group session of the same agent can neither see nor kill the DM session's process", async () => {
     // Issue 14 item 8: a non-owner in a group has no process tool unless granted; granted here so the scope rule is what is tested.
     const g = await gateway({ owners: ['alice'], security: { guestTools: ['process'] } });
-    const dm = await inbound(g, { channel: 'telegram', peer: { kind: 'direct', id: 'alice' }, sender: 'alice', text: 'run in background: sleep 30' });
+    const dm = await inbound(g, {
+      channel: 'telegram',
+      peer: { kind: 'direct', id: 'alice' },
+      sender: 'alice',
+      text: 'run in background: sleep 30',
+    });
     expect(dm.sessionKey).toBe('agent:main:main');
     const id = idFrom(dm.reply ?? '');
     expect(id).not.toBe('');
@@ -45,7 +50,10 @@ describe('seed 000: processes are scoped to the session key', () => {
     expect(missing.reply?.replaceAll('no-such-thing', id)).toBe(kill.reply);
     const log = await inbound(g, { ...group, text: `log ${id}` });
     expect(log.reply).toContain('in this session');
-    const procs = await g.api<{ processes: Array<{ id: string; status: string; pid: number; sessionKey: string }> }>('GET', '/v1/processes');
+    const procs = await g.api<{ processes: Array<{ id: string; status: string; pid: number; sessionKey: string }> }>(
+      'GET',
+      '/v1/processes',
+    );
     const p = procs.body.processes.find((x) => x.id === id)!;
     expect(p).toMatchObject({ status: 'running', sessionKey: 'agent:main:main' });
     expect(pidAlive(p.pid)).toBe(true);
@@ -69,7 +77,9 @@ describe('seed 001: dmScope=main routes exec wakes to the main session', () => {
       const t = await g.transcript('agent:main:main');
       return t.some((e) => e.role === 'assistant' && e.text.includes('noted system events')) ? t : undefined;
     }, 'heartbeat in main');
-    expect(main.find((e) => e.role === 'user')?.text).toMatch(/^System: \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] Exec completed \([a-z-]+, code 0\) :: finished-001\n\n\[heartbeat\]/);
+    expect(main.find((e) => e.role === 'user')?.text).toMatch(
+      /^System: \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] Exec completed \([a-z-]+, code 0\) :: finished-001\n\n\[heartbeat\]/,
+    );
     const orig = await g.transcript(launch);
     expect(orig.some((e) => e.text.includes('Exec completed'))).toBe(false);
   });
@@ -103,14 +113,20 @@ describe('seed 002: sessions_spawn with agentId + sessionKey', () => {
     }, 'announcement');
     const notice = `Sub-agent completed (agent:ops:subagent:worker-1, run ${runId}) :: [scripted] echo: collect the logs`;
     expect(announced.filter((e) => e.role === 'user' && e.text.includes(notice))).toHaveLength(1);
-    const session = await g.api<{ spawnedBy: string; spawnDepth: number }>('GET', `/v1/sessions/${encodeURIComponent('agent:ops:subagent:worker-1')}`);
+    const session = await g.api<{ spawnedBy: string; spawnDepth: number }>(
+      'GET',
+      `/v1/sessions/${encodeURIComponent('agent:ops:subagent:worker-1')}`,
+    );
     expect(session.body).toMatchObject({ spawnedBy: 'agent:main:main', spawnDepth: 1 });
     // Same key again: the child continues its history.
     const again = await g.turn({ message: 'spawn ops as worker-1: second task' });
     expect(again.reply).toContain('accepted agent:ops:subagent:worker-1');
     await g.until(async () => (await g.transcript('agent:ops:subagent:worker-1')).length >= 4, 'history reuse');
     // The requester sees its child through sessions_list / sessions_history (own tree).
-    const tree = await g.api<{ result: { sessions: Array<{ key: string }> } }>('POST', '/v1/tools/invoke', { tool: 'sessions_list', sessionKey: 'agent:main:main' });
+    const tree = await g.api<{ result: { sessions: Array<{ key: string }> } }>('POST', '/v1/tools/invoke', {
+      tool: 'sessions_list',
+      sessionKey: 'agent:main:main',
+    });
     expect(tree.body.result.sessions.map((s) => s.key).sort()).toEqual(['agent:main:main', 'agent:ops:subagent:worker-1']);
     const uuid = await g.turn({ message: 'spawn ops: fresh one' });
     expect(uuid.reply).toMatch(/accepted agent:ops:subagent:[0-9a-f-]{36} /);
@@ -134,7 +150,10 @@ describe('seed 004: operator shells over HTTP (list, log, kill; never stdin)', (
     const r = await g.turn({ message: 'run in background: echo ready; sleep 30', sessionKey: 'agent:main:ops' });
     const id = idFrom(r.reply!);
     const listed = await g.until(async () => {
-      const l = await g.api<{ processes: Array<{ id: string; status: string; pid: number; tail: string; scopeKey: string }> }>('GET', '/v1/processes');
+      const l = await g.api<{ processes: Array<{ id: string; status: string; pid: number; tail: string; scopeKey: string }> }>(
+        'GET',
+        '/v1/processes',
+      );
       const p = l.body.processes.find((x) => x.id === id);
       return p && p.tail.includes('ready') ? p : undefined;
     }, 'ready');
@@ -145,7 +164,11 @@ describe('seed 004: operator shells over HTTP (list, log, kill; never stdin)', (
     expect(killed).toMatchObject({ status: 200, body: { id, status: 'killed' } });
     expect(pidAlive(listed.pid)).toBe(false);
     expect((await g.api('POST', '/v1/processes/nope/kill')).status).toBe(404);
-    const stdin = await g.api('POST', '/v1/tools/invoke', { tool: 'process', args: { action: 'write', id, data: 'x' }, sessionKey: 'agent:main:ops' });
+    const stdin = await g.api('POST', '/v1/tools/invoke', {
+      tool: 'process',
+      args: { action: 'write', id, data: 'x' },
+      sessionKey: 'agent:main:ops',
+    });
     expect(stdin.status).toBe(403);
   });
 });
@@ -154,7 +177,10 @@ describe('POST /v1/inbound', () => {
   it('routes by bindings, separates DM and group sessions, and refuses DMs from non-owners', async () => {
     const g = await gateway({
       // Issue 14 item 7: DMs need an allowlist; `main` opts in to anyone.
-      agents: [{ id: 'main', owners: ['*'] }, { id: 'ops', owners: ['U1'], session: { dmScope: 'per-channel-peer' } }],
+      agents: [
+        { id: 'main', owners: ['*'] },
+        { id: 'ops', owners: ['U1'], session: { dmScope: 'per-channel-peer' } },
+      ],
       bindings: [{ agentId: 'ops', match: { channel: 'slack' } }],
     });
     const refused = await g.api('POST', '/v1/inbound', { channel: 'slack', peer: { kind: 'direct', id: 'u2' }, sender: 'u2', text: 'hi' });
@@ -166,7 +192,13 @@ describe('POST /v1/inbound', () => {
     expect(group.sessionKey).toBe('agent:ops:slack:group:g7');
     const other = await inbound(g, { channel: 'discord', peer: { kind: 'direct', id: 'z' }, sender: 'z', text: 'yo' });
     expect(other.sessionKey).toBe('agent:main:main');
-    const thread = await inbound(g, { channel: 'slack', peer: { kind: 'group', id: 'G7' }, sender: 'u2', text: 'in thread', threadId: 'T1' });
+    const thread = await inbound(g, {
+      channel: 'slack',
+      peer: { kind: 'group', id: 'G7' },
+      sender: 'u2',
+      text: 'in thread',
+      threadId: 'T1',
+    });
     expect(thread.sessionKey).toBe('agent:ops:slack:group:g7:thread:t1');
   });
 });
@@ -176,16 +208,30 @@ describe('cron', () => {
     const g = await gateway({});
     const add = await g.api<{ id: string }>('POST', '/v1/cron', { sessionKey: 'agent:main:main', in: '1s', text: 'stand-up time' });
     expect(add.status).toBe(201);
-    await g.until(async () => (await g.transcript('agent:main:main')).some((e) => e.role === 'user' && e.text.includes("Cron (") && e.text.includes("): stand-up time")), 'cron event');
+    await g.until(
+      async () =>
+        (await g.transcript('agent:main:main')).some(
+          (e) => e.role === 'user' && e.text.includes('Cron (') && e.text.includes('): stand-up time'),
+        ),
+      'cron event',
+    );
     const runs = await g.api<{ runs: Array<{ status: string }> }>('GET', `/v1/cron/${add.body.id}/runs`);
     expect(runs.body.runs).toHaveLength(1);
     const manual = await g.api<{ run: { status: string; trigger: string } }>('POST', `/v1/cron/${add.body.id}/run`, {});
     expect(manual.body.run).toMatchObject({ status: 'ok', trigger: 'manual' });
     const viaTool = await g.turn({ message: 'remind me every 1h: drink water', sessionKey: 'agent:main:chat' });
     expect(viaTool.reply).toMatch(/^\[scripted\] Cron: added \S+/);
-    const list = await g.api<{ jobs: Array<{ ownerSessionKey: string; payload: { text: string } }> }>('GET', `/v1/cron?sessionKey=${encodeURIComponent('agent:main:chat')}`);
+    const list = await g.api<{ jobs: Array<{ ownerSessionKey: string; payload: { text: string } }> }>(
+      'GET',
+      `/v1/cron?sessionKey=${encodeURIComponent('agent:main:chat')}`,
+    );
     expect(list.body.jobs).toMatchObject([{ ownerSessionKey: 'agent:main:chat', payload: { text: 'drink water' } }]);
-    const expr = await g.api<{ schedule: { kind: string }; state: { nextRunAtMs: number } }>('POST', '/v1/cron', { sessionKey: 'agent:main:main', cron: '0 9 * * 1', tz: 'Europe/Paris', text: 'weekly' });
+    const expr = await g.api<{ schedule: { kind: string }; state: { nextRunAtMs: number } }>('POST', '/v1/cron', {
+      sessionKey: 'agent:main:main',
+      cron: '0 9 * * 1',
+      tz: 'Europe/Paris',
+      text: 'weekly',
+    });
     expect(expr.status).toBe(201);
     expect(expr.body.schedule.kind).toBe('cron');
     expect(expr.body.state.nextRunAtMs).toBeGreaterThan(Date.now());
@@ -200,7 +246,10 @@ describe('seed 001 for cron-event wakes', () => {
     const launch = 'agent:main:telegram:default:direct:alice';
     const add = await g.api('POST', '/v1/cron', { sessionKey: launch, in: '1s', text: 'cron-seed-001' });
     expect(add.status).toBe(201);
-    await g.until(async () => (await g.transcript('agent:main:main')).some((e) => e.role === 'user' && e.text.includes('cron-seed-001')), 'cron event in main');
+    await g.until(
+      async () => (await g.transcript('agent:main:main')).some((e) => e.role === 'user' && e.text.includes('cron-seed-001')),
+      'cron event in main',
+    );
     expect((await g.transcript(launch)).some((e) => e.text.includes('cron-seed-001'))).toBe(false);
   });
 });
@@ -208,9 +257,20 @@ describe('seed 001 for cron-event wakes', () => {
 describe('cron agentTurn jobs', () => {
   it('a job of kind agentTurn runs a turn in its session; target isolated runs it in a session of its own', async () => {
     const g = await gateway({});
-    const inSession = await g.api<{ id: string }>('POST', '/v1/cron', { sessionKey: 'agent:main:ops', in: '1s', kind: 'agentTurn', text: 'cron-turn-here' });
+    const inSession = await g.api<{ id: string }>('POST', '/v1/cron', {
+      sessionKey: 'agent:main:ops',
+      in: '1s',
+      kind: 'agentTurn',
+      text: 'cron-turn-here',
+    });
     expect(inSession.status).toBe(201);
-    const isolated = await g.api<{ id: string }>('POST', '/v1/cron', { sessionKey: 'agent:main:ops', in: '1s', kind: 'agentTurn', target: 'isolated', text: 'cron-turn-apart' });
+    const isolated = await g.api<{ id: string }>('POST', '/v1/cron', {
+      sessionKey: 'agent:main:ops',
+      in: '1s',
+      kind: 'agentTurn',
+      target: 'isolated',
+      text: 'cron-turn-apart',
+    });
     expect(isolated.status).toBe(201);
     const t = await g.until(async () => {
       const tr = await g.transcript('agent:main:ops');

@@ -67,7 +67,13 @@ describe('journal logs page like live ones (item 25)', () => {
     expect(live.source).toBe('registry');
     const dir = t.dir;
     await t.gw.close();
-    const again = await startGateway({ port: 0, stateDir: dir, configPath: `${dir}/pincer.config.json`, token: 'test-token', logLevel: 'error' });
+    const again = await startGateway({
+      port: 0,
+      stateDir: dir,
+      configPath: `${dir}/pincer.config.json`,
+      token: 'test-token',
+      logLevel: 'error',
+    });
     t = wrap(again, dir);
     const journal = await t.api<{ output: string; source: string }>('GET', `/v1/processes/${processId}/log?limit=3`);
     expect(journal.body).toMatchObject({ output: '48\n49\n50', source: 'journal' });

@@ -9,7 +9,12 @@ export { measureShells, type ShellRuntime } from './overdue.js';
 export const shellWatchdogConfigSchema = z
   .object({
     /** Kill a shell once it has run longer than this, ms (1 s – 7 days). Default 30 minutes. */
-    maxRuntimeMs: z.number().int().min(1_000).max(7 * 24 * 3_600_000).default(30 * 60_000),
+    maxRuntimeMs: z
+      .number()
+      .int()
+      .min(1_000)
+      .max(7 * 24 * 3_600_000)
+      .default(30 * 60_000),
     /** How often the watchdog checks, ms (10 ms – 1 h). Default 10 s. */
     checkIntervalMs: z.number().int().min(10).max(3_600_000).default(10_000),
   })

@@ -10,11 +10,7 @@ export interface ShellRuntime {
 }
 
 /** Measures every running shell against `maxRuntimeMs` at time `now` (epoch ms). Pure. */
-export function measureShells(
-  running: ReadonlyArray<BashSessionSnapshot>,
-  now: number,
-  maxRuntimeMs: number,
-): ShellRuntime[] {
+export function measureShells(running: ReadonlyArray<BashSessionSnapshot>, now: number, maxRuntimeMs: number): ShellRuntime[] {
   return running
     .filter((shell) => shell.status === 'running')
     .map((shell) => {

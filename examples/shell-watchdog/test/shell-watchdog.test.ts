@@ -96,7 +96,12 @@ describe('shell-watchdog plugin (real registry, real shells, loopback HTTP)', ()
     expect(all.status).toBe(200);
     expect(all.body.maxRuntimeMs).toBe(LIMIT_MS);
     const running = all.body.running as ListedShell[];
-    expect(running.find((s) => s.id === ops.id)).toMatchObject({ scopeKey: 'agent:ops:main', runtimeMs: 5_000, isOverLimit: false, status: 'running' });
+    expect(running.find((s) => s.id === ops.id)).toMatchObject({
+      scopeKey: 'agent:ops:main',
+      runtimeMs: 5_000,
+      isOverLimit: false,
+      status: 'running',
+    });
     expect(running.find((s) => s.id === dev.id)).toMatchObject({ scopeKey: 'agent:dev:main', runtimeMs: 0 });
 
     const scoped = await call(harness, 'GET', '/plugins/shell-watchdog/shells?scopeKey=agent%3Adev%3Amain');
@@ -118,7 +123,14 @@ describe('shell-watchdog plugin (real registry, real shells, loopback HTTP)', ()
     expect(sweep.status).toBe(200);
     const report = sweep.body as unknown as WatchdogSweep;
     expect(report.killed).toEqual([
-      { id: old.id, command: 'sleep 30 & sleep 30; wait', scopeKey: 'agent:ops:main', runtimeMs: 65_000, status: 'killed', signal: expect.any(String) },
+      {
+        id: old.id,
+        command: 'sleep 30 & sleep 30; wait',
+        scopeKey: 'agent:ops:main',
+        runtimeMs: 65_000,
+        status: 'killed',
+        signal: expect.any(String),
+      },
     ]);
     expect(survivors(oldTree)).toEqual([]);
     expect(survivors(youngTree)).toHaveLength(youngTree.length);

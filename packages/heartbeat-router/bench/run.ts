@@ -8,7 +8,6 @@
 import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
 import { createSystemEventQueue, createWakeScheduler, type Clock } from '../src/index.js';
 
-
 const SESSIONS = 10_000;
 const EVENTS = 1_000_000;
 const WAKES = 100_000;
@@ -57,7 +56,12 @@ function createManualClock(): Clock & { advanceTo(t: number): void; pending(): n
 function benchQueue(): BenchRow[] {
   const rounds = EVENTS / SESSIONS; // 100 events per session
   const heapBefore = heapMb();
-  const queue = createSystemEventQueue({ idGenerator: (() => { let n = 0; return () => `e${++n}`; })() });
+  const queue = createSystemEventQueue({
+    idGenerator: (() => {
+      let n = 0;
+      return () => `e${++n}`;
+    })(),
+  });
   let drained = 0;
   const t0 = performance.now();
   for (let r = 0; r < rounds; r++) {
@@ -90,7 +94,8 @@ function benchQueue(): BenchRow[] {
 
   // Memory bound: 1 000 000 enqueues with no drain keep at most 20 per session.
   const capped = createSystemEventQueue();
-  for (let r = 0; r < rounds; r++) for (const key of sessionKeys) capped.enqueue({ sessionKey: key, text: `Exec completed (r${r}, code 0)` });
+  for (let r = 0; r < rounds; r++)
+    for (const key of sessionKeys) capped.enqueue({ sessionKey: key, text: `Exec completed (r${r}, code 0)` });
   const held = capped.stats().events;
   const heapHeld = heapMb() - heapBefore;
   if (held !== SESSIONS * 20) throw new Error(`held ${held}`);

@@ -42,11 +42,7 @@ function minutesOfDay(nowMs: number, timeZone: string): number | null {
  * instants, not the local hours)? No config or an invalid `HH:MM` → inside; `start == end` →
  * always outside; `end < start` wraps past midnight.
  */
-export function isWithinActiveHours(
-  activeHours: ActiveHours | undefined,
-  nowMs: number,
-  defaultTimeZone = 'UTC',
-): boolean {
+export function isWithinActiveHours(activeHours: ActiveHours | undefined, nowMs: number, defaultTimeZone = 'UTC'): boolean {
   if (!activeHours) return true;
   const start = parseMinutes(activeHours.start);
   const end = parseMinutes(activeHours.end);

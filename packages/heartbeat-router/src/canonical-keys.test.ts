@@ -47,19 +47,24 @@ describe('case variants never reach another canonical session', () => {
 
   it('queue + routing: an event keyed by any spelling lands in the gateway’s key for it, or is refused', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...SESSIONS).chain((key) => spellingOf(key).map((spelling) => ({ key, spelling }))), ({ key, spelling }) => {
-        const queue = createSystemEventQueue();
-        const gatewayKey = canonicalizeSessionKey(spelling);
-        expect(gatewayKey).toBe(key);
-        if (spelling === gatewayKey) {
-          dispatchSystemEvent({ queue }, { sessionKey: spelling, text: 'Exec completed (x, code 0)', source: 'exec' });
-          expect(queue.sessionKeys()).toEqual([gatewayKey]);
-        } else {
-          expect(refusedAsNonCanonical(() => dispatchSystemEvent({ queue }, { sessionKey: spelling, text: 'x', source: 'exec' }))).toBe(true);
-          expect(queue.sessionKeys()).toEqual([]);
-          expect(refusedAsNonCanonical(() => queue.drain(spelling))).toBe(true);
-        }
-      }),
+      fc.property(
+        fc.constantFrom(...SESSIONS).chain((key) => spellingOf(key).map((spelling) => ({ key, spelling }))),
+        ({ key, spelling }) => {
+          const queue = createSystemEventQueue();
+          const gatewayKey = canonicalizeSessionKey(spelling);
+          expect(gatewayKey).toBe(key);
+          if (spelling === gatewayKey) {
+            dispatchSystemEvent({ queue }, { sessionKey: spelling, text: 'Exec completed (x, code 0)', source: 'exec' });
+            expect(queue.sessionKeys()).toEqual([gatewayKey]);
+          } else {
+            expect(refusedAsNonCanonical(() => dispatchSystemEvent({ queue }, { sessionKey: spelling, text: 'x', source: 'exec' }))).toBe(
+              true,
+            );
+            expect(queue.sessionKeys()).toEqual([]);
+            expect(refusedAsNonCanonical(() => queue.drain(spelling))).toBe(true);
+          }
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -68,10 +73,22 @@ describe('case variants never reach another canonical session', () => {
     const queue = createSystemEventQueue();
     const queued = queue.enqueue({ sessionKey: VICTIM, text: 'secret output', contextKey: 'exec:1' });
     for (const alias of ['agent:main:VICTIM', 'agent:Main!:victim', 'AGENT:main:victim', ' agent:main:victim']) {
-      expect(refusedAsNonCanonical(() => queue.drain(alias)), alias).toBe(true);
-      expect(refusedAsNonCanonical(() => queue.peek(alias)), alias).toBe(true);
-      expect(refusedAsNonCanonical(() => queue.removeByContextKey('exec:1', alias)), alias).toBe(true);
-      expect(refusedAsNonCanonical(() => queue.remove(alias, queued.accepted ? [queued.event.id] : [])), alias).toBe(true);
+      expect(
+        refusedAsNonCanonical(() => queue.drain(alias)),
+        alias,
+      ).toBe(true);
+      expect(
+        refusedAsNonCanonical(() => queue.peek(alias)),
+        alias,
+      ).toBe(true);
+      expect(
+        refusedAsNonCanonical(() => queue.removeByContextKey('exec:1', alias)),
+        alias,
+      ).toBe(true);
+      expect(
+        refusedAsNonCanonical(() => queue.remove(alias, queued.accepted ? [queued.event.id] : [])),
+        alias,
+      ).toBe(true);
     }
     expect(queue.peek(VICTIM).map((event) => event.text)).toEqual(['secret output']);
   });
@@ -79,7 +96,11 @@ describe('case variants never reach another canonical session', () => {
   it('the seed-001 reroute is computed from the canonical key only', () => {
     const dm = 'agent:main:telegram:default:direct:12345';
     expect(resolveEventSession({ sessionKey: dm, source: 'exec', allowFrom: ['12345'] }).sessionKey).toBe('agent:main:main');
-    expect(refusedAsNonCanonical(() => resolveEventSession({ sessionKey: 'agent:main:Telegram:default:direct:12345', source: 'exec', allowFrom: ['12345'] }))).toBe(true);
+    expect(
+      refusedAsNonCanonical(() =>
+        resolveEventSession({ sessionKey: 'agent:main:Telegram:default:direct:12345', source: 'exec', allowFrom: ['12345'] }),
+      ),
+    ).toBe(true);
   });
 
   it('wake scheduler: an alias wake is refused and never runs the victim’s heartbeat', async () => {
@@ -102,7 +123,11 @@ describe('case variants never reach another canonical session', () => {
   it('cron: a job cannot target an alias of a session; a bare target is built canonical', async () => {
     const cron = createCronScheduler({ store: createInMemoryCronStore(), onFire: () => undefined });
     await cron.start();
-    const base = { agentId: 'main', schedule: { kind: 'every' as const, every: '1m' }, payload: { kind: 'systemEvent' as const, text: 'x' } };
+    const base = {
+      agentId: 'main',
+      schedule: { kind: 'every' as const, every: '1m' },
+      payload: { kind: 'systemEvent' as const, text: 'x' },
+    };
     const alias = await cron.add({ ...base, target: 'session:agent:main:VICTIM' }).catch((error: unknown) => error);
     expect(SessionKeyError.isInstance(alias) && alias.code).toBe('NON_CANONICAL_SESSION_KEY');
     expect((await cron.add({ ...base, target: 'session:VICTIM' })).target).toBe(`session:${VICTIM}`);

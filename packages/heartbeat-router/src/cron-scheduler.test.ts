@@ -41,9 +41,9 @@ const firedAt = (fires: CronFire[], jobId: string) => fires.filter((f) => f.job.
 describe('createCronScheduler', () => {
   it('refuses use before start()', async () => {
     const { cron } = setup();
-    await expect(cron.add({ agentId: 'ops', schedule: { kind: 'every', every: '1m' }, payload: { kind: 'systemEvent', text: 'x' } })).rejects.toThrow(
-      HeartbeatRouterError,
-    );
+    await expect(
+      cron.add({ agentId: 'ops', schedule: { kind: 'every', every: '1m' }, payload: { kind: 'systemEvent', text: 'x' } }),
+    ).rejects.toThrow(HeartbeatRouterError);
   });
 
   it('runs an `at` job once, at its time, then keeps it disabled with its history', async () => {
@@ -64,14 +64,22 @@ describe('createCronScheduler', () => {
     expect(fires[0]).toMatchObject({ trigger: 'schedule', scheduledAtMs: T0 + 600_000, sessionKey: 'agent:ops:main', attempt: 1 });
     await vi.advanceTimersByTimeAsync(24 * 3_600_000);
     expect(fires).toHaveLength(1);
-    expect(cron.get('remind')).toMatchObject({ enabled: false, state: { lastStatus: 'ok', completedAtMs: T0 + 600_000, nextRunAtMs: null } });
+    expect(cron.get('remind')).toMatchObject({
+      enabled: false,
+      state: { lastStatus: 'ok', completedAtMs: T0 + 600_000, nextRunAtMs: null },
+    });
     expect(cron.runs('remind')).toEqual([expect.objectContaining({ status: 'ok', trigger: 'schedule', jobId: 'remind' })]);
   });
 
   it('runs `every` jobs on their cadence and records history newest first', async () => {
     const { cron, fires } = setup();
     await cron.start();
-    await cron.add({ id: 'tick', agentId: 'ops', schedule: { kind: 'every', every: '10m' }, payload: { kind: 'agentTurn', message: 'check' } });
+    await cron.add({
+      id: 'tick',
+      agentId: 'ops',
+      schedule: { kind: 'every', every: '10m' },
+      payload: { kind: 'agentTurn', message: 'check' },
+    });
     await vi.advanceTimersByTimeAsync(35 * 60_000);
     expect(firedAt(fires, 'tick')).toEqual([600_000, 1_200_000, 1_800_000]);
     expect(fires[0]!.sessionKey).toBe('agent:ops:cron:tick:run:id-1');
@@ -99,7 +107,12 @@ describe('createCronScheduler', () => {
       '2026-03-09T13:00:00.000Z',
     ]);
 
-    await cron.add({ id: 'secs', agentId: 'ops', schedule: { kind: 'cron', expr: '*/20 * * * * *' }, payload: { kind: 'systemEvent', text: 's' } });
+    await cron.add({
+      id: 'secs',
+      agentId: 'ops',
+      schedule: { kind: 'cron', expr: '*/20 * * * * *' },
+      payload: { kind: 'systemEvent', text: 's' },
+    });
     const before = fires.length;
     await vi.advanceTimersByTimeAsync(60_000);
     expect(fires.length - before).toBe(3);
@@ -157,7 +170,12 @@ describe('createCronScheduler', () => {
       const store = createInMemoryCronStore();
       const first = setup({}, store);
       await first.cron.start();
-      await first.cron.add({ id: 'once', agentId: 'ops', schedule: { kind: 'at', at: '2026-01-15T12:01:00Z' }, payload: { kind: 'systemEvent', text: 'once' } });
+      await first.cron.add({
+        id: 'once',
+        agentId: 'ops',
+        schedule: { kind: 'at', at: '2026-01-15T12:01:00Z' },
+        payload: { kind: 'systemEvent', text: 'once' },
+      });
       for (let i = 0; i < 8; i++) {
         await first.cron.add({
           id: `r${i}`,
@@ -188,7 +206,10 @@ describe('createCronScheduler', () => {
       expect(catchUpStarts).toEqual([0, 0, 0, 0, 0, 5000, 10_000, 15_000]);
       // Each recurring job caught up exactly once (not once per missed slot); later runs are natural slots.
       await vi.advanceTimersByTimeAsync(30 * 60_000);
-      const catchUps = second.fires.filter((f) => f.trigger === 'catch-up').map((f) => f.job.id).sort();
+      const catchUps = second.fires
+        .filter((f) => f.trigger === 'catch-up')
+        .map((f) => f.job.id)
+        .sort();
       expect(catchUps).toEqual(['r0', 'r1', 'r2', 'r3', 'r4', 'r5', 'r6', 'r7']);
       for (const f of second.fires.filter((x) => x.trigger === 'schedule')) {
         const everyMs = (10 + Number(f.job.id.slice(1))) * 60_000;
@@ -214,7 +235,12 @@ describe('createCronScheduler', () => {
       const store = createInMemoryCronStore();
       const first = setup({}, store);
       await first.cron.start();
-      await first.cron.add({ id: 'missed', agentId: 'ops', schedule: { kind: 'at', at: '2026-01-15T13:00:00Z' }, payload: { kind: 'systemEvent', text: 'x' } });
+      await first.cron.add({
+        id: 'missed',
+        agentId: 'ops',
+        schedule: { kind: 'at', at: '2026-01-15T13:00:00Z' },
+        payload: { kind: 'systemEvent', text: 'x' },
+      });
       first.cron.stop(); // down before 13:00
 
       vi.setSystemTime(T0 + 3 * 3_600_000);
@@ -247,7 +273,12 @@ describe('createCronScheduler', () => {
       const started = first.cron.start();
       await vi.advanceTimersByTimeAsync(10);
       await started;
-      const adding = first.cron.add({ id: 'once', agentId: 'ops', schedule: { kind: 'at', at: '2026-01-15T12:01:00Z' }, payload: { kind: 'systemEvent', text: 'x' } });
+      const adding = first.cron.add({
+        id: 'once',
+        agentId: 'ops',
+        schedule: { kind: 'at', at: '2026-01-15T12:01:00Z' },
+        payload: { kind: 'systemEvent', text: 'x' },
+      });
       await vi.advanceTimersByTimeAsync(10);
       await adding;
       await vi.advanceTimersByTimeAsync(2 * 60_000);
@@ -267,8 +298,18 @@ describe('createCronScheduler', () => {
       const store = createInMemoryCronStore();
       const first = setup({ onFire: () => new Promise<void>(() => undefined) }, store); // hangs forever
       await first.cron.start();
-      await first.cron.add({ id: 'once', agentId: 'ops', schedule: { kind: 'at', at: '2026-01-15T12:01:00Z' }, payload: { kind: 'systemEvent', text: 'x' } });
-      await first.cron.add({ id: 'rec', agentId: 'ops', schedule: { kind: 'every', every: '1m' }, payload: { kind: 'systemEvent', text: 'y' } });
+      await first.cron.add({
+        id: 'once',
+        agentId: 'ops',
+        schedule: { kind: 'at', at: '2026-01-15T12:01:00Z' },
+        payload: { kind: 'systemEvent', text: 'x' },
+      });
+      await first.cron.add({
+        id: 'rec',
+        agentId: 'ops',
+        schedule: { kind: 'every', every: '1m' },
+        payload: { kind: 'systemEvent', text: 'y' },
+      });
       await vi.advanceTimersByTimeAsync(60_000);
       expect(first.cron.get('once')!.state.runningAtMs).not.toBeNull();
       first.cron.stop();
@@ -301,7 +342,12 @@ describe('createCronScheduler', () => {
         onJobDisabled: (job, reason) => disabled.push([job.id, reason]),
       });
       await cron.start();
-      await cron.add({ id: 'flaky', agentId: 'ops', schedule: { kind: 'at', at: new Date(T0).toISOString() }, payload: { kind: 'agentTurn', message: 'go' } });
+      await cron.add({
+        id: 'flaky',
+        agentId: 'ops',
+        schedule: { kind: 'at', at: new Date(T0).toISOString() },
+        payload: { kind: 'agentTurn', message: 'go' },
+      });
       await vi.advanceTimersByTimeAsync(10 * 3_600_000);
       const starts = firedAt(fires, 'flaky');
       expect(starts).toHaveLength(10);
@@ -368,7 +414,13 @@ describe('createCronScheduler', () => {
     const store = createInMemoryCronStore();
     const { cron } = setup({}, store);
     await cron.start();
-    await cron.add({ id: 'd', agentId: 'ops', schedule: { kind: 'at', at: '2026-01-15T12:00:30Z' }, payload: { kind: 'systemEvent', text: 'x' }, deleteAfterRun: true });
+    await cron.add({
+      id: 'd',
+      agentId: 'ops',
+      schedule: { kind: 'at', at: '2026-01-15T12:00:30Z' },
+      payload: { kind: 'systemEvent', text: 'x' },
+      deleteAfterRun: true,
+    });
     await vi.advanceTimersByTimeAsync(31_000);
     expect(cron.get('d')).toBeUndefined();
     expect((await store.load()).jobs).toHaveLength(0);
@@ -382,7 +434,12 @@ describe('createCronFireHandler', () => {
     const scheduler = createWakeScheduler({ runHeartbeat: (run) => void wakes.push(run) });
     const { cron } = setup({ onFire: createCronFireHandler({ queue, scheduler }) });
     await cron.start();
-    await cron.add({ id: 'now', agentId: 'ops', schedule: { kind: 'at', at: '2026-01-15T12:00:10Z' }, payload: { kind: 'systemEvent', text: 'pay rent' } });
+    await cron.add({
+      id: 'now',
+      agentId: 'ops',
+      schedule: { kind: 'at', at: '2026-01-15T12:00:10Z' },
+      payload: { kind: 'systemEvent', text: 'pay rent' },
+    });
     await cron.add({
       id: 'later',
       agentId: 'ops',
@@ -391,7 +448,12 @@ describe('createCronFireHandler', () => {
       payload: { kind: 'systemEvent', text: 'water plants' },
     });
     await vi.advanceTimersByTimeAsync(10_000 + 250);
-    expect(queue.peek('agent:ops:main').map((e) => [e.text, e.contextKey]).sort()).toEqual([
+    expect(
+      queue
+        .peek('agent:ops:main')
+        .map((e) => [e.text, e.contextKey])
+        .sort(),
+    ).toEqual([
       ['pay rent', 'cron:now'],
       ['water plants', 'cron:later'],
     ]);
@@ -408,12 +470,19 @@ describe('createCronFireHandler', () => {
       onFire: createCronFireHandler({
         queue,
         scheduler,
-        routing: (agentId) => (agentId === 'solo' ? { session: { dmScope: 'main' }, allowFrom: ['12345'] } : { allowFrom: ['12345', '678'] }),
+        routing: (agentId) =>
+          agentId === 'solo' ? { session: { dmScope: 'main' }, allowFrom: ['12345'] } : { allowFrom: ['12345', '678'] },
       }),
     });
     await cron.start();
     const at = { kind: 'at', at: '2026-01-15T12:00:10Z' } as const;
-    await cron.add({ id: 'dm', agentId: 'ops', target: `session:${dm}`, schedule: at, payload: { kind: 'systemEvent', text: 'two owners' } });
+    await cron.add({
+      id: 'dm',
+      agentId: 'ops',
+      target: `session:${dm}`,
+      schedule: at,
+      payload: { kind: 'systemEvent', text: 'two owners' },
+    });
     await cron.add({
       id: 'solo-dm',
       agentId: 'solo',
@@ -445,7 +514,12 @@ describe('createCronFireHandler', () => {
       }),
     });
     await cron.start();
-    await cron.add({ id: 'digest', agentId: 'ops', schedule: { kind: 'every', every: '1m' }, payload: { kind: 'agentTurn', message: 'summarize' } });
+    await cron.add({
+      id: 'digest',
+      agentId: 'ops',
+      schedule: { kind: 'every', every: '1m' },
+      payload: { kind: 'agentTurn', message: 'summarize' },
+    });
     await vi.advanceTimersByTimeAsync(60_000);
     expect(turns).toEqual([{ sessionKey: 'agent:ops:cron:digest:run:id-1', message: 'summarize' }]);
     fail = true;

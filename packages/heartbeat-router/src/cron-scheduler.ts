@@ -190,7 +190,7 @@ export type CronFireResult =
   | void
   | { status: 'ok' }
   | { status: 'skipped'; reason?: string }
-  | { status: 'error'; error: string; /** Disable now instead of backing off. */ permanent?: boolean };
+  | { status: 'error'; error: string /** Disable now instead of backing off. */; permanent?: boolean };
 
 /** Options of {@link createCronScheduler}. Durations are milliseconds. */
 export interface CronSchedulerOptions {
@@ -570,7 +570,12 @@ export function createCronScheduler(options: CronSchedulerOptions): CronSchedule
       if (isOneShot(job)) {
         // At most once: a one-shot that may already have fired is not fired again by itself.
         job.state.lastError = 'interrupted by restart';
-        disable(job, 'Interrupted by a restart while running; a one-shot is not replayed automatically (use runNow to run it again).', now, true);
+        disable(
+          job,
+          'Interrupted by a restart while running; a one-shot is not replayed automatically (use runNow to run it again).',
+          now,
+          true,
+        );
       } else {
         applyFailure(job, 'interrupted by restart', false, now);
       }
@@ -740,4 +745,3 @@ export function createCronScheduler(options: CronSchedulerOptions): CronSchedule
     },
   };
 }
-

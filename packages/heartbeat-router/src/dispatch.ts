@@ -68,7 +68,9 @@ export interface CronFireHandlerOptions {
   /** Runs an `agentTurn` payload. Throw (or reject) to report a failure. */
   runAgentTurn?(turn: { agentId: string; sessionKey: string; message: string; timeoutMs: number | undefined; fire: CronFire }): unknown;
   /** Per-agent routing config for `systemEvent` jobs. */
-  routing?(agentId: string): { session?: SessionRoutingConfig | undefined; allowFrom?: readonly (string | number)[] | undefined } | undefined;
+  routing?(
+    agentId: string,
+  ): { session?: SessionRoutingConfig | undefined; allowFrom?: readonly (string | number)[] | undefined } | undefined;
 }
 
 /**
@@ -99,7 +101,8 @@ export function createCronFireHandler(options: CronFireHandlerOptions): (fire: C
       agentId: job.agentId,
       sessionKey: fire.sessionKey,
       message: job.payload.message,
-      timeoutMs: job.payload.timeoutSeconds === undefined || job.payload.timeoutSeconds === 0 ? undefined : job.payload.timeoutSeconds * 1000,
+      timeoutMs:
+        job.payload.timeoutSeconds === undefined || job.payload.timeoutSeconds === 0 ? undefined : job.payload.timeoutSeconds * 1000,
       fire,
     });
     return { status: 'ok' };

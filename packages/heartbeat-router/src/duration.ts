@@ -29,11 +29,9 @@ export function parseDurationMs(
   }
   const match = DURATION_RE.exec(value.trim());
   if (!match) {
-    throw new HeartbeatRouterError(
-      'INVALID_INPUT',
-      `${field} "${value}" is not a duration; use e.g. "30s", "5m", "2h" or milliseconds.`,
-      { field },
-    );
+    throw new HeartbeatRouterError('INVALID_INPUT', `${field} "${value}" is not a duration; use e.g. "30s", "5m", "2h" or milliseconds.`, {
+      field,
+    });
   }
   const amount = Number(match[1]);
   const unit = (match[2] ?? options.defaultUnit ?? 'm').toLowerCase();

@@ -26,11 +26,7 @@ export class HeartbeatRouterError extends Error {
   readonly field: string | undefined;
   private readonly [MARKER] = true;
 
-  constructor(
-    code: HeartbeatRouterErrorCode,
-    message: string,
-    options: { cause?: unknown | undefined; field?: string | undefined } = {},
-  ) {
+  constructor(code: HeartbeatRouterErrorCode, message: string, options: { cause?: unknown | undefined; field?: string | undefined } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'HeartbeatRouterError';
     this.code = code;
@@ -39,10 +35,6 @@ export class HeartbeatRouterError extends Error {
 
   /** True for any `HeartbeatRouterError`, even one from another copy of this package. */
   static isInstance(value: unknown): value is HeartbeatRouterError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[MARKER] === true
-    );
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[MARKER] === true;
   }
 }

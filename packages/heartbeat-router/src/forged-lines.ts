@@ -32,13 +32,50 @@ function isInvisibleOrSpace(code: number): boolean {
 
 /** Latin lookalikes (Cyrillic, Greek, small capitals) of the letters of "system", after NFKC. */
 const LOOKALIKES: Readonly<Record<string, string>> = {
-  '\u0405': 's', '\u0455': 's', '\ua731': 's', '\u01bd': 's',
-  '\u0423': 'y', '\u0443': 'y', '\u04ae': 'y', '\u04af': 'y', '\u03a5': 'y', '\u03b3': 'y', '\u028f': 'y', '\u1ef3': 'y',
-  '\u0422': 't', '\u0442': 't', '\u03a4': 't', '\u03c4': 't', '\u1d1b': 't',
-  '\u0415': 'e', '\u0435': 'e', '\u0395': 'e', '\u03b5': 'e', '\u1d07': 'e', '\u0454': 'e',
-  '\u041c': 'm', '\u043c': 'm', '\u039c': 'm', '\u1d0d': 'm',
+  '\u0405': 's',
+  '\u0455': 's',
+  '\ua731': 's',
+  '\u01bd': 's',
+  '\u0423': 'y',
+  '\u0443': 'y',
+  '\u04ae': 'y',
+  '\u04af': 'y',
+  '\u03a5': 'y',
+  '\u03b3': 'y',
+  '\u028f': 'y',
+  '\u1ef3': 'y',
+  '\u0422': 't',
+  '\u0442': 't',
+  '\u03a4': 't',
+  '\u03c4': 't',
+  '\u1d1b': 't',
+  '\u0415': 'e',
+  '\u0435': 'e',
+  '\u0395': 'e',
+  '\u03b5': 'e',
+  '\u1d07': 'e',
+  '\u0454': 'e',
+  '\u041c': 'm',
+  '\u043c': 'm',
+  '\u039c': 'm',
+  '\u1d0d': 'm',
 };
-const COLON_LIKES = new Set([':', '\uff1a', '\ua789', '\u2236', '\u02d0', '\u02f8', '\ufe13', '\ufe55', '\u0589', '\u05c3', '\u1361', '\u16ec', '\u205a', '\u2982']);
+const COLON_LIKES = new Set([
+  ':',
+  '\uff1a',
+  '\ua789',
+  '\u2236',
+  '\u02d0',
+  '\u02f8',
+  '\ufe13',
+  '\ufe55',
+  '\u0589',
+  '\u05c3',
+  '\u1361',
+  '\u16ec',
+  '\u205a',
+  '\u2982',
+]);
 
 /**
  * True when `line` would read as a system-event line: after invisible characters and spaces,
@@ -115,7 +152,10 @@ export interface FormatTurnPromptInput {
  * (just the neutralized user text when there are no events). Store this same text in the
  * transcript, so the transcript tells real events from user lines too.
  */
-export function formatTurnPrompt(input: FormatTurnPromptInput, options: FormatForPromptOptions & NeutralizeSystemEventLinesOptions = {}): string {
+export function formatTurnPrompt(
+  input: FormatTurnPromptInput,
+  options: FormatForPromptOptions & NeutralizeSystemEventLinesOptions = {},
+): string {
   const { userLinePrefix, ...formatOptions } = options;
   const userText = neutralizeSystemEventLines(input.userText, userLinePrefix === undefined ? {} : { userLinePrefix });
   if (input.events.length === 0) return userText;

@@ -55,7 +55,10 @@ describe('createHeartbeatRunner', () => {
   });
 
   it('honours every, and every: 0 disables the interval', async () => {
-    const { runner, turns } = setup([{ agentId: 'fast', every: '5m' }, { agentId: 'off', every: 0 }]);
+    const { runner, turns } = setup([
+      { agentId: 'fast', every: '5m' },
+      { agentId: 'off', every: 0 },
+    ]);
     expect(runner.intervalMs('off')).toBe(0);
     runner.start();
     await vi.advanceTimersByTimeAsync(60 * 60_000);
@@ -105,7 +108,10 @@ describe('createHeartbeatRunner', () => {
 
   it('shows queued events as System lines and consumes them after a successful turn', async () => {
     const { queue, scheduler, turns, results } = setup([{ agentId: 'ops' }]);
-    dispatchSystemEvent({ queue, scheduler }, { sessionKey: 'agent:ops:main', text: 'Exec completed (a1, code 0) :: done', source: 'exec' });
+    dispatchSystemEvent(
+      { queue, scheduler },
+      { sessionKey: 'agent:ops:main', text: 'Exec completed (a1, code 0) :: done', source: 'exec' },
+    );
     await vi.advanceTimersByTimeAsync(0);
     expect(turns[0]!.systemLines).toBe('System: [2026-01-15 12:00:00 UTC] Exec completed (a1, code 0) :: done');
     expect(results[0]).toMatchObject({ status: 'ok-token', eventsConsumed: 1 });
@@ -195,7 +201,10 @@ describe('createHeartbeatRunner', () => {
     it("a sub-agent's own exec event wakes the sub-agent session, not main", async () => {
       const { queue, scheduler, turns } = setup([{ agentId: 'main' }]);
       const sub = 'agent:main:subagent:w1';
-      dispatchSystemEvent({ queue, scheduler }, { sessionKey: sub, text: 'Exec completed (d4, code 0)', source: 'exec', allowFrom: ['12345'] });
+      dispatchSystemEvent(
+        { queue, scheduler },
+        { sessionKey: sub, text: 'Exec completed (d4, code 0)', source: 'exec', allowFrom: ['12345'] },
+      );
       await vi.advanceTimersByTimeAsync(0);
       expect(turns.map((t) => t.sessionKey)).toEqual([sub]);
       expect(queue.peek('agent:main:main')).toEqual([]);
@@ -256,7 +265,12 @@ describe('failure backoff (issue 14 item 26)', () => {
     dispatchSystemEvent({ queue, scheduler }, { sessionKey: KEY, text: 'Exec completed (a1, code 0) :: done', source: 'exec' });
     await vi.advanceTimersByTimeAsync(0);
     expect(attemptsAt).toEqual([0]);
-    expect(runner.status(KEY)).toMatchObject({ state: 'backing-off', consecutiveFailures: 1, nextAttemptAt: T0 + 5_000, lastError: 'provider unavailable (503)' });
+    expect(runner.status(KEY)).toMatchObject({
+      state: 'backing-off',
+      consecutiveFailures: 1,
+      nextAttemptAt: T0 + 5_000,
+      lastError: 'provider unavailable (503)',
+    });
     // New events during the backoff do not cause extra attempts.
     for (let i = 0; i < 5; i++) {
       dispatchSystemEvent({ queue, scheduler }, { sessionKey: KEY, text: `Exec completed (b${i}, code 0)`, source: 'exec' });
@@ -266,7 +280,9 @@ describe('failure backoff (issue 14 item 26)', () => {
     await vi.advanceTimersByTimeAsync(30 * 60_000);
     const failed = results.filter((result) => result.status === 'failed');
     expect(failed).toHaveLength(9);
-    expect(failed.map((result) => result.nextAttemptAt! - result.endedAt)).toEqual([5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000]);
+    expect(failed.map((result) => result.nextAttemptAt! - result.endedAt)).toEqual([
+      5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000, 300_000,
+    ]);
     expect(failed.map((result) => result.consecutiveFailures)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // Each retry starts when its backoff ends (plus the scheduler's 1 ms dispatch tick), never earlier.
     attemptsAt.slice(1).forEach((at, index) => {

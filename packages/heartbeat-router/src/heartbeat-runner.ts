@@ -33,7 +33,10 @@ export const heartbeatAgentConfigSchema = z.object({
   /** The agent's `session` config (mainKey, scope, dmScope). */
   sessionConfig: sessionRoutingConfigSchema.optional(),
   /** The agent's DM allowlist (for the dmScope=main rule). */
-  allowFrom: z.array(z.union([z.string(), z.number()])).readonly().optional(),
+  allowFrom: z
+    .array(z.union([z.string(), z.number()]))
+    .readonly()
+    .optional(),
 });
 /** Per-agent heartbeat config. */
 export type HeartbeatAgentConfig = z.input<typeof heartbeatAgentConfigSchema>;
@@ -280,18 +283,21 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
 
   function arm(state: AgentState): void {
     if (state.everyMs <= 0) return;
-    state.timer = clock.setTimeout(() => {
-      state.timer = undefined;
-      state.nextTickAt += state.everyMs;
-      // Slept through ticks (e.g. a suspended host): one wake, then the cadence resumes from now.
-      if (state.nextTickAt <= clock.now()) state.nextTickAt = clock.now() + state.everyMs;
-      try {
-        wake({ agentId: state.config.agentId, reason: 'interval' });
-      } catch {
-        // The scheduler was disposed or rejected the key; the next tick tries again.
-      }
-      if (started) arm(state);
-    }, Math.max(0, state.nextTickAt - clock.now()));
+    state.timer = clock.setTimeout(
+      () => {
+        state.timer = undefined;
+        state.nextTickAt += state.everyMs;
+        // Slept through ticks (e.g. a suspended host): one wake, then the cadence resumes from now.
+        if (state.nextTickAt <= clock.now()) state.nextTickAt = clock.now() + state.everyMs;
+        try {
+          wake({ agentId: state.config.agentId, reason: 'interval' });
+        } catch {
+          // The scheduler was disposed or rejected the key; the next tick tries again.
+        }
+        if (started) arm(state);
+      },
+      Math.max(0, state.nextTickAt - clock.now()),
+    );
   }
 
   function wake(input: { agentId: string; sessionKey?: string; reason: WakeReason; source?: EventSource }): { sessionKey: string } {
@@ -314,7 +320,8 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
     const startedAt = clock.now();
     const cfg = configOf(run.agentId);
     const state = agents.get(run.agentId);
-    const runSessionKey = run.sessionKey === `agent:${run.agentId}:global` && cfg.sessionConfig?.scope === 'global' ? 'global' : run.sessionKey;
+    const runSessionKey =
+      run.sessionKey === `agent:${run.agentId}:global` && cfg.sessionConfig?.scope === 'global' ? 'global' : run.sessionKey;
     const base = { agentId: run.agentId, sessionKey: runSessionKey, queueKey: run.sessionKey, reason: run.reason };
     const report = (result: Omit<HeartbeatResult, keyof typeof base | 'startedAt' | 'endedAt'>): WakeRunResult => {
       const full: HeartbeatResult = { ...base, ...result, startedAt, endedAt: clock.now() };
@@ -361,7 +368,13 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
     const fail = (error: string): WakeRunResult => {
       const retryReason = run.reason === 'manual' ? (run.reasons.find((reason) => reason !== 'manual') ?? 'manual') : run.reason;
       const entry = recordFailure(run.sessionKey, run.agentId, retryReason, error, clock.now());
-      return report({ status: 'failed', error, eventsConsumed: 0, consecutiveFailures: entry.consecutiveFailures, nextAttemptAt: entry.nextAttemptAt });
+      return report({
+        status: 'failed',
+        error,
+        eventsConsumed: 0,
+        consecutiveFailures: entry.consecutiveFailures,
+        nextAttemptAt: entry.nextAttemptAt,
+      });
     };
     let reply: string | undefined;
     try {
@@ -385,7 +398,10 @@ export function createHeartbeatRunner(options: HeartbeatRunnerOptions): Heartbea
     clearBackoff(run.sessionKey);
     let consumed = 0;
     if (options.queue && events.length > 0) {
-      consumed = options.queue.remove(run.sessionKey, events.map((e) => e.id));
+      consumed = options.queue.remove(
+        run.sessionKey,
+        events.map((e) => e.id),
+      );
     }
     return report({
       status,

@@ -39,7 +39,12 @@ describe('resolveEventSession (seed 001)', () => {
   it('re-keys any session of that agent, including group and thread keys, honouring mainKey (rerouteToMain: any-session)', () => {
     const groupKey = 'agent:ops:discord:channel:42:thread:7';
     expect(
-      resolveEventSession({ sessionKey: groupKey, source: 'exec', session: { mainKey: 'work', rerouteToMain: 'any-session' }, allowFrom: ['me'] }).sessionKey,
+      resolveEventSession({
+        sessionKey: groupKey,
+        source: 'exec',
+        session: { mainKey: 'work', rerouteToMain: 'any-session' },
+        allowFrom: ['me'],
+      }).sessionKey,
     ).toBe('agent:ops:work');
   });
 
@@ -69,11 +74,17 @@ describe('resolveEventSession (seed 001)', () => {
   it('cron-run keys resolve to the main session whatever the allowlist (rerouteToMain: any-session)', () => {
     const run = 'agent:ops:cron:nightly:run:r1';
     const anySession = { rerouteToMain: 'any-session' } as const;
-    expect(resolveEventSession({ sessionKey: run, source: 'cron', session: anySession })).toMatchObject({ sessionKey: 'agent:ops:main', rule: 'cron-run' });
-    expect(resolveEventSession({ sessionKey: run, source: 'exec', allowFrom: ['a', 'b'], session: { dmScope: 'per-peer', ...anySession } }).sessionKey).toBe(
-      'agent:ops:main',
+    expect(resolveEventSession({ sessionKey: run, source: 'cron', session: anySession })).toMatchObject({
+      sessionKey: 'agent:ops:main',
+      rule: 'cron-run',
+    });
+    expect(
+      resolveEventSession({ sessionKey: run, source: 'exec', allowFrom: ['a', 'b'], session: { dmScope: 'per-peer', ...anySession } })
+        .sessionKey,
+    ).toBe('agent:ops:main');
+    expect(resolveEventSession({ sessionKey: run, source: 'cron', session: { mainKey: 'primary', ...anySession } }).sessionKey).toBe(
+      'agent:ops:primary',
     );
-    expect(resolveEventSession({ sessionKey: run, source: 'cron', session: { mainKey: 'primary', ...anySession } }).sessionKey).toBe('agent:ops:primary');
   });
 
   describe('rerouteToMain: owner-dm (the default)', () => {
@@ -91,7 +102,9 @@ describe('resolveEventSession (seed 001)', () => {
     it('matches a channel-qualified owner entry (telegram:12345)', () => {
       const key = 'agent:ops:telegram:default:direct:12345';
       expect(resolveEventSession({ sessionKey: key, ...owner, allowFrom: ['telegram:12345'] }).sessionKey).toBe('agent:ops:main');
-      expect(resolveEventSession({ sessionKey: 'agent:ops:discord:direct:12345', ...owner, allowFrom: ['telegram:12345'] }).rule).toBe('unchanged');
+      expect(resolveEventSession({ sessionKey: 'agent:ops:discord:direct:12345', ...owner, allowFrom: ['telegram:12345'] }).rule).toBe(
+        'unchanged',
+      );
     });
 
     it.each([
@@ -191,7 +204,9 @@ describe('resolveHeartbeatSession', () => {
 
   it('cron-run keys resolve to main with rerouteToMain: any-session, and stay by default', () => {
     const forcedSessionKey = 'agent:ops:cron:j:run:r';
-    expect(resolveHeartbeatSession({ agentId: 'ops', forcedSessionKey, session: { rerouteToMain: 'any-session' } }).sessionKey).toBe('agent:ops:main');
+    expect(resolveHeartbeatSession({ agentId: 'ops', forcedSessionKey, session: { rerouteToMain: 'any-session' } }).sessionKey).toBe(
+      'agent:ops:main',
+    );
     expect(resolveHeartbeatSession({ agentId: 'ops', forcedSessionKey }).sessionKey).toBe(forcedSessionKey);
   });
 

@@ -1,12 +1,7 @@
 import { SessionKeyError } from '@pincer/session-key';
 import { describe, expect, it } from 'vitest';
 import { HeartbeatRouterError } from './errors.js';
-import {
-  createInMemorySystemEventStore,
-  createSystemEventQueue,
-  type SystemEvent,
-  type SystemEventStore,
-} from './system-event-queue.js';
+import { createInMemorySystemEventStore, createSystemEventQueue, type SystemEvent, type SystemEventStore } from './system-event-queue.js';
 
 function fixedClock(start = 1_000) {
   let t = start;
@@ -27,9 +22,7 @@ describe('createSystemEventQueue', () => {
     const q = createSystemEventQueue({ clock, idGenerator: counterIds() });
     const r = q.enqueue({ sessionKey: A, text: '  Exec completed (abc, code 0)  ', contextKey: 'Exec:ABC' });
     expect(r).toMatchObject({ accepted: true, dropped: [] });
-    expect(q.peek(A)).toEqual([
-      { id: 'ev-1', sessionKey: A, text: 'Exec completed (abc, code 0)', ts: 5_000, contextKey: 'exec:abc' },
-    ]);
+    expect(q.peek(A)).toEqual([{ id: 'ev-1', sessionKey: A, text: 'Exec completed (abc, code 0)', ts: 5_000, contextKey: 'exec:abc' }]);
   });
 
   it('rejects keys that are not agent-qualified with a SessionKeyError', () => {
@@ -48,7 +41,7 @@ describe('createSystemEventQueue', () => {
 
   // Behaviour change (issue 14 item 1): keys are compared as given and must be canonical; a
   // case variant used to be folded into the canonical queue, now it is refused.
-  it('refuses a non-canonical key instead of folding it into another spelling\'s queue', () => {
+  it("refuses a non-canonical key instead of folding it into another spelling's queue", () => {
     const q = createSystemEventQueue();
     q.enqueue({ sessionKey: 'agent:ops:main', text: 'one' });
     for (const alias of ['AGENT:Ops:Main', 'agent:ops:MAIN', 'agent:Ops!:main', ' agent:ops:main']) {

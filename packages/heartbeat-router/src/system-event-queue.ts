@@ -208,7 +208,13 @@ export function createSystemEventQueue(options: SystemEventQueueOptions = {}): S
   }
 
   function storeRemove(sessionKey: string, events: readonly SystemEvent[]): void {
-    if (store && events.length > 0) persist(store.remove(sessionKey, events.map((e) => e.id)));
+    if (store && events.length > 0)
+      persist(
+        store.remove(
+          sessionKey,
+          events.map((e) => e.id),
+        ),
+      );
   }
 
   function normalizeContextKey(value: string | null | undefined): string | null {
@@ -297,7 +303,10 @@ export function createSystemEventQueue(options: SystemEventQueueOptions = {}): S
     const removed = events.filter(predicate);
     if (removed.length === 0) return 0;
     storeRemove(sessionKey, removed);
-    setQueue(sessionKey, events.filter((e) => !predicate(e)));
+    setQueue(
+      sessionKey,
+      events.filter((e) => !predicate(e)),
+    );
     total -= removed.length;
     return removed.length;
   }

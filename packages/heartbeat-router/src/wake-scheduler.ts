@@ -493,11 +493,14 @@ export function createWakeScheduler(options: WakeSchedulerOptions): WakeSchedule
     if (timer !== undefined && top.time >= timerAt) return;
     if (timer !== undefined) clock.clearTimeout(timer);
     timerAt = top.time;
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      timerAt = Number.POSITIVE_INFINITY;
-      pump();
-    }, Math.max(0, top.time - clock.now()));
+    timer = clock.setTimeout(
+      () => {
+        timer = undefined;
+        timerAt = Number.POSITIVE_INFINITY;
+        pump();
+      },
+      Math.max(0, top.time - clock.now()),
+    );
   }
 
   return {

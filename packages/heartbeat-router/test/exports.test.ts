@@ -39,7 +39,11 @@ describe('package exports (built dist)', () => {
     );
   }, 20_000);
 
-  it.each(['@pincer/heartbeat-router/src/index.ts', '@pincer/heartbeat-router/dist/index.js', '@pincer/heartbeat-router/src/wake-scheduler'])(
+  it.each([
+    '@pincer/heartbeat-router/src/index.ts',
+    '@pincer/heartbeat-router/dist/index.js',
+    '@pincer/heartbeat-router/src/wake-scheduler',
+  ])(
     'deep import %s is refused',
     (specifier) => {
       expect(tryImport(specifier)).toEqual({ ok: false, code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });

@@ -21,7 +21,11 @@ const record = (index: number, status: PluginHostRegistryRecord['status']): Plug
     signal: status === 'killed' ? 'SIGTERM' : null,
     tail: 'x'.repeat(2_000),
     truncated: index % 2 === 0,
-    sandbox: Object.freeze({ isSandboxed: index % 3 === 0, backend: index % 3 === 0 ? 'bwrap' : undefined, reason: index % 3 === 0 ? undefined : 'mode off' }),
+    sandbox: Object.freeze({
+      isSandboxed: index % 3 === 0,
+      backend: index % 3 === 0 ? 'bwrap' : undefined,
+      reason: index % 3 === 0 ? undefined : 'mode off',
+    }),
   });
 
 const running = Object.freeze(Array.from({ length: 64 }, (_, i) => record(i, 'running')));

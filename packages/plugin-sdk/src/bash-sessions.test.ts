@@ -42,9 +42,7 @@ describe('NO_HOST', () => {
 
 describe('bindPluginHost', () => {
   it('rejects something that is not a registry', () => {
-    expect(() => bindPluginHost({ registry: {} as never })).toThrow(
-      expect.objectContaining({ code: 'INVALID_INPUT', field: 'registry' }),
-    );
+    expect(() => bindPluginHost({ registry: {} as never })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT', field: 'registry' }));
   });
 
   it('stacks bindings: the latest answers and unbinding restores the previous one', () => {
@@ -100,7 +98,20 @@ describe('loadBashSessions', () => {
     registry.add({ id: 'a' });
     const [session] = loadBashSessions().running;
     expect(Object.keys(session ?? {})).toEqual([
-      'id', 'pid', 'scopeKey', 'sessionKey', 'command', 'cwd', 'startedAt', 'endedAt', 'status', 'exitCode', 'signal', 'tail', 'truncated', 'sandbox',
+      'id',
+      'pid',
+      'scopeKey',
+      'sessionKey',
+      'command',
+      'cwd',
+      'startedAt',
+      'endedAt',
+      'status',
+      'exitCode',
+      'signal',
+      'tail',
+      'truncated',
+      'sandbox',
     ]);
     expect(session).not.toHaveProperty('child');
     expect(session).not.toHaveProperty('stdin');
@@ -127,7 +138,9 @@ describe('loadBashSessions', () => {
   it('fails with INVALID_SNAPSHOT when the sandbox status is missing or malformed', () => {
     const registry = bind();
     registry.add({ id: 'a', sandbox: { isSandboxed: 'yes', backend: 'docker', reason: 1 } as never });
-    expect(() => loadBashSessions()).toThrow(expect.objectContaining({ code: 'INVALID_SNAPSHOT', message: expect.stringContaining('sandbox') }));
+    expect(() => loadBashSessions()).toThrow(
+      expect.objectContaining({ code: 'INVALID_SNAPSHOT', message: expect.stringContaining('sandbox') }),
+    );
     registry.finish('a');
     registry.add({ id: 'b', sandbox: undefined as never });
     expect(() => loadBashSessions()).toThrow(expect.objectContaining({ code: 'INVALID_SNAPSHOT' }));

@@ -59,10 +59,6 @@ export class PluginSdkError extends Error {
 
   /** True when `value` is a `PluginSdkError` from any copy of this package. */
   static isInstance(value: unknown): value is PluginSdkError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[PLUGIN_SDK_ERROR_MARKER] === true
-    );
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[PLUGIN_SDK_ERROR_MARKER] === true;
   }
 }

@@ -123,7 +123,10 @@ describe('load', () => {
         throw new Error('config missing');
       },
     });
-    await expect(host.load(failing)).rejects.toMatchObject({ code: 'PLUGIN_REGISTER_FAILED', message: expect.stringMatching(/config missing/) });
+    await expect(host.load(failing)).rejects.toMatchObject({
+      code: 'PLUGIN_REGISTER_FAILED',
+      message: expect.stringMatching(/config missing/),
+    });
     expect(host.routes()).toEqual([]);
     expect(host.plugins()).toEqual([]);
     await expect(host.load(definePlugin({ id: 'flaky', register() {} }))).resolves.toMatchObject({ id: 'flaky' });
@@ -195,7 +198,8 @@ describe('tools', () => {
     await host.load(
       definePlugin({
         id: 'math',
-        register: (api) => api.registerTool({ name: 'double', description: 'Doubles', parameters: z.object({ count: z.number() }), execute }),
+        register: (api) =>
+          api.registerTool({ name: 'double', description: 'Doubles', parameters: z.object({ count: z.number() }), execute }),
       }),
     );
     const [tool] = host.tools();
@@ -227,12 +231,23 @@ describe('routes', () => {
             },
           });
           api.registerHttpRoute({ method: 'POST', path: '/own-auth', auth: 'plugin', handler: (req) => ({ body: req.headers }) });
-          api.registerHttpRoute({ method: 'GET', path: '/boom', handler: () => { throw new Error('secret detail'); } });
+          api.registerHttpRoute({
+            method: 'GET',
+            path: '/boom',
+            handler: () => {
+              throw new Error('secret detail');
+            },
+          });
           api.registerHttpRoute({ method: 'GET', path: '/bad', handler: () => ({ status: 99 }) });
         },
       }),
     );
-    await made.host.load(definePlugin({ id: 'other', register: (api) => api.registerHttpRoute({ method: 'GET', path: '/', handler: () => ({ body: 'other' }) }) }));
+    await made.host.load(
+      definePlugin({
+        id: 'other',
+        register: (api) => api.registerHttpRoute({ method: 'GET', path: '/', handler: () => ({ body: 'other' }) }),
+      }),
+    );
     return { ...made, seen };
   }
 
@@ -300,8 +315,17 @@ describe('route caller (issue 15 item 4)', () => {
       definePlugin({
         id: 'who',
         register(api) {
-          api.registerHttpRoute({ method: 'GET', path: '/me', handler: (request) => (seen.push(request.caller), { body: request.caller }) });
-          api.registerHttpRoute({ method: 'GET', path: '/public', auth: 'plugin', handler: (request) => (seen.push(request.caller), { body: 'ok' }) });
+          api.registerHttpRoute({
+            method: 'GET',
+            path: '/me',
+            handler: (request) => (seen.push(request.caller), { body: request.caller }),
+          });
+          api.registerHttpRoute({
+            method: 'GET',
+            path: '/public',
+            auth: 'plugin',
+            handler: (request) => (seen.push(request.caller), { body: 'ok' }),
+          });
           // A route that enforces the caller's scope itself: a foreign session reads as missing.
           api.registerHttpRoute({
             method: 'GET',
@@ -327,7 +351,12 @@ describe('route caller (issue 15 item 4)', () => {
     expect(Object.isFrozen(seen[0]?.capabilities)).toBe(true);
     await host.matchRoute('GET', '/plugins/who/public')?.handle({ caller: scoped });
     expect(seen[1]).toBeNull();
-    expect(host.routes().filter((route) => route.auth === 'plugin').map((route) => route.path)).toEqual(['/plugins/who/public']);
+    expect(
+      host
+        .routes()
+        .filter((route) => route.auth === 'plugin')
+        .map((route) => route.path),
+    ).toEqual(['/plugins/who/public']);
   });
 
   it('keeps working for gateways that pass no caller (null)', async () => {
@@ -381,7 +410,12 @@ describe('runBeforeToolCall', () => {
   });
 
   it('fails closed when a handler throws or answers garbage', async () => {
-    for (const handler of [() => { throw new Error('x'); }, () => ({ block: 'yes' })]) {
+    for (const handler of [
+      () => {
+        throw new Error('x');
+      },
+      () => ({ block: 'yes' }),
+    ]) {
       const { host } = makeHost();
       await host.load(definePlugin({ id: 'broken', register: (api) => api.on('before_tool_call', handler as never) }));
       await expect(host.runBeforeToolCall(event)).resolves.toMatchObject({ blocked: true, pluginId: 'broken' });
@@ -431,7 +465,15 @@ describe('emit', () => {
     const { host, lines } = makeHost();
     const seen: unknown[] = [];
     await host.load(definePlugin({ id: 'watch', register: (api) => api.on('session_start', (e) => void seen.push(e)) }));
-    await host.load(definePlugin({ id: 'crash', register: (api) => api.on('session_start', () => { throw new Error('nope'); }) }));
+    await host.load(
+      definePlugin({
+        id: 'crash',
+        register: (api) =>
+          api.on('session_start', () => {
+            throw new Error('nope');
+          }),
+      }),
+    );
     await host.emit('session_start', { sessionKey: 'agent:ops:main', agentId: 'ops' });
     expect(seen).toEqual([{ sessionKey: 'agent:ops:main', agentId: 'ops' }]);
     expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', fields: expect.objectContaining({ plugin: 'crash' }) }));
@@ -450,10 +492,29 @@ describe('emit', () => {
     const { host, registry } = makeHost();
     const seen: unknown[] = [];
     await host.load(definePlugin({ id: 'exits', register: (api) => api.on('process_exit', (e) => void seen.push(e)) }));
-    const exit = { id: 'p1', scopeKey: 'agent:ops:main', sessionKey: undefined, status: 'exited' as const, exitCode: 0, signal: null, durationMs: 5, tail: 'done', shouldNotify: true };
+    const exit = {
+      id: 'p1',
+      scopeKey: 'agent:ops:main',
+      sessionKey: undefined,
+      status: 'exited' as const,
+      exitCode: 0,
+      signal: null,
+      durationMs: 5,
+      tail: 'done',
+      shouldNotify: true,
+    };
     registry.emitExit(exit);
     await vi.waitFor(() => expect(seen).toHaveLength(1));
-    expect(seen[0]).toEqual({ id: 'p1', scopeKey: 'agent:ops:main', sessionKey: undefined, status: 'exited', exitCode: 0, signal: null, durationMs: 5, tail: 'done' });
+    expect(seen[0]).toEqual({
+      id: 'p1',
+      scopeKey: 'agent:ops:main',
+      sessionKey: undefined,
+      status: 'exited',
+      exitCode: 0,
+      signal: null,
+      durationMs: 5,
+      tail: 'done',
+    });
     expect(registry.listenerCount).toBe(1);
     await host.dispose();
     expect(registry.listenerCount).toBe(0);
@@ -467,10 +528,22 @@ describe('services and dispose', () => {
     const plugin = (id: string) =>
       definePlugin({
         id,
-        register: (api) => api.registerService({ name: 'svc', start: () => void order.push(`start ${id}`), stop: () => void order.push(`stop ${id}`) }),
+        register: (api) =>
+          api.registerService({ name: 'svc', start: () => void order.push(`start ${id}`), stop: () => void order.push(`stop ${id}`) }),
       });
     await host.load(plugin('a'));
-    await host.load(definePlugin({ id: 'bad', register: (api) => api.registerService({ name: 'svc', start: () => { throw new Error('no'); } }) }));
+    await host.load(
+      definePlugin({
+        id: 'bad',
+        register: (api) =>
+          api.registerService({
+            name: 'svc',
+            start: () => {
+              throw new Error('no');
+            },
+          }),
+      }),
+    );
     await host.load(plugin('b'));
     await host.start();
     await host.start();

@@ -436,9 +436,13 @@ export function createPluginHost(options: PluginHostOptions): PluginHost {
           assertOpen('registerHttpRoute');
           const entry = validateRoute(id, mountPrefix, route);
           if (pending.routes.some((r) => r.route.method === entry.route.method && r.route.path === entry.route.path)) {
-            throw new PluginSdkError('DUPLICATE_ROUTE', `registerHttpRoute: ${entry.route.method} ${entry.route.path} is already registered.`, {
-              field: 'path',
-            });
+            throw new PluginSdkError(
+              'DUPLICATE_ROUTE',
+              `registerHttpRoute: ${entry.route.method} ${entry.route.path} is already registered.`,
+              {
+                field: 'path',
+              },
+            );
           }
           pending.routes.push(entry);
         },
@@ -663,7 +667,8 @@ function validateTool(tool: PluginToolDefinition<unknown, unknown> | unknown): {
     throw new PluginSdkError('INVALID_INPUT', `registerTool: ${field} ${why}.`, { field });
   };
   if (typeof candidate !== 'object' || candidate === null) return fail('tool', 'must be an object');
-  if (typeof candidate.name !== 'string' || !TOOL_NAME.test(candidate.name)) return fail('name', 'must match ^[A-Za-z][A-Za-z0-9_-]{0,63}$');
+  if (typeof candidate.name !== 'string' || !TOOL_NAME.test(candidate.name))
+    return fail('name', 'must match ^[A-Za-z][A-Za-z0-9_-]{0,63}$');
   if (typeof candidate.description !== 'string' || candidate.description.length < 1 || candidate.description.length > 2000) {
     return fail('description', 'must be 1–2000 characters');
   }
@@ -796,10 +801,7 @@ async function runBounded(run: () => unknown, timeoutMs: number): Promise<Bounde
   }
 }
 
-function normalizeHeaders(
-  headers: PluginRouteRequestInput['headers'],
-  stripCredentials: boolean,
-): Record<string, string | undefined> {
+function normalizeHeaders(headers: PluginRouteRequestInput['headers'], stripCredentials: boolean): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(headers ?? {})) {
     const lower = name.toLowerCase();

@@ -64,11 +64,17 @@ describe('package exports', () => {
     ['the package itself (self-reference)', packageDir],
   ])('deep imports fail with ERR_PACKAGE_PATH_NOT_EXPORTED from %s', (_label, cwd) => {
     const results = tryImports(cwd, deepImports);
-    for (const specifier of deepImports) expect({ specifier, code: results[specifier] }).toEqual({ specifier, code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+    for (const specifier of deepImports)
+      expect({ specifier, code: results[specifier] }).toEqual({ specifier, code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
   });
 
   it('exposes exactly the documented runtime names on each entry point', () => {
-    const results = tryImports(consumerDir, ['@pincer/plugin-sdk', '@pincer/plugin-sdk/bash-sessions', '@pincer/plugin-sdk/host', '@pincer/plugin-sdk/testing']);
+    const results = tryImports(consumerDir, [
+      '@pincer/plugin-sdk',
+      '@pincer/plugin-sdk/bash-sessions',
+      '@pincer/plugin-sdk/host',
+      '@pincer/plugin-sdk/testing',
+    ]);
     const names = (spec: string) => (results[spec] ?? '').replace(/^ok:/, '').split(',');
     expect(names('@pincer/plugin-sdk')).toEqual([
       'PLUGIN_ID_MAX_LENGTH',
@@ -112,7 +118,20 @@ describe('package exports', () => {
   it('never offers spawning, stdin, output mutation or TTL changes on the bash-sessions surface', () => {
     const results = tryImports(consumerDir, ['@pincer/plugin-sdk/bash-sessions', '@pincer/plugin-sdk']);
     const exported = `${results['@pincer/plugin-sdk/bash-sessions']},${results['@pincer/plugin-sdk']}`;
-    for (const forbidden of ['exec', 'spawn', 'write', 'sendKeys', 'paste', 'submit', 'append', 'drain', 'markExited', 'setJobTtl', 'clear', 'remove']) {
+    for (const forbidden of [
+      'exec',
+      'spawn',
+      'write',
+      'sendKeys',
+      'paste',
+      'submit',
+      'append',
+      'drain',
+      'markExited',
+      'setJobTtl',
+      'clear',
+      'remove',
+    ]) {
       expect(exported.split(/[,:]/)).not.toContain(forbidden);
     }
   });

@@ -17,7 +17,6 @@ import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
 import { type ExitEvent, type ProcessRegistry, type Sandbox, createBwrapSandbox, createProcessRegistry } from '../src/index.js';
 import { listMarkedPids, listProcessGroupPids, waitFor } from '../src/testing.js';
 
-
 const SHELL = '/bin/bash';
 const FLOOD_BYTES = 500_000_000;
 const FLOOD = `yes | head -c ${FLOOD_BYTES}`;
@@ -210,7 +209,8 @@ async function sandboxSpawnOverhead(rows: BenchRow[], sandbox: Sandbox): Promise
 }
 
 // 48 sleepers + a setsid forker + the shell = 50 processes besides bwrap's init; every one honours SIGTERM.
-const SANDBOX_TREE_50 = "setsid bash -c 'while :; do sleep 300 & sleep 0.05; done' & for i in $(seq 1 48); do sleep 300 & done; readlink /proc/self/ns/pid; wait";
+const SANDBOX_TREE_50 =
+  "setsid bash -c 'while :; do sleep 300 & sleep 0.05; done' & for i in $(seq 1 48); do sleep 300 & done; readlink /proc/self/ns/pid; wait";
 
 async function sandboxKill(rows: BenchRow[], sandbox: Sandbox): Promise<void> {
   const times: number[] = [];

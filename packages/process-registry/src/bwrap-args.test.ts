@@ -22,7 +22,17 @@ const base = {
 describe('buildBwrapArgs', () => {
   it('drops capabilities, unshares pid/ipc/uts/cgroup, dies with its parent and starts a new session', () => {
     const args = buildBwrapArgs(base);
-    expect(args.slice(0, 9)).toEqual(['--die-with-parent', '--new-session', '--cap-drop', 'ALL', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try', '--info-fd']);
+    expect(args.slice(0, 9)).toEqual([
+      '--die-with-parent',
+      '--new-session',
+      '--cap-drop',
+      'ALL',
+      '--unshare-pid',
+      '--unshare-ipc',
+      '--unshare-uts',
+      '--unshare-cgroup-try',
+      '--info-fd',
+    ]);
     expect(args).not.toContain('--unshare-net');
     expect(buildBwrapArgs({ ...base, network: 'none' })).toContain('--unshare-net');
     expect(buildBwrapArgs({ ...base, isNewSession: false, infoFd: undefined })).not.toContain('--new-session');

@@ -84,7 +84,8 @@ function realpathOrUndefined(path: string): string | undefined {
   }
 }
 
-const isWithin = (path: string, parent: string): boolean => path === parent || path.startsWith(parent.endsWith(sep) ? parent : parent + sep);
+const isWithin = (path: string, parent: string): boolean =>
+  path === parent || path.startsWith(parent.endsWith(sep) ? parent : parent + sep);
 
 const depthOf = (path: string): number => path.split(sep).length;
 
@@ -134,7 +135,8 @@ export function createBwrapSandbox(rawOptions: BwrapSandboxOptions): Sandbox {
     const hiddenFiles: string[] = [];
     const keepFiles: string[] = [];
     const scratchDirs = ['/tmp'];
-    if (statSync('/var/tmp', { throwIfNoEntry: false })?.isDirectory() && realpathOrUndefined('/var/tmp') === '/var/tmp') scratchDirs.push('/var/tmp');
+    if (statSync('/var/tmp', { throwIfNoEntry: false })?.isDirectory() && realpathOrUndefined('/var/tmp') === '/var/tmp')
+      scratchDirs.push('/var/tmp');
     // /run holds sockets (dbus, databases, container engines) that a read-only mount does not stop.
     const runDir = realpathOrUndefined('/run');
     const candidates = [...(runDir ? [runDir] : []), ...options.hiddenPaths];
@@ -149,7 +151,13 @@ export function createBwrapSandbox(rawOptions: BwrapSandboxOptions): Sandbox {
     const resolvConf = realpathOrUndefined('/etc/resolv.conf');
     if (resolvConf !== undefined && hiddenDirs.some((dir) => isWithin(resolvConf, dir))) keepFiles.push(resolvConf);
     const real = (paths: readonly string[]): string[] => paths.map((path) => realpathOrUndefined(path) ?? path);
-    return { hiddenDirs: [...new Set(hiddenDirs)], hiddenFiles: [...new Set(hiddenFiles)], keepFiles, scratchDirs, binds: { ro: real(options.binds.ro), rw: real(options.binds.rw) } };
+    return {
+      hiddenDirs: [...new Set(hiddenDirs)],
+      hiddenFiles: [...new Set(hiddenFiles)],
+      keepFiles,
+      scratchDirs,
+      binds: { ro: real(options.binds.ro), rw: real(options.binds.rw) },
+    };
   };
 
   const ensureWorkspace = (dir: string): void => {
@@ -182,16 +190,29 @@ export function createBwrapSandbox(rawOptions: BwrapSandboxOptions): Sandbox {
       });
     if (process.platform !== 'linux') return fail(`bwrap sandboxes need Linux (this is ${process.platform})`);
     const bwrapPath = resolveExecutable(options.bwrapPath, searchPath);
-    if (bwrapPath === undefined) return fail(`bwrap not found ("${options.bwrapPath}"); install bubblewrap (Debian: apt-get install bubblewrap)`);
+    if (bwrapPath === undefined)
+      return fail(`bwrap not found ("${options.bwrapPath}"); install bubblewrap (Debian: apt-get install bubblewrap)`);
     const env = { PATH: searchPath ?? '/usr/bin:/bin' };
-    const versionRun = await execa(bwrapPath, ['--version'], { timeout: options.probeTimeoutMs, reject: false, env, extendEnv: false, stdin: 'ignore' });
+    const versionRun = await execa(bwrapPath, ['--version'], {
+      timeout: options.probeTimeoutMs,
+      reject: false,
+      env,
+      extendEnv: false,
+      stdin: 'ignore',
+    });
     const version = /bubblewrap\s+(\S+)/.exec(versionRun.stdout)?.[1];
     if (versionRun.exitCode !== 0 || version === undefined) {
-      return fail(`"${bwrapPath} --version" did not answer like bubblewrap (${versionRun.timedOut ? 'timed out' : `exit ${versionRun.exitCode ?? versionRun.signal}`}: ${firstLine(versionRun.stderr || versionRun.stdout)})`);
+      return fail(
+        `"${bwrapPath} --version" did not answer like bubblewrap (${versionRun.timedOut ? 'timed out' : `exit ${versionRun.exitCode ?? versionRun.signal}`}: ${firstLine(versionRun.stderr || versionRun.stdout)})`,
+      );
     }
     const hasLimits = prlimitFlags(limits).length > 0;
     const prlimitPath = hasLimits ? resolveExecutable(options.prlimitPath, searchPath) : undefined;
-    if (hasLimits && prlimitPath === undefined) return fail(`prlimit not found ("${options.prlimitPath}"), so the limits cannot be applied; install util-linux or set every limit to null`, version);
+    if (hasLimits && prlimitPath === undefined)
+      return fail(
+        `prlimit not found ("${options.prlimitPath}"), so the limits cannot be applied; install util-linux or set every limit to null`,
+        version,
+      );
 
     const workspace = join(workspaceRoot, PROBE_DIR);
     try {
@@ -211,7 +232,8 @@ export function createBwrapSandbox(rawOptions: BwrapSandboxOptions): Sandbox {
         entries = [];
       }
       const visibleOnPurpose = (entry: string): boolean => mountPoints.some((point) => isWithin(point, join(dir, entry)));
-      for (const entry of entries.filter((name) => name !== PROBE_DIR && !visibleOnPurpose(name)).slice(0, 3)) checks.push(`e:${join(dir, entry)}`);
+      for (const entry of entries.filter((name) => name !== PROBE_DIR && !visibleOnPurpose(name)).slice(0, 3))
+        checks.push(`e:${join(dir, entry)}`);
     }
     for (const file of paths.hiddenFiles) checks.push(`s:${file}`);
     const args = buildBwrapArgs({
@@ -226,9 +248,19 @@ export function createBwrapSandbox(rawOptions: BwrapSandboxOptions): Sandbox {
       prlimitPath,
       command: ['/bin/sh', '-c', PROBE_SCRIPT, 'pincer-probe', ...checks],
     });
-    const run = await execa(bwrapPath, args, { timeout: options.probeTimeoutMs, reject: false, env, extendEnv: false, stdin: 'ignore', cwd: workspace });
+    const run = await execa(bwrapPath, args, {
+      timeout: options.probeTimeoutMs,
+      reject: false,
+      env,
+      extendEnv: false,
+      stdin: 'ignore',
+      cwd: workspace,
+    });
     if (run.exitCode !== 0 || !run.stdout.includes('probe-done')) {
-      return fail(`bwrap could not start a sandbox (${run.timedOut ? `timed out after ${options.probeTimeoutMs} ms` : `exit ${run.exitCode ?? run.signal}`}: ${firstLine(run.stderr) || 'no output'})`, version);
+      return fail(
+        `bwrap could not start a sandbox (${run.timedOut ? `timed out after ${options.probeTimeoutMs} ms` : `exit ${run.exitCode ?? run.signal}`}: ${firstLine(run.stderr) || 'no output'})`,
+        version,
+      );
     }
     const out = run.stdout;
     const namespaces = NAMESPACES.filter((name) => {
@@ -251,9 +283,12 @@ export function createBwrapSandbox(rawOptions: BwrapSandboxOptions): Sandbox {
     if (!isNoNewPrivileges) problems.push('PR_SET_NO_NEW_PRIVS is not set');
     if (!hasNoCapabilities) problems.push('the shell keeps capabilities');
     for (const [key] of LIMIT_ROWS) {
-      if (limits[key] !== null && observed[key] !== limits[key]) problems.push(`limit ${key} is ${observed[key] ?? 'unlimited'}, not ${limits[key]}`);
+      if (limits[key] !== null && observed[key] !== limits[key])
+        problems.push(`limit ${key} is ${observed[key] ?? 'unlimited'}, not ${limits[key]}`);
     }
-    for (const line of out.split('\n')) if (line.startsWith('visible ') || line === 'writable /') problems.push(line.startsWith('visible ') ? `hidden path ${line.slice(8)} is visible` : 'the host root is writable');
+    for (const line of out.split('\n'))
+      if (line.startsWith('visible ') || line === 'writable /')
+        problems.push(line.startsWith('visible ') ? `hidden path ${line.slice(8)} is visible` : 'the host root is writable');
     if (problems.length > 0) return fail(`the sandbox did not hold: ${problems.join('; ')}`, version, found);
     return Object.freeze({ ...base, ...found, ok: true, version, reason: undefined, durationMs: Date.now() - startedAt });
   };
@@ -289,21 +324,28 @@ export function createBwrapSandbox(rawOptions: BwrapSandboxOptions): Sandbox {
     if (!result.ok) {
       const reason = result.reason ?? 'the sandbox probe failed';
       if (options.mode === 'required') {
-        throw new ProcessRegistryError('SANDBOX_UNAVAILABLE', `The sandbox is required but unavailable: ${reason}. Nothing was started.`, { reason });
+        throw new ProcessRegistryError('SANDBOX_UNAVAILABLE', `The sandbox is required but unavailable: ${reason}. Nothing was started.`, {
+          reason,
+        });
       }
       return { kind: 'unsandboxed', reason: `sandbox unavailable: ${reason}` };
     }
     const bwrapPath = resolveExecutable(options.bwrapPath, searchPath);
     if (bwrapPath === undefined) {
       const reason = `bwrap not found ("${options.bwrapPath}") since the probe`;
-      if (options.mode === 'required') throw new ProcessRegistryError('SANDBOX_UNAVAILABLE', `The sandbox is required but unavailable: ${reason}.`, { reason });
+      if (options.mode === 'required')
+        throw new ProcessRegistryError('SANDBOX_UNAVAILABLE', `The sandbox is required but unavailable: ${reason}.`, { reason });
       return { kind: 'unsandboxed', reason: `sandbox unavailable: ${reason}` };
     }
     const workspace = workspaceFor(request.scopeKey);
     try {
       ensureWorkspace(workspace);
     } catch (error) {
-      throw new ProcessRegistryError('SPAWN_FAILED', `Cannot create the session workspace ${workspace}: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+      throw new ProcessRegistryError(
+        'SPAWN_FAILED',
+        `Cannot create the session workspace ${workspace}: ${error instanceof Error ? error.message : String(error)}.`,
+        { cause: error },
+      );
     }
     const paths = layout();
     let cwd = workspace;
@@ -311,7 +353,9 @@ export function createBwrapSandbox(rawOptions: BwrapSandboxOptions): Sandbox {
       const wanted = isAbsolute(request.cwd) ? resolve(request.cwd) : resolve(workspace, request.cwd);
       const allowed = [workspace, ...paths.binds.ro, ...paths.binds.rw];
       if (!allowed.some((root) => isWithin(wanted, root))) {
-        throw new ProcessRegistryError('INVALID_INPUT', `cwd ${request.cwd} is outside the session's sandbox (its workspace and binds).`, { field: 'cwd' });
+        throw new ProcessRegistryError('INVALID_INPUT', `cwd ${request.cwd} is outside the session's sandbox (its workspace and binds).`, {
+          field: 'cwd',
+        });
       }
       cwd = wanted;
     }

@@ -41,11 +41,7 @@ export class ProcessRegistryError extends Error {
   readonly reason: string | undefined;
   private readonly [MARKER] = true;
 
-  constructor(
-    code: ProcessRegistryErrorCode,
-    message: string,
-    options?: { cause?: unknown; field?: string; reason?: string },
-  ) {
+  constructor(code: ProcessRegistryErrorCode, message: string, options?: { cause?: unknown; field?: string; reason?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'ProcessRegistryError';
     this.code = code;

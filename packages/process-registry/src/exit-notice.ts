@@ -24,11 +24,7 @@ export function noticeSnippet(tail: string): string {
  */
 export function formatExitNotice(event: ExitEvent): string {
   const isCompleted =
-    event.status === 'exited' &&
-    event.signal === null &&
-    event.exitCode !== null &&
-    event.exitCode !== 126 &&
-    event.exitCode !== 127;
+    event.status === 'exited' && event.signal === null && event.exitCode !== null && event.exitCode !== 126 && event.exitCode !== 127;
   const label =
     event.signal !== null
       ? `signal ${event.signal}`

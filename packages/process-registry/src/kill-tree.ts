@@ -1,14 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import treeKill from 'tree-kill';
 import { ProcessRegistryError } from './errors.js';
-import {
-  type ProcIdentity,
-  isIdentityAlive,
-  listLiveProcesses,
-  readProcEnvVar,
-  readProcStat,
-  sendSignal,
-} from './proc.js';
+import { type ProcIdentity, isIdentityAlive, listLiveProcesses, readProcEnvVar, readProcStat, sendSignal } from './proc.js';
 
 /** What the kill ceremony targets. */
 export interface KillTarget {

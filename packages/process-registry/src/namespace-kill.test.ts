@@ -6,7 +6,8 @@ describe('namespaceFromInfo', () => {
   it('reads child-pid and pid-namespace from bwrap info, trusting the init only while /proc agrees', () => {
     const own = readPidNamespace('self')!;
     const startTime = readProcStat(process.pid)!.startTime;
-    const info = (childPid: number, namespace: number): string => `{\n "child-pid": ${childPid},\n "pid-namespace": ${namespace}\n}\ntrailing`;
+    const info = (childPid: number, namespace: number): string =>
+      `{\n "child-pid": ${childPid},\n "pid-namespace": ${namespace}\n}\ntrailing`;
     expect(namespaceFromInfo(info(process.pid, own))).toMatchObject({ pidNamespace: own, init: { pid: process.pid, startTime } });
     // A pid that is not in the reported namespace (reused, or gone) is never taken for its init.
     expect(namespaceFromInfo(info(process.pid, own + 1))).toMatchObject({ pidNamespace: own + 1, init: undefined });

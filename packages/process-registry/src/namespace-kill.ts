@@ -1,7 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcessRegistryError } from './errors.js';
 import type { KillCeremonyOptions, KillCeremonyResult } from './kill-tree.js';
-import { type ProcIdentity, type ProcStat, isDeadState, isIdentityAlive, listPids, readPidNamespace, readProcStat, sendSignal } from './proc.js';
+import {
+  type ProcIdentity,
+  type ProcStat,
+  isDeadState,
+  isIdentityAlive,
+  listPids,
+  readPidNamespace,
+  readProcStat,
+  sendSignal,
+} from './proc.js';
 
 /** One look at every process outside the host's pid namespace, grouped by namespace. */
 interface NamespaceScan {
@@ -105,7 +114,8 @@ export async function runNamespaceKillCeremony(
   const started = Date.now();
   const termed = new Set<string>();
   const identityKey = (stat: ProcStat): string => `${stat.pid}:${stat.startTime}`;
-  const isInit = (stat: ProcStat): boolean => target.init !== undefined && stat.pid === target.init.pid && stat.startTime === target.init.startTime;
+  const isInit = (stat: ProcStat): boolean =>
+    target.init !== undefined && stat.pid === target.init.pid && stat.startTime === target.init.startTime;
   let tracked = 0;
   let members = scanner.members(target.pidNamespace, Math.max(target.knownAt, scanner.relaxed(options.pollIntervalMs)));
   if (members.length === 0) return { signal: null, trackedCount: 0 };
@@ -191,7 +201,8 @@ export function namespaceFromInfo(text: string | undefined): NamespaceKillTarget
   const pidNamespace = typeof reported === 'number' ? reported : namespace;
   if (pidNamespace === undefined) return undefined;
   // The init is only trusted while /proc shows it in the reported namespace (never a reused pid).
-  const init = stat !== undefined && namespace === pidNamespace && !isDeadState(stat.state) ? { pid: childPid, startTime: stat.startTime } : undefined;
+  const init =
+    stat !== undefined && namespace === pidNamespace && !isDeadState(stat.state) ? { pid: childPid, startTime: stat.startTime } : undefined;
   return { pidNamespace, init, knownAt };
 }
 
@@ -207,7 +218,8 @@ export async function discoverNamespace(launcher: ProcIdentity, timeoutMs: numbe
       const stat = readProcStat(pid);
       if (stat?.ppid !== launcher.pid || isDeadState(stat.state)) continue;
       const pidNamespace = readPidNamespace(pid);
-      if (pidNamespace !== undefined && pidNamespace !== hostNamespace) return { pidNamespace, init: { pid, startTime: stat.startTime }, knownAt: Date.now() };
+      if (pidNamespace !== undefined && pidNamespace !== hostNamespace)
+        return { pidNamespace, init: { pid, startTime: stat.startTime }, knownAt: Date.now() };
     }
     if (!isIdentityAlive(launcher) || Date.now() >= end) return undefined;
     await sleep(2);

@@ -4,9 +4,7 @@ import { bracketPaste, decodeHexBytes, encodeKeys, nextCursorKeyMode } from './p
 
 describe('encodeKeys', () => {
   it('encodes named keys and control chords', () => {
-    expect(encodeKeys(['Enter', 'Tab', 'Escape', 'C-c', 'M-x', 'BSpace', 'S-Tab', 'Space']).data).toBe(
-      '\r\t\x1b\x03\x1bx\x7f\x1b[Z ',
-    );
+    expect(encodeKeys(['Enter', 'Tab', 'Escape', 'C-c', 'M-x', 'BSpace', 'S-Tab', 'Space']).data).toBe('\r\t\x1b\x03\x1bx\x7f\x1b[Z ');
   });
 
   it('encodes arrows per cursor-key mode and xterm modifiers', () => {
@@ -18,9 +16,13 @@ describe('encodeKeys', () => {
 
   it('never throws and is deterministic for any key list (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 12 }), { maxLength: 8 }), fc.constantFrom('normal', 'application' as const), (keys, mode) => {
-        expect(encodeKeys(keys, mode)).toEqual(encodeKeys(keys, mode));
-      }),
+      fc.property(
+        fc.array(fc.string({ maxLength: 12 }), { maxLength: 8 }),
+        fc.constantFrom('normal', 'application' as const),
+        (keys, mode) => {
+          expect(encodeKeys(keys, mode)).toEqual(encodeKeys(keys, mode));
+        },
+      ),
     );
   });
 

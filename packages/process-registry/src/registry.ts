@@ -11,12 +11,7 @@ import {
   namespaceFromInfo,
   runNamespaceKillCeremony,
 } from './namespace-kill.js';
-import {
-  type Clock,
-  type ProcessRegistryOptions,
-  ProcessRegistryLimitsSchema,
-  createSystemClock,
-} from './options.js';
+import { type Clock, type ProcessRegistryOptions, ProcessRegistryLimitsSchema, createSystemClock } from './options.js';
 import { type OutputStream, SessionOutput, UnreadOutput } from './output-buffer.js';
 import { type ProcIdentity, hasProcfs, isIdentityAlive, processGroupExists, readBootId, readProcStat, sendSignal } from './proc.js';
 import { type CursorKeyMode, bracketPaste, decodeHexBytes, encodeKeys, nextCursorKeyMode } from './pty-keys.js';
@@ -361,8 +356,7 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
   // ---- exit ------------------------------------------------------------------------------------
   const shouldNotify = (s: Session): boolean => {
     if (!s.notifyOnExit || s.isKillRequested || s.isRemoved || s.terminalPollObserved) return false;
-    const isEmptySuccess =
-      s.eventStatus === 'exited' && s.exitCode === 0 && s.output.totalChars === 0 && s.signal === null;
+    const isEmptySuccess = s.eventStatus === 'exited' && s.exitCode === 0 && s.output.totalChars === 0 && s.signal === null;
     return !(isEmptySuccess && !s.notifyOnExitEmptySuccess);
   };
 
@@ -550,7 +544,14 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     });
 
   const runningResult = (s: Session): ExecResult =>
-    deepFreeze({ status: 'running', id: s.id, pid: s.pid, startedAt: s.startedAt, tail: s.output.tail(limits.tailChars), sandbox: s.sandbox });
+    deepFreeze({
+      status: 'running',
+      id: s.id,
+      pid: s.pid,
+      startedAt: s.startedAt,
+      tail: s.output.tail(limits.tailChars),
+      sandbox: s.sandbox,
+    });
 
   // ---- public API ------------------------------------------------------------------------------
   const exec = async (rawInput: ExecInput): Promise<ExecResult> => {
@@ -564,7 +565,9 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
         pty = await ptyModule;
       } catch (error) {
         ptyModule = undefined;
-        throw new ProcessRegistryError('SPAWN_FAILED', `PTY support is unavailable on this host; use stdin: 'pipe'. (${String(error)})`, { cause: error });
+        throw new ProcessRegistryError('SPAWN_FAILED', `PTY support is unavailable on this host; use stdin: 'pipe'. (${String(error)})`, {
+          cause: error,
+        });
       }
     }
     if (isDisposed) throw new ProcessRegistryError('DISPOSED', 'The process registry was disposed; create a new one.');

@@ -43,7 +43,12 @@ export const SandboxLimitsSchema = z.object({
   /** RLIMIT_CPU: CPU seconds per process (SIGXCPU, then SIGKILL). */
   cpuSeconds: z.number().int().min(1).nullable().default(DEFAULT_SANDBOX_LIMITS.cpuSeconds),
   /** RLIMIT_AS: address space per process, bytes (allocations fail beyond). */
-  addressSpaceBytes: z.number().int().min(16 * 1024 ** 2).nullable().default(DEFAULT_SANDBOX_LIMITS.addressSpaceBytes),
+  addressSpaceBytes: z
+    .number()
+    .int()
+    .min(16 * 1024 ** 2)
+    .nullable()
+    .default(DEFAULT_SANDBOX_LIMITS.addressSpaceBytes),
 });
 /** Parsed limits with defaults applied. */
 export type SandboxLimits = z.output<typeof SandboxLimitsSchema>;

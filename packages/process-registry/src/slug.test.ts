@@ -11,7 +11,12 @@ describe('createSlug', () => {
 describe('allocateUniqueId', () => {
   it('adds numeric suffixes on collision and always terminates', () => {
     const taken = new Set(['amber-atlas', 'amber-atlas-2']);
-    expect(allocateUniqueId(() => 'amber-atlas', (id) => taken.has(id))).toBe('amber-atlas-3');
+    expect(
+      allocateUniqueId(
+        () => 'amber-atlas',
+        (id) => taken.has(id),
+      ),
+    ).toBe('amber-atlas-3');
     const everything = (id: string): boolean => !id.endsWith('-d');
     expect(allocateUniqueId(() => 'x-y', everything)).toBe('x-y-d');
   });

@@ -47,7 +47,10 @@ export async function spawnChild(spec: SpawnSpec): Promise<ProcessHandle> {
     cwd: spec.cwd,
     env: spec.env,
     detached: true,
-    stdio: spec.hasInfoFd === true ? [spec.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe'] : [spec.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    stdio:
+      spec.hasInfoFd === true
+        ? [spec.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe', 'pipe']
+        : [spec.stdin === 'pipe' ? 'pipe' : 'ignore', 'pipe', 'pipe'],
   });
   const infoStream = spec.hasInfoFd === true ? child.stdio[3] : undefined;
   const info = new Promise<string | undefined>((resolve) => {

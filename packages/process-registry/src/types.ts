@@ -19,7 +19,11 @@ export type ProcessStatus = 'running' | 'completed' | 'failed' | 'killed' | 'tim
 /** Input of `exec`. */
 export const ExecInputSchema = z.object({
   /** Shell command, run through `bash -c` (or `/bin/sh -c` when bash is absent). */
-  command: z.string().min(1).max(1_000_000).refine((v) => v.trim().length > 0, 'command must not be blank'),
+  command: z
+    .string()
+    .min(1)
+    .max(1_000_000)
+    .refine((v) => v.trim().length > 0, 'command must not be blank'),
   /** Working directory; default the registry's `cwd`. */
   cwd: z.string().min(1).optional(),
   /** Extra environment variables, merged over the registry's base env and the non-interactive defaults. */

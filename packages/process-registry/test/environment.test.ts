@@ -61,7 +61,24 @@ describe('child environment (no sandbox)', () => {
     expect(env.get('EXTRA')).toBe('yes');
     expect(env.get('PATH')).toBe(process.env['PATH']);
     expect(denials.at(-1)).toEqual({ name: 'ANTHROPIC_API_KEY', source: 'exec' });
-    const allowed = new Set(['PATH', 'LANG', 'TERM', 'TZ', 'HOME', 'USER', 'PAGER', 'GIT_PAGER', 'NO_COLOR', 'FIXED_VALUE', 'EXTRA', 'PINCER_PROCESS_ID', 'PINCER_SCOPE', 'PWD', 'SHLVL', '_']);
+    const allowed = new Set([
+      'PATH',
+      'LANG',
+      'TERM',
+      'TZ',
+      'HOME',
+      'USER',
+      'PAGER',
+      'GIT_PAGER',
+      'NO_COLOR',
+      'FIXED_VALUE',
+      'EXTRA',
+      'PINCER_PROCESS_ID',
+      'PINCER_SCOPE',
+      'PWD',
+      'SHLVL',
+      '_',
+    ]);
     expect([...env.keys()].filter((name) => !allowed.has(name) && !name.startsWith('LC_'))).toEqual([]);
   });
 

@@ -94,7 +94,10 @@ describe('kill ceremony', () => {
     await waitFor(() => listMarkedPids(runs[0].id).length >= 10, 5_000);
     await waitFor(() => registry.snapshot().running.length === 4, 5_000);
     const ids = registry.snapshot().running.map((s) => s.id);
-    const before = ids.flatMap((id) => listMarkedPids(id)).map(identityOf).filter((x): x is ProcIdentity => !!x);
+    const before = ids
+      .flatMap((id) => listMarkedPids(id))
+      .map(identityOf)
+      .filter((x): x is ProcIdentity => !!x);
     await registry.dispose();
     expect(await foreground).toMatchObject({ status: 'killed' });
     expect(survivors(before)).toEqual([]);

@@ -84,9 +84,22 @@ describe('exec', () => {
 describe('exit events', () => {
   it('emits one event per background session with the notice text', async () => {
     const registry = makeRegistry();
-    const run = await registry.exec({ command: 'echo "hello   world"; exit 3', scopeKey: 's', sessionKey: 'agent:a:main', background: true });
+    const run = await registry.exec({
+      command: 'echo "hello   world"; exit 3',
+      scopeKey: 's',
+      sessionKey: 'agent:a:main',
+      background: true,
+    });
     const event = await nextExit(registry, run.id);
-    expect(event).toMatchObject({ id: run.id, scopeKey: 's', sessionKey: 'agent:a:main', status: 'exited', exitCode: 3, signal: null, shouldNotify: true });
+    expect(event).toMatchObject({
+      id: run.id,
+      scopeKey: 's',
+      sessionKey: 'agent:a:main',
+      status: 'exited',
+      exitCode: 3,
+      signal: null,
+      shouldNotify: true,
+    });
     expect(formatExitNotice(event)).toBe(`Exec completed (${run.id}, code 3) :: hello world`);
   });
 
@@ -215,9 +228,7 @@ describe('pty', () => {
 describe('ids and limits', () => {
   it('allocates unique human slugs', async () => {
     const registry = makeRegistry();
-    const runs = await Promise.all(
-      Array.from({ length: 20 }, () => registry.exec({ command: 'true', scopeKey: 's', background: true })),
-    );
+    const runs = await Promise.all(Array.from({ length: 20 }, () => registry.exec({ command: 'true', scopeKey: 's', background: true })));
     const ids = runs.map((r) => r.id);
     expect(new Set(ids).size).toBe(20);
     for (const id of ids) expect(id).toMatch(/^[a-z]+-[a-z]+(-[a-z0-9]+)*$/);
@@ -263,7 +274,22 @@ describe('ids and limits', () => {
     expect(Object.isFrozen(snap.running)).toBe(true);
     expect(Object.isFrozen(snap.running[0])).toBe(true);
     expect(Object.keys(snap.running[0]!).sort()).toEqual(
-      ['command', 'cwd', 'endedAt', 'exitCode', 'id', 'pid', 'sandbox', 'scopeKey', 'sessionKey', 'signal', 'startedAt', 'status', 'tail', 'truncated'].sort(),
+      [
+        'command',
+        'cwd',
+        'endedAt',
+        'exitCode',
+        'id',
+        'pid',
+        'sandbox',
+        'scopeKey',
+        'sessionKey',
+        'signal',
+        'startedAt',
+        'status',
+        'tail',
+        'truncated',
+      ].sort(),
     );
   });
 });

@@ -31,7 +31,9 @@ describe('reapOrphans', () => {
     const marker = { PINCER_PROCESS_ID: 'old-orphan', PINCER_SCOPE: 'agent:a:main' };
     const child = leftBehind('sleep 300 & setsid sleep 300 & wait', marker);
     expect(await waitFor(() => listMarkedPids('old-orphan').length >= 3)).toBe(true);
-    const before = listMarkedPids('old-orphan').map(identityOf).filter((x) => x !== undefined);
+    const before = listMarkedPids('old-orphan')
+      .map(identityOf)
+      .filter((x) => x !== undefined);
     const registry = makeRegistry();
     const [outcome] = await registry.reapOrphans([
       { id: 'old-orphan', pid: child.pid!, procStartTime: identityOf(child.pid!)!.startTime, bootId, scopeKey: 'agent:a:main' },

@@ -8,7 +8,9 @@ const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
 
 /** Why bwrap cannot run a sandbox here, or undefined when it can. */
 function bwrapProblem(): string | undefined {
-  const run = spawnSync('bwrap', ['--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true'], { encoding: 'utf8' });
+  const run = spawnSync('bwrap', ['--unshare-pid', '--ro-bind', '/', '/', '--proc', '/proc', '--dev', '/dev', 'true'], {
+    encoding: 'utf8',
+  });
   if (run.error) return `bwrap is not installed (${run.error.message}); install the Debian package bubblewrap`;
   if (run.status !== 0) return `bwrap cannot create namespaces here (exit ${run.status}: ${run.stderr.trim()})`;
   return undefined;

@@ -31,13 +31,25 @@ describeWithBwrap('bwrap sandbox', () => {
     const dirs = makeSandboxDirs();
     const sandbox = createBwrapSandbox({ workspaceRoot: dirs.workspaceRoot, hiddenPaths: [dirs.stateDir, dirs.configDir] });
     const probe = await sandbox.probe();
-    expect(probe).toMatchObject({ ok: true, backend: 'bwrap', mode: 'auto', reason: undefined, network: 'host', workspaceRoot: dirs.workspaceRoot });
+    expect(probe).toMatchObject({
+      ok: true,
+      backend: 'bwrap',
+      mode: 'auto',
+      reason: undefined,
+      network: 'host',
+      workspaceRoot: dirs.workspaceRoot,
+    });
     expect(probe.version).toMatch(/^\d+\.\d+/);
     expect(probe.namespaces).toEqual(expect.arrayContaining(['pid', 'mnt', 'ipc', 'uts']));
     expect(probe.namespaces).not.toContain('net');
     expect(probe.isNoNewPrivileges).toBe(true);
     expect(probe.hasNoCapabilities).toBe(true);
-    expect(probe.limits).toEqual({ maxProcesses: 1024, maxFileSizeBytes: 4 * 1024 ** 3, cpuSeconds: 3600, addressSpaceBytes: 8 * 1024 ** 3 });
+    expect(probe.limits).toEqual({
+      maxProcesses: 1024,
+      maxFileSizeBytes: 4 * 1024 ** 3,
+      cpuSeconds: 3600,
+      addressSpaceBytes: 8 * 1024 ** 3,
+    });
     expect(await sandbox.probe()).toBe(probe); // cached
     const none = await createBwrapSandbox({ workspaceRoot: dirs.workspaceRoot, network: 'none' }).probe();
     expect(none.namespaces).toContain('net');
@@ -49,7 +61,11 @@ describeWithBwrap('bwrap sandbox', () => {
     const registry = makeRegistry({ sandbox });
     // The marker appears only in the sleeper's argv (the command text spells it as an expression).
     const bMarker = `b-42-${process.pid}`;
-    const bRun = await registry.exec({ command: `echo b-secret > b.txt; exec -a "b-$((6 * 7))-${process.pid}" sleep 300`, scopeKey: B, background: true });
+    const bRun = await registry.exec({
+      command: `echo b-secret > b.txt; exec -a "b-$((6 * 7))-${process.pid}" sleep 300`,
+      scopeKey: B,
+      background: true,
+    });
     expect(bRun.sandbox).toEqual({ isSandboxed: true, backend: 'bwrap', reason: undefined });
     const bWorkspace = sandbox.workspaceFor(B);
     expect(await waitFor(() => existsSync(join(bWorkspace, 'b.txt')) && pidsWithMarker(bMarker).length === 1)).toBe(true);
@@ -113,14 +129,18 @@ describeWithBwrap('bwrap sandbox', () => {
     const sandbox = createBwrapSandbox({ workspaceRoot: dirs.workspaceRoot, limits: { maxProcesses: 300, cpuSeconds: 120 } });
     const registry = makeRegistry({ sandbox });
     const result = await registry.exec({
-      command: 'pwd; echo "$HOME"; ulimit -u; ulimit -t; ulimit -f; ulimit -v; grep NoNewPrivs /proc/self/status; ps -o sid= -p $$; echo $$',
+      command:
+        'pwd; echo "$HOME"; ulimit -u; ulimit -t; ulimit -f; ulimit -v; grep NoNewPrivs /proc/self/status; ps -o sid= -p $$; echo $$',
       scopeKey: A,
     });
     const workspace = sandbox.workspaceFor(A);
     expect(workspace).toBe(join(dirs.workspaceRoot, workspaceDirName(A)));
     expect(result).toMatchObject({ status: 'completed' });
     if (result.status === 'running') throw new Error('expected completion');
-    const [pwd, home, nproc, cpu, fsize, as, nnp, sid, pid] = result.output.trim().split('\n').map((line) => line.trim());
+    const [pwd, home, nproc, cpu, fsize, as, nnp, sid, pid] = result.output
+      .trim()
+      .split('\n')
+      .map((line) => line.trim());
     expect([pwd, home, nproc, cpu]).toEqual([workspace, workspace, '300', '120']);
     expect(Number(fsize) * 1024).toBe(4 * 1024 ** 3);
     expect(Number(as) * 1024).toBe(8 * 1024 ** 3);
@@ -146,12 +166,21 @@ describeWithBwrap('bwrap sandbox', () => {
 
   it('refuses an exec cwd outside the workspace and binds, and accepts one inside', async () => {
     const dirs = makeSandboxDirs();
-    const registry = makeRegistry({ sandbox: createBwrapSandbox({ workspaceRoot: dirs.workspaceRoot, binds: { ro: [dirs.hostDir], rw: [] } }) });
-    expect(await rejectionOf(registry.exec({ command: 'pwd', scopeKey: A, cwd: dirs.stateDir }))).toMatchObject({ code: 'INVALID_INPUT', field: 'cwd' });
+    const registry = makeRegistry({
+      sandbox: createBwrapSandbox({ workspaceRoot: dirs.workspaceRoot, binds: { ro: [dirs.hostDir], rw: [] } }),
+    });
+    expect(await rejectionOf(registry.exec({ command: 'pwd', scopeKey: A, cwd: dirs.stateDir }))).toMatchObject({
+      code: 'INVALID_INPUT',
+      field: 'cwd',
+    });
     mkdirSync(join(dirs.workspaceRoot, workspaceDirName(A), 'sub'), { recursive: true });
-    expect(await registry.exec({ command: 'pwd', scopeKey: A, cwd: 'sub' })).toMatchObject({ output: `${join(dirs.workspaceRoot, workspaceDirName(A), 'sub')}\n` });
+    expect(await registry.exec({ command: 'pwd', scopeKey: A, cwd: 'sub' })).toMatchObject({
+      output: `${join(dirs.workspaceRoot, workspaceDirName(A), 'sub')}\n`,
+    });
     writeFileSync(join(dirs.hostDir, 'readme'), 'bound\n');
-    expect(await registry.exec({ command: 'cat readme; touch x 2>/dev/null || echo ro', scopeKey: A, cwd: dirs.hostDir })).toMatchObject({ output: 'bound\nro\n' });
+    expect(await registry.exec({ command: 'cat readme; touch x 2>/dev/null || echo ro', scopeKey: A, cwd: dirs.hostDir })).toMatchObject({
+      output: 'bound\nro\n',
+    });
   });
 
   it('refuses every shell in "required" mode with a broken bwrap, and runs nothing', async () => {
@@ -163,7 +192,10 @@ describeWithBwrap('bwrap sandbox', () => {
       const marker = join(dirs.hostDir, 'ran');
       const error = await rejectionOf(registry.exec({ command: `touch ${marker}`, scopeKey: A, background: true }));
       expect(ProcessRegistryError.isInstance(error)).toBe(true);
-      expect(error).toMatchObject({ code: 'SANDBOX_UNAVAILABLE', reason: expect.stringMatching(bwrapPath === broken ? /did not answer like bubblewrap.*broken/ : /bwrap not found/) });
+      expect(error).toMatchObject({
+        code: 'SANDBOX_UNAVAILABLE',
+        reason: expect.stringMatching(bwrapPath === broken ? /did not answer like bubblewrap.*broken/ : /bwrap not found/),
+      });
       expect((await sandbox.probe()).ok).toBe(false);
       expect(registry.snapshot()).toEqual({ running: [], finished: [] });
       expect(existsSync(marker)).toBe(false);
@@ -172,13 +204,19 @@ describeWithBwrap('bwrap sandbox', () => {
 
   it('runs unsandboxed in "auto" mode with a broken bwrap and says so; "off" says so too', async () => {
     const dirs = makeSandboxDirs();
-    const auto = makeRegistry({ sandbox: createBwrapSandbox({ bwrapPath: makeBrokenBinary(dirs.hostDir), workspaceRoot: dirs.workspaceRoot }) });
+    const auto = makeRegistry({
+      sandbox: createBwrapSandbox({ bwrapPath: makeBrokenBinary(dirs.hostDir), workspaceRoot: dirs.workspaceRoot }),
+    });
     const marker = join(dirs.hostDir, 'ran');
     const run = await auto.exec({ command: `touch ${marker}; readlink /proc/self/ns/pid`, scopeKey: A });
     expect(run).toMatchObject({
       status: 'completed',
       output: `${readlinkSync('/proc/self/ns/pid')}\n`,
-      sandbox: { isSandboxed: false, backend: undefined, reason: expect.stringMatching(/^sandbox unavailable: .*did not answer like bubblewrap/) },
+      sandbox: {
+        isSandboxed: false,
+        backend: undefined,
+        reason: expect.stringMatching(/^sandbox unavailable: .*did not answer like bubblewrap/),
+      },
     });
     expect(existsSync(marker)).toBe(true);
     const off = makeRegistry({ sandbox: createBwrapSandbox({ mode: 'off', workspaceRoot: dirs.workspaceRoot }) });
@@ -186,7 +224,11 @@ describeWithBwrap('bwrap sandbox', () => {
     expect(off.list({ scopeKey: A })[0]?.sandbox).toEqual({ isSandboxed: false, backend: undefined, reason: 'sandbox mode is off' });
     expect(background.sandbox.reason).toBe('sandbox mode is off');
     const plain = makeRegistry();
-    expect((await plain.exec({ command: 'true', scopeKey: A })).sandbox).toEqual({ isSandboxed: false, backend: undefined, reason: 'no sandbox configured' });
+    expect((await plain.exec({ command: 'true', scopeKey: A })).sandbox).toEqual({
+      isSandboxed: false,
+      backend: undefined,
+      reason: 'no sandbox configured',
+    });
   });
 
   it('lets one exec pick its own sandbox over the registry default', async () => {
@@ -226,7 +268,11 @@ describeWithBwrap('bwrap sandbox', () => {
   it('answers SIGTERM for a tree that honours it, and reaps what a shell leaves behind when it exits', async () => {
     const dirs = makeSandboxDirs();
     const registry = makeRegistry({ sandbox: createBwrapSandbox({ workspaceRoot: dirs.workspaceRoot }) });
-    const polite = await registry.exec({ command: 'for i in 1 2 3 4 5; do sleep 300 & done; readlink /proc/self/ns/pid; wait', scopeKey: A, background: true });
+    const polite = await registry.exec({
+      command: 'for i in 1 2 3 4 5; do sleep 300 & done; readlink /proc/self/ns/pid; wait',
+      scopeKey: A,
+      background: true,
+    });
     const inode = (await pollUntil(registry, A, polite.id, (text) => text.includes('pid:['))).trim();
     expect(await waitFor(() => namespaceMembers(inode).length === 7)).toBe(true);
     expect(await registry.kill({ scopeKey: A, id: polite.id })).toEqual({ status: 'killed', signal: 'SIGTERM' });
@@ -251,7 +297,12 @@ describeWithBwrap('bwrap sandbox', () => {
   it('runs and kills a sandboxed shell under a PTY', async () => {
     const dirs = makeSandboxDirs();
     const registry = makeRegistry({ sandbox: createBwrapSandbox({ workspaceRoot: dirs.workspaceRoot }) });
-    const run = await registry.exec({ command: 'readlink /proc/self/ns/pid; read -r line; echo "got:$line"; sleep 300', scopeKey: A, background: true, stdin: 'pty' });
+    const run = await registry.exec({
+      command: 'readlink /proc/self/ns/pid; read -r line; echo "got:$line"; sleep 300',
+      scopeKey: A,
+      background: true,
+      stdin: 'pty',
+    });
     expect(run.sandbox.isSandboxed).toBe(true);
     const first = await pollUntil(registry, A, run.id, (text) => /pid:\[\d+\]/.test(text));
     const inode = first.split(/\r?\n/)[0]!.trim();
@@ -267,7 +318,9 @@ describeWithBwrap('bwrap sandbox', () => {
     const registry = createProcessRegistry({ sandbox: createBwrapSandbox({ workspaceRoot: dirs.workspaceRoot }), killGraceMs: 200 });
     const marker = `dispose-${process.pid}-${Date.now()}`;
     await Promise.all(
-      [A, B].map((scopeKey) => registry.exec({ command: `setsid bash -c 'trap "" TERM; sleep 300' ${marker} & sleep 300`, scopeKey, background: true })),
+      [A, B].map((scopeKey) =>
+        registry.exec({ command: `setsid bash -c 'trap "" TERM; sleep 300' ${marker} & sleep 300`, scopeKey, background: true }),
+      ),
     );
     // Per tree: bwrap, its init and the shell carry the marker in their argv (the setsid child execs sleep).
     expect(await waitFor(() => pidsWithMarker(marker).length >= 6)).toBe(true);

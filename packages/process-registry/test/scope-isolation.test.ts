@@ -19,7 +19,12 @@ describe('scope isolation', () => {
     await nextExit(registry, done.id);
 
     expect(registry.list({ scopeKey: B })).toEqual([]);
-    expect(registry.list({ scopeKey: A }).map((s) => s.id).sort()).toEqual([live.id, done.id].sort());
+    expect(
+      registry
+        .list({ scopeKey: A })
+        .map((s) => s.id)
+        .sort(),
+    ).toEqual([live.id, done.id].sort());
 
     for (const id of [live.id, done.id]) {
       const missing = async (fn: (reg: typeof registry) => unknown): Promise<unknown> => {
@@ -54,7 +59,12 @@ describe('scope isolation', () => {
     registry.write({ scopeKey: A, id: live.id, data: 'still here\n' });
     expect(await pollUntil(registry, A, live.id, (o) => o.includes('still here'))).toBe('still here\n');
     expect(registry.log({ scopeKey: A, id: done.id }).output).toBe('finished');
-    expect(registry.list({ scopeKey: A }).map((s) => [s.id, s.status]).sort()).toEqual(
+    expect(
+      registry
+        .list({ scopeKey: A })
+        .map((s) => [s.id, s.status])
+        .sort(),
+    ).toEqual(
       [
         [live.id, 'running'],
         [done.id, 'completed'],

@@ -13,7 +13,6 @@ import {
   parseThreadSessionSuffix,
 } from '../src/index.js';
 
-
 const CORPUS_SIZE = 100_000;
 
 /** Deterministic PRNG (mulberry32) so every run measures the same corpus. */
@@ -79,7 +78,12 @@ const NAIVE_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/i;
 function naiveNormalizeAgentId(value: string): string {
   const trimmed = value.trim();
   if (NAIVE_ID.test(trimmed)) return trimmed.toLowerCase();
-  const out = trimmed.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^-+/, '').replace(/-+$/, '').slice(0, 64);
+  const out = trimmed
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]+/g, '-')
+    .replace(/^-+/, '')
+    .replace(/-+$/, '')
+    .slice(0, 64);
   return out || 'main';
 }
 function naiveParse(key: string): { agentId: string; rest: string } | null {
@@ -119,7 +123,8 @@ const safeExplicit = (input: ExplicitInput) => {
 const explicitAll: ExplicitInput[] = corpus.map((sessionKey, index) => ({
   sessionKey,
   // Every third call names an agent: same agent as an agent key, or "ops" for bare keys.
-  agentId: index % 3 === 0 ? (parseAgentSessionKey(sessionKey) ? normalizeAgentId(parseAgentSessionKey(sessionKey)!.agentId) : 'ops') : undefined,
+  agentId:
+    index % 3 === 0 ? (parseAgentSessionKey(sessionKey) ? normalizeAgentId(parseAgentSessionKey(sessionKey)!.agentId) : 'ops') : undefined,
   defaultAgentId: 'main',
   knownAgentIds: ['main', 'ops', 'ops-team', 'support-bot', 'research', 'qa', '_x', 'a'.repeat(64)],
 }));
@@ -156,7 +161,12 @@ function compare(name: string, [value, baselineValue]: [number, number], baselin
 }
 
 compare('parseAgentSessionKey', interleaved(corpus, parseAgentSessionKey, corpus, naiveParse), 'naive trim+lower+split', 1.5);
-compare('parseThreadSessionSuffix', interleaved(corpus, parseThreadSessionSuffix, corpus, naiveThreadSuffix), 'naive trim+lower+lastIndexOf', 1.0);
+compare(
+  'parseThreadSessionSuffix',
+  interleaved(corpus, parseThreadSessionSuffix, corpus, naiveThreadSuffix),
+  'naive trim+lower+lastIndexOf',
+  1.0,
+);
 compare('classifySessionKeyShape', interleaved(corpus, classifySessionKeyShape, corpus, naiveClassify), 'naive regex classifier', 0.5);
 compare('normalizeAgentId', interleaved(corpus, normalizeAgentId, corpus, naiveNormalizeAgentId), 'naive regex normalizer', 0.5);
 const acceptedKeys = explicitAccepted.map((input) => input.sessionKey);
@@ -179,12 +189,23 @@ const linearity: Array<[string, (key: string) => unknown, (length: number) => st
   ['parseAgentSessionKey', parseAgentSessionKey, (n) => 'agent:ops:' + 'signal:group:'.repeat(Math.ceil(n / 13))],
   ['classifySessionKeyShape', classifySessionKeyShape, (n) => 'agent:' + 'a'.repeat(n)],
   ['normalizeAgentId', normalizeAgentId, (n) => 'x' + '-'.repeat(n) + 'y'],
-  ['normalizeExplicitSessionKey', (key) => safeExplicit({ sessionKey: key, agentId: undefined, defaultAgentId: 'main', knownAgentIds: ['main', 'ops'] }), (n) => 'Incident:'.repeat(Math.ceil(n / 9))],
+  [
+    'normalizeExplicitSessionKey',
+    (key) => safeExplicit({ sessionKey: key, agentId: undefined, defaultAgentId: 'main', knownAgentIds: ['main', 'ops'] }),
+    (n) => 'Incident:'.repeat(Math.ceil(n / 9)),
+  ],
 ];
 for (const [name, fn, make] of linearity) {
   const small = make(1024);
   const large = make(1 << 20);
-  const nsPerCharSmall = 1e9 / opsPerSecond(Array.from({ length: 2000 }, () => small), fn, 3) / small.length;
+  const nsPerCharSmall =
+    1e9 /
+    opsPerSecond(
+      Array.from({ length: 2000 }, () => small),
+      fn,
+      3,
+    ) /
+    small.length;
   const nsPerCharLarge = 1e9 / opsPerSecond([large, large], fn, 3) / large.length;
   const ratio = nsPerCharLarge / nsPerCharSmall;
   rows.push({
@@ -200,4 +221,8 @@ for (const [name, fn, make] of linearity) {
 }
 
 if (sink === -1) console.log(sink);
-reportBench(`@pincer/session-key bench — corpus: ${CORPUS_SIZE.toLocaleString('en-US')} generated keys (seeded), Node ${process.version}`, rows, import.meta.url);
+reportBench(
+  `@pincer/session-key bench — corpus: ${CORPUS_SIZE.toLocaleString('en-US')} generated keys (seeded), Node ${process.version}`,
+  rows,
+  import.meta.url,
+);

@@ -106,12 +106,9 @@ describe('isValidAgentId', () => {
     expect(isValidAgentId(input)).toBe(true);
   });
 
-  it.each(['_x', '-x', 'Ops Team', 'a'.repeat(65), '__proto__', '', '   ', 'é', '\u212Aelvin'])(
-    'rejects %j',
-    (input) => {
-      expect(isValidAgentId(input)).toBe(false);
-    },
-  );
+  it.each(['_x', '-x', 'Ops Team', 'a'.repeat(65), '__proto__', '', '   ', 'é', '\u212Aelvin'])('rejects %j', (input) => {
+    expect(isValidAgentId(input)).toBe(false);
+  });
 
   it('rejects null, undefined and non-strings', () => {
     expect(isValidAgentId(null)).toBe(false);

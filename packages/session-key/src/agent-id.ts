@@ -62,7 +62,8 @@ function sanitizeId(value: unknown): string {
     let code = trimmedValue.charCodeAt(i);
     let invalidAfter = false;
     if (code >= 65 && code <= 90) code += 32;
-    else if (code === 0x212a) code = 107; // KELVIN SIGN → "k"
+    else if (code === 0x212a)
+      code = 107; // KELVIN SIGN → "k"
     else if (code === 0x130) {
       code = 105; // "İ" → "i" + U+0307 (the combining dot is outside the charset)
       invalidAfter = true;
@@ -109,9 +110,7 @@ export function sanitizeAgentId(value: string | null | undefined): string {
 }
 
 /** Result of {@link normalizeAgentIdStrict}. */
-export type StrictAgentIdResult =
-  | { readonly ok: true; readonly value: string }
-  | { readonly ok: false; readonly error: 'unrepresentable' };
+export type StrictAgentIdResult = { readonly ok: true; readonly value: string } | { readonly ok: false; readonly error: 'unrepresentable' };
 
 /**
  * {@link normalizeAgentId} without the `"main"` fallback: blank or unrepresentable input

@@ -57,7 +57,10 @@ describe('canonicalizeSessionKey', () => {
     expect(codeOf(() => canonicalizeSessionKey('   '))).toBe('INVALID_INPUT');
     expect(codeOf(() => canonicalizeSessionKey(42 as unknown as string))).toBe('INVALID_INPUT');
     for (const malformed of ['agent:ops', 'agent::x', 'agent:ops::x', 'Agent:', 'agent: :main']) {
-      expect(codeOf(() => canonicalizeSessionKey(malformed)), malformed).toBe('MALFORMED_SESSION_KEY');
+      expect(
+        codeOf(() => canonicalizeSessionKey(malformed)),
+        malformed,
+      ).toBe('MALFORMED_SESSION_KEY');
     }
     expect(codeOf(() => canonicalizeSessionKey(':x', { agentId: 'ops' }))).toBe('MALFORMED_SESSION_KEY');
     expect(codeOf(() => canonicalizeSessionKey('incident-42'))).toBe('NO_AGENT_ID');
@@ -124,16 +127,37 @@ describe('canonical schemas', () => {
 // ---- properties -----------------------------------------------------------------------------
 
 const FRAGMENTS = [
-  'agent:', 'AGENT:', ':', ' ', 'main', 'MAIN', 'Ops', 'ops team', '!', 'signal:group:', 'Signal:Group:',
-  'matrix:channel:', 'MATRIX:Group:', ':thread:', ':THREAD:', 'subagent:', 'İ', 'ß', '\u212A', '日本', '\t', 'Ab=', '$Ev',
+  'agent:',
+  'AGENT:',
+  ':',
+  ' ',
+  'main',
+  'MAIN',
+  'Ops',
+  'ops team',
+  '!',
+  'signal:group:',
+  'Signal:Group:',
+  'matrix:channel:',
+  'MATRIX:Group:',
+  ':thread:',
+  ':THREAD:',
+  'subagent:',
+  'İ',
+  'ß',
+  '\u212A',
+  '日本',
+  '\t',
+  'Ab=',
+  '$Ev',
 ] as const;
 const keyish = fc.string({
   unit: fc.oneof(fc.constantFrom(...FRAGMENTS), fc.string({ unit: 'binary', minLength: 1, maxLength: 1 })),
   maxLength: 30,
 });
-const agentKeyish = fc.tuple(fc.constantFrom('agent:', 'AGENT:', ' Agent:'), keyish, keyish).map(
-  ([prefix, id, rest]) => `${prefix}${id.replace(/:/g, '')}x:${rest}`,
-);
+const agentKeyish = fc
+  .tuple(fc.constantFrom('agent:', 'AGENT:', ' Agent:'), keyish, keyish)
+  .map(([prefix, id, rest]) => `${prefix}${id.replace(/:/g, '')}x:${rest}`);
 
 function tryCanonical(key: string): string | undefined {
   try {

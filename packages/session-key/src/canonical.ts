@@ -116,10 +116,7 @@ export function assertCanonicalAgentSessionKey(key: unknown, fieldName: string =
   }
   if (!startsWithCI(key.trim(), 'agent:')) {
     if (key.trim() === '') throw new SessionKeyError('INVALID_INPUT', `${field} must not be blank.`);
-    throw new SessionKeyError(
-      'NO_AGENT_ID',
-      `${field} "${echo(key)}" must be agent-qualified: agent:<agent-id>:<session>.`,
-    );
+    throw new SessionKeyError('NO_AGENT_ID', `${field} "${echo(key)}" must be agent-qualified: agent:<agent-id>:<session>.`);
   }
   const canonical = canonicalizeSessionKey(key);
   if (canonical !== key) {
@@ -151,7 +148,8 @@ export const canonicalSessionKeySchema = z.string().transform((value, context) =
 export type CanonicalSessionKey = z.output<typeof canonicalSessionKeySchema>;
 
 /** Boundary schema of the packages: a string that is already a canonical agent key. */
-export const canonicalAgentSessionKeySchema = z.string().refine(
-  (value) => startsWithCI(value, 'agent:') && isCanonicalSessionKey(value),
-  { message: 'Expected a canonical agent session key (see canonicalizeSessionKey).' },
-);
+export const canonicalAgentSessionKeySchema = z
+  .string()
+  .refine((value) => startsWithCI(value, 'agent:') && isCanonicalSessionKey(value), {
+    message: 'Expected a canonical agent session key (see canonicalizeSessionKey).',
+  });

@@ -50,10 +50,6 @@ export class SessionKeyError extends Error {
 
   /** True when `error` is a `SessionKeyError` (from any copy of this package). */
   static isInstance(error: unknown): error is SessionKeyError {
-    return (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[SESSION_KEY_ERROR_MARKER] === true
-    );
+    return typeof error === 'object' && error !== null && (error as Record<symbol, unknown>)[SESSION_KEY_ERROR_MARKER] === true;
   }
 }

@@ -32,10 +32,7 @@ const COLUMNS = {
 } as const;
 type Column = keyof typeof COLUMNS;
 
-type Cell =
-  | { sessionKey: string; agentId: string | undefined }
-  | { code: SessionKeyErrorCode; message: string }
-  | 'selection';
+type Cell = { sessionKey: string; agentId: string | undefined } | { code: SessionKeyErrorCode; message: string } | 'selection';
 
 const INVALID_AGENT_OPS: Cell = {
   code: 'MALFORMED_AGENT_KEY',
@@ -232,9 +229,10 @@ describe('normalizeExplicitSessionKey — rules (reference §8.3, seed 003)', ()
   });
 
   it('compares knownAgentIds after normalization and quotes --agent as typed', () => {
-    expect(
-      normalizeExplicitSessionKey({ ...base, knownAgentIds: ['Ops Team'], agentId: 'OPS TEAM', sessionKey: 'x' }),
-    ).toEqual({ sessionKey: 'agent:ops-team:x', agentId: 'ops-team' });
+    expect(normalizeExplicitSessionKey({ ...base, knownAgentIds: ['Ops Team'], agentId: 'OPS TEAM', sessionKey: 'x' })).toEqual({
+      sessionKey: 'agent:ops-team:x',
+      agentId: 'ops-team',
+    });
     expectError({ ...base, knownAgentIds: ['main'], agentId: ' Ghost ', sessionKey: 'x' }, 'UNKNOWN_AGENT', 'Unknown agent id "Ghost".');
     // "!!!" normalizes to main and is accepted when main is configured (reference §8.3 step 7).
     expect(normalizeExplicitSessionKey({ ...base, knownAgentIds: ['main'], agentId: '!!!', sessionKey: 'x' }).agentId).toBe('main');

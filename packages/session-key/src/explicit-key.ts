@@ -78,10 +78,7 @@ export function normalizeExplicitSessionKey(input: ExplicitSessionKeyInput): Exp
   if (shape === 'agent') {
     keyAgent = normalizeAgentId(parseAgentSessionKey(key)?.agentId);
     if (normalizedAgent !== undefined && normalizedAgent !== keyAgent) {
-      throw new SessionKeyError(
-        'AGENT_MISMATCH',
-        `Agent id "${echo(agent)}" does not match session key agent "${keyAgent}".`,
-      );
+      throw new SessionKeyError('AGENT_MISMATCH', `Agent id "${echo(agent)}" does not match session key agent "${keyAgent}".`);
     }
   }
   if (normalizedAgent !== undefined && knownAgentIds !== undefined && knownAgentIds !== null) {
@@ -99,18 +96,12 @@ export function normalizeExplicitSessionKey(input: ExplicitSessionKeyInput): Exp
 
   const owner = agent ?? (typeof defaultAgentId === 'string' ? defaultAgentId.trim() : '');
   if (!owner) {
-    throw new SessionKeyError(
-      'NO_AGENT_ID',
-      `Session key "${echo(key)}" has no agent; pass --agent <id> or configure a default agent.`,
-    );
+    throw new SessionKeyError('NO_AGENT_ID', `Session key "${echo(key)}" has no agent; pass --agent <id> or configure a default agent.`);
   }
   // A bare key starting with ":" would scope to `agent:<id>::…`, which no parser accepts;
   // refuse it here instead of dispatching a key that cannot be owned.
   if (key.charCodeAt(0) === 58) {
-    throw new SessionKeyError(
-      'MALFORMED_SESSION_KEY',
-      `Invalid --session-key "${echo(key)}". Session keys must not start with ":".`,
-    );
+    throw new SessionKeyError('MALFORMED_SESSION_KEY', `Invalid --session-key "${echo(key)}". Session keys must not start with ":".`);
   }
   return {
     sessionKey: toAgentStoreSessionKey({ agentId: owner, requestKey: key }),

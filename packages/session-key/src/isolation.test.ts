@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  SessionKeyError,
-  normalizeExplicitSessionKey,
-  resolveAgentIdFromSessionKey,
-  resolveSubagentSessionKey,
-} from './index.js';
+import { SessionKeyError, normalizeExplicitSessionKey, resolveAgentIdFromSessionKey, resolveSubagentSessionKey } from './index.js';
 
 // Attempts to cross an agent boundary through key syntax. Each must either stay owned by the
 // agent the caller is scoped to, or fail with a SessionKeyError before anything is dispatched.
@@ -22,16 +17,14 @@ function codeOf(fn: () => unknown): string {
 describe('crossing agent boundaries through session keys', () => {
   const base = { defaultAgentId: 'ops', knownAgentIds: ['ops', 'main'] };
 
-  it.each([
-    'subagent:agent:main:main',
-    'x:agent:main:main',
-    ' agentx:main:main',
-    'agent_main_main',
-  ])('a bare key embedding another agent (%j) stays owned by the scoped agent', (sessionKey) => {
-    const out = normalizeExplicitSessionKey({ ...base, agentId: 'ops', sessionKey });
-    expect(out.agentId).toBe('ops');
-    expect(resolveAgentIdFromSessionKey(out.sessionKey)).toBe('ops');
-  });
+  it.each(['subagent:agent:main:main', 'x:agent:main:main', ' agentx:main:main', 'agent_main_main'])(
+    'a bare key embedding another agent (%j) stays owned by the scoped agent',
+    (sessionKey) => {
+      const out = normalizeExplicitSessionKey({ ...base, agentId: 'ops', sessionKey });
+      expect(out.agentId).toBe('ops');
+      expect(resolveAgentIdFromSessionKey(out.sessionKey)).toBe('ops');
+    },
+  );
 
   it.each(['agent:main:x', 'AGENT:MAIN:x', ' agent: main :x', 'agent:Main:subagent:agent:ops:x'])(
     'an agent key of another agent (%j) with --agent ops is a mismatch',
@@ -42,9 +35,7 @@ describe('crossing agent boundaries through session keys', () => {
 
   it('a look-alike agent id does not normalize onto the real one', () => {
     // Cyrillic "р" (U+0440) is outside the charset: "oрs" → "o-s", not "ops".
-    expect(codeOf(() => normalizeExplicitSessionKey({ ...base, agentId: 'ops', sessionKey: 'agent:o\u0440s:x' }))).toBe(
-      'AGENT_MISMATCH',
-    );
+    expect(codeOf(() => normalizeExplicitSessionKey({ ...base, agentId: 'ops', sessionKey: 'agent:o\u0440s:x' }))).toBe('AGENT_MISMATCH');
   });
 
   it('a malformed key is refused instead of falling back to the default agent', () => {

@@ -11,13 +11,25 @@ const COLUMNS = [
 
 // Reference §4.2 table: each key × the four columns. `null` = unchanged (trimmed key).
 const TABLE: ReadonlyArray<readonly [keys: ReadonlyArray<string>, cells: ReadonlyArray<string | null>]> = [
-  [['main', ' main '], ['agent:ops:main', 'agent:main:main', 'agent:ops:work', 'global']],
-  [['MAIN', 'Work', 'Agent:Ops:main', 'agent:ops:MAIN'], [null, null, null, null]],
+  [
+    ['main', ' main '],
+    ['agent:ops:main', 'agent:main:main', 'agent:ops:work', 'global'],
+  ],
+  [
+    ['MAIN', 'Work', 'Agent:Ops:main', 'agent:ops:MAIN'],
+    [null, null, null, null],
+  ],
   [['work'], ['work', 'work', 'agent:ops:work', 'work']],
   [['agent:main:main'], ['agent:ops:main', 'agent:main:main', 'agent:ops:work', 'global']],
   [['agent:ops:main'], ['agent:ops:main', 'agent:ops:main', 'agent:ops:work', 'global']],
-  [['agent:other:main', 'foo:main', 'agent:ops:direct:main', 'agent:ops:subagent:main'], [null, null, null, null]],
-  [['global', 'incident-42', ''], [null, null, null, null]],
+  [
+    ['agent:other:main', 'foo:main', 'agent:ops:direct:main', 'agent:ops:subagent:main'],
+    [null, null, null, null],
+  ],
+  [
+    ['global', 'incident-42', ''],
+    [null, null, null, null],
+  ],
 ];
 
 describe('canonicalizeMainSessionAlias', () => {

@@ -66,9 +66,7 @@ export function normalizeSessionKeyPreservingOpaquePeerIds(key: string | null | 
     const tail = raw.slice(tailStart);
     const thread = lastIndexOfCI(tail, THREAD_MARKER);
     if (thread < 0) return head + tail;
-    return (
-      head + tail.slice(0, thread) + THREAD_MARKER + tail.slice(thread + THREAD_MARKER.length)
-    );
+    return head + tail.slice(0, thread) + THREAD_MARKER + tail.slice(thread + THREAD_MARKER.length);
   }
   return lowerPreservingSignalGroups(raw, raw.toLowerCase());
 }

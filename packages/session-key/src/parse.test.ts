@@ -71,12 +71,9 @@ describe('parseAgentSessionKey', () => {
     expect(parseAgentSessionKey(input)).toEqual(expected);
   });
 
-  it.each(['agent:ops', 'agent::x', 'main', '', '   ', 'agent:ops::x', 'agent:ops:'])(
-    'returns null for %j',
-    (input) => {
-      expect(parseAgentSessionKey(input)).toBeNull();
-    },
-  );
+  it.each(['agent:ops', 'agent::x', 'main', '', '   ', 'agent:ops::x', 'agent:ops:'])('returns null for %j', (input) => {
+    expect(parseAgentSessionKey(input)).toBeNull();
+  });
 
   it('returns a lower-cased but un-normalized agent id (quirk 1)', () => {
     expect(parseAgentSessionKey('agent:Ops Team:main')?.agentId).toBe('ops team');
@@ -123,9 +120,7 @@ describe('resolveAgentIdFromSessionKey', () => {
 
   it('throws NO_AGENT_ID for a bare key without a default', () => {
     const attempt = () => resolveAgentIdFromSessionKey('main');
-    expect(attempt).toThrowError(
-      'Session key does not contain an agent id; resolve it with the configured default agent.',
-    );
+    expect(attempt).toThrowError('Session key does not contain an agent id; resolve it with the configured default agent.');
     expect(catchError(attempt).code).toBe('NO_AGENT_ID');
     expect(catchError(() => resolveAgentIdFromSessionKey('main', '   ')).code).toBe('NO_AGENT_ID');
   });

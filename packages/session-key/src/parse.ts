@@ -86,24 +86,15 @@ export function classifySessionKeyShape(key: string | null | undefined): Session
  *   bare/blank keys without a default (`Session key does not contain an agent id; resolve it
  *   with the configured default agent.`).
  */
-export function resolveAgentIdFromSessionKey(
-  key: string | null | undefined,
-  configuredDefaultAgentId?: string | null | undefined,
-): string {
+export function resolveAgentIdFromSessionKey(key: string | null | undefined, configuredDefaultAgentId?: string | null | undefined): string {
   const parsed = parseAgentSessionKey(key);
   if (parsed) return normalizeAgentId(parsed.agentId);
   if (startsWithCI(trimmed(key), AGENT_PREFIX)) {
-    throw new SessionKeyError(
-      'MALFORMED_SESSION_KEY',
-      'Malformed agent session key; refusing default-agent resolution.',
-    );
+    throw new SessionKeyError('MALFORMED_SESSION_KEY', 'Malformed agent session key; refusing default-agent resolution.');
   }
   const fallback = trimmed(configuredDefaultAgentId);
   if (fallback) return normalizeAgentId(fallback);
-  throw new SessionKeyError(
-    'NO_AGENT_ID',
-    'Session key does not contain an agent id; resolve it with the configured default agent.',
-  );
+  throw new SessionKeyError('NO_AGENT_ID', 'Session key does not contain an agent id; resolve it with the configured default agent.');
 }
 
 /** True when the trimmed, lower-cased key is `global` or `unknown` (the unscoped sentinels). */

@@ -71,15 +71,11 @@ describe('buildAgentPeerSessionKey — direct peers', () => {
     expect(buildAgentPeerSessionKey(base)).toBe('agent:ops:main');
     expect(buildAgentPeerSessionKey({ ...base, dmScope: 'bogus' })).toBe('agent:ops:main');
     expect(buildAgentPeerSessionKey({ ...base, dmScope: null, peerKind: null })).toBe('agent:ops:main');
-    expect(buildAgentPeerSessionKey({ ...base, dmScope: 'per-peer', peerKind: 'direct' })).toBe(
-      'agent:ops:direct:123456',
-    );
+    expect(buildAgentPeerSessionKey({ ...base, dmScope: 'per-peer', peerKind: 'direct' })).toBe('agent:ops:direct:123456');
   });
 
   it('honours mainKey for main-key results', () => {
-    expect(buildAgentPeerSessionKey({ agentId: 'ops', mainKey: 'work', channel: 'x', peerId: 'y' })).toBe(
-      'agent:ops:work',
-    );
+    expect(buildAgentPeerSessionKey({ agentId: 'ops', mainKey: 'work', channel: 'x', peerId: 'y' })).toBe('agent:ops:work');
   });
 
   describe('identity links', () => {
@@ -107,9 +103,9 @@ describe('buildAgentPeerSessionKey — direct peers', () => {
       ).toBe('agent:ops:discord:direct:alice');
     });
     it('is not consulted for dmScope main', () => {
-      expect(
-        buildAgentPeerSessionKey({ agentId: 'ops', channel: 'telegram', peerId: '123456789', dmScope: 'main', identityLinks }),
-      ).toBe('agent:ops:main');
+      expect(buildAgentPeerSessionKey({ agentId: 'ops', channel: 'telegram', peerId: '123456789', dmScope: 'main', identityLinks })).toBe(
+        'agent:ops:main',
+      );
     });
   });
 });
@@ -130,7 +126,14 @@ describe('buildAgentPeerSessionKey — groups and channels', () => {
       'agent:ops:main',
     );
     expect(
-      buildAgentPeerSessionKey({ agentId: 'ops', mainKey: 'work', channel: 'telegram', peerKind: 'group', peerId: '1', groupScope: 'main' }),
+      buildAgentPeerSessionKey({
+        agentId: 'ops',
+        mainKey: 'work',
+        channel: 'telegram',
+        peerKind: 'group',
+        peerId: '1',
+        groupScope: 'main',
+      }),
     ).toBe('agent:ops:work');
   });
 });
@@ -150,9 +153,7 @@ describe('resolveLinkedDirectPeerId', () => {
 
   it('tolerates missing or malformed link tables', () => {
     expect(resolveLinkedDirectPeerId({ channel: 'x', peerId: 'y' })).toBeUndefined();
-    expect(
-      resolveLinkedDirectPeerId({ identityLinks: { A: 'x' as unknown as string[] }, channel: 'x', peerId: 'x' }),
-    ).toBeUndefined();
+    expect(resolveLinkedDirectPeerId({ identityLinks: { A: 'x' as unknown as string[] }, channel: 'x', peerId: 'x' })).toBeUndefined();
   });
 });
 

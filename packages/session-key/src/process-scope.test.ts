@@ -57,7 +57,10 @@ describe('deriveProcessScopeKey and canonical keys', () => {
   it('refuses a case or agent-id variant of a session key instead of scoping it separately', () => {
     expect(deriveProcessScopeKey({ sessionKey: 'agent:main:victim' })).toBe('agent:main:victim');
     for (const alias of ['agent:main:VICTIM', 'agent:Main!:victim', 'AGENT:main:victim']) {
-      expect(codeOf(() => deriveProcessScopeKey({ sessionKey: alias, agentId: 'main' })), alias).toBe('NON_CANONICAL_SESSION_KEY');
+      expect(
+        codeOf(() => deriveProcessScopeKey({ sessionKey: alias, agentId: 'main' })),
+        alias,
+      ).toBe('NON_CANONICAL_SESSION_KEY');
     }
   });
 });

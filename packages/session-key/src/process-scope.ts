@@ -61,8 +61,5 @@ export function deriveProcessScopeKey(input: ProcessScopeKeyInput): string {
   }
   const agentId = trimmed(source.agentId);
   if (agentId) return `agent:${normalizeAgentId(agentId)}`;
-  throw new SessionKeyError(
-    'NO_AGENT_ID',
-    'Cannot derive a process scope: pass a scopeKey, sessionKey, sessionId or agentId.',
-  );
+  throw new SessionKeyError('NO_AGENT_ID', 'Cannot derive a process scope: pass a scopeKey, sessionKey, sessionId or agentId.');
 }

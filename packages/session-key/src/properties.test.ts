@@ -22,11 +22,47 @@ const RUNS = { numRuns: 400 };
 
 /** Fragments that exercise every branch of the grammar. */
 const FRAGMENTS = [
-  'agent:', 'AGENT:', 'Agent:', ':', '::', ' ', '\t', '-', '_', 'main', 'MAIN', 'global', 'Unknown',
-  'subagent:', 'SubAgent:', 'cron:', ':run:', 'acp:', 'thread:', ':THREAD:', 'signal:group:',
-  'Signal:Group:', 'matrix:channel:', 'Matrix:Group:', 'direct:', 'dashboard:', 'incognito-',
-  'ops', 'Ops Team', 'İ', 'ß', '\u212A', 'é', '日本', '👍', '\u0000', '\n', '\uFEFF', '\u00A0',
-  '\uD800', '\uDC00',
+  'agent:',
+  'AGENT:',
+  'Agent:',
+  ':',
+  '::',
+  ' ',
+  '\t',
+  '-',
+  '_',
+  'main',
+  'MAIN',
+  'global',
+  'Unknown',
+  'subagent:',
+  'SubAgent:',
+  'cron:',
+  ':run:',
+  'acp:',
+  'thread:',
+  ':THREAD:',
+  'signal:group:',
+  'Signal:Group:',
+  'matrix:channel:',
+  'Matrix:Group:',
+  'direct:',
+  'dashboard:',
+  'incognito-',
+  'ops',
+  'Ops Team',
+  'İ',
+  'ß',
+  '\u212A',
+  'é',
+  '日本',
+  '👍',
+  '\u0000',
+  '\n',
+  '\uFEFF',
+  '\u00A0',
+  '\uD800',
+  '\uDC00',
 ] as const;
 
 /** Single code points from the whole Unicode range, including lone surrogates. */
@@ -50,7 +86,11 @@ describe('normalizeAgentId properties', () => {
     const trimmedValue = value.trim();
     const lower = trimmedValue.toLowerCase();
     if (/^[a-z0-9][a-z0-9_-]{0,63}$/i.test(trimmedValue)) return lower;
-    const out = lower.replace(/[^a-z0-9_-]+/g, '-').replace(/^-+/, '').replace(/-+$/, '').slice(0, 64);
+    const out = lower
+      .replace(/[^a-z0-9_-]+/g, '-')
+      .replace(/^-+/, '')
+      .replace(/-+$/, '')
+      .slice(0, 64);
     return out || 'main';
   }
 
@@ -62,9 +102,9 @@ describe('normalizeAgentId properties', () => {
           keyish,
           fc.string({ unit, maxLength: 160 }),
           // Inputs whose interesting part straddles the 64-char truncation point.
-          fc.tuple(fc.constantFrom('_', '-', '.', 'x'), fc.integer({ min: 58, max: 66 }), fc.string({ unit, maxLength: 8 })).map(
-            ([first, fill, tail]) => first + 'b'.repeat(fill) + tail,
-          ),
+          fc
+            .tuple(fc.constantFrom('_', '-', '.', 'x'), fc.integer({ min: 58, max: 66 }), fc.string({ unit, maxLength: 8 }))
+            .map(([first, fill, tail]) => first + 'b'.repeat(fill) + tail),
         ),
         (value) => {
           expect(normalizeAgentId(value)).toBe(referenceNormalizeAgentId(value));
@@ -88,11 +128,14 @@ describe('normalizeAgentId properties', () => {
 
   it('is idempotent, except the documented truncate-after-strip quirk', () => {
     fc.assert(
-      fc.property(fc.oneof(keyish, fc.string({ maxLength: 90 }), fc.string({ unit: fc.constantFrom('a', '_', '-', '.', 'B'), maxLength: 90 })), (value) => {
-        const once = normalizeAgentId(value);
-        const quirk = once.length === 64 && once.endsWith('-') && !isAlnum(once[0]);
-        if (!quirk) expect(normalizeAgentId(once)).toBe(once);
-      }),
+      fc.property(
+        fc.oneof(keyish, fc.string({ maxLength: 90 }), fc.string({ unit: fc.constantFrom('a', '_', '-', '.', 'B'), maxLength: 90 })),
+        (value) => {
+          const once = normalizeAgentId(value);
+          const quirk = once.length === 64 && once.endsWith('-') && !isAlnum(once[0]);
+          if (!quirk) expect(normalizeAgentId(once)).toBe(once);
+        },
+      ),
       RUNS,
     );
   });
@@ -132,7 +175,10 @@ describe('build → parse round-trips', () => {
   });
 
   it('buildAgentPeerSessionKey always yields a key owned by the normalized agent', () => {
-    const channel = fc.oneof(fc.constantFrom('telegram', 'Signal', 'matrix', 'WhatsApp', '', ' discord '), keyish.filter((c) => !c.trim().startsWith(':')));
+    const channel = fc.oneof(
+      fc.constantFrom('telegram', 'Signal', 'matrix', 'WhatsApp', '', ' discord '),
+      keyish.filter((c) => !c.trim().startsWith(':')),
+    );
     fc.assert(
       fc.property(
         keyish,
@@ -251,7 +297,16 @@ function callEverything(a: string, b: string, c: string): void {
     () => api.toAgentRequestSessionKey(a),
     () => api.agentSessionKeysMatchByRequestKey(a, b),
     () => api.buildAgentMainSessionKey({ agentId: a, mainKey: b }),
-    () => api.buildAgentPeerSessionKey({ agentId: a, channel: b, peerId: c, peerKind: b, dmScope: 'per-account-channel-peer', accountId: c, identityLinks: { [a]: [b, c] } }),
+    () =>
+      api.buildAgentPeerSessionKey({
+        agentId: a,
+        channel: b,
+        peerId: c,
+        peerKind: b,
+        dmScope: 'per-account-channel-peer',
+        accountId: c,
+        identityLinks: { [a]: [b, c] },
+      }),
     () => api.resolveLinkedDirectPeerId({ identityLinks: { [a]: [c] }, channel: b, peerId: c }),
     () => api.buildGroupHistoryKey({ channel: a, accountId: b, peerKind: c, peerId: a }),
     () => api.resolveThreadSessionKeys({ baseSessionKey: a, threadId: b, parentSessionKey: c }),

@@ -7,10 +7,7 @@ import { trimmed } from './text.js';
  * The canonical main session key of an agent: `agent:<normalizeAgentId(agentId)>:<normalizeMainKey(mainKey)>`
  * (`{ agentId: "!!!" }` → `agent:main:main`). `mainKey` defaults to `"main"`.
  */
-export function buildAgentMainSessionKey(params: {
-  agentId?: string | null | undefined;
-  mainKey?: string | null | undefined;
-}): string {
+export function buildAgentMainSessionKey(params: { agentId?: string | null | undefined; mainKey?: string | null | undefined }): string {
   return `agent:${normalizeAgentId(params.agentId)}:${normalizeMainKey(params.mainKey)}`;
 }
 
@@ -72,10 +69,7 @@ export function toAgentRequestSessionKey(storeKey: string | null | undefined): s
  * True when both keys are non-blank and equal after trimming, or have equal request keys.
  * Compat quirk: **ignores the agent** (`agent:ops:main` matches `agent:main:main`).
  */
-export function agentSessionKeysMatchByRequestKey(
-  a: string | null | undefined,
-  b: string | null | undefined,
-): boolean {
+export function agentSessionKeysMatchByRequestKey(a: string | null | undefined, b: string | null | undefined): boolean {
   const left = trimmed(a);
   const right = trimmed(b);
   if (!left || !right) return false;

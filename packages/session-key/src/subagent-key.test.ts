@@ -24,9 +24,7 @@ describe('resolveSubagentSessionKey', () => {
 
   it('namespaces a short key under the target agent without calling newId', () => {
     const gen = vi.fn(newId);
-    expect(resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey: ' Worker-1 ', newId: gen })).toBe(
-      'agent:ops:subagent:worker-1',
-    );
+    expect(resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey: ' Worker-1 ', newId: gen })).toBe('agent:ops:subagent:worker-1');
     expect(gen).not.toHaveBeenCalled();
   });
 
@@ -61,9 +59,10 @@ describe('resolveSubagentSessionKey', () => {
       'INVALID_SUBAGENT_KEY',
     );
     for (const sessionKey of [':x', 'agent:ops:subagent:', 'agent:ops:subagent::x', 'agent:ops:subagentx']) {
-      expect(codeOf(() => resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey, newId })), sessionKey).toBe(
-        'INVALID_SUBAGENT_KEY',
-      );
+      expect(
+        codeOf(() => resolveSubagentSessionKey({ targetAgentId: 'ops', sessionKey, newId })),
+        sessionKey,
+      ).toBe('INVALID_SUBAGENT_KEY');
     }
   });
 

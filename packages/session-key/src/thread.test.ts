@@ -23,8 +23,7 @@ describe('resolveThreadSessionKeys', () => {
   it('omits the suffix with useSuffix: false and honours normalizeThreadId', () => {
     expect(resolveThreadSessionKeys({ baseSessionKey: base, threadId: 'X', useSuffix: false }).sessionKey).toBe(base);
     expect(
-      resolveThreadSessionKeys({ baseSessionKey: base, threadId: ' 1700.5 ', normalizeThreadId: (id) => id.replace('.', '-') })
-        .sessionKey,
+      resolveThreadSessionKeys({ baseSessionKey: base, threadId: ' 1700.5 ', normalizeThreadId: (id) => id.replace('.', '-') }).sessionKey,
     ).toBe(`${base}:thread:1700-5`);
   });
 });

@@ -36,9 +36,13 @@ describe('package exports', () => {
     expect(result.exports).toEqual(expect.arrayContaining(['normalizeAgentId', 'parseAgentSessionKey', 'SessionKeyError']));
   }, 20_000);
 
-  it.each(DEEP_IMPORTS)('deep import %s fails with ERR_PACKAGE_PATH_NOT_EXPORTED (self-reference)', (specifier) => {
-    expect(importFrom(packageDir, specifier)).toEqual({ ok: false, code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
-  }, 20_000);
+  it.each(DEEP_IMPORTS)(
+    'deep import %s fails with ERR_PACKAGE_PATH_NOT_EXPORTED (self-reference)',
+    (specifier) => {
+      expect(importFrom(packageDir, specifier)).toEqual({ ok: false, code: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
+    },
+    20_000,
+  );
 
   it.runIf(existsSync(join(cliDir, 'node_modules', '@pincer', 'session-key')))(
     'deep imports also fail from a dependent workspace package (apps/cli)',

@@ -46,7 +46,14 @@ function exercise(key: string): void {
   api.toAgentRequestSessionKey(key);
   api.agentSessionKeysMatchByRequestKey(key, key + 'x');
   api.buildAgentMainSessionKey({ agentId: key, mainKey: key });
-  api.buildAgentPeerSessionKey({ agentId: key, channel: key, peerId: key, dmScope: 'per-account-channel-peer', accountId: key, identityLinks: { a: [key] } });
+  api.buildAgentPeerSessionKey({
+    agentId: key,
+    channel: key,
+    peerId: key,
+    dmScope: 'per-account-channel-peer',
+    accountId: key,
+    identityLinks: { a: [key] },
+  });
   api.buildAgentPeerSessionKey({ agentId: key, channel: 'signal', peerKind: 'group', peerId: key });
   api.resolveThreadSessionKeys({ baseSessionKey: key, threadId: key });
   api.parseThreadSessionSuffix(key);
@@ -77,10 +84,14 @@ function exercise(key: string): void {
 }
 
 describe('1 MB keys are handled in linear time', () => {
-  it.each(ADVERSARIAL)('%s', (_label, key) => {
-    expect(key.length).toBeGreaterThanOrEqual(MB - 16);
-    exercise(key);
-  }, 20_000);
+  it.each(ADVERSARIAL)(
+    '%s',
+    (_label, key) => {
+      expect(key.length).toBeGreaterThanOrEqual(MB - 16);
+      exercise(key);
+    },
+    20_000,
+  );
 
   it('returns correct results on 1 MB inputs, not just quickly', () => {
     expect(api.normalizeAgentId(fill('-', 'x', 'y'))).toBe('x' + '-'.repeat(63));

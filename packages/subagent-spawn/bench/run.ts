@@ -3,7 +3,6 @@
 import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
 import { createInMemoryRunStore, createSubagentSpawner, resolveChildSessionKey } from '../src/index.js';
 
-
 const rows: BenchRow[] = [];
 
 async function measure(name: string, iterations: number, fn: (i: number) => unknown, target?: number) {

@@ -39,17 +39,20 @@ describe('resolveChildSessionKey', () => {
   });
 
   it('matches agents after normalization ("Ops Team" is ops-team)', () => {
-    expect(
-      resolveChildSessionKey({ targetAgentId: 'ops-team', sessionKey: 'agent:Ops Team:subagent:w', newId }),
-    ).toEqual({ ok: true, childSessionKey: 'agent:ops-team:subagent:w' });
+    expect(resolveChildSessionKey({ targetAgentId: 'ops-team', sessionKey: 'agent:Ops Team:subagent:w', newId })).toEqual({
+      ok: true,
+      childSessionKey: 'agent:ops-team:subagent:w',
+    });
   });
 
   it('never throws, and every accepted key is a sub-agent key of the target agent', () => {
     fc.assert(
       fc.property(
-        fc.option(fc.oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('agent:', ':subagent:', 'AGENT:OPS:')).chain(
-          (prefix) => fc.string().map((s) => prefix + s),
-        )),
+        fc.option(
+          fc
+            .oneof(fc.string(), fc.string({ unit: 'grapheme' }), fc.constantFrom('agent:', ':subagent:', 'AGENT:OPS:'))
+            .chain((prefix) => fc.string().map((s) => prefix + s)),
+        ),
         fc.constantFrom('ops', 'research', 'main'),
         (sessionKey, targetAgentId) => {
           const result = resolveChildSessionKey({ targetAgentId, sessionKey: sessionKey ?? undefined, newId });

@@ -13,13 +13,7 @@ const SUBAGENT_SPAWN_ERROR_MARKER = Symbol.for('@pincer/subagent-spawn/SubagentS
  * - `RUN_NOT_FOUND` — a run store method named a run id it does not hold.
  * - `DISPOSED` — the spawner was disposed.
  */
-export type SubagentSpawnErrorCode =
-  | 'INVALID_OPTIONS'
-  | 'INVALID_INPUT'
-  | 'RUN_EXISTS'
-  | 'SESSION_BUSY'
-  | 'RUN_NOT_FOUND'
-  | 'DISPOSED';
+export type SubagentSpawnErrorCode = 'INVALID_OPTIONS' | 'INVALID_INPUT' | 'RUN_EXISTS' | 'SESSION_BUSY' | 'RUN_NOT_FOUND' | 'DISPOSED';
 
 /** Options for {@link SubagentSpawnError}. */
 export interface SubagentSpawnErrorOptions {
@@ -49,11 +43,7 @@ export class SubagentSpawnError extends Error {
 
   /** True when `value` is a `SubagentSpawnError` (from any copy of this package). */
   static isInstance(value: unknown): value is SubagentSpawnError {
-    return (
-      typeof value === 'object' &&
-      value !== null &&
-      (value as Record<symbol, unknown>)[SUBAGENT_SPAWN_ERROR_MARKER] === true
-    );
+    return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[SUBAGENT_SPAWN_ERROR_MARKER] === true;
   }
 }
 

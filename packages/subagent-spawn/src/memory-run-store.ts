@@ -74,10 +74,7 @@ export function createInMemoryRunStore(): InMemoryRunStore {
         throw new SubagentSpawnError('RUN_EXISTS', `A sub-agent run with id "${record.runId}" already exists.`);
       }
       if (latestFor(record.childSessionKey)?.status === 'running') {
-        throw new SubagentSpawnError(
-          'SESSION_BUSY',
-          `Session "${record.childSessionKey}" already has a running sub-agent run.`,
-        );
+        throw new SubagentSpawnError('SESSION_BUSY', `Session "${record.childSessionKey}" already has a running sub-agent run.`);
       }
       const stored = copy(parsed.data);
       runs.set(stored.runId, stored);

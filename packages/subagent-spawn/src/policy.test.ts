@@ -46,7 +46,14 @@ describe('childToolPolicy', () => {
 describe('announceRetryDelayMs', () => {
   it('starts at 15 s and doubles up to 5 min', () => {
     expect([1, 2, 3, 4, 5, 6, 7, 50].map(announceRetryDelayMs)).toEqual([
-      15_000, 30_000, 60_000, 120_000, 240_000, 300_000, 300_000, ANNOUNCE_RETRY_MAX_MS,
+      15_000,
+      30_000,
+      60_000,
+      120_000,
+      240_000,
+      300_000,
+      300_000,
+      ANNOUNCE_RETRY_MAX_MS,
     ]);
   });
 });

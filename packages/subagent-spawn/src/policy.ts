@@ -38,9 +38,7 @@ export const SpawnPolicySchema = z
   .object({
     agents: agentIdList.refine((ids) => ids.length > 0, 'policy.agents must list at least one configured agent id'),
     allowAgents: agentIdList.optional(),
-    perAgent: z
-      .record(z.string(), z.object({ allowAgents: agentIdList.optional() }).strict())
-      .optional(),
+    perAgent: z.record(z.string(), z.object({ allowAgents: agentIdList.optional() }).strict()).optional(),
     maxSpawnDepth: z.number().int().min(1).max(10).default(DEFAULT_MAX_SPAWN_DEPTH),
     maxChildrenPerSession: z.number().int().min(1).max(100).default(DEFAULT_MAX_CHILDREN_PER_SESSION),
     maxConcurrentRuns: z.number().int().min(1).max(1000).default(DEFAULT_MAX_CONCURRENT_RUNS),
@@ -59,22 +57,10 @@ export type SpawnPolicy = z.output<typeof SpawnPolicySchema>;
  * Tools a child may never use, at any depth: outward messaging, cross-session sends, automation,
  * gateway control and agent/session introspection beyond its own tree.
  */
-export const CHILD_ALWAYS_DENIED_TOOLS = [
-  'message',
-  'sessions_send',
-  'cron',
-  'gateway',
-  'agents_list',
-  'session_status',
-] as const;
+export const CHILD_ALWAYS_DENIED_TOOLS = ['message', 'sessions_send', 'cron', 'gateway', 'agents_list', 'session_status'] as const;
 
 /** Tools additionally denied to a leaf child (one at the depth limit): it may not spawn or browse sessions. */
-export const CHILD_LEAF_DENIED_TOOLS = [
-  'sessions_spawn',
-  'sessions_list',
-  'sessions_history',
-  'subagents',
-] as const;
+export const CHILD_LEAF_DENIED_TOOLS = ['sessions_spawn', 'sessions_list', 'sessions_history', 'subagents'] as const;
 
 /** What {@link childToolPolicy} returns: data the gateway applies when it builds the child's tool set. */
 export interface ChildToolPolicy {
@@ -93,10 +79,7 @@ export interface ChildToolPolicy {
  * {@link CHILD_LEAF_DENIED_TOOLS} when `depth >= maxSpawnDepth` (default {@link DEFAULT_MAX_SPAWN_DEPTH}).
  * A depth below 1 is treated as 1 (anything asking is a child). Pure; never throws for numbers.
  */
-export function childToolPolicy(
-  depth: number,
-  options: { maxSpawnDepth?: number } = {},
-): ChildToolPolicy {
+export function childToolPolicy(depth: number, options: { maxSpawnDepth?: number } = {}): ChildToolPolicy {
   const maxSpawnDepth =
     Number.isFinite(options.maxSpawnDepth) && (options.maxSpawnDepth ?? 0) >= 1
       ? Math.floor(options.maxSpawnDepth as number)

@@ -8,9 +8,9 @@ import type { SpawnRequest } from './spawn-types.js';
 const keyish = fc.oneof(
   fc.string(),
   fc.constantFrom('agent:ops:main', 'AGENT:Research:SubAgent:W', 'agent:main:subagent:x', 'worker', 'agent:ops'),
-  fc.tuple(fc.constantFrom('agent:', 'Agent:', ''), fc.constantFrom('ops', 'OPS', 'research', 'main', 'x y', ''), fc.string()).map(
-    ([a, b, c]) => `${a}${b}:${c}`,
-  ),
+  fc
+    .tuple(fc.constantFrom('agent:', 'Agent:', ''), fc.constantFrom('ops', 'OPS', 'research', 'main', 'x y', ''), fc.string())
+    .map(([a, b, c]) => `${a}${b}:${c}`),
 );
 
 describe('spawn (property)', () => {

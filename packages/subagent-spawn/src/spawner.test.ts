@@ -239,9 +239,7 @@ describe('spawn: allowlist', () => {
       status: 'forbidden',
       code: 'AGENT_NOT_ALLOWED',
     });
-    accepted(
-      await h.spawner.spawn({ requester: { agentId: 'main', sessionKey: 'agent:main:main' }, task: 'x', agentId: 'research' }),
-    );
+    accepted(await h.spawner.spawn({ requester: { agentId: 'main', sessionKey: 'agent:main:main' }, task: 'x', agentId: 'research' }));
   });
 
   it('refuses a requester agent that is not configured', async () => {
@@ -286,9 +284,10 @@ describe('spawn: depth limit', () => {
     const h = harness({ policy: { maxSpawnDepth: 1 } });
     const child = accepted(await h.spawner.spawn({ requester: OPS_MAIN, task: 'x' }));
     expect(h.launches[0]?.request.toolPolicy.isLeaf).toBe(true);
-    expect(
-      await h.spawner.spawn({ requester: { agentId: 'ops', sessionKey: child.childSessionKey }, task: 'y' }),
-    ).toMatchObject({ status: 'forbidden', code: 'DEPTH_LIMIT' });
+    expect(await h.spawner.spawn({ requester: { agentId: 'ops', sessionKey: child.childSessionKey }, task: 'y' })).toMatchObject({
+      status: 'forbidden',
+      code: 'DEPTH_LIMIT',
+    });
   });
 });
 
@@ -319,9 +318,7 @@ describe('spawn: caps', () => {
 
   it('serializes concurrent admissions so a cap is never exceeded', async () => {
     const h = harness({ policy: { maxChildrenPerSession: 3 } });
-    const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => h.spawner.spawn({ requester: OPS_MAIN, task: `t${i}` })),
-    );
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => h.spawner.spawn({ requester: OPS_MAIN, task: `t${i}` })));
     expect(results.filter((r) => r.status === 'accepted')).toHaveLength(3);
     expect(results.filter((r) => r.status === 'forbidden')).toHaveLength(7);
     expect(h.runs.size).toBe(3);
@@ -414,10 +411,7 @@ describe('spawn: busy keys and history reuse', () => {
     expect(second.childSessionKey).toBe(first.childSessionKey);
     expect(second.runId).not.toBe(first.runId);
     expect(h.launches[1]?.request.isResumedSession).toBe(true);
-    expect((await h.spawner.listRuns()).map((r) => r.childSessionKey)).toEqual([
-      'agent:ops:subagent:worker',
-      'agent:ops:subagent:worker',
-    ]);
+    expect((await h.spawner.listRuns()).map((r) => r.childSessionKey)).toEqual(['agent:ops:subagent:worker', 'agent:ops:subagent:worker']);
   });
 
   it('starts fresh after a delivered run whose cleanup was "delete"', async () => {
@@ -555,8 +549,14 @@ describe('spawn: canonical session keys (issue 14 item 1)', () => {
       expect(await h.spawner.listRuns({ requesterSessionKey: sessionKey })).toEqual([]);
     }
     // Another canonical session of the same agent is a different requester: refused as foreign.
-    const other = await h.spawner.spawn({ requester: { agentId: 'main', sessionKey: 'agent:main:other' }, task: 'steal', sessionKey: 'notes' });
+    const other = await h.spawner.spawn({
+      requester: { agentId: 'main', sessionKey: 'agent:main:other' },
+      task: 'steal',
+      sessionKey: 'notes',
+    });
     expect(other).toMatchObject({ status: 'forbidden', code: 'FOREIGN_SESSION_KEY' });
-    expect((await h.spawner.listRuns({ requesterSessionKey: 'agent:main:victim' })).map((run) => run.childSessionKey)).toEqual([first.childSessionKey]);
+    expect((await h.spawner.listRuns({ requesterSessionKey: 'agent:main:victim' })).map((run) => run.childSessionKey)).toEqual([
+      first.childSessionKey,
+    ]);
   });
 });

@@ -191,10 +191,7 @@ export function createSubagentSpawner(options: SubagentSpawnerOptions): Subagent
       return failed('INVALID_INPUT', 'Invalid requester.sessionKey: expected agent:<agent-id>:<key>.');
     }
     if (normalizeAgentId(requester.agentId) !== requesterAgentId) {
-      return forbidden(
-        'REQUESTER_MISMATCH',
-        `Requester session "${requester.key}" does not belong to agent "${requesterAgentId}".`,
-      );
+      return forbidden('REQUESTER_MISMATCH', `Requester session "${requester.key}" does not belong to agent "${requesterAgentId}".`);
     }
     const requesterKey = requester.key;
 
@@ -206,8 +203,7 @@ export function createSubagentSpawner(options: SubagentSpawnerOptions): Subagent
     }
     const allowList = allowListFor(requesterAgentId);
     const isAllowed =
-      targetAgentId === requesterAgentId ||
-      (allowList !== undefined && (allowList.includes('*') || allowList.includes(targetAgentId)));
+      targetAgentId === requesterAgentId || (allowList !== undefined && (allowList.includes('*') || allowList.includes(targetAgentId)));
     if (!isAllowed) {
       const allowed = [requesterAgentId, ...(allowList ?? []).filter((id) => id !== requesterAgentId)];
       return forbidden(
@@ -281,8 +277,7 @@ export function createSubagentSpawner(options: SubagentSpawnerOptions): Subagent
       cleanup: input.cleanup ?? 'keep',
       depth,
       runTimeoutSeconds: input.runTimeoutSeconds ?? policy.defaultRunTimeoutSeconds,
-      isResumedSession:
-        existing !== undefined && !(existing.cleanup === 'delete' && existing.announcement.state === 'delivered'),
+      isResumedSession: existing !== undefined && !(existing.cleanup === 'delete' && existing.announcement.state === 'delivered'),
       createdAt: clock.now(),
       status: 'running',
       announcement: { state: 'none', attempts: 0 },
@@ -362,12 +357,7 @@ export function createSubagentSpawner(options: SubagentSpawnerOptions): Subagent
     return { ok: true };
   }
 
-  async function finishRun(
-    runId: string,
-    status: RunEndStatus,
-    result: string | undefined,
-    error: string | undefined,
-  ): Promise<void> {
+  async function finishRun(runId: string, status: RunEndStatus, result: string | undefined, error: string | undefined): Promise<void> {
     if (disposed) return; // a restarted spawner finalizes it as interrupted
     const live = liveRuns.get(runId);
     if (!live) return; // first end wins (timeout vs. late outcome)
@@ -397,10 +387,13 @@ export function createSubagentSpawner(options: SubagentSpawnerOptions): Subagent
     if (disposed || retryTimers.has(runId)) return;
     retryTimers.set(
       runId,
-      clock.setTimeout(() => {
-        retryTimers.delete(runId);
-        void deliver(runId);
-      }, Math.max(0, delayMs)),
+      clock.setTimeout(
+        () => {
+          retryTimers.delete(runId);
+          void deliver(runId);
+        },
+        Math.max(0, delayMs),
+      ),
     );
   }
 

@@ -33,9 +33,7 @@ export async function settle(): Promise<void> {
   for (let i = 0; i < 50; i += 1) await Promise.resolve();
 }
 
-export function createHarness(
-  options: { policy?: Partial<SpawnPolicyInput>; runs?: InMemoryRunStore; idPrefix?: string } = {},
-): Harness {
+export function createHarness(options: { policy?: Partial<SpawnPolicyInput>; runs?: InMemoryRunStore; idPrefix?: string } = {}): Harness {
   const runs = options.runs ?? createInMemoryRunStore();
   const launches: PendingLaunch[] = [];
   const delivered: AnnounceInput[] = [];

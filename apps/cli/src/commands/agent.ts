@@ -2,7 +2,15 @@ import { type Command, Option } from 'commander';
 import { AgentCliOptionsSchema, DEFAULT_AGENT_TIMEOUT_SECONDS, prepareAgentTurn, type PreparedAgentTurn } from '../agent-turn.js';
 import { type CommandContext, noGatewayError, parseSeconds } from '../context.js';
 import { CliError } from '../errors.js';
-import { AgentAcceptedSchema, createGatewayClient, errorFromResponse, type GatewayClient, parseBody, type RunView, RunViewSchema } from '../gateway-client.js';
+import {
+  AgentAcceptedSchema,
+  createGatewayClient,
+  errorFromResponse,
+  type GatewayClient,
+  parseBody,
+  type RunView,
+  RunViewSchema,
+} from '../gateway-client.js';
 import type { EmbeddedRuntime } from '../gateway-module.js';
 import { writeJson, writeLine } from '../io.js';
 import { loadRoster } from '../roster.js';
@@ -39,7 +47,7 @@ export function registerAgentCommand(program: Command, ctx: CommandContext): voi
     .option('--agent <id>', 'agent id (must be configured; scopes bare session keys)')
     .option('--session-id <id>', 'use an explicit session id')
     .option('--session-key <key>', 'explicit session key (agent:<id>:<key>, or scoped to --agent)')
-    .option('-t, --to <peer>', 'recipient used to derive the session key (the agent\'s main session)')
+    .option('-t, --to <peer>', "recipient used to derive the session key (the agent's main session)")
     .addOption(
       new Option('--timeout <seconds>', `seconds to wait for the reply (default ${DEFAULT_AGENT_TIMEOUT_SECONDS})`).argParser(parseSeconds),
     )
@@ -117,10 +125,14 @@ export async function runAgentTurn(
 }
 
 async function runViaGateway(ctx: CommandContext, client: GatewayClient, prepared: PreparedAgentTurn): Promise<AgentTurnOutcome> {
-  const accepted = parseBody(AgentAcceptedSchema, await client.request('POST', '/v1/agent', {
+  const accepted = parseBody(
+    AgentAcceptedSchema,
+    await client.request('POST', '/v1/agent', {
       // The gateway stops the run at the same deadline the CLI waits for (it accepts 100 ms – 24 h).
       body: { ...prepared.request, timeoutMs: Math.min(MAX_GATEWAY_TIMEOUT_MS, Math.max(100, prepared.timeoutMs)) },
-    }), 'POST /v1/agent');
+    }),
+    'POST /v1/agent',
+  );
   const run = await waitForRun(ctx, client, accepted, prepared.timeoutMs);
   return { runId: run.runId, sessionKey: run.sessionKey, reply: run.reply ?? '', mode: 'gateway' };
 }
@@ -209,7 +221,10 @@ async function runEmbedded(
     // An invalid config is the runtime's `invalid_config` (400): a validation error, exit 2.
     throw embeddedError(error, 'Embedded runtime failed to start');
   }
-  const spinner = createSpinner({ stream: ctx.io.stderr, text: `running embedded turn${prepared.request.sessionKey ? ` in ${prepared.request.sessionKey}` : ''}` });
+  const spinner = createSpinner({
+    stream: ctx.io.stderr,
+    text: `running embedded turn${prepared.request.sessionKey ? ` in ${prepared.request.sessionKey}` : ''}`,
+  });
   spinner.start();
   try {
     const { message, agentId, sessionKey, sessionId, to } = prepared.request;
@@ -242,17 +257,30 @@ export function embeddedError(error: unknown, what: string): CliError {
   const status = (error as { status?: unknown } | undefined)?.status;
   const code = (error as { code?: unknown } | undefined)?.code;
   const httpStatus =
-    typeof status === 'number' ? status : code === 'invalid_request' || code === 'invalid_config' ? 400 : code === 'not_found' ? 404 : undefined;
+    typeof status === 'number'
+      ? status
+      : code === 'invalid_request' || code === 'invalid_config'
+        ? 400
+        : code === 'not_found'
+          ? 404
+          : undefined;
   if (httpStatus !== undefined && httpStatus >= 400 && httpStatus < 500) {
     const field = (error as { field?: unknown }).field;
     const message = error instanceof Error ? error.message : String(error);
-    return errorFromResponse(httpStatus, { error: { code: typeof code === 'string' ? code : 'runtime', message, ...(typeof field === 'string' ? { field } : {}) } }, 'embedded run');
+    return errorFromResponse(
+      httpStatus,
+      { error: { code: typeof code === 'string' ? code : 'runtime', message, ...(typeof field === 'string' ? { field } : {}) } },
+      'embedded run',
+    );
   }
   return new CliError('RUN_FAILED', `${what}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
 }
 
 function timeoutError(runId: string, timeoutMs: number): CliError {
-  return new CliError('TIMEOUT', `Timed out after ${timeoutMs / 1000}s waiting for agent run ${runId}. Raise --timeout or check "pincer sessions history".`);
+  return new CliError(
+    'TIMEOUT',
+    `Timed out after ${timeoutMs / 1000}s waiting for agent run ${runId}. Raise --timeout or check "pincer sessions history".`,
+  );
 }
 
 function describeRunError(error: unknown): string {

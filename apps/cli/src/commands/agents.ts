@@ -29,7 +29,12 @@ export function registerAgentsCommand(program: Command, ctx: CommandContext): vo
       const rows = list.map((entry) => {
         const id = (stringField(entry, 'id') ?? '?').toLowerCase();
         const name = stringField(entry, 'name');
-        return { id, ...(name !== undefined ? { name } : {}), model: stringField(entry, 'model') ?? 'scripted', default: id === defaultAgentId };
+        return {
+          id,
+          ...(name !== undefined ? { name } : {}),
+          model: stringField(entry, 'model') ?? 'scripted',
+          default: id === defaultAgentId,
+        };
       });
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, defaultAgentId, count: rows.length, agents: rows });

@@ -28,7 +28,10 @@ export function registerAuditCommand(program: Command, ctx: CommandContext): voi
     .option('--since <time>', 'only rows at or after this ISO-8601 time, or this long ago (1h, 7d)')
     .addOption(new Option('--limit <n>', 'at most this many rows (default 100, at most 1000)').argParser(parsePositiveInt))
     .option('--json', 'print { ok, entries } as JSON')
-    .addHelpText('after', '\nExamples:\n  $ pincer audit\n  $ pincer audit --since 1h\n  $ pincer audit --since 2026-12-01T00:00:00Z --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ pincer audit\n  $ pincer audit --since 1h\n  $ pincer audit --since 2026-12-01T00:00:00Z --json',
+    )
     .action(async (options: { since?: string; limit?: number; json?: boolean }) => {
       const since = options.since !== undefined ? parseSince(options.since, ctx.clock.now()) : undefined;
       if (options.limit !== undefined && options.limit > 1_000) throw new CliError('VALIDATION', '--limit must be at most 1000.');

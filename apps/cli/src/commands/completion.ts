@@ -22,7 +22,10 @@ export function commandTree(program: Command): CommandNode[] {
     nodes.push({
       path,
       subcommands: visible.flatMap((child) => [child.name(), ...child.aliases()]),
-      options: [...command.options.flatMap((option) => [option.long, option.short].filter((flag): flag is string => flag !== undefined)), '--help'],
+      options: [
+        ...command.options.flatMap((option) => [option.long, option.short].filter((flag): flag is string => flag !== undefined)),
+        '--help',
+      ],
     });
     for (const child of visible) visit(child, path === '' ? child.name() : `${path} ${child.name()}`);
   };
@@ -77,7 +80,11 @@ function fishScript(nodes: readonly CommandNode[]): string {
         : `__fish_seen_subcommand_from ${words[words.length - 1]}${words.length > 1 ? `; and __fish_seen_subcommand_from ${words[0]}` : ''}`;
     for (const sub of node.subcommands) lines.push(`complete -c pincer -n '${condition}' -a '${sub}'`);
     for (const option of node.options) {
-      lines.push(option.startsWith('--') ? `complete -c pincer -n '${condition}' -l '${option.slice(2)}'` : `complete -c pincer -n '${condition}' -s '${option.slice(1)}'`);
+      lines.push(
+        option.startsWith('--')
+          ? `complete -c pincer -n '${condition}' -l '${option.slice(2)}'`
+          : `complete -c pincer -n '${condition}' -s '${option.slice(1)}'`,
+      );
     }
   }
   return `${lines.join('\n')}\n`;

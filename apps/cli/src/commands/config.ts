@@ -35,7 +35,11 @@ export async function readConfigFile(configPath: string): Promise<unknown> {
  * gateway resolves them), an `exec.cwd` that is not a directory, and `apiKeyEnv` variables that
  * are not set in `env`.
  */
-export function checkConfigReferences(config: unknown, configPath: string, env: Readonly<Record<string, string | undefined>>): ConfigProblem[] {
+export function checkConfigReferences(
+  config: unknown,
+  configPath: string,
+  env: Readonly<Record<string, string | undefined>>,
+): ConfigProblem[] {
   const base = dirname(configPath);
   const problems: ConfigProblem[] = [];
   const inBase = (path: string): string => (isAbsolute(path) ? path : resolve(base, path));
@@ -53,7 +57,8 @@ export function checkConfigReferences(config: unknown, configPath: string, env: 
       } catch (cause) {
         const code = (cause as NodeJS.ErrnoException).code;
         // An ESM-only package without a "require" condition still exists.
-        if (code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED') problems.push({ path: `plugins[${index}].module`, message: `module "${module}" cannot be found from ${base}` });
+        if (code !== 'ERR_PACKAGE_PATH_NOT_EXPORTED')
+          problems.push({ path: `plugins[${index}].module`, message: `module "${module}" cannot be found from ${base}` });
       }
     });
   }
@@ -143,7 +148,10 @@ export function registerConfigCommand(program: Command, ctx: CommandContext): vo
   const config = program
     .command('config')
     .description('Work with the gateway config file')
-    .addHelpText('after', '\nExamples:\n  $ pincer config init\n  $ pincer config validate\n  $ pincer config validate ./pincer.config.json --json');
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ pincer config init\n  $ pincer config validate\n  $ pincer config validate ./pincer.config.json --json',
+    );
 
   config
     .command('init')
@@ -164,7 +172,11 @@ Examples:
       const stateDir = ctx.stateDir();
       const explicit = path ?? ctx.io.env.PINCER_CONFIG;
       const target =
-        explicit !== undefined && explicit.trim() !== '' ? (isAbsolute(explicit) ? explicit : resolve(ctx.io.cwd, explicit)) : join(stateDir, 'pincer.config.json');
+        explicit !== undefined && explicit.trim() !== ''
+          ? isAbsolute(explicit)
+            ? explicit
+            : resolve(ctx.io.cwd, explicit)
+          : join(stateDir, 'pincer.config.json');
       if (existsSync(target) && options.force !== true) {
         throw new CliError('VALIDATION', `Config file ${target} already exists; pass --force to overwrite it.`, { stableCode: 'USAGE' });
       }
@@ -172,7 +184,10 @@ Examples:
       try {
         writeFileSync(target, starterConfig(schema), { mode: 0o600 });
       } catch (cause) {
-        throw new CliError('VALIDATION', `Cannot write ${target}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, { cause, stableCode: 'FILE_UNREADABLE' });
+        throw new CliError('VALIDATION', `Cannot write ${target}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
+          cause,
+          stableCode: 'FILE_UNREADABLE',
+        });
       }
       if (options.json === true) writeJson(ctx.io.stdout, { ok: true, path: target, schema: schema ?? null });
       else writeLine(ctx.io.stdout, `Wrote ${target}. Check it with: pincer config validate${path !== undefined ? ` ${path}` : ''}`);
@@ -199,11 +214,16 @@ Examples:
       const explicit = path === undefined ? undefined : isAbsolute(path) ? path : resolve(ctx.io.cwd, path);
       const configPath = explicit ?? ctx.configPath(ctx.stateDir(options.stateDir));
       if (configPath === undefined) {
-        throw new CliError('VALIDATION', 'No config file to validate: pass a path, set PINCER_CONFIG, or create <state-dir>/pincer.config.json.', {
-          stableCode: 'CONFIG_NOT_FOUND',
-        });
+        throw new CliError(
+          'VALIDATION',
+          'No config file to validate: pass a path, set PINCER_CONFIG, or create <state-dir>/pincer.config.json.',
+          {
+            stableCode: 'CONFIG_NOT_FOUND',
+          },
+        );
       }
-      if (!existsSync(configPath)) throw new CliError('VALIDATION', `Config file not found: ${configPath}`, { stableCode: 'CONFIG_NOT_FOUND' });
+      if (!existsSync(configPath))
+        throw new CliError('VALIDATION', `Config file not found: ${configPath}`, { stableCode: 'CONFIG_NOT_FOUND' });
       const gateway = await ctx.loadGateway();
       let loaded: unknown;
       try {
@@ -214,7 +234,10 @@ Examples:
       const problems = checkConfigReferences(loaded, configPath, ctx.io.env);
       if (problems.length > 0) {
         const [first, ...rest] = problems;
-        const tail = rest.length === 0 ? '' : ` (and ${rest.length} more: ${rest.map((problem) => `at ${problem.path}: ${problem.message}`).join('; ')})`;
+        const tail =
+          rest.length === 0
+            ? ''
+            : ` (and ${rest.length} more: ${rest.map((problem) => `at ${problem.path}: ${problem.message}`).join('; ')})`;
         throw new CliError('VALIDATION', `Invalid config ${configPath} at ${first?.path}: ${first?.message}${tail}`, {
           stableCode: 'CONFIG_INVALID',
           ...(first !== undefined ? { field: first.path } : {}),

@@ -16,7 +16,9 @@ describe('buildCronJobRequest', () => {
       target: 'isolated',
       name: 'n',
     });
-    expect(buildCronJobRequest({ at: '2030-01-01T00:00:00Z', message: 'm' }, 'agent:ops:x')).toMatchObject({ at: '2030-01-01T00:00:00.000Z' });
+    expect(buildCronJobRequest({ at: '2030-01-01T00:00:00Z', message: 'm' }, 'agent:ops:x')).toMatchObject({
+      at: '2030-01-01T00:00:00.000Z',
+    });
     expect(buildCronJobRequest({ cron: ' 0 9 * * 1-5 ', tz: 'Europe/Berlin', message: 'm' }, 'agent:ops:x')).toEqual({
       sessionKey: 'agent:ops:x',
       text: 'm',

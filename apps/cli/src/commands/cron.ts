@@ -1,4 +1,11 @@
-import { CronCreateSchema, CronDeletedSchema, CronJobViewSchema, CronListSchema, CronRunNowSchema, CronRunsSchema } from '@pincer/gateway/schemas';
+import {
+  CronCreateSchema,
+  CronDeletedSchema,
+  CronJobViewSchema,
+  CronListSchema,
+  CronRunNowSchema,
+  CronRunsSchema,
+} from '@pincer/gateway/schemas';
 import { type Command, Option } from 'commander';
 import type { z } from 'zod';
 import { type CommandContext, field, stringField } from '../context.js';
@@ -52,7 +59,8 @@ export function buildCronJobRequest(options: CronAddOptions, sessionKey: string)
   if (options.tz !== undefined && options.cron === undefined) throw new CliError('VALIDATION', '--tz only applies to --cron.');
   if (options.cron !== undefined) {
     const fields = options.cron.trim().split(/\s+/).length;
-    if (fields !== 5 && fields !== 6) throw new CliError('VALIDATION', `--cron must have 5 or 6 fields (got ${fields}: "${options.cron.trim()}").`);
+    if (fields !== 5 && fields !== 6)
+      throw new CliError('VALIDATION', `--cron must have 5 or 6 fields (got ${fields}: "${options.cron.trim()}").`);
   }
   if (options.message === undefined || options.message.trim() === '') {
     throw new CliError('VALIDATION', 'Missing --message: the text the job delivers (a system event or an agent turn).');
@@ -107,11 +115,15 @@ Examples:
     .option('--session <key>', 'only jobs owned by this session')
     .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('--wide', 'never cut cells to fit the terminal')
-    .option('--json', 'print { ok, count, jobs } as JSON (the API\'s fields)')
+    .option('--json', "print { ok, count, jobs } as JSON (the API's fields)")
     .addHelpText('after', '\nExamples:\n  $ pincer cron list\n  $ pincer cron list --json')
     .action(async (options: ScopeOptions & { wide?: boolean }) => {
       const sessionKey = await scopeOf(ctx, options);
-      const { jobs } = parseBody(CronListSchema, await ctx.client(ctx.stateDir()).request('GET', '/v1/cron', { query: { sessionKey } }), 'GET /v1/cron');
+      const { jobs } = parseBody(
+        CronListSchema,
+        await ctx.client(ctx.stateDir()).request('GET', '/v1/cron', { query: { sessionKey } }),
+        'GET /v1/cron',
+      );
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, count: jobs.length, jobs });
         return;
@@ -149,9 +161,19 @@ Examples:
     .option('--cron <expr>', '5- or 6-field cron expression, e.g. "0 9 * * 1-5"')
     .option('--tz <zone>', 'IANA time zone for --cron (default UTC)')
     .requiredOption('-m, --message <text>', 'text delivered when the job fires')
-    .addOption(new Option('--kind <kind>', 'deliver a system event or run an agent turn (default systemEvent)').choices(['systemEvent', 'agentTurn']))
-    .addOption(new Option('--target <target>', 'fire into the owning session or an isolated run session (default session)').choices(['session', 'isolated']))
-    .option('--session-key <key>', 'the owning session (same rules as pincer agent; default: the agent\'s main session)')
+    .addOption(
+      new Option('--kind <kind>', 'deliver a system event or run an agent turn (default systemEvent)').choices([
+        'systemEvent',
+        'agentTurn',
+      ]),
+    )
+    .addOption(
+      new Option('--target <target>', 'fire into the owning session or an isolated run session (default session)').choices([
+        'session',
+        'isolated',
+      ]),
+    )
+    .option('--session-key <key>', "the owning session (same rules as pincer agent; default: the agent's main session)")
     .option('--agent <id>', 'agent that owns the job (scopes a bare --session-key; default: the default agent)')
     .option('--name <name>', 'a label for the job')
     .option('--json', 'print { ok, job } as JSON')
@@ -173,7 +195,11 @@ Examples:
       }
       const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent);
       const request = buildCronJobRequest(options, sessionKey);
-      const job = parseBody(CronJobViewSchema, await ctx.client(ctx.stateDir()).request('POST', '/v1/cron', { body: request }), 'POST /v1/cron');
+      const job = parseBody(
+        CronJobViewSchema,
+        await ctx.client(ctx.stateDir()).request('POST', '/v1/cron', { body: request }),
+        'POST /v1/cron',
+      );
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, job });
         return;
@@ -193,7 +219,11 @@ Examples:
     .action(async (id: string, options: ScopeOptions) => {
       const jobId = requireId(id);
       const sessionKey = await scopeOf(ctx, options);
-      parseBody(CronDeletedSchema, await ctx.client(ctx.stateDir()).request('DELETE', `/v1/cron/${encodeURIComponent(jobId)}`, { query: { sessionKey } }), 'DELETE /v1/cron/:id');
+      parseBody(
+        CronDeletedSchema,
+        await ctx.client(ctx.stateDir()).request('DELETE', `/v1/cron/${encodeURIComponent(jobId)}`, { query: { sessionKey } }),
+        'DELETE /v1/cron/:id',
+      );
       if (options.json === true) writeJson(ctx.io.stdout, { ok: true, id: jobId, removed: true });
       else writeLine(ctx.io.stdout, `Removed cron job ${jobId}.`);
     });
@@ -211,10 +241,14 @@ Examples:
       const sessionKey = await scopeOf(ctx, options);
       let body: unknown;
       try {
-        body = await ctx.client(ctx.stateDir()).request('POST', `/v1/cron/${encodeURIComponent(jobId)}/run`, { body: {}, query: { sessionKey } });
+        body = await ctx
+          .client(ctx.stateDir())
+          .request('POST', `/v1/cron/${encodeURIComponent(jobId)}/run`, { body: {}, query: { sessionKey } });
       } catch (error) {
         if (CliError.isInstance(error) && error.code === 'NOT_FOUND' && /^Route /.test(error.message)) {
-          throw new CliError('GATEWAY_ERROR', 'This gateway cannot run cron jobs on demand (it has no POST /v1/cron/:id/run).', { cause: error });
+          throw new CliError('GATEWAY_ERROR', 'This gateway cannot run cron jobs on demand (it has no POST /v1/cron/:id/run).', {
+            cause: error,
+          });
         }
         throw error;
       }

@@ -56,7 +56,10 @@ Examples:
       const envPort = ctx.io.env.PINCER_PORT;
       const port = options.port ?? (envPort !== undefined && envPort.trim() !== '' ? portFromEnv(envPort) : undefined);
       // Readable lines on a terminal, pino's JSON lines otherwise (supervisors, files, pipes).
-      const logger = ctx.io.stdout.isTTY === true && options.json !== true ? await createLogPrinter(ctx.io.stdout, options.logLevel ?? ctx.io.env.PINCER_LOG_LEVEL ?? 'warn') : undefined;
+      const logger =
+        ctx.io.stdout.isTTY === true && options.json !== true
+          ? await createLogPrinter(ctx.io.stdout, options.logLevel ?? ctx.io.env.PINCER_LOG_LEVEL ?? 'warn')
+          : undefined;
       let started;
       try {
         started = await module.startGateway({
@@ -122,7 +125,11 @@ Examples:
       }
       if (problem === undefined) {
         if (options.json === true) writeJson(ctx.io.stdout, { ok: true, running: true, ...base, health });
-        else writeLine(ctx.io.stdout, `Gateway running at ${target.url}${base.pid !== null ? ` (pid ${base.pid})` : ''}; state dir ${stateDir}.`);
+        else
+          writeLine(
+            ctx.io.stdout,
+            `Gateway running at ${target.url}${base.pid !== null ? ` (pid ${base.pid})` : ''}; state dir ${stateDir}.`,
+          );
         return;
       }
       throw new CliError('GATEWAY_UNAVAILABLE', `No gateway answering for state dir ${stateDir}: ${problem}`);
@@ -137,7 +144,11 @@ function registerGatewayStop(gateway: Command, ctx: CommandContext): void {
     .command('stop')
     .description("Stop the state dir's running gateway (SIGTERM to the pid in gateway.json, then wait)")
     .option('--state-dir <dir>', 'state directory (default PINCER_STATE_DIR or ~/.pincer)')
-    .addOption(new Option('--timeout <seconds>', `how long to wait for it to exit (default ${DEFAULT_STOP_TIMEOUT_SECONDS})`).argParser(parseSeconds))
+    .addOption(
+      new Option('--timeout <seconds>', `how long to wait for it to exit (default ${DEFAULT_STOP_TIMEOUT_SECONDS})`).argParser(
+        parseSeconds,
+      ),
+    )
     .option('--json', 'print { ok, stopped, pid, url, stateDir, waitedMs } as JSON')
     .addHelpText(
       'after',
@@ -156,12 +167,18 @@ Examples:
       const pid = target.info?.pid;
       const url = target.info?.url;
       if (target.info === undefined || pid === undefined || url === undefined || !isAlive(pid)) {
-        if (options.json === true) writeJson(ctx.io.stdout, { ok: true, stopped: false, running: false, pid: pid ?? null, url: url ?? null, stateDir });
+        if (options.json === true)
+          writeJson(ctx.io.stdout, { ok: true, stopped: false, running: false, pid: pid ?? null, url: url ?? null, stateDir });
         else writeLine(ctx.io.stdout, `No gateway is running for state dir ${stateDir}.`);
         return;
       }
       try {
-        await createGatewayClient({ url, token: undefined, ...(ctx.io.fetch ? { fetch: ctx.io.fetch } : {}), ...(ctx.io.signal ? { signal: ctx.io.signal } : {}) }).health();
+        await createGatewayClient({
+          url,
+          token: undefined,
+          ...(ctx.io.fetch ? { fetch: ctx.io.fetch } : {}),
+          ...(ctx.io.signal ? { signal: ctx.io.signal } : {}),
+        }).health();
       } catch (cause) {
         throw new CliError(
           'GATEWAY_UNAVAILABLE',
@@ -177,9 +194,13 @@ Examples:
       try {
         // Bounded by the deadline; Ctrl-C ends the wait (the gateway keeps shutting down).
         while (isAlive(pid)) {
-          if (ctx.io.signal?.aborted) throw new CliError('INTERRUPTED', `Interrupted. The gateway (pid ${pid}) was sent SIGTERM and is still shutting down.`);
+          if (ctx.io.signal?.aborted)
+            throw new CliError('INTERRUPTED', `Interrupted. The gateway (pid ${pid}) was sent SIGTERM and is still shutting down.`);
           if (ctx.clock.now() - startedAt > timeoutMs) {
-            throw new CliError('TIMEOUT', `The gateway (pid ${pid}) did not exit within ${timeoutMs / 1000}s of SIGTERM. Check "pincer gateway status", or kill -9 ${pid}.`);
+            throw new CliError(
+              'TIMEOUT',
+              `The gateway (pid ${pid}) did not exit within ${timeoutMs / 1000}s of SIGTERM. Check "pincer gateway status", or kill -9 ${pid}.`,
+            );
           }
           await ctx.sleep(STOP_POLL_MS);
         }

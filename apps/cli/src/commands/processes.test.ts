@@ -30,14 +30,35 @@ describe('createLogFollower', () => {
 describe('process answers', () => {
   it('reads the gateway process list and log shapes', () => {
     const view = {
-      id: 'p1', pid: 12, scopeKey: 'agent:main:main', sessionKey: 'agent:main:main', command: 'sleep 5', cwd: '/', startedAt: 1,
-      status: 'running', exitCode: null, signal: null, tail: '', truncated: false, source: 'registry',
+      id: 'p1',
+      pid: 12,
+      scopeKey: 'agent:main:main',
+      sessionKey: 'agent:main:main',
+      command: 'sleep 5',
+      cwd: '/',
+      startedAt: 1,
+      status: 'running',
+      exitCode: null,
+      signal: null,
+      tail: '',
+      truncated: false,
+      source: 'registry',
     };
     const list = processesFrom({ count: 1, processes: [view] });
-    expect(list.map(toProcessRow)[0]).toMatchObject({ id: 'p1', status: 'running', pid: '12', sessionKey: 'agent:main:main', command: 'sleep 5' });
+    expect(list.map(toProcessRow)[0]).toMatchObject({
+      id: 'p1',
+      status: 'running',
+      pid: '12',
+      sessionKey: 'agent:main:main',
+      command: 'sleep 5',
+    });
     // A shape the gateway does not send is a GATEWAY_ERROR naming the call, not a silent empty list.
     expect(() => processesFrom({ running: [{ id: 'a' }], finished: [{ id: 'b' }] })).toThrow(/GET \/v1\/processes/);
-    expect(toLogChunk({ id: 'p1', status: 'completed', output: 'hi', source: 'registry' })).toEqual({ id: 'p1', status: 'completed', output: 'hi' });
+    expect(toLogChunk({ id: 'p1', status: 'completed', output: 'hi', source: 'registry' })).toEqual({
+      id: 'p1',
+      status: 'completed',
+      output: 'hi',
+    });
   });
 });
 

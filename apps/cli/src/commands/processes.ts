@@ -140,7 +140,7 @@ export function registerProcessCommands(program: Command, ctx: CommandContext): 
     .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('-q, --quiet', 'print only process ids, one per line')
     .option('--wide', 'never cut cells to fit the terminal')
-    .option('--json', 'print { ok, count, processes } as JSON (the API\'s fields)')
+    .option('--json', "print { ok, count, processes } as JSON (the API's fields)")
     .addHelpText(
       'after',
       `
@@ -156,7 +156,10 @@ Examples:
     .action(async (options: { session?: string; agent?: string; json?: boolean; quiet?: boolean; wide?: boolean }) => {
       const sessionKey = await resolveSessionScope(ctx, options);
       const raw = processesFrom(await ctx.client(ctx.stateDir()).request('GET', '/v1/processes', { query: { sessionKey } }));
-      const processes = sessionKey === undefined ? raw : raw.filter((p) => toProcessRow(p).sessionKey === sessionKey || toProcessRow(p).scopeKey === sessionKey);
+      const processes =
+        sessionKey === undefined
+          ? raw
+          : raw.filter((p) => toProcessRow(p).sessionKey === sessionKey || toProcessRow(p).scopeKey === sessionKey);
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, count: processes.length, processes });
         return;
@@ -197,7 +200,10 @@ Examples:
     .argument('<id>', 'process id (from pincer ps)')
     .addOption(new Option('--offset <n>', 'first line to print (0 = the first retained line)').argParser(parseNonNegativeInt))
     .addOption(new Option('--limit <n>', 'at most this many lines (without --offset: the last N lines)').argParser(parsePositiveInt))
-    .option('-f, --follow', 'keep printing new output until the process exits, then its final status (Ctrl-C: exit 130); starts at --offset or line 0')
+    .option(
+      '-f, --follow',
+      'keep printing new output until the process exits, then its final status (Ctrl-C: exit 130); starts at --offset or line 0',
+    )
     .option('--session <key>', 'only if the process belongs to this session (else: not found)')
     .option('--agent <id>', 'scope a bare --session key to this agent')
     .option('--json', 'print { ok, id, status, output } as JSON (one JSON line per new chunk with --follow)')
@@ -213,77 +219,88 @@ Examples:
   $ pincer logs ${EXAMPLE_PROCESS_ID} --offset 0 --limit 50
   $ pincer logs ${EXAMPLE_PROCESS_ID} --follow`,
     )
-    .action(async (id: string, options: { offset?: number; limit?: number; follow?: boolean; session?: string; agent?: string; json?: boolean }) => {
-      const processId = id.trim();
-      if (processId === '') throw new CliError('VALIDATION', 'process id must not be blank');
-      const sessionKey = await resolveSessionScope(ctx, options);
-      const client = ctx.client(ctx.stateDir());
-      const path = `/v1/processes/${encodeURIComponent(processId)}/log`;
-      const read = async (offset: number | undefined, limit: number | undefined): Promise<LogChunk> =>
-        toLogChunk(await client.request('GET', path, { query: { offset, limit, sessionKey } }));
+    .action(
+      async (
+        id: string,
+        options: { offset?: number; limit?: number; follow?: boolean; session?: string; agent?: string; json?: boolean },
+      ) => {
+        const processId = id.trim();
+        if (processId === '') throw new CliError('VALIDATION', 'process id must not be blank');
+        const sessionKey = await resolveSessionScope(ctx, options);
+        const client = ctx.client(ctx.stateDir());
+        const path = `/v1/processes/${encodeURIComponent(processId)}/log`;
+        const read = async (offset: number | undefined, limit: number | undefined): Promise<LogChunk> =>
+          toLogChunk(await client.request('GET', path, { query: { offset, limit, sessionKey } }));
 
-      if (options.follow !== true) {
-        // `--limit N` alone is the last N lines: read every retained line and keep the tail, so a
-        // process served from the journal pages like a live one.
-        const isTail = options.limit !== undefined && options.offset === undefined;
-        const chunk = isTail ? await read(0, undefined) : await read(options.offset, options.limit);
-        const output = isTail ? lastLines(chunk.output, options.limit ?? 0) : chunk.output;
-        if (options.json === true) {
-          writeJson(ctx.io.stdout, { ok: true, id: chunk.id, status: chunk.status ?? null, output });
-        } else if (output !== '') {
-          writeLine(ctx.io.stdout, forTerminal(ctx.io.stdout, output));
-        }
-        return;
-      }
-
-      const follower = createLogFollower(options.offset ?? 0);
-      const interrupted = (): CliError =>
-        new CliError('INTERRUPTED', `Interrupted. Process ${processId} keeps running; follow it again with: pincer logs ${processId} --follow`);
-      // Ends when a poll reports the process is no longer running (that answer holds all of
-      // its output), or on Ctrl-C (exit 130).
-      for (;;) {
-        let chunk: LogChunk;
-        try {
-          chunk = await read(follower.offset, undefined);
-        } catch (error) {
-          if (ctx.io.signal?.aborted) throw interrupted();
-          throw error;
-        }
-        const text = follower.push(chunk.output);
-        const isDone = chunk.status !== 'running';
-        const exitCode = isDone ? await finalExitCode(processId) : undefined;
-        if (options.json === true) {
-          if (text !== '' || isDone) {
-            const final = isDone ? { exitCode: exitCode ?? null } : {};
-            ctx.io.stdout.write(`${JSON.stringify({ ok: true, id: chunk.id, status: chunk.status ?? null, ...final, output: text })}\n`);
-          }
-        } else if (text !== '') {
-          ctx.io.stdout.write(forTerminal(ctx.io.stdout, text));
-        }
-        if (isDone) {
-          if (options.json !== true) {
-            ctx.io.stdout.write(follower.finish());
-            writeLine(ctx.io.stderr, `Process ${processId} ${chunk.status ?? 'ended'}${typeof exitCode === 'number' ? ` (exit code ${exitCode})` : ''}.`);
+        if (options.follow !== true) {
+          // `--limit N` alone is the last N lines: read every retained line and keep the tail, so a
+          // process served from the journal pages like a live one.
+          const isTail = options.limit !== undefined && options.offset === undefined;
+          const chunk = isTail ? await read(0, undefined) : await read(options.offset, options.limit);
+          const output = isTail ? lastLines(chunk.output, options.limit ?? 0) : chunk.output;
+          if (options.json === true) {
+            writeJson(ctx.io.stdout, { ok: true, id: chunk.id, status: chunk.status ?? null, output });
+          } else if (output !== '') {
+            writeLine(ctx.io.stdout, forTerminal(ctx.io.stdout, output));
           }
           return;
         }
-        await ctx.sleep(FOLLOW_INTERVAL_MS);
-        if (ctx.io.signal?.aborted) {
-          if (options.json !== true) ctx.io.stdout.write(follower.finish());
-          throw interrupted();
-        }
-      }
 
-      async function finalExitCode(target: string): Promise<number | undefined> {
-        try {
-          const list = processesFrom(await client.request('GET', '/v1/processes', { query: { sessionKey } }));
-          const row = list.map(toProcessRow).find((candidate) => candidate.id === target);
-          return typeof row?.exitCode === 'number' ? row.exitCode : undefined;
-        } catch {
-          return undefined;
+        const follower = createLogFollower(options.offset ?? 0);
+        const interrupted = (): CliError =>
+          new CliError(
+            'INTERRUPTED',
+            `Interrupted. Process ${processId} keeps running; follow it again with: pincer logs ${processId} --follow`,
+          );
+        // Ends when a poll reports the process is no longer running (that answer holds all of
+        // its output), or on Ctrl-C (exit 130).
+        for (;;) {
+          let chunk: LogChunk;
+          try {
+            chunk = await read(follower.offset, undefined);
+          } catch (error) {
+            if (ctx.io.signal?.aborted) throw interrupted();
+            throw error;
+          }
+          const text = follower.push(chunk.output);
+          const isDone = chunk.status !== 'running';
+          const exitCode = isDone ? await finalExitCode(processId) : undefined;
+          if (options.json === true) {
+            if (text !== '' || isDone) {
+              const final = isDone ? { exitCode: exitCode ?? null } : {};
+              ctx.io.stdout.write(`${JSON.stringify({ ok: true, id: chunk.id, status: chunk.status ?? null, ...final, output: text })}\n`);
+            }
+          } else if (text !== '') {
+            ctx.io.stdout.write(forTerminal(ctx.io.stdout, text));
+          }
+          if (isDone) {
+            if (options.json !== true) {
+              ctx.io.stdout.write(follower.finish());
+              writeLine(
+                ctx.io.stderr,
+                `Process ${processId} ${chunk.status ?? 'ended'}${typeof exitCode === 'number' ? ` (exit code ${exitCode})` : ''}.`,
+              );
+            }
+            return;
+          }
+          await ctx.sleep(FOLLOW_INTERVAL_MS);
+          if (ctx.io.signal?.aborted) {
+            if (options.json !== true) ctx.io.stdout.write(follower.finish());
+            throw interrupted();
+          }
         }
-      }
-    });
+
+        async function finalExitCode(target: string): Promise<number | undefined> {
+          try {
+            const list = processesFrom(await client.request('GET', '/v1/processes', { query: { sessionKey } }));
+            const row = list.map(toProcessRow).find((candidate) => candidate.id === target);
+            return typeof row?.exitCode === 'number' ? row.exitCode : undefined;
+          } catch {
+            return undefined;
+          }
+        }
+      },
+    );
 
   program
     .command('kill')
@@ -318,7 +335,10 @@ Examples:
       }
       writeLine(
         ctx.io.stdout,
-        forTerminal(ctx.io.stdout, status === 'already-exited' ? `Process ${id.trim()} had already exited.` : `Killed ${id.trim()}${signal ? ` (${signal})` : ''}.`),
+        forTerminal(
+          ctx.io.stdout,
+          status === 'already-exited' ? `Process ${id.trim()} had already exited.` : `Killed ${id.trim()}${signal ? ` (${signal})` : ''}.`,
+        ),
       );
     });
 }

@@ -37,7 +37,7 @@ Examples:
     .argument('<run-id>', 'run id (printed by pincer agent, e.g. when interrupted)')
     .option('--session <key>', 'only if the run belongs to this session (else: not found)')
     .option('--agent <id>', 'scope a bare --session key to this agent')
-    .option('--json', 'print { ok, run } as JSON (the API\'s run fields)')
+    .option('--json', "print { ok, run } as JSON (the API's run fields)")
     .addHelpText('after', `\nExamples:\n  $ pincer runs show ${EXAMPLE_RUN_ID}\n  $ pincer runs show ${EXAMPLE_RUN_ID} --json`)
     .action(async (id: string, options: RunsOptions) => {
       const runId = requireRunId(id);

@@ -92,12 +92,20 @@ Examples:
     .option('--agent <id>', 'only sessions of this agent')
     .option('-q, --quiet', 'print only session keys, one per line')
     .option('--wide', 'never cut cells to fit the terminal')
-    .option('--json', 'print { ok, count, sessions } as JSON (the API\'s fields)')
-    .addHelpText('after', '\nExamples:\n  $ pincer sessions list\n  $ pincer sessions list --agent ops --json\n  $ pincer sessions list -q | xargs -n1 pincer sessions show')
+    .option('--json', "print { ok, count, sessions } as JSON (the API's fields)")
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ pincer sessions list\n  $ pincer sessions list --agent ops --json\n  $ pincer sessions list -q | xargs -n1 pincer sessions show',
+    )
     .action(async (options: KeyOptions) => {
-      if (options.agent !== undefined && options.agent.trim() === '') throw new CliError('VALIDATION', '--agent must not be blank', { stableCode: 'SELECTOR_BLANK' });
+      if (options.agent !== undefined && options.agent.trim() === '')
+        throw new CliError('VALIDATION', '--agent must not be blank', { stableCode: 'SELECTOR_BLANK' });
       const client = ctx.client(ctx.stateDir());
-      const body = parseBody(SessionListSchema, await client.request('GET', '/v1/sessions', { query: { agentId: options.agent?.trim() } }), 'GET /v1/sessions');
+      const body = parseBody(
+        SessionListSchema,
+        await client.request('GET', '/v1/sessions', { query: { agentId: options.agent?.trim() } }),
+        'GET /v1/sessions',
+      );
       const rows = body.sessions;
       const filtered = options.agent === undefined ? rows : rows.filter((row) => row.agentId === options.agent?.trim().toLowerCase());
       if (options.json === true) {
@@ -137,7 +145,11 @@ Examples:
     .addHelpText('after', '\nExamples:\n  $ pincer sessions show agent:main:main\n  $ pincer sessions show incident-42 --agent ops --json')
     .action(async (key: string, options: KeyOptions) => {
       const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
-      const session = parseBody(SessionViewSchema, await ctx.client(ctx.stateDir()).request('GET', sessionPath(sessionKey)), 'GET /v1/sessions/:key');
+      const session = parseBody(
+        SessionViewSchema,
+        await ctx.client(ctx.stateDir()).request('GET', sessionPath(sessionKey)),
+        'GET /v1/sessions/:key',
+      );
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, session });
         return;
@@ -152,7 +164,10 @@ Examples:
     .option('--agent <id>', 'scope a bare key to this agent')
     .addOption(new Option('--limit <n>', 'only the last N entries').argParser(parsePositiveInt))
     .option('--json', 'print the transcript as JSON')
-    .addHelpText('after', '\nExamples:\n  $ pincer sessions history agent:ops:incident-42\n  $ pincer sessions history main --limit 20 --json')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  $ pincer sessions history agent:ops:incident-42\n  $ pincer sessions history main --limit 20 --json',
+    )
     .action(async (key: string, options: KeyOptions & { limit?: number }) => {
       const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
       const body = parseBody(
@@ -185,7 +200,11 @@ Examples:
     .addHelpText('after', '\nExamples:\n  $ pincer sessions reset agent:ops:incident-42\n  $ pincer sessions reset main --json')
     .action(async (key: string, options: KeyOptions) => {
       const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
-      const body = parseBody(SessionResetSchema, await ctx.client(ctx.stateDir()).request('POST', sessionPath(sessionKey, '/reset'), { body: {} }), 'POST /v1/sessions/:key/reset');
+      const body = parseBody(
+        SessionResetSchema,
+        await ctx.client(ctx.stateDir()).request('POST', sessionPath(sessionKey, '/reset'), { body: {} }),
+        'POST /v1/sessions/:key/reset',
+      );
       if (options.json === true) {
         // The API's fields at the top; `result` is the older alias holding the same answer.
         writeJson(ctx.io.stdout, { ok: true, ...body, sessionKey, result: body });
@@ -200,7 +219,7 @@ Examples:
     .description('Delete a session: its transcript and queued events (refused while a turn runs)')
     .argument('<key>', 'session key')
     .option('--agent <id>', 'scope a bare key to this agent')
-    .option('--json', 'print { ok, deleted, sessionKey } as JSON (the API\'s answer)')
+    .option('--json', "print { ok, deleted, sessionKey } as JSON (the API's answer)")
     .addHelpText(
       'after',
       `
@@ -213,7 +232,11 @@ Examples:
     )
     .action(async (key: string, options: KeyOptions) => {
       const sessionKey = await resolveSessionKeyArg(ctx, key, options.agent, 'session key');
-      const body = parseBody(SessionDeletedSchema, await ctx.client(ctx.stateDir()).request('DELETE', sessionPath(sessionKey)), 'DELETE /v1/sessions/:key');
+      const body = parseBody(
+        SessionDeletedSchema,
+        await ctx.client(ctx.stateDir()).request('DELETE', sessionPath(sessionKey)),
+        'DELETE /v1/sessions/:key',
+      );
       if (options.json === true) {
         writeJson(ctx.io.stdout, { ok: true, ...body, sessionKey });
         return;

@@ -41,11 +41,17 @@ describe('buildTokenCreateRequest', () => {
 
   it('refuses no scope, two scopes, no capability, no name and lifetimes out of range', () => {
     expect(() => buildTokenCreateRequest({ name: 'x', cap: ['sessions:read'] }, undefined)).toThrow(/exactly one scope/);
-    expect(() => buildTokenCreateRequest({ name: 'x', cap: ['sessions:read'], agent: 'ops', prefix: 'agent:ops:a' }, undefined)).toThrow(/exactly one scope/);
+    expect(() => buildTokenCreateRequest({ name: 'x', cap: ['sessions:read'], agent: 'ops', prefix: 'agent:ops:a' }, undefined)).toThrow(
+      /exactly one scope/,
+    );
     expect(() => buildTokenCreateRequest({ name: 'x', agent: 'ops' }, undefined)).toThrow(/at least one --cap/);
     expect(() => buildTokenCreateRequest({ cap: ['sessions:read'], agent: 'ops' }, undefined)).toThrow(/Missing --name/);
-    expect(() => buildTokenCreateRequest({ name: 'x', cap: ['sessions:read'], agent: 'ops', expiresIn: '30s' }, undefined)).toThrow(/between 1m and 365d/);
-    expect(() => buildTokenCreateRequest({ name: 'x', cap: ['sessions:read'], agent: 'ops', expiresIn: '366d' }, undefined)).toThrow(/between 1m and 365d/);
+    expect(() => buildTokenCreateRequest({ name: 'x', cap: ['sessions:read'], agent: 'ops', expiresIn: '30s' }, undefined)).toThrow(
+      /between 1m and 365d/,
+    );
+    expect(() => buildTokenCreateRequest({ name: 'x', cap: ['sessions:read'], agent: 'ops', expiresIn: '366d' }, undefined)).toThrow(
+      /between 1m and 365d/,
+    );
   });
 });
 

@@ -43,7 +43,13 @@ export function parseDurationSeconds(text: string, flag: string): number {
 
 /** Commander collector for a repeatable `--cap` (each value may be a comma-separated list). */
 export function collectCapabilities(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((part) => part.trim()).filter((part) => part !== '')];
+  return [
+    ...previous,
+    ...value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  ];
 }
 
 /**
@@ -67,7 +73,10 @@ export function buildTokenCreateRequest(options: TokenCreateOptions, sessionKey:
   }
   const capabilities = [...new Set(options.cap ?? [])];
   if (capabilities.length === 0) {
-    throw new CliError('VALIDATION', 'Give at least one --cap (for example --cap sessions:read --cap events:read); tokens get nothing by default.');
+    throw new CliError(
+      'VALIDATION',
+      'Give at least one --cap (for example --cap sessions:read --cap events:read); tokens get nothing by default.',
+    );
   }
   let expiresInSeconds: number | undefined;
   if (options.expiresIn !== undefined) {

@@ -3,7 +3,9 @@ import { createApiClient, withQuery } from './api-client.js';
 
 describe('withQuery', () => {
   it('encodes values, repeats arrays and drops empty ones', () => {
-    expect(withQuery('/v1/events', { sessionKey: ['agent:main:a', 'b&c'] })).toBe('/v1/events?sessionKey=agent%3Amain%3Aa&sessionKey=b%26c');
+    expect(withQuery('/v1/events', { sessionKey: ['agent:main:a', 'b&c'] })).toBe(
+      '/v1/events?sessionKey=agent%3Amain%3Aa&sessionKey=b%26c',
+    );
     expect(withQuery('/v1/sessions', { limit: 5, agentId: undefined, q: '' })).toBe('/v1/sessions?limit=5');
   });
 });
@@ -21,7 +23,11 @@ describe('createApiClient', () => {
         return new Response(JSON.stringify({ error: { code: 'unauthorized', message: 'Invalid bearer token.' } }), { status: 401 });
       },
     });
-    await expect(api.get('/v1/sessions', { limit: 1 })).rejects.toMatchObject({ code: 'unauthorized', status: 401, message: 'Invalid bearer token.' });
+    await expect(api.get('/v1/sessions', { limit: 1 })).rejects.toMatchObject({
+      code: 'unauthorized',
+      status: 401,
+      message: 'Invalid bearer token.',
+    });
     expect(seen).toEqual([{ url: 'http://gateway.test/v1/sessions?limit=1', authorization: 'Bearer secret-token' }]);
     expect(unauthorized).toBe(1);
   });

@@ -3,16 +3,27 @@ import { createApiClient } from './api-client.js';
 import { createCapabilityStore, fetchIdentity, parseIdentity } from './capabilities.js';
 import { ConsoleError } from './console-error.js';
 
-const answering = (status: number, body: unknown): typeof fetch => async () => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const answering =
+  (status: number, body: unknown): typeof fetch =>
+  async () =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 describe('fetchIdentity', () => {
   it('degrades to unknown on a gateway without /v1/whoami (404)', async () => {
-    const api = createApiClient({ token: 't', baseUrl: 'http://gateway.test', fetch: answering(404, { error: { code: 'not_found', message: 'Route GET /v1/whoami not found' } }) });
+    const api = createApiClient({
+      token: 't',
+      baseUrl: 'http://gateway.test',
+      fetch: answering(404, { error: { code: 'not_found', message: 'Route GET /v1/whoami not found' } }),
+    });
     expect(await fetchIdentity(api)).toEqual({ kind: 'unknown' });
   });
 
   it('rethrows a refused token (401)', async () => {
-    const api = createApiClient({ token: 't', baseUrl: 'http://gateway.test', fetch: answering(401, { error: { code: 'unauthorized', message: 'Invalid bearer token.' } }) });
+    const api = createApiClient({
+      token: 't',
+      baseUrl: 'http://gateway.test',
+      fetch: answering(401, { error: { code: 'unauthorized', message: 'Invalid bearer token.' } }),
+    });
     await expect(fetchIdentity(api)).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
   });
 
@@ -20,9 +31,21 @@ describe('fetchIdentity', () => {
     const api = createApiClient({
       token: 't',
       baseUrl: 'http://gateway.test',
-      fetch: answering(200, { kind: 'scoped', id: 'tok_1', name: 'dashboard', scope: { sessionKey: 'agent:main:x' }, capabilities: ['sessions:read', 'processes:read'] }),
+      fetch: answering(200, {
+        kind: 'scoped',
+        id: 'tok_1',
+        name: 'dashboard',
+        scope: { sessionKey: 'agent:main:x' },
+        capabilities: ['sessions:read', 'processes:read'],
+      }),
     });
-    expect(await fetchIdentity(api)).toEqual({ kind: 'scoped', id: 'tok_1', name: 'dashboard', scope: 'session agent:main:x', capabilities: ['sessions:read', 'processes:read'] });
+    expect(await fetchIdentity(api)).toEqual({
+      kind: 'scoped',
+      id: 'tok_1',
+      name: 'dashboard',
+      scope: 'session agent:main:x',
+      capabilities: ['sessions:read', 'processes:read'],
+    });
   });
 });
 
@@ -38,10 +61,14 @@ describe('createCapabilityStore', () => {
     let changes = 0;
     store.subscribe(() => (changes += 1));
     expect(store.may('processes:kill')).toBe(true);
-    await expect(store.guard('processes:kill', async () => Promise.reject(new ConsoleError('forbidden', 'no', { status: 403 })))).rejects.toMatchObject({ code: 'forbidden' });
+    await expect(
+      store.guard('processes:kill', async () => Promise.reject(new ConsoleError('forbidden', 'no', { status: 403 }))),
+    ).rejects.toMatchObject({ code: 'forbidden' });
     expect(store.may('processes:kill')).toBe(false);
     expect(changes).toBe(1);
-    await expect(store.guard('cron:write', async () => Promise.reject(new ConsoleError('not_found', 'gone', { status: 404 })))).rejects.toMatchObject({ code: 'not_found' });
+    await expect(
+      store.guard('cron:write', async () => Promise.reject(new ConsoleError('not_found', 'gone', { status: 404 }))),
+    ).rejects.toMatchObject({ code: 'not_found' });
     expect(store.may('cron:write')).toBe(true);
   });
 });

@@ -45,14 +45,20 @@ export function parseIdentity(body: unknown): Identity {
   const kindText = str(record.kind) ?? str(record.type) ?? str(record.role);
   const kind: Identity['kind'] = kindText === 'operator' ? 'operator' : kindText === undefined ? 'unknown' : 'scoped';
   const scopeRecord = typeof record.scope === 'object' && record.scope !== null ? (record.scope as Record<string, unknown>) : undefined;
-  const scope = str(record.scope) ?? (scopeRecord
-    ? [
-        str(scopeRecord.agentId) && `agent ${str(scopeRecord.agentId)}`,
-        str(scopeRecord.sessionKey) && `session ${str(scopeRecord.sessionKey)}`,
-        str(scopeRecord.sessionKeyPrefix) && `prefix ${str(scopeRecord.sessionKeyPrefix)}`,
-      ].filter(Boolean).join(', ') || undefined
-    : undefined);
-  const capabilities = Array.isArray(record.capabilities) ? record.capabilities.filter((item): item is string => typeof item === 'string') : undefined;
+  const scope =
+    str(record.scope) ??
+    (scopeRecord
+      ? [
+          str(scopeRecord.agentId) && `agent ${str(scopeRecord.agentId)}`,
+          str(scopeRecord.sessionKey) && `session ${str(scopeRecord.sessionKey)}`,
+          str(scopeRecord.sessionKeyPrefix) && `prefix ${str(scopeRecord.sessionKeyPrefix)}`,
+        ]
+          .filter(Boolean)
+          .join(', ') || undefined
+      : undefined);
+  const capabilities = Array.isArray(record.capabilities)
+    ? record.capabilities.filter((item): item is string => typeof item === 'string')
+    : undefined;
   const id = str(record.id) ?? str(record.credentialId);
   const name = str(record.name);
   return { kind, ...(id ? { id } : {}), ...(name ? { name } : {}), ...(scope ? { scope } : {}), ...(capabilities ? { capabilities } : {}) };

@@ -80,7 +80,10 @@ export function openEventStream(options: EventStreamOptions): EventStream {
       throw new ConsoleError('network', 'the event stream ended');
     } catch (error) {
       if (isClosed || controller.signal.aborted) return;
-      status('reconnecting', ConsoleError.isInstance(error) ? error : new ConsoleError('network', 'the event stream dropped', { cause: error }));
+      status(
+        'reconnecting',
+        ConsoleError.isInstance(error) ? error : new ConsoleError('network', 'the event stream dropped', { cause: error }),
+      );
       timer = setTimeout(() => void connect(), retryMs);
       retryMs = Math.min(maxRetryMs, retryMs * 2);
     }

@@ -27,7 +27,9 @@ describe('createSseParser', () => {
   });
 
   it('gives the same events however the stream is split into chunks', () => {
-    const events = fc.array(fc.record({ event: fc.stringMatching(/^[a-z.]{1,12}$/), data: fc.stringMatching(/^[^\r\n]{0,40}$/) }), { maxLength: 8 });
+    const events = fc.array(fc.record({ event: fc.stringMatching(/^[a-z.]{1,12}$/), data: fc.stringMatching(/^[^\r\n]{0,40}$/) }), {
+      maxLength: 8,
+    });
     fc.assert(
       fc.property(events, fc.array(fc.nat(), { maxLength: 10 }), fc.constantFrom('\n', '\r\n', '\r'), (list, cuts, newline) => {
         const text = list.map((item) => `event: ${item.event}${newline}data: ${item.data}${newline}${newline}`).join('');

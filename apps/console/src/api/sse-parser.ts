@@ -30,7 +30,8 @@ export function createSseParser(onMessage: (message: SseMessage) => void): SsePa
 
   const line = (text: string) => {
     if (text === '') {
-      if (data.length > 0) onMessage({ event: event === '' ? 'message' : event, data: data.join('\n'), ...(id !== undefined ? { id } : {}) });
+      if (data.length > 0)
+        onMessage({ event: event === '' ? 'message' : event, data: data.join('\n'), ...(id !== undefined ? { id } : {}) });
       event = '';
       data = [];
       return;

@@ -5,7 +5,11 @@
 import type { paths } from './schema.js';
 
 type Method = 'get' | 'post' | 'delete';
-type JsonOf<Operation, Status extends number> = Operation extends { responses: { [K in Status]: { content: { 'application/json': infer Body } } } } ? Body : never;
+type JsonOf<Operation, Status extends number> = Operation extends {
+  responses: { [K in Status]: { content: { 'application/json': infer Body } } };
+}
+  ? Body
+  : never;
 
 /** The documented 200/201/202 JSON answer of `Path`/`M`, else `Fallback`. */
 export type Documented<Path extends keyof paths, M extends Method, Fallback> = paths[Path] extends { [K in M]: infer Operation }
@@ -33,7 +37,11 @@ export interface TranscriptEntry {
 }
 
 /** `GET /v1/sessions/{key}/transcript` (not yet typed in the OpenAPI). */
-export type Transcript = Documented<'/v1/sessions/{key}/transcript', 'get', { sessionKey: string; sessionId: string; entries: TranscriptEntry[] }>;
+export type Transcript = Documented<
+  '/v1/sessions/{key}/transcript',
+  'get',
+  { sessionKey: string; sessionId: string; entries: TranscriptEntry[] }
+>;
 
 /** A shell as `GET /v1/processes` lists it. `sandbox` is not reported by today's gateway. */
 export interface ProcessView {

@@ -25,12 +25,25 @@ export function ConfirmDialog(props: {
     } else if (!props.isOpen && element.open) element.close();
   }, [props.isOpen]);
   return (
-    <dialog ref={dialog} class="dialog" aria-labelledby="confirm-title" aria-describedby="confirm-body" onCancel={(event) => { event.preventDefault(); props.onCancel(); }}>
+    <dialog
+      ref={dialog}
+      class="dialog"
+      aria-labelledby="confirm-title"
+      aria-describedby="confirm-body"
+      onCancel={(event) => {
+        event.preventDefault();
+        props.onCancel();
+      }}
+    >
       <h2 id="confirm-title">{props.title}</h2>
       <div id="confirm-body">{props.children}</div>
       <div class="dialog-actions">
-        <button type="button" ref={cancel} onClick={props.onCancel}>Cancel</button>
-        <button type="button" class="danger" disabled={props.isBusy} onClick={props.onConfirm}>{props.confirmLabel}</button>
+        <button type="button" ref={cancel} onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button type="button" class="danger" disabled={props.isBusy} onClick={props.onConfirm}>
+          {props.confirmLabel}
+        </button>
       </div>
     </dialog>
   );

@@ -15,7 +15,9 @@ export function killScopeText(shell: ProcessView): string {
 
 /** The announcement after a kill. Pure. */
 export function killOutcomeText(result: KillResult): string {
-  return result.status === 'killed' ? `Killed shell ${result.id}${result.signal ? ` (${result.signal})` : ''}` : `Shell ${result.id} had already exited`;
+  return result.status === 'killed'
+    ? `Killed shell ${result.id}${result.signal ? ` (${result.signal})` : ''}`
+    : `Shell ${result.id} had already exited`;
 }
 
 /** "Kill" with a confirmation naming the shell and what the kill ends; hidden when the token may not kill. */
@@ -29,11 +31,17 @@ export function KillButton(props: { shell: ProcessView; onKilled?: (result: Kill
   const confirm = async () => {
     setBusy(true);
     try {
-      const result = await capabilities.guard('processes:kill', () => api.post<KillResult>(`/v1/processes/${segment(props.shell.id)}/kill`));
+      const result = await capabilities.guard('processes:kill', () =>
+        api.post<KillResult>(`/v1/processes/${segment(props.shell.id)}/kill`),
+      );
       setMessage(killOutcomeText(result));
       props.onKilled?.(result, props.shell);
     } catch (error) {
-      setMessage(ConsoleError.isInstance(error) && error.code === 'not_found' ? 'Not found' : `Kill failed: ${error instanceof Error ? error.message : String(error)}`);
+      setMessage(
+        ConsoleError.isInstance(error) && error.code === 'not_found'
+          ? 'Not found'
+          : `Kill failed: ${error instanceof Error ? error.message : String(error)}`,
+      );
     } finally {
       setBusy(false);
       setOpen(false);
@@ -59,7 +67,11 @@ export function KillButton(props: { shell: ProcessView; onKilled?: (result: Kill
             Command: <code>{props.shell.command}</code>
           </p>
         )}
-        {props.shell.sessionKey && <p>Session: <code>{props.shell.sessionKey}</code></p>}
+        {props.shell.sessionKey && (
+          <p>
+            Session: <code>{props.shell.sessionKey}</code>
+          </p>
+        )}
       </ConfirmDialog>
     </>
   );

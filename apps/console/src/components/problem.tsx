@@ -23,7 +23,11 @@ export function Problem(props: { error: ConsoleError; what: string; onRetry?: ()
     <div class="panel error" role="alert">
       <h2>Could not load {props.what.toLowerCase()}</h2>
       <p>{error.message}</p>
-      {props.onRetry && <button type="button" onClick={props.onRetry}>Retry</button>}
+      {props.onRetry && (
+        <button type="button" onClick={props.onRetry}>
+          Retry
+        </button>
+      )}
     </div>
   );
 }

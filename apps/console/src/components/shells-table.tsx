@@ -6,7 +6,12 @@ import { Link } from './link.js';
 import { StatusBadge } from './status-badge.js';
 
 /** A table of shells with links, status, sandbox status and a Kill button for running ones. */
-export function ShellsTable(props: { shells: ReadonlyArray<ProcessView>; caption: string; showSession?: boolean; onKilled?: (result: KillResult, shell: ProcessView) => void }) {
+export function ShellsTable(props: {
+  shells: ReadonlyArray<ProcessView>;
+  caption: string;
+  showSession?: boolean;
+  onKilled?: (result: KillResult, shell: ProcessView) => void;
+}) {
   return (
     <div class="table-wrap" tabIndex={0} role="region" aria-label={props.caption}>
       <table class="data" data-testid="shells-table">
@@ -18,7 +23,9 @@ export function ShellsTable(props: { shells: ReadonlyArray<ProcessView>; caption
             <th scope="col">Command</th>
             <th scope="col">Status</th>
             <th scope="col">Sandbox</th>
-            <th scope="col" class="num">Pid</th>
+            <th scope="col" class="num">
+              Pid
+            </th>
             <th scope="col">Started (UTC)</th>
             <th scope="col">
               <span class="visually-hidden">Actions</span>
@@ -32,7 +39,9 @@ export function ShellsTable(props: { shells: ReadonlyArray<ProcessView>; caption
                 <Link href={pathFor({ name: 'shell', id: shell.id })}>{shell.id}</Link>
               </td>
               {props.showSession && (
-                <td class="key">{shell.sessionKey ? <Link href={pathFor({ name: 'session', key: shell.sessionKey })}>{shell.sessionKey}</Link> : '—'}</td>
+                <td class="key">
+                  {shell.sessionKey ? <Link href={pathFor({ name: 'session', key: shell.sessionKey })}>{shell.sessionKey}</Link> : '—'}
+                </td>
               )}
               <td class="command">
                 <code>{shell.command ?? '—'}</code>

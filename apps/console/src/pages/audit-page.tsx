@@ -30,8 +30,8 @@ export function AuditPage() {
         <div class="panel notice" role="status" data-testid="audit-unavailable">
           <h2>Not available on this gateway</h2>
           <p>
-            This gateway has no audit log (<code>GET /v1/audit</code> answered 404). It comes with scoped credentials; upgrade the gateway to see who killed, reset or
-            ran what.
+            This gateway has no audit log (<code>GET /v1/audit</code> answered 404). It comes with scoped credentials; upgrade the gateway
+            to see who killed, reset or ran what.
           </p>
         </div>
       ) : audit.error && !audit.data ? (

@@ -20,7 +20,8 @@ export function LoginPage(props: { onLogin: (token: string) => Promise<string | 
       >
         <label for="token">Gateway token</label>
         <p id="token-help" class="hint">
-          The operator token (<code>~/.pincer/token</code>) or a scoped token. It is kept in this tab only (sessionStorage) and sent as a bearer header.
+          The operator token (<code>~/.pincer/token</code>) or a scoped token. It is kept in this tab only (sessionStorage) and sent as a
+          bearer header.
         </p>
         <input
           id="token"

@@ -1,7 +1,16 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { segment } from '../api/api-client.js';
 import { ConsoleError } from '../api/console-error.js';
-import type { AgentAccepted, CronList, GatewayEvent, ProcessList, SessionList, SessionView, Transcript, TranscriptEntry } from '../api/types.js';
+import type {
+  AgentAccepted,
+  CronList,
+  GatewayEvent,
+  ProcessList,
+  SessionList,
+  SessionView,
+  Transcript,
+  TranscriptEntry,
+} from '../api/types.js';
 import { useApp, useCapability } from '../app-context.js';
 import { CronTable } from '../components/cron-table.js';
 import { Link } from '../components/link.js';
@@ -36,7 +45,9 @@ function SendMessage(props: { sessionKey: string }) {
         if (message === '') return;
         setStatus('Sending…');
         try {
-          const accepted = await capabilities.guard('agent:run', () => api.post<AgentAccepted>('/v1/agent', { message, sessionKey: props.sessionKey }));
+          const accepted = await capabilities.guard('agent:run', () =>
+            api.post<AgentAccepted>('/v1/agent', { message, sessionKey: props.sessionKey }),
+          );
           setText('');
           setStatus(`Queued run ${accepted.runId}`);
         } catch (error) {
@@ -47,7 +58,9 @@ function SendMessage(props: { sessionKey: string }) {
       <label for="send-message">Send a message to this session</label>
       <textarea id="send-message" rows={2} value={text} onInput={(event) => setText(event.currentTarget.value)} />
       <div class="row">
-        <button type="submit" disabled={text.trim() === ''}>Send</button>
+        <button type="submit" disabled={text.trim() === ''}>
+          Send
+        </button>
         <span role="status">{status}</span>
       </div>
     </form>
@@ -72,7 +85,10 @@ export function SessionPage(props: { sessionKey: string }) {
   const loadTranscript = useCallback(
     async (isInitial: boolean) => {
       try {
-        const answer = await api.get<Transcript>(`${base}/transcript`, isInitial ? { limit: TRANSCRIPT_INITIAL } : { afterSeq: lastSeq.current, limit: 2000 });
+        const answer = await api.get<Transcript>(
+          `${base}/transcript`,
+          isInitial ? { limit: TRANSCRIPT_INITIAL } : { afterSeq: lastSeq.current, limit: 2000 },
+        );
         const next = isInitial ? [...answer.entries] : mergeTranscript(entriesRef.current, answer.entries);
         entriesRef.current = next;
         lastSeq.current = next.length > 0 ? next[next.length - 1]!.seq : lastSeq.current;
@@ -101,12 +117,13 @@ export function SessionPage(props: { sessionKey: string }) {
     if (event.type === 'system.event') session.reload();
   });
 
-  if (session.error && !session.data) return (
-    <>
-      <h1 tabIndex={-1}>Session</h1>
-      <Problem error={session.error} what={`Session ${key}`} />
-    </>
-  );
+  if (session.error && !session.data)
+    return (
+      <>
+        <h1 tabIndex={-1}>Session</h1>
+        <Problem error={session.error} what={`Session ${key}`} />
+      </>
+    );
   const view = session.data;
   const subAgents = (children.data?.sessions ?? []).filter((candidate) => candidate.spawnedBy === (view?.key ?? key));
   return (
@@ -119,15 +136,49 @@ export function SessionPage(props: { sessionKey: string }) {
         <p role="status">Loading session…</p>
       ) : (
         <dl class="facts panel">
-          <div><dt>Agent</dt><dd>{view.agentId}</dd></div>
-          <div><dt>Kind</dt><dd>{view.kind}{view.channel ? ` · ${view.channel}` : ''}</dd></div>
-          <div><dt>Session id</dt><dd><code>{view.sessionId}</code></dd></div>
-          <div><dt>Queued events</dt><dd data-testid="queued-events">{view.queuedEvents}</dd></div>
-          <div><dt>Updated</dt><dd>{formatTime(view.updatedAt)} UTC</dd></div>
+          <div>
+            <dt>Agent</dt>
+            <dd>{view.agentId}</dd>
+          </div>
+          <div>
+            <dt>Kind</dt>
+            <dd>
+              {view.kind}
+              {view.channel ? ` · ${view.channel}` : ''}
+            </dd>
+          </div>
+          <div>
+            <dt>Session id</dt>
+            <dd>
+              <code>{view.sessionId}</code>
+            </dd>
+          </div>
+          <div>
+            <dt>Queued events</dt>
+            <dd data-testid="queued-events">{view.queuedEvents}</dd>
+          </div>
+          <div>
+            <dt>Updated</dt>
+            <dd>{formatTime(view.updatedAt)} UTC</dd>
+          </div>
           {view.spawnedBy && (
-            <div><dt>Spawned by</dt><dd><Link href={pathFor({ name: 'session', key: view.spawnedBy })}>{view.spawnedBy}</Link> (depth {view.spawnDepth})</dd></div>
+            <div>
+              <dt>Spawned by</dt>
+              <dd>
+                <Link href={pathFor({ name: 'session', key: view.spawnedBy })}>{view.spawnedBy}</Link> (depth {view.spawnDepth})
+              </dd>
+            </div>
           )}
-          <div><dt>Updates</dt><dd><span class={`dot dot-${stream}`} aria-hidden="true" /> <span role="status" data-testid="stream-status">{streamStatusText(stream)}</span>{runStatus ? ` · ${runStatus}` : ''}</dd></div>
+          <div>
+            <dt>Updates</dt>
+            <dd>
+              <span class={`dot dot-${stream}`} aria-hidden="true" />{' '}
+              <span role="status" data-testid="stream-status">
+                {streamStatusText(stream)}
+              </span>
+              {runStatus ? ` · ${runStatus}` : ''}
+            </dd>
+          </div>
         </dl>
       )}
 
@@ -137,15 +188,15 @@ export function SessionPage(props: { sessionKey: string }) {
           <Problem error={transcriptError} what="The transcript" onRetry={() => void loadTranscript(true)} />
         ) : (
           <div role="log" aria-label="Transcript" class="transcript" data-testid="transcript">
-          <ol>
-            {entries.length === 0 && <li class="hint">No messages yet.</li>}
-            {entries.map((entry) => (
-              <li key={entry.seq} class={`entry entry-${entry.role}`}>
-                <span class="role">{entry.role}</span>
-                <pre>{entry.text}</pre>
-              </li>
-            ))}
-          </ol>
+            <ol>
+              {entries.length === 0 && <li class="hint">No messages yet.</li>}
+              {entries.map((entry) => (
+                <li key={entry.seq} class={`entry entry-${entry.role}`}>
+                  <span class="role">{entry.role}</span>
+                  <pre>{entry.text}</pre>
+                </li>
+              ))}
+            </ol>
           </div>
         )}
         <SendMessage sessionKey={view?.key ?? key} />
@@ -165,12 +216,17 @@ export function SessionPage(props: { sessionKey: string }) {
       <section aria-labelledby="subagents-title">
         <h2 id="subagents-title">Sub-agents</h2>
         {subAgents.length === 0 ? (
-          <p class="hint">{children.data ? 'No sub-agent sessions.' : children.error ? 'Sub-agents not available to this token.' : 'Loading…'}</p>
+          <p class="hint">
+            {children.data ? 'No sub-agent sessions.' : children.error ? 'Sub-agents not available to this token.' : 'Loading…'}
+          </p>
         ) : (
           <ul>
             {subAgents.map((child) => (
               <li key={child.key}>
-                <Link href={pathFor({ name: 'session', key: child.key })}>{child.key}</Link> <span class="hint">({child.agentId}, depth {child.spawnDepth})</span>
+                <Link href={pathFor({ name: 'session', key: child.key })}>{child.key}</Link>{' '}
+                <span class="hint">
+                  ({child.agentId}, depth {child.spawnDepth})
+                </span>
               </li>
             ))}
           </ul>
@@ -184,7 +240,12 @@ export function SessionPage(props: { sessionKey: string }) {
         ) : !cron.data ? (
           <p class="hint">Loading…</p>
         ) : (
-          <CronTable jobs={cron.data.jobs} caption="Cron jobs of this session" emptyText="No cron jobs in this session." onChanged={cron.reload} />
+          <CronTable
+            jobs={cron.data.jobs}
+            caption="Cron jobs of this session"
+            emptyText="No cron jobs in this session."
+            onChanged={cron.reload}
+          />
         )}
       </section>
     </>

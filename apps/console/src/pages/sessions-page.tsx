@@ -66,7 +66,13 @@ export function SessionsPage(props: { search: string }) {
         </div>
         <div class="field grow">
           <label for="filter-key">Search by key</label>
-          <input id="filter-key" type="search" value={query} placeholder="agent:main:…" onInput={(event) => setParams({ q: event.currentTarget.value })} />
+          <input
+            id="filter-key"
+            type="search"
+            value={query}
+            placeholder="agent:main:…"
+            onInput={(event) => setParams({ q: event.currentTarget.value })}
+          />
         </div>
       </form>
       {error && !source ? (
@@ -90,7 +96,9 @@ export function SessionsPage(props: { search: string }) {
                     <th scope="col">Agent</th>
                     <th scope="col">Kind</th>
                     <th scope="col">Channel</th>
-                    <th scope="col" class="num">Queued events</th>
+                    <th scope="col" class="num">
+                      Queued events
+                    </th>
                     <th scope="col">Updated (UTC)</th>
                   </tr>
                 </thead>

@@ -81,23 +81,68 @@ export function ShellPage(props: { shellId: string }) {
         Shell <code>{id}</code>
       </h1>
       <dl class="facts panel">
-        <div><dt>Status</dt><dd data-testid="shell-status"><StatusBadge status={status ?? shell?.status ?? 'unknown'} /></dd></div>
-        <div><dt>Command</dt><dd><code>{shell?.command ?? '—'}</code></dd></div>
-        <div><dt>Session</dt><dd class="key">{shell?.sessionKey ? <Link href={pathFor({ name: 'session', key: shell.sessionKey })}>{shell.sessionKey}</Link> : '—'}</dd></div>
-        <div><dt>Pid</dt><dd>{shell?.pid ?? '—'}</dd></div>
-        <div><dt>Sandbox</dt><dd>{shell ? sandboxLabel(shell) : 'unknown'}</dd></div>
-        <div><dt>Started</dt><dd>{formatTime(shell?.startedAt)} UTC</dd></div>
-        <div><dt>Ended</dt><dd>{formatTime(shell?.endedAt)}{shell?.exitCode !== undefined && shell.exitCode !== null ? ` · exit ${shell.exitCode}` : ''}{shell?.signal ? ` · ${shell.signal}` : ''}</dd></div>
-        <div><dt>Working dir</dt><dd><code>{shell?.cwd ?? '—'}</code></dd></div>
+        <div>
+          <dt>Status</dt>
+          <dd data-testid="shell-status">
+            <StatusBadge status={status ?? shell?.status ?? 'unknown'} />
+          </dd>
+        </div>
+        <div>
+          <dt>Command</dt>
+          <dd>
+            <code>{shell?.command ?? '—'}</code>
+          </dd>
+        </div>
+        <div>
+          <dt>Session</dt>
+          <dd class="key">
+            {shell?.sessionKey ? <Link href={pathFor({ name: 'session', key: shell.sessionKey })}>{shell.sessionKey}</Link> : '—'}
+          </dd>
+        </div>
+        <div>
+          <dt>Pid</dt>
+          <dd>{shell?.pid ?? '—'}</dd>
+        </div>
+        <div>
+          <dt>Sandbox</dt>
+          <dd>{shell ? sandboxLabel(shell) : 'unknown'}</dd>
+        </div>
+        <div>
+          <dt>Started</dt>
+          <dd>{formatTime(shell?.startedAt)} UTC</dd>
+        </div>
+        <div>
+          <dt>Ended</dt>
+          <dd>
+            {formatTime(shell?.endedAt)}
+            {shell?.exitCode !== undefined && shell.exitCode !== null ? ` · exit ${shell.exitCode}` : ''}
+            {shell?.signal ? ` · ${shell.signal}` : ''}
+          </dd>
+        </div>
+        <div>
+          <dt>Working dir</dt>
+          <dd>
+            <code>{shell?.cwd ?? '—'}</code>
+          </dd>
+        </div>
       </dl>
       <div class="toolbar">
         <button type="button" aria-pressed={isFollowing} onClick={() => setFollowing(!isFollowing)} disabled={!isRunning && isFollowing}>
           {isFollowing ? 'Pause' : 'Follow'}
         </button>
         <span class="hint" role="status">
-          {isRunning ? (isFollowing ? `Following (every ${LOG_POLL_MS / 1000} s)` : 'Paused') : 'Finished: full retained output'} · {tail.totalLines} lines
+          {isRunning ? (isFollowing ? `Following (every ${LOG_POLL_MS / 1000} s)` : 'Paused') : 'Finished: full retained output'} ·{' '}
+          {tail.totalLines} lines
         </span>
-        {shell && <KillButton shell={{ ...shell, status: status ?? shell.status }} onKilled={() => { list.reload(); setRefresh((count) => count + 1); }} />}
+        {shell && (
+          <KillButton
+            shell={{ ...shell, status: status ?? shell.status }}
+            onKilled={() => {
+              list.reload();
+              setRefresh((count) => count + 1);
+            }}
+          />
+        )}
       </div>
       {error && <Problem error={error} what="The log" />}
       <pre class="log" ref={logBox} tabIndex={0} aria-label={`Output of shell ${id}`} data-testid="shell-log">

@@ -31,7 +31,9 @@ export function ShellsPage(props: { search: string }) {
   return (
     <>
       <h1 tabIndex={-1}>Shells</h1>
-      <p role="status" class="summary" data-testid="kill-outcome">{outcome}</p>
+      <p role="status" class="summary" data-testid="kill-outcome">
+        {outcome}
+      </p>
       <fieldset class="toolbar segmented">
         <legend>Show</legend>
         {(['all', 'running', 'finished'] as const).map((value) => (
@@ -56,7 +58,19 @@ export function ShellsPage(props: { search: string }) {
           <p class="summary">
             {running} running, {shells.data.processes.length - running} finished. Refreshes every {SHELLS_POLL_MS / 1000} s.
           </p>
-          {list.length === 0 ? <p class="hint">No shells to show.</p> : <ShellsTable shells={list} caption="Shells across sessions" showSession onKilled={(result) => { setOutcome(killOutcomeText(result)); shells.reload(); }} />}
+          {list.length === 0 ? (
+            <p class="hint">No shells to show.</p>
+          ) : (
+            <ShellsTable
+              shells={list}
+              caption="Shells across sessions"
+              showSession
+              onKilled={(result) => {
+                setOutcome(killOutcomeText(result));
+                shells.reload();
+              }}
+            />
+          )}
         </>
       )}
     </>

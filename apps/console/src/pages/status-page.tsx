@@ -20,10 +20,14 @@ async function optional<T>(load: () => Promise<T>): Promise<Optional<T>> {
 
 /** Flattens a JSON object into `a.b.c → value` rows for display. Pure. */
 export function flattenFacts(value: unknown, prefix = '', depth = 0): Array<[string, string]> {
-  if (value === null || typeof value !== 'object' || depth > 3) return [[prefix || 'value', value === undefined ? '—' : JSON.stringify(value)]];
-  if (Array.isArray(value)) return [[prefix, value.map((item) => (typeof item === 'object' ? JSON.stringify(item) : String(item))).join(', ') || '—']];
+  if (value === null || typeof value !== 'object' || depth > 3)
+    return [[prefix || 'value', value === undefined ? '—' : JSON.stringify(value)]];
+  if (Array.isArray(value))
+    return [[prefix, value.map((item) => (typeof item === 'object' ? JSON.stringify(item) : String(item))).join(', ') || '—']];
   return Object.entries(value as Record<string, unknown>).flatMap(([name, item]) =>
-    item !== null && typeof item === 'object' && !Array.isArray(item) ? flattenFacts(item, prefix ? `${prefix}.${name}` : name, depth + 1) : [[prefix ? `${prefix}.${name}` : name, typeof item === 'string' ? item : JSON.stringify(item)]],
+    item !== null && typeof item === 'object' && !Array.isArray(item)
+      ? flattenFacts(item, prefix ? `${prefix}.${name}` : name, depth + 1)
+      : [[prefix ? `${prefix}.${name}` : name, typeof item === 'string' ? item : JSON.stringify(item)]],
   );
 }
 
@@ -63,7 +67,11 @@ function OptionalSection(props: { title: string; route: string; answer: Optional
 /** Gateway status from whatever the gateway offers: /healthz, /metrics, and later /v1/status and /v1/sandbox. */
 export function StatusPage() {
   const { api, capabilities } = useApp();
-  const health = useResource('healthz', () => fetch('/healthz', { cache: 'no-store' }).then((answer) => answer.json() as Promise<Record<string, unknown>>), { pollMs: 10_000 });
+  const health = useResource(
+    'healthz',
+    () => fetch('/healthz', { cache: 'no-store' }).then((answer) => answer.json() as Promise<Record<string, unknown>>),
+    { pollMs: 10_000 },
+  );
   const metrics = useResource('metrics', () => optional(() => api.getText('/metrics').then(parseMetrics)), { pollMs: 5_000 });
   const gatewayStatus = useResource('v1-status', () => optional(() => api.get<unknown>('/v1/status')));
   const sandbox = useResource('v1-sandbox', () => optional(() => api.get<unknown>('/v1/sandbox')));
@@ -76,16 +84,32 @@ export function StatusPage() {
         <h2 id="health-title">Health</h2>
         <Facts
           rows={[
-            ['Liveness (/healthz)', health.data ? (health.data.ok === true ? 'ok' : 'not ok') : health.error ? `unreachable: ${health.error.message}` : 'checking…'],
+            [
+              'Liveness (/healthz)',
+              health.data
+                ? health.data.ok === true
+                  ? 'ok'
+                  : 'not ok'
+                : health.error
+                  ? `unreachable: ${health.error.message}`
+                  : 'checking…',
+            ],
             ['API version', String(health.data?.version ?? '—')],
-            ['This token', identity.kind === 'unknown' ? 'not reported (the gateway has no /v1/whoami; everything is offered until the API refuses)' : `${identity.kind}${identity.name ? ` “${identity.name}”` : ''}${identity.scope ? ` · ${identity.scope}` : ''}`],
+            [
+              'This token',
+              identity.kind === 'unknown'
+                ? 'not reported (the gateway has no /v1/whoami; everything is offered until the API refuses)'
+                : `${identity.kind}${identity.name ? ` “${identity.name}”` : ''}${identity.scope ? ` · ${identity.scope}` : ''}`,
+            ],
           ]}
         />
       </section>
       <section aria-labelledby="metrics-title">
         <h2 id="metrics-title">Activity</h2>
         {metrics.error ? (
-          <p class="panel error" role="alert">Metrics unavailable: {metrics.error.message}</p>
+          <p class="panel error" role="alert">
+            Metrics unavailable: {metrics.error.message}
+          </p>
         ) : metrics.data?.state === 'refused' ? (
           <p class="panel notice">This token may not read /metrics.</p>
         ) : metrics.data?.state === 'missing' ? (
@@ -107,7 +131,12 @@ export function StatusPage() {
           />
         )}
       </section>
-      <OptionalSection title="Gateway, limits and nodes" route="/v1/status" answer={gatewayStatus.data} what="limits, configuration and cluster nodes" />
+      <OptionalSection
+        title="Gateway, limits and nodes"
+        route="/v1/status"
+        answer={gatewayStatus.data}
+        what="limits, configuration and cluster nodes"
+      />
       <OptionalSection title="Sandbox" route="/v1/sandbox" answer={sandbox.data} what="the sandbox mode shells run under" />
     </>
   );

@@ -15,7 +15,16 @@ describe('mapConsolePath', () => {
   });
 
   it('refuses dot segments, encoded separators, hidden files and unknown extensions', () => {
-    for (const rest of ['assets/../../package.json', 'assets/..%2f..%2fpackage.json', 'assets/.env.js', 'assets/a/b.js', 'assets/x.sh', 'assets/', '.hidden.js', '%2e%2e.js']) {
+    for (const rest of [
+      'assets/../../package.json',
+      'assets/..%2f..%2fpackage.json',
+      'assets/.env.js',
+      'assets/a/b.js',
+      'assets/x.sh',
+      'assets/',
+      '.hidden.js',
+      '%2e%2e.js',
+    ]) {
       expect(mapConsolePath(rest), rest).toBeUndefined();
     }
   });
@@ -80,7 +89,13 @@ describe('consolePlugin', () => {
 
   it('never serves a file outside the build: traversal, encoded traversal and symlinks answer 404 or the page', async () => {
     await start(dist);
-    for (const url of ['/console/assets/..%2f..%2fsecret.txt', '/console/assets/%2e%2e/%2e%2e/secret.txt', '/console/assets/leak.txt', '/console/..%2fsecret.txt', '/console/assets/missing.js']) {
+    for (const url of [
+      '/console/assets/..%2f..%2fsecret.txt',
+      '/console/assets/%2e%2e/%2e%2e/secret.txt',
+      '/console/assets/leak.txt',
+      '/console/..%2fsecret.txt',
+      '/console/assets/missing.js',
+    ]) {
       const answer = await app.inject({ url });
       expect(answer.body, url).not.toContain('do not serve');
       expect([404, 200], url).toContain(answer.statusCode);

@@ -139,24 +139,31 @@ function readInside(distDir: string, relative: string): Buffer | undefined {
 export async function consolePlugin(app: FastifyInstance, options: ConsolePluginOptions = {}): Promise<void> {
   const distDir = options.distDir === null ? undefined : (options.distDir ?? resolveConsoleDistDir());
 
-  app.get(CONSOLE_PATH_PREFIX, { schema: { hide: true } }, async (_request, reply) => reply.status(308).headers(CONSOLE_SECURITY_HEADERS).header('location', `${CONSOLE_PATH_PREFIX}/`).send());
+  app.get(CONSOLE_PATH_PREFIX, { schema: { hide: true } }, async (_request, reply) =>
+    reply.status(308).headers(CONSOLE_SECURITY_HEADERS).header('location', `${CONSOLE_PATH_PREFIX}/`).send(),
+  );
 
-  app.get<{ Params: { '*': string } }>(`${CONSOLE_PATH_PREFIX}/*`, { schema: { hide: true } }, async (request: FastifyRequest<{ Params: { '*': string } }>, reply) => {
-    const index = distDir === undefined ? undefined : readInside(distDir, 'index.html');
-    if (index === undefined) return sendText(reply.header('cache-control', 'no-store'), 503, 'text/html; charset=utf-8', notBuiltPage(distDir));
-    // The raw (still percent-encoded) path: an encoded `/` or `..` never becomes a separator.
-    const rawPath = (request.raw.url ?? '').split('?')[0] ?? '';
-    const mapped = mapConsolePath(rawPath.slice(CONSOLE_PATH_PREFIX.length + 1));
-    if (mapped === undefined) return sendText(reply, 404, 'text/plain; charset=utf-8', 'Not found\n');
-    if (mapped.isIndex) return sendText(reply.header('cache-control', 'no-cache'), 200, CONTENT_TYPES['.html']!, index);
-    const body = readInside(distDir!, mapped.file);
-    if (body === undefined) return sendText(reply, 404, 'text/plain; charset=utf-8', 'Not found\n');
-    const isHashedAsset = mapped.file.startsWith('assets/');
-    return sendText(
-      reply.header('cache-control', isHashedAsset ? 'public, max-age=31536000, immutable' : 'no-cache'),
-      200,
-      CONTENT_TYPES[extname(mapped.file).toLowerCase()]!,
-      body,
-    );
-  });
+  app.get<{ Params: { '*': string } }>(
+    `${CONSOLE_PATH_PREFIX}/*`,
+    { schema: { hide: true } },
+    async (request: FastifyRequest<{ Params: { '*': string } }>, reply) => {
+      const index = distDir === undefined ? undefined : readInside(distDir, 'index.html');
+      if (index === undefined)
+        return sendText(reply.header('cache-control', 'no-store'), 503, 'text/html; charset=utf-8', notBuiltPage(distDir));
+      // The raw (still percent-encoded) path: an encoded `/` or `..` never becomes a separator.
+      const rawPath = (request.raw.url ?? '').split('?')[0] ?? '';
+      const mapped = mapConsolePath(rawPath.slice(CONSOLE_PATH_PREFIX.length + 1));
+      if (mapped === undefined) return sendText(reply, 404, 'text/plain; charset=utf-8', 'Not found\n');
+      if (mapped.isIndex) return sendText(reply.header('cache-control', 'no-cache'), 200, CONTENT_TYPES['.html']!, index);
+      const body = readInside(distDir!, mapped.file);
+      if (body === undefined) return sendText(reply, 404, 'text/plain; charset=utf-8', 'Not found\n');
+      const isHashedAsset = mapped.file.startsWith('assets/');
+      return sendText(
+        reply.header('cache-control', isHashedAsset ? 'public, max-age=31536000, immutable' : 'no-cache'),
+        200,
+        CONTENT_TYPES[extname(mapped.file).toLowerCase()]!,
+        body,
+      );
+    },
+  );
 }

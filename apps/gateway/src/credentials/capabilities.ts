@@ -43,7 +43,8 @@ export type Permission = Capability | OperatorPower;
 export const CAPABILITY_DESCRIPTIONS: Readonly<Record<Capability, string>> = {
   'sessions:read': 'list and read sessions in scope (GET /v1/sessions, /v1/sessions/:key); the sessions_list tool',
   'sessions:write': 'reset and delete sessions in scope (POST /v1/sessions/:key/reset, DELETE /v1/sessions/:key)',
-  'transcripts:read': 'read transcripts and run replies in scope (GET /v1/sessions/:key/transcript, GET /v1/runs/:id); the sessions_history tool',
+  'transcripts:read':
+    'read transcripts and run replies in scope (GET /v1/sessions/:key/transcript, GET /v1/runs/:id); the sessions_history tool',
   'agent:run': 'start turns in sessions in scope (POST /v1/agent, POST /v1/inbound) and read their runs (GET /v1/runs/:id)',
   'agent:spawn': 'the sessions_spawn tool in runs this token started (children inherit the same ceiling)',
   'processes:read': 'list shells and read their output in scope (GET /v1/processes, /v1/processes/:id/log); process list/poll/log',
@@ -51,7 +52,8 @@ export const CAPABILITY_DESCRIPTIONS: Readonly<Record<Capability, string>> = {
   'processes:kill': 'kill shells in scope (POST /v1/processes/:id/kill); process kill/clear/remove',
   'events:read': 'stream events of sessions in scope (GET /v1/events)',
   'cron:read': 'list and read cron jobs owned by sessions in scope (GET /v1/cron, /v1/cron/:id, /v1/cron/:id/runs); cron list',
-  'cron:write': 'add, delete and run cron jobs owned by sessions in scope (POST /v1/cron, DELETE /v1/cron/:id, POST /v1/cron/:id/run); cron add/remove',
+  'cron:write':
+    'add, delete and run cron jobs owned by sessions in scope (POST /v1/cron, DELETE /v1/cron/:id, POST /v1/cron/:id/run); cron add/remove',
   'tools:invoke': 'POST /v1/tools/invoke in scope (the tool still needs its own capability) and plugin tools in runs this token started',
   'plugins:call': 'plugin routes that use gateway auth (the plugin sees the caller\u2019s identity and scope)',
 };

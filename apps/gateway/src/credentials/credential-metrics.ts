@@ -41,6 +41,7 @@ export function createCredentialMetrics(registry: Registry, maxCredentialLabels 
   return {
     request: (credentialId) => requests.inc({ credential: labeler.label(credentialId) }),
     refusal: (credentialId, reason) => refusals.inc({ credential: labeler.label(credentialId), reason }),
-    authFailure: (credentialId, reason) => failures.inc({ credential: credentialId === undefined ? 'unknown' : labeler.label(credentialId), reason }),
+    authFailure: (credentialId, reason) =>
+      failures.inc({ credential: credentialId === undefined ? 'unknown' : labeler.label(credentialId), reason }),
   };
 }

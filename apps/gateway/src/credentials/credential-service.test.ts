@@ -43,48 +43,59 @@ afterEach(() => {
 describe('verify', () => {
   it('resolves a minted token, and says why others fail', () => {
     const created = service.create({ name: 'dash', sessionKey: 'Agent:OPS:DM-1', capabilities: ['sessions:read'] }, OPERATOR_IDENTITY);
-    const result = service.verify((created.token));
+    const result = service.verify(created.token);
     expect(result.ok && result.identity).toMatchObject({
       kind: 'token',
       credentialId: created.credential.id,
       scope: { kind: 'session', sessionKey: 'agent:ops:dm-1' },
     });
-    expect(service.verify(('nope'))).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(service.verify('nope')).toMatchObject({ ok: false, reason: 'invalid' });
     const forged = `${created.token.slice(0, -1)}${created.token.endsWith('A') ? 'B' : 'A'}`;
-    expect(service.verify((forged))).toMatchObject({ ok: false, reason: 'invalid' });
-    expect(service.verify((forged))).not.toHaveProperty('credentialId');
+    expect(service.verify(forged)).toMatchObject({ ok: false, reason: 'invalid' });
+    expect(service.verify(forged)).not.toHaveProperty('credentialId');
   });
 
   it('refuses a revoked token at once and an expired one from its expiry instant', () => {
-    const created = service.create({ name: 'short', agentId: 'ops', capabilities: ['events:read'], expiresInSeconds: 60 }, OPERATOR_IDENTITY);
-    expect(service.verify((created.token)).ok).toBe(true);
+    const created = service.create(
+      { name: 'short', agentId: 'ops', capabilities: ['events:read'], expiresInSeconds: 60 },
+      OPERATOR_IDENTITY,
+    );
+    expect(service.verify(created.token).ok).toBe(true);
     now += 59_999;
-    expect(service.verify((created.token)).ok).toBe(true);
+    expect(service.verify(created.token).ok).toBe(true);
     now += 1;
-    expect(service.verify((created.token))).toMatchObject({ ok: false, reason: 'expired', credentialId: created.credential.id });
+    expect(service.verify(created.token)).toMatchObject({ ok: false, reason: 'expired', credentialId: created.credential.id });
     const other = service.create({ name: 'other', agentId: 'ops', capabilities: ['events:read'] }, OPERATOR_IDENTITY);
-    expect(service.verify((other.token)).ok).toBe(true);
+    expect(service.verify(other.token).ok).toBe(true);
     const revoked: string[] = [];
     service.onRevoked((id) => revoked.push(id));
     expect(service.revoke(other.credential.id, OPERATOR_IDENTITY)?.status).toBe('revoked');
-    expect(service.verify((other.token))).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(service.verify(other.token)).toMatchObject({ ok: false, reason: 'revoked' });
     expect(revoked).toEqual([other.credential.id]);
     expect(service.activeIdentity(other.credential.id)).toBeUndefined();
   });
 
   it('sees a revocation written by another service on the same file within the cache ttl', () => {
     const created = service.create({ name: 'dash', agentId: 'ops', capabilities: ['events:read'] }, OPERATOR_IDENTITY);
-    expect(service.verify((created.token)).ok).toBe(true);
+    expect(service.verify(created.token).ok).toBe(true);
     open().revoke(created.credential.id, OPERATOR_IDENTITY);
     now += CREDENTIAL_LIMITS.cacheTtlMs;
-    expect(service.verify((created.token))).toMatchObject({ ok: false, reason: 'revoked' });
+    expect(service.verify(created.token)).toMatchObject({ ok: false, reason: 'revoked' });
   });
 });
 
 describe('create', () => {
   it('returns the token once and stores only its hash', () => {
-    const created = service.create({ name: 'dash', agentId: 'ops', capabilities: ['sessions:read', 'events:read', 'sessions:read'] }, OPERATOR_IDENTITY);
-    expect(created.credential).toMatchObject({ name: 'dash', status: 'active', capabilities: ['sessions:read', 'events:read'], createdBy: 'operator' });
+    const created = service.create(
+      { name: 'dash', agentId: 'ops', capabilities: ['sessions:read', 'events:read', 'sessions:read'] },
+      OPERATOR_IDENTITY,
+    );
+    expect(created.credential).toMatchObject({
+      name: 'dash',
+      status: 'active',
+      capabilities: ['sessions:read', 'events:read'],
+      createdBy: 'operator',
+    });
     expect(created.credential.expiresAt - created.credential.createdAt).toBe(CREDENTIAL_LIMITS.defaultExpiresInSeconds * 1000);
     const secret = created.token.split('.')[2]!;
     const rows = JSON.stringify(db.credentials.list());
@@ -95,7 +106,7 @@ describe('create', () => {
 
   it('is for the operator only', () => {
     const created = service.create({ name: 'dash', agentId: 'ops', capabilities: ['sessions:read'] }, OPERATOR_IDENTITY);
-    const identity = service.verify((created.token));
+    const identity = service.verify(created.token);
     if (!identity.ok) throw new Error('expected a valid token');
     expect(() => service.create({ name: 'escalate', agentId: 'ops', capabilities: ['sessions:read'] }, identity.identity)).toThrow(
       'Only the operator credential may do this.',

@@ -37,7 +37,10 @@ export const TokenCreateSchema = z
     agentId: z.string().min(1).max(64).optional(),
     sessionKey: z.string().min(1).max(4096).optional(),
     prefix: z.string().min(1).max(4096).optional(),
-    capabilities: z.array(CapabilitySchema).min(1).max(MAX_CAPABILITIES * 4),
+    capabilities: z
+      .array(CapabilitySchema)
+      .min(1)
+      .max(MAX_CAPABILITIES * 4),
     expiresInSeconds: z.number().int().min(CREDENTIAL_LIMITS.minExpiresInSeconds).max(CREDENTIAL_LIMITS.maxExpiresInSeconds).optional(),
   })
   .strict();
@@ -186,7 +189,10 @@ export function createCredentialService(options: CredentialServiceOptions): Cred
       const now = clock();
       options.store.pruneInactive(now - CREDENTIAL_LIMITS.keepInactiveMs);
       if (options.store.countActive(now) >= CREDENTIAL_LIMITS.maxActiveTokens) {
-        throw new GatewayError('conflict', `Too many active tokens (${CREDENTIAL_LIMITS.maxActiveTokens}); revoke some first (pincer token revoke <id>).`);
+        throw new GatewayError(
+          'conflict',
+          `Too many active tokens (${CREDENTIAL_LIMITS.maxActiveTokens}); revoke some first (pincer token revoke <id>).`,
+        );
       }
       const minted = mintToken(options.random);
       const record: CredentialRecord = {

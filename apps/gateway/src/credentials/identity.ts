@@ -37,10 +37,18 @@ export interface AnonymousIdentity {
 export type Identity = OperatorIdentity | TokenIdentity | AnonymousIdentity;
 
 /** The operator identity (a constant: it has no per-request state). */
-export const OPERATOR_IDENTITY: OperatorIdentity = Object.freeze({ kind: 'operator', credentialId: OPERATOR_CREDENTIAL_ID, name: 'operator' });
+export const OPERATOR_IDENTITY: OperatorIdentity = Object.freeze({
+  kind: 'operator',
+  credentialId: OPERATOR_CREDENTIAL_ID,
+  name: 'operator',
+});
 
 /** The anonymous identity. */
-export const ANONYMOUS_IDENTITY: AnonymousIdentity = Object.freeze({ kind: 'anonymous', credentialId: ANONYMOUS_CREDENTIAL_ID, name: 'anonymous' });
+export const ANONYMOUS_IDENTITY: AnonymousIdentity = Object.freeze({
+  kind: 'anonymous',
+  credentialId: ANONYMOUS_CREDENTIAL_ID,
+  name: 'anonymous',
+});
 
 /**
  * The caller as plugin routes see it (plain JSON: arrays, no Sets), matching plugin-sdk's

@@ -62,14 +62,16 @@ describe('createRequestAuthenticator', () => {
     const { credentials, authenticate, failures } = setup();
     const scoped = credentials.create({ name: 'dash', agentId: 'ops', capabilities: ['sessions:read'] }, OPERATOR_IDENTITY);
     credentials.revoke(scoped.credential.id, OPERATOR_IDENTITY);
-    const bodies = [`Bearer ${scoped.token}`, 'Bearer pincer.tk_0000000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'].map((header) => {
-      try {
-        authenticate(header);
-        return 'accepted';
-      } catch (error) {
-        return JSON.stringify((error as GatewayError).toBody());
-      }
-    });
+    const bodies = [`Bearer ${scoped.token}`, 'Bearer pincer.tk_0000000000000000.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'].map(
+      (header) => {
+        try {
+          authenticate(header);
+          return 'accepted';
+        } catch (error) {
+          return JSON.stringify((error as GatewayError).toBody());
+        }
+      },
+    );
     expect(bodies[0]).toBe(bodies[1]);
     expect(failures).toEqual(['revoked', 'invalid']);
     for (let attempt = 0; attempt < 2; attempt += 1) statusOf(() => authenticate(`Bearer ${scoped.token}`));

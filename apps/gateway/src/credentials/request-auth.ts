@@ -41,7 +41,10 @@ export function createRequestAuthenticator(options: RequestAuthenticatorOptions)
     options.observer?.onFailure?.(reason, credentialId);
     const verdict = options.limiter.fail(fingerprint);
     if (verdict.kind === 'limited') throw new AuthRateLimitedError(Math.max(1, Math.ceil(verdict.retryAfterMs / 1000)));
-    throw new GatewayError('unauthorized', reason === 'missing' ? 'Missing bearer token (Authorization: Bearer <token>).' : 'Invalid bearer token.');
+    throw new GatewayError(
+      'unauthorized',
+      reason === 'missing' ? 'Missing bearer token (Authorization: Bearer <token>).' : 'Invalid bearer token.',
+    );
   };
   return (authorization) => {
     const header = authorization ?? '';

@@ -38,19 +38,28 @@ describe('createRouteGuard', () => {
     const guard = createRouteGuard({ audit });
     let ran = false;
     await expect(
-      guard.run({ identity: dashboard, sourceAddress: '127.0.0.1' }, 'processes:kill', { action: 'process.kill', target: 'process:p1' }, () => {
-        ran = true;
-      }),
+      guard.run(
+        { identity: dashboard, sourceAddress: '127.0.0.1' },
+        'processes:kill',
+        { action: 'process.kill', target: 'process:p1' },
+        () => {
+          ran = true;
+        },
+      ),
     ).rejects.toThrow('This token lacks the "processes:kill" capability.');
     expect(ran).toBe(false);
-    expect(audit.list()).toMatchObject([{ credentialId: dashboard.credentialId, action: 'process.kill', target: 'process:p1', result: 'refused', sourceAddress: '127.0.0.1' }]);
+    expect(audit.list()).toMatchObject([
+      { credentialId: dashboard.credentialId, action: 'process.kill', target: 'process:p1', result: 'refused', sourceAddress: '127.0.0.1' },
+    ]);
   });
 
   it('audits success, not-found and errors of the handler', async () => {
     const guard = createRouteGuard({ audit });
     const operator = { identity: OPERATOR_IDENTITY, sourceAddress: '::1' };
     expect(await guard.run(operator, 'processes:kill', { action: 'process.kill', target: 'process:a' }, () => 'killed')).toBe('killed');
-    await expect(guard.run(operator, 'processes:kill', { action: 'process.kill', target: 'process:b' }, () => Promise.reject(notFound('Process b')))).rejects.toThrow();
+    await expect(
+      guard.run(operator, 'processes:kill', { action: 'process.kill', target: 'process:b' }, () => Promise.reject(notFound('Process b'))),
+    ).rejects.toThrow();
     await expect(
       guard.run(operator, 'sessions:write', { action: 'session.delete', target: 'session:x' }, () => {
         throw new GatewayError('conflict', 'busy');

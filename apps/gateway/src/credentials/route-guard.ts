@@ -29,7 +29,12 @@ export interface RouteGuard {
    * A list of permissions means any one of them. With `audit`, one audit row records the outcome — `ok`, `refused` (403), `not_found` (404)
    * or `error` — whether the handler returned or threw.
    */
-  run<T>(caller: GuardedCaller, permission: Permission | ReadonlyArray<Permission>, audit: AuditNote | undefined, handler: () => T | Promise<T>): Promise<T>;
+  run<T>(
+    caller: GuardedCaller,
+    permission: Permission | ReadonlyArray<Permission>,
+    audit: AuditNote | undefined,
+    handler: () => T | Promise<T>,
+  ): Promise<T>;
 }
 
 /** Build the guard over the audit log and the per-credential metrics. */
@@ -58,7 +63,13 @@ export function createRouteGuard(options: { audit: AuditLog; metrics?: Credentia
         record(caller, audit, 'ok', audit.detail ?? null);
         return value;
       } catch (error) {
-        const result: AuditResult = GatewayError.isInstance(error) ? (error.status === 404 ? 'not_found' : error.status === 403 ? 'refused' : 'error') : 'error';
+        const result: AuditResult = GatewayError.isInstance(error)
+          ? error.status === 404
+            ? 'not_found'
+            : error.status === 403
+              ? 'refused'
+              : 'error'
+          : 'error';
         record(caller, audit, result, error instanceof Error ? error.message : String(error));
         throw error;
       }

@@ -43,7 +43,14 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ credentials: CredentialSe
 
   app.get(
     '/v1/tokens',
-    { schema: { operationId: 'listTokens', summary: 'Every token, newest first (never a secret).', tags, response: { 200: TokenListSchema, ...errorResponses(403) } } },
+    {
+      schema: {
+        operationId: 'listTokens',
+        summary: 'Every token, newest first (never a secret).',
+        tags,
+        response: { 200: TokenListSchema, ...errorResponses(403) },
+      },
+    },
     async (request) =>
       access.run(request, 'tokens:admin', undefined, () => {
         const tokens = credentials.list();
@@ -53,7 +60,15 @@ export const credentialRoutes: FastifyPluginAsyncZod<{ credentials: CredentialSe
 
   app.get(
     '/v1/tokens/:id',
-    { schema: { operationId: 'getToken', summary: 'One token (never its secret).', tags, params: TokenIdParamsSchema, response: { 200: CredentialViewSchema, ...errorResponses(403, 404) } } },
+    {
+      schema: {
+        operationId: 'getToken',
+        summary: 'One token (never its secret).',
+        tags,
+        params: TokenIdParamsSchema,
+        response: { 200: CredentialViewSchema, ...errorResponses(403, 404) },
+      },
+    },
     async (request) =>
       access.run(request, 'tokens:admin', undefined, () => {
         const view = credentials.get(request.params.id);

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
-import { agentOfScope, canonicalizeScope, describeScope, scopeCoversSession, scopeTouchesAgent, type SessionKeyCanonicalizer } from './scope.js';
+import {
+  agentOfScope,
+  canonicalizeScope,
+  describeScope,
+  scopeCoversSession,
+  scopeTouchesAgent,
+  type SessionKeyCanonicalizer,
+} from './scope.js';
 
 // The gateway's rule in miniature: trim, lower-case, bare keys belong to the default agent `main`.
 const canonicalize: SessionKeyCanonicalizer = (raw) => {
@@ -14,7 +21,10 @@ const options = { canonicalize, knownAgentIds: ['main', 'ops'] };
 
 describe('canonicalizeScope', () => {
   it('canonicalizes a session key once, at mint time', () => {
-    expect(canonicalizeScope({ sessionKey: ' Agent:OPS:Incident-42 ' }, options)).toEqual({ kind: 'session', sessionKey: 'agent:ops:incident-42' });
+    expect(canonicalizeScope({ sessionKey: ' Agent:OPS:Incident-42 ' }, options)).toEqual({
+      kind: 'session',
+      sessionKey: 'agent:ops:incident-42',
+    });
     expect(canonicalizeScope({ sessionKey: 'dm-1' }, options)).toEqual({ kind: 'session', sessionKey: 'agent:main:dm-1' });
   });
 

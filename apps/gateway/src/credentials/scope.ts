@@ -12,10 +12,7 @@ import { GatewayError } from '../errors.js';
  * - `prefix`: a session key and every key under it at a `:` boundary (`agent:ops:tenant-a`
  *   covers `agent:ops:tenant-a` and `agent:ops:tenant-a:dm:bob`, not `agent:ops:tenant-ab`).
  */
-export type TokenScope =
-  | { kind: 'agent'; agentId: string }
-  | { kind: 'session'; sessionKey: string }
-  | { kind: 'prefix'; prefix: string };
+export type TokenScope = { kind: 'agent'; agentId: string } | { kind: 'session'; sessionKey: string } | { kind: 'prefix'; prefix: string };
 
 /** zod schema of a stored (canonical) scope. */
 export const TokenScopeSchema: z.ZodType<TokenScope> = z.discriminatedUnion('kind', [
@@ -54,9 +51,13 @@ export function canonicalizeScope(
 ): TokenScope {
   const given = (['agentId', 'sessionKey', 'prefix'] as const).filter((name) => request[name] !== undefined);
   if (given.length !== 1) {
-    throw new GatewayError('invalid_request', 'Give exactly one scope: agentId (--agent), sessionKey (--session-key) or prefix (--prefix).', {
-      field: given[1] ?? 'scope',
-    });
+    throw new GatewayError(
+      'invalid_request',
+      'Give exactly one scope: agentId (--agent), sessionKey (--session-key) or prefix (--prefix).',
+      {
+        field: given[1] ?? 'scope',
+      },
+    );
   }
   if (request.agentId !== undefined) {
     const agentId = normalizeAgentId(request.agentId);
@@ -71,7 +72,9 @@ export function canonicalizeScope(
   const raw = (request.prefix ?? '').trim().replace(/:+$/, '');
   const canonical = canonicalOrField(options.canonicalize, raw, 'prefix').sessionKey;
   if (parseAgentSessionKey(canonical) === null) {
-    throw new GatewayError('invalid_request', `Prefix "${raw}" must be an agent session key prefix such as agent:ops:tenant-a.`, { field: 'prefix' });
+    throw new GatewayError('invalid_request', `Prefix "${raw}" must be an agent session key prefix such as agent:ops:tenant-a.`, {
+      field: 'prefix',
+    });
   }
   return { kind: 'prefix', prefix: canonical };
 }
@@ -101,7 +104,9 @@ export function scopeCoversSession(scope: TokenScope, canonicalKey: string): boo
     case 'session':
       return canonicalKey === scope.sessionKey;
     case 'prefix':
-      return canonicalKey === scope.prefix || (canonicalKey.startsWith(scope.prefix) && canonicalKey.charCodeAt(scope.prefix.length) === 58);
+      return (
+        canonicalKey === scope.prefix || (canonicalKey.startsWith(scope.prefix) && canonicalKey.charCodeAt(scope.prefix.length) === 58)
+      );
     case 'agent':
       return agentOfKey(canonicalKey) === scope.agentId;
   }

@@ -1,4 +1,11 @@
-import { createCronScheduler, resolveHeartbeatSession, type CronJob, type CronJobInput, type CronRunRecord, type CronScheduler } from '@pincer/heartbeat-router';
+import {
+  createCronScheduler,
+  resolveHeartbeatSession,
+  type CronJob,
+  type CronJobInput,
+  type CronRunRecord,
+  type CronScheduler,
+} from '@pincer/heartbeat-router';
 import { classifyStorageError } from '../security/storage-faults.js';
 import type { Logger } from 'pino';
 import { agentSessionConfig, type GatewayConfig } from '../config.js';
@@ -80,7 +87,8 @@ export function createCron(options: {
       let identity: Identity | undefined;
       if (createdBy !== null && createdBy !== OPERATOR_CREDENTIAL_ID) {
         identity = options.activeIdentity?.(createdBy);
-        if (!identity) return { status: 'error', error: `The credential that created this job (${createdBy}) is revoked or expired; no turn was run.` };
+        if (!identity)
+          return { status: 'error', error: `The credential that created this job (${createdBy}) is revoked or expired; no turn was run.` };
       }
       options.sessions.ensure(fire.sessionKey, job.agentId, { kind: 'cron' });
       const { done } = options.runs.enqueue({

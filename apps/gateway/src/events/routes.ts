@@ -17,10 +17,13 @@ export const SSE_MAX_BUFFERED_BYTES = 1_048_576;
 const PING_INTERVAL_MS = 15_000;
 
 /** `GET /v1/events`: a server-sent-events stream of the named sessions' events. */
-export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; access: RequestAccess; credentialStreams: CredentialStreams; maxEventStreams: number; maxStreamsPerSession?: number | undefined }> = async (
-  app,
-  options,
-) => {
+export const eventRoutes: FastifyPluginAsyncZod<{
+  bus: EventBus;
+  access: RequestAccess;
+  credentialStreams: CredentialStreams;
+  maxEventStreams: number;
+  maxStreamsPerSession?: number | undefined;
+}> = async (app, options) => {
   // Issue 14 item 12: one session cannot hold every stream slot.
   const perSession = createSessionQuota(options.maxStreamsPerSession ?? DEFAULT_SESSION_CAPS.maxStreamsPerSession);
   const streams = new Set<FastifyReply>();
@@ -33,7 +36,10 @@ export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; access: Request
         tags: ['events'],
         querystring: EventsQuerySchema,
         response: {
-          200: { description: 'text/event-stream: `event: <type>` and `data: <GatewayEvent JSON>` per event.', content: { 'text/event-stream': { schema: z.string() } } },
+          200: {
+            description: 'text/event-stream: `event: <type>` and `data: <GatewayEvent JSON>` per event.',
+            content: { 'text/event-stream': { schema: z.string() } },
+          },
           ...errorResponses(403, 404, 503),
         },
       },
@@ -41,11 +47,20 @@ export const eventRoutes: FastifyPluginAsyncZod<{ bus: EventBus; access: Request
     async (request, reply) => {
       const requested = request.query.sessionKey;
       // Every named session must be inside the caller's scope (else: exactly a missing session's 404).
-      const keys = await options.access.run(request, 'events:read', undefined, () =>
-        new Set((Array.isArray(requested) ? requested : [requested]).map((key) => options.access.requireSession(request, key).sessionKey)),
+      const keys = await options.access.run(
+        request,
+        'events:read',
+        undefined,
+        () =>
+          new Set(
+            (Array.isArray(requested) ? requested : [requested]).map((key) => options.access.requireSession(request, key).sessionKey),
+          ),
       );
       if (streams.size >= options.maxEventStreams) {
-        throw new GatewayError('unavailable', `Too many open event streams (${options.maxEventStreams}, gateway.maxEventStreams); close one and retry.`);
+        throw new GatewayError(
+          'unavailable',
+          `Too many open event streams (${options.maxEventStreams}, gateway.maxEventStreams); close one and retry.`,
+        );
       }
       const releases: Array<() => void> = [];
       for (const key of keys) {

@@ -70,7 +70,13 @@ export function createHeartbeats(options: {
       const hasEvents = options.systemEvents.queue.has(request.queueKey);
       if (!hasEvents && request.reasons.every((reason) => EVENT_WAKE_REASONS.has(reason))) return null;
       const prompt = findAgent(config, request.agentId)?.heartbeat?.prompt ?? HEARTBEAT_PROMPT;
-      const { done } = runs.enqueue({ sessionKey: request.sessionKey, agentId: request.agentId, message: prompt, kind: 'heartbeat', eventsFrom: request.queueKey });
+      const { done } = runs.enqueue({
+        sessionKey: request.sessionKey,
+        agentId: request.agentId,
+        message: prompt,
+        kind: 'heartbeat',
+        eventsFrom: request.queueKey,
+      });
       const finished = await done;
       options.systemEvents.updateDepth();
       if (finished.status !== 'ok') throw new Error(finished.error ?? finished.status);

@@ -1,6 +1,11 @@
 import swagger from '@fastify/swagger';
 import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
-import { createJsonSchemaTransform, createJsonSchemaTransformObject, serializerCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import {
+  createJsonSchemaTransform,
+  createJsonSchemaTransformObject,
+  serializerCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
 import { authPlugin } from '../auth/auth-plugin.js';
 import { createFailedAuthLimiter, type AuthLimitOptions } from '../auth/failed-auth-limiter.js';
 import { createCredentialStreams } from '../credentials/credential-streams.js';
@@ -63,7 +68,9 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
     // Router-level failures (bad URL encoding, over-long params) answer in the uniform error shape.
     frameworkErrors: (error, _request, reply) => {
       // Fastify types this reply with the route generics of a route that was never matched.
-      void (reply as unknown as FastifyReply).status(400).send({ error: { code: 'invalid_request', message: error.message, field: 'path' } });
+      void (reply as unknown as FastifyReply)
+        .status(400)
+        .send({ error: { code: 'invalid_request', message: error.message, field: 'path' } });
     },
   });
   const app = server.withTypeProvider<ZodTypeProvider>();
@@ -87,14 +94,17 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
 
   // Issue 14 item 18: Host must be loopback or configured (DNS rebinding); cross-origin browser
   // requests never reach a route (plugin routes included). Runs before authentication.
-  const hostGuard = createHostOriginGuard({ allowedHosts: [...(security?.allowedHosts ?? []), ...(options.boundHost ? [options.boundHost] : [])] });
+  const hostGuard = createHostOriginGuard({
+    allowedHosts: [...(security?.allowedHosts ?? []), ...(options.boundHost ? [options.boundHost] : [])],
+  });
   app.addHook('onRequest', async (request) => {
     const verdict = hostGuard.check({
       host: request.headers.host,
       origin: request.headers.origin,
       'sec-fetch-site': typeof request.headers['sec-fetch-site'] === 'string' ? request.headers['sec-fetch-site'] : undefined,
     });
-    if (!verdict.isAllowed) throw new GatewayError('forbidden', verdict.message, { field: verdict.reason === 'host' ? 'header.host' : 'header.origin' });
+    if (!verdict.isAllowed)
+      throw new GatewayError('forbidden', verdict.message, { field: verdict.reason === 'host' ? 'header.host' : 'header.origin' });
   });
 
   const credentialMetrics = runtime.metrics.credentials;
@@ -103,7 +113,11 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
       operatorToken: options.token,
       credentials: runtime.credentials,
       limiter: createFailedAuthLimiter(
-        { maxAttempts: gatewayConfig?.authMaxAttempts, maxFailuresGlobal: gatewayConfig?.authMaxFailuresGlobal, ...definedOnly(options.authLimit) },
+        {
+          maxAttempts: gatewayConfig?.authMaxAttempts,
+          maxFailuresGlobal: gatewayConfig?.authMaxFailuresGlobal,
+          ...definedOnly(options.authLimit),
+        },
         runtime.clock,
       ),
       observer: {
@@ -139,7 +153,9 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
     const frameworkError = error as { statusCode?: number; message?: string };
     if (frameworkError.statusCode && frameworkError.statusCode >= 400 && frameworkError.statusCode < 500) {
       const code = frameworkError.statusCode === 404 ? 'not_found' : 'invalid_request';
-      return reply.status(frameworkError.statusCode).send({ error: { code, message: frameworkError.message ?? 'Bad request', field: 'body' } });
+      return reply
+        .status(frameworkError.statusCode)
+        .send({ error: { code, message: frameworkError.message ?? 'Bad request', field: 'body' } });
     }
     runtime.metrics.errors.inc({ where: 'http' });
     runtime.logger.error({ err: error }, 'unhandled HTTP error');
@@ -172,7 +188,13 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
   await app.register(processRoutes, { processes: runtime.processes, access });
   await app.register(toolRoutes, { invokeTool: runtime.invokeTool, access });
   await app.register(cronRoutes, { cron: runtime.cron, access });
-  await app.register(eventRoutes, { bus: runtime.bus, access, credentialStreams, maxEventStreams: gatewayConfig?.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS, maxStreamsPerSession: security?.perSession?.maxEventStreams });
+  await app.register(eventRoutes, {
+    bus: runtime.bus,
+    access,
+    credentialStreams,
+    maxEventStreams: gatewayConfig?.maxEventStreams ?? DEFAULT_MAX_EVENT_STREAMS,
+    maxStreamsPerSession: security?.perSession?.maxEventStreams,
+  });
   await app.register(credentialRoutes, { credentials: runtime.credentials, audit: runtime.audit, access });
   await app.register(pluginRoutes, { host: runtime.plugins.host, access });
   await app.register(consolePlugin);

@@ -12,7 +12,9 @@ const ALWAYS: ReadonlyArray<ErrorStatus> = [400, 401, 429, 500];
 export const BODY_ERRORS: ReadonlyArray<ErrorStatus> = [413, 415];
 
 /** The error part of a route's `response` map: the statuses every route answers plus `extra`. */
-export function errorResponses(...extra: ReadonlyArray<ErrorStatus | ReadonlyArray<ErrorStatus>>): Record<ErrorStatus, typeof ErrorBodySchema> {
+export function errorResponses(
+  ...extra: ReadonlyArray<ErrorStatus | ReadonlyArray<ErrorStatus>>
+): Record<ErrorStatus, typeof ErrorBodySchema> {
   const statuses = new Set<ErrorStatus>([...ALWAYS, ...extra.flat()]);
   const responses = {} as Record<ErrorStatus, typeof ErrorBodySchema>;
   for (const status of [...statuses].sort((left, right) => left - right)) responses[status] = ErrorBodySchema;

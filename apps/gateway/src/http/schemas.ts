@@ -9,7 +9,13 @@ import { CronShorthandShape, hasExactlyOneSchedule } from '../cron/cron-shorthan
 import { ShellSandboxSchema } from '../sandbox/schemas.js';
 import { RUN_KINDS, RUN_STATUSES } from '../store/gateway-store.js';
 
-export { SandboxEntrySchema, SandboxStatusSchema, ShellSandboxSchema, type SandboxEntryView, type SandboxStatusView } from '../sandbox/schemas.js';
+export {
+  SandboxEntrySchema,
+  SandboxStatusSchema,
+  ShellSandboxSchema,
+  type SandboxEntryView,
+  type SandboxStatusView,
+} from '../sandbox/schemas.js';
 
 // ---- shared pieces
 
@@ -210,7 +216,12 @@ export const ProcessLogQuerySchema = z
   .strict();
 
 /** GET /v1/processes/:id/log response. */
-export const ProcessLogSchema = z.object({ id: z.string(), status: z.string(), output: z.string(), source: z.enum(['registry', 'journal']) });
+export const ProcessLogSchema = z.object({
+  id: z.string(),
+  status: z.string(),
+  output: z.string(),
+  source: z.enum(['registry', 'journal']),
+});
 
 /** POST /v1/processes/:id/kill response. */
 export const ProcessKillSchema = z.object({ id: z.string(), status: z.enum(['killed', 'already-exited']), signal: z.string().optional() });
@@ -267,23 +278,25 @@ export const CronJobViewSchema = z
     deleteAfterRun: z.boolean(),
     createdAtMs: z.number(),
     updatedAtMs: z.number(),
-    state: z
-      .object({
-        nextRunAtMs: z.number().nullable(),
-        runningAtMs: z.number().nullable(),
-        runningRunId: z.string().nullable(),
-        nextTrigger: z.enum(['schedule', 'catch-up', 'retry', 'manual']),
-        lastRunAtMs: z.number().nullable(),
-        lastStatus: z.enum(['ok', 'error', 'skipped', 'interrupted']).nullable(),
-        lastError: z.string().nullable(),
-        lastDurationMs: z.number().nullable(),
-        consecutiveFailures: z.number(),
-        disabledReason: z.string().nullable(),
-        disabledAtMs: z.number().nullable(),
-        completedAtMs: z.number().nullable(),
-      }),
+    state: z.object({
+      nextRunAtMs: z.number().nullable(),
+      runningAtMs: z.number().nullable(),
+      runningRunId: z.string().nullable(),
+      nextTrigger: z.enum(['schedule', 'catch-up', 'retry', 'manual']),
+      lastRunAtMs: z.number().nullable(),
+      lastStatus: z.enum(['ok', 'error', 'skipped', 'interrupted']).nullable(),
+      lastError: z.string().nullable(),
+      lastDurationMs: z.number().nullable(),
+      consecutiveFailures: z.number(),
+      disabledReason: z.string().nullable(),
+      disabledAtMs: z.number().nullable(),
+      completedAtMs: z.number().nullable(),
+    }),
     ownerSessionKey: z.string().nullable(),
-    createdBy: z.string().nullable().describe('The credential that created the job (operator or a token id); an agentTurn job runs under its ceiling.'),
+    createdBy: z
+      .string()
+      .nullable()
+      .describe('The credential that created the job (operator or a token id); an agentTurn job runs under its ceiling.'),
   })
   .register(wireSchemaRegistry, { id: 'CronJobView' });
 

@@ -23,11 +23,20 @@ export interface RequestAccess {
   /** The canonical key of an action's target session, when it is inside the caller's scope (else the same 404). */
   requireVisibleKey(request: FastifyRequest, canonicalKey: string): string;
   /** Permission first (403, the same for every object), then `handler`; with `audit`, every outcome is recorded. */
-  run<T>(request: FastifyRequest, permission: Permission | ReadonlyArray<Permission>, audit: AuditNote | undefined, handler: () => T | Promise<T>): Promise<T>;
+  run<T>(
+    request: FastifyRequest,
+    permission: Permission | ReadonlyArray<Permission>,
+    audit: AuditNote | undefined,
+    handler: () => T | Promise<T>,
+  ): Promise<T>;
 }
 
 /** Build the request access helpers over the turn-target rules, the route guard and the per-credential metrics. */
-export function createRequestAccess(options: { resolveTurnTarget: TurnTargetResolver; guard: RouteGuard; metrics: CredentialMetrics }): RequestAccess {
+export function createRequestAccess(options: {
+  resolveTurnTarget: TurnTargetResolver;
+  guard: RouteGuard;
+  metrics: CredentialMetrics;
+}): RequestAccess {
   const resolve = (sessionKey: string, field: string): TurnTarget => {
     try {
       return options.resolveTurnTarget({ sessionKey });
@@ -52,6 +61,7 @@ export function createRequestAccess(options: { resolveTurnTarget: TurnTargetReso
       return target;
     },
     requireVisibleKey,
-    run: (request, permission, audit, handler) => options.guard.run({ identity: request.identity, sourceAddress: request.ip }, permission, audit, handler),
+    run: (request, permission, audit, handler) =>
+      options.guard.run({ identity: request.identity, sourceAddress: request.ip }, permission, audit, handler),
   };
 }

@@ -34,7 +34,15 @@ export const systemRoutes: FastifyPluginAsyncZod<{
   const tags = ['system'];
   app.get(
     '/healthz',
-    { schema: { operationId: 'getHealth', summary: 'Liveness (no auth).', tags, security: [], response: { 200: HealthSchema, ...errorResponses() } } },
+    {
+      schema: {
+        operationId: 'getHealth',
+        summary: 'Liveness (no auth).',
+        tags,
+        security: [],
+        response: { 200: HealthSchema, ...errorResponses() },
+      },
+    },
     async () => ({ ok: true as const, version: 1 }),
   );
 
@@ -58,7 +66,10 @@ export const systemRoutes: FastifyPluginAsyncZod<{
         operationId: 'getMetrics',
         summary: 'Prometheus metrics (runs, processes, queue depth, wakes, errors).',
         tags,
-        response: { 200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } }, ...errorResponses(403) },
+        response: {
+          200: { description: 'Prometheus text exposition format.', content: { 'text/plain': { schema: z.string() } } },
+          ...errorResponses(403),
+        },
       },
     },
     async (request, reply) => {
@@ -74,10 +85,19 @@ export const systemRoutes: FastifyPluginAsyncZod<{
 
   app.get(
     '/v1/status',
-    { schema: { operationId: 'getStatus', summary: 'Gateway status (operator only).', tags, response: { 200: GatewayStatusSchema, ...errorResponses(403) } } },
+    {
+      schema: {
+        operationId: 'getStatus',
+        summary: 'Gateway status (operator only).',
+        tags,
+        response: { 200: GatewayStatusSchema, ...errorResponses(403) },
+      },
+    },
     async (request) =>
       access.run(request, 'metrics:read', undefined, () => {
-        const routes = runtime.plugins.host.routes().map((route) => ({ pluginId: route.pluginId, method: route.method, path: route.path, auth: route.auth }));
+        const routes = runtime.plugins.host
+          .routes()
+          .map((route) => ({ pluginId: route.pluginId, method: route.method, path: route.path, auth: route.auth }));
         const tokens = runtime.credentials.list();
         return {
           ok: true as const,
@@ -85,7 +105,9 @@ export const systemRoutes: FastifyPluginAsyncZod<{
           plugins: {
             loaded: runtime.plugins.host.plugins().map((plugin) => ({ id: plugin.id, name: plugin.name })),
             routes,
-            publicRoutes: routes.filter((route) => route.auth === 'plugin').map(({ pluginId, method, path }) => ({ pluginId, method, path })),
+            publicRoutes: routes
+              .filter((route) => route.auth === 'plugin')
+              .map(({ pluginId, method, path }) => ({ pluginId, method, path })),
           },
           credentials: { active: tokens.filter((token) => token.status === 'active').length, total: tokens.length },
           events: { streamsByCredential: credentialStreams.countsByCredential() },

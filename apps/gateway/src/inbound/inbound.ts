@@ -45,7 +45,11 @@ export function pickBinding(bindings: ReadonlyArray<BindingConfig>, message: Inb
  * Bindings pick the agent; the agent's (or binding's) dmScope/groupScope build the session key;
  * direct messages must come from an owner on the agent's allowlist (else 403).
  */
-export function createInboundRouter(options: { config: GatewayConfig; runs: Pick<RunQueue, 'enqueue'>; sessions: Pick<SessionService, 'recordChannel'> }): InboundRouter {
+export function createInboundRouter(options: {
+  config: GatewayConfig;
+  runs: Pick<RunQueue, 'enqueue'>;
+  sessions: Pick<SessionService, 'recordChannel'>;
+}): InboundRouter {
   const { config } = options;
   return (message, routeOptions) => {
     const binding = pickBinding(config.bindings ?? [], message);
@@ -66,8 +70,19 @@ export function createInboundRouter(options: { config: GatewayConfig; runs: Pick
       identityLinks: session.identityLinks,
       guestTools: config.security?.guestTools,
     });
-    const { run } = options.runs.enqueue({ sessionKey, agentId, message: message.text, kind: 'inbound', deniedTools: access.deniedTools, identity: routeOptions?.identity });
-    options.sessions.recordChannel(sessionKey, { channel: message.channel.toLowerCase(), peerKind: message.peer.kind, peerId: message.peer.id });
+    const { run } = options.runs.enqueue({
+      sessionKey,
+      agentId,
+      message: message.text,
+      kind: 'inbound',
+      deniedTools: access.deniedTools,
+      identity: routeOptions?.identity,
+    });
+    options.sessions.recordChannel(sessionKey, {
+      channel: message.channel.toLowerCase(),
+      peerKind: message.peer.kind,
+      peerId: message.peer.id,
+    });
     return { runId: run.id, sessionKey, agentId };
   };
 }

@@ -35,7 +35,8 @@ export function createModelResolver(config: GatewayConfig): ModelResolver {
     const providerId = ref.slice(0, slash);
     const modelId = ref.slice(slash + 1);
     const providerConfig = config.providers?.[providerId];
-    if (!providerConfig) throw new GatewayError('invalid_config', `Unknown provider "${providerId}" in model "${ref}"`, { field: 'providers' });
+    if (!providerConfig)
+      throw new GatewayError('invalid_config', `Unknown provider "${providerId}" in model "${ref}"`, { field: 'providers' });
     if (providerConfig.type === 'openai-compatible') {
       const apiKey = apiKeyOf(providerConfig);
       const provider = createOpenAICompatible({
@@ -47,7 +48,10 @@ export function createModelResolver(config: GatewayConfig): ModelResolver {
       return provider.chatModel(modelId) as LanguageModelV3;
     }
     const apiKey = apiKeyOf(providerConfig);
-    const provider = createAnthropic({ ...(providerConfig.baseUrl ? { baseURL: providerConfig.baseUrl } : {}), ...(apiKey ? { apiKey } : {}) });
+    const provider = createAnthropic({
+      ...(providerConfig.baseUrl ? { baseURL: providerConfig.baseUrl } : {}),
+      ...(apiKey ? { apiKey } : {}),
+    });
     return provider(modelId) as LanguageModelV3;
   };
   return {

@@ -20,7 +20,10 @@ describe('createScriptedModel', () => {
       prompt: 'run in background: sleep 5',
       tools: {
         exec: tool({
-          inputSchema: jsonSchema<{ command: string; background?: boolean }>({ type: 'object', properties: { command: { type: 'string' }, background: { type: 'boolean' } } }),
+          inputSchema: jsonSchema<{ command: string; background?: boolean }>({
+            type: 'object',
+            properties: { command: { type: 'string' }, background: { type: 'boolean' } },
+          }),
           execute: async (input) => {
             calls.push(input);
             return { status: 'running', id: 'amber-atlas' };
@@ -38,7 +41,9 @@ describe('createScriptedModel', () => {
     await generateText({
       model: model(),
       prompt: 'spawn ops: do it',
-      tools: { sessions_spawn: tool({ inputSchema: jsonSchema({ type: 'object' }), execute: async (i) => (seen.push(i), { status: 'accepted' }) }) },
+      tools: {
+        sessions_spawn: tool({ inputSchema: jsonSchema({ type: 'object' }), execute: async (i) => (seen.push(i), { status: 'accepted' }) }),
+      },
       stopWhen: stepCountIs(3),
     });
     expect(seen).toEqual([{ agentId: 'ops', task: 'do it' }]);
@@ -74,7 +79,9 @@ describe('default rules: cron add', () => {
     const r = await generateText({
       model: createScriptedModel({ rules: DEFAULT_SCRIPTED_RULES }),
       prompt: 'cron add every 5m: check the queue',
-      tools: { cron: tool({ inputSchema: jsonSchema({ type: 'object' }), execute: async (i) => (seen.push(i), { status: 'added', id: 'j1' }) }) },
+      tools: {
+        cron: tool({ inputSchema: jsonSchema({ type: 'object' }), execute: async (i) => (seen.push(i), { status: 'added', id: 'j1' }) }),
+      },
       stopWhen: stepCountIs(3),
     });
     expect(seen).toEqual([{ action: 'add', every: '5m', text: 'check the queue' }]);

@@ -13,9 +13,7 @@ import { z } from 'zod';
 import { GatewayError, formatPath } from '../errors.js';
 
 /** A tool call a rule emits; string values in `args` are templates (`$1`, `$e1`, `$message`). */
-export const ScriptedToolCallSchema = z
-  .object({ tool: z.string().min(1), args: z.record(z.string(), z.unknown()).default({}) })
-  .strict();
+export const ScriptedToolCallSchema = z.object({ tool: z.string().min(1), args: z.record(z.string(), z.unknown()).default({}) }).strict();
 
 /** One rule: all given regexes must match; first matching rule wins. */
 export const ScriptedRuleSchema = z
@@ -26,7 +24,10 @@ export const ScriptedRuleSchema = z
     /** Regex tested against the `System: …` lines drained into the turn; the rule needs events. */
     event: z.string().optional(),
     /** Regex flags, default `i`. */
-    flags: z.string().regex(/^[gimsuy]*$/).optional(),
+    flags: z
+      .string()
+      .regex(/^[gimsuy]*$/)
+      .optional(),
     /** Reply text template. */
     reply: z.string().optional(),
     /** Tool calls to make (in one step). */
@@ -216,7 +217,13 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
         const callId = /^scripted_(\d+)_/.exec(part.toolCallId);
         if (callId) ruleIndex = Number(callId[1]);
         const output = part.output;
-        results.push(output.type === 'json' || output.type === 'error-json' ? output.value : output.type === 'text' || output.type === 'error-text' ? output.value : output);
+        results.push(
+          output.type === 'json' || output.type === 'error-json'
+            ? output.value
+            : output.type === 'text' || output.type === 'error-text'
+              ? output.value
+              : output,
+        );
       }
       const rule = compiled[ruleIndex];
       let caps: Captures = { matchGroups: [], eventGroups: [], message, events };
@@ -266,7 +273,10 @@ export function createScriptedModel(options: ScriptedModelOptions): LanguageMode
         }
       }
     }
-    const outChars = content.reduce((total, part) => total + (part.type === 'text' ? part.text.length : part.type === 'tool-call' ? part.input.length : 0), 0);
+    const outChars = content.reduce(
+      (total, part) => total + (part.type === 'text' ? part.text.length : part.type === 'tool-call' ? part.input.length : 0),
+      0,
+    );
     return {
       content,
       finishReason: { unified: finish, raw: finish },

@@ -44,7 +44,13 @@ function toGatewayTool(pluginTool: PluginHostTool): GatewayTool {
 }
 
 /** Create the host (no configured plugin loaded yet: see {@link Plugins.loadConfigured}). */
-export async function createPlugins(options: { config: GatewayConfig; registry: ProcessRegistry; clock: GatewayClock; logger: Logger; stateDir: string }): Promise<Plugins> {
+export async function createPlugins(options: {
+  config: GatewayConfig;
+  registry: ProcessRegistry;
+  clock: GatewayClock;
+  logger: Logger;
+  stateDir: string;
+}): Promise<Plugins> {
   const { config, logger } = options;
   const host = createPluginHost({
     registry: options.registry,

@@ -13,14 +13,20 @@ import type { RequestAccess } from '../http/scope.js';
  */
 export function toPluginCaller(identity: Identity): PluginCaller | null {
   if (identity.kind === 'anonymous') return null;
-  if (identity.kind === 'operator') return { credentialId: identity.credentialId, kind: 'operator', scope: null, capabilities: [...CAPABILITIES] };
+  if (identity.kind === 'operator')
+    return { credentialId: identity.credentialId, kind: 'operator', scope: null, capabilities: [...CAPABILITIES] };
   const scope =
     identity.scope.kind === 'agent'
       ? { agentId: identity.scope.agentId }
       : identity.scope.kind === 'session'
         ? { sessionKey: identity.scope.sessionKey }
         : { sessionKeyPrefix: identity.scope.prefix };
-  return { credentialId: identity.credentialId, kind: 'scoped', scope, capabilities: CAPABILITIES.filter((capability) => identity.capabilities.has(capability)) };
+  return {
+    credentialId: identity.credentialId,
+    kind: 'scoped',
+    scope,
+    capabilities: CAPABILITIES.filter((capability) => identity.capabilities.has(capability)),
+  };
 }
 
 /** The request path without its query string. */

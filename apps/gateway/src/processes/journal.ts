@@ -28,7 +28,12 @@ export function toJournalStart(record: ProcessJournalRecord, gatewayPid: number)
  * (one transaction per registry flush, however many shells wrote), exit status, pruning,
  * `process.*` events for SSE.
  */
-export function createProcessJournal(options: { store: GatewayStore; clock: GatewayClock; metrics: GatewayMetrics; bus: EventBus }): ProcessJournal {
+export function createProcessJournal(options: {
+  store: GatewayStore;
+  clock: GatewayClock;
+  metrics: GatewayMetrics;
+  bus: EventBus;
+}): ProcessJournal {
   const { store, clock, metrics, bus } = options;
   let exitsSincePrune = 0;
   // The registry flushes every shell's batch in one go: collect them and write once per tick.
@@ -47,7 +52,8 @@ export function createProcessJournal(options: { store: GatewayStore; clock: Gate
     onStart(record) {
       store.processes.start(toJournalStart(record, process.pid));
       metrics.processesStarted.inc();
-      if (record.sessionKey) bus.publish({ type: 'process.started', sessionKey: record.sessionKey, id: record.id, command: record.command });
+      if (record.sessionKey)
+        bus.publish({ type: 'process.started', sessionKey: record.sessionKey, id: record.id, command: record.command });
     },
     onOutput(id, batch) {
       const text = batch.map((chunk) => chunk.text).join('');
@@ -73,7 +79,14 @@ export function createProcessJournal(options: { store: GatewayStore; clock: Gate
         store.processes.prune(JOURNAL_MAX_FINISHED);
       }
       if (record.sessionKey) {
-        bus.publish({ type: 'process.exited', sessionKey: record.sessionKey, id: record.id, status: record.status, exitCode: record.exitCode, signal: record.signal });
+        bus.publish({
+          type: 'process.exited',
+          sessionKey: record.sessionKey,
+          id: record.id,
+          status: record.status,
+          exitCode: record.exitCode,
+          signal: record.signal,
+        });
       }
     },
   };

@@ -39,7 +39,15 @@ export async function reapOrphanedProcesses(options: {
   const identities = leftovers.flatMap((row) => {
     const identity = (row.record ?? {}) as { procStartTime?: number; bootId?: string };
     return row.pid && identity.procStartTime !== undefined
-      ? [{ id: row.id, pid: row.pid, procStartTime: identity.procStartTime, scopeKey: row.scopeKey, ...(identity.bootId ? { bootId: identity.bootId } : {}) }]
+      ? [
+          {
+            id: row.id,
+            pid: row.pid,
+            procStartTime: identity.procStartTime,
+            scopeKey: row.scopeKey,
+            ...(identity.bootId ? { bootId: identity.bootId } : {}),
+          },
+        ]
       : [];
   });
   const outcomes = identities.length > 0 ? await registry.reapOrphans(identities) : [];

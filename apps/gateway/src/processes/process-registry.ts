@@ -1,4 +1,10 @@
-import { createProcessRegistry, type ProcessJournal, type ProcessRegistry, type ProcessRegistryOptions, type Sandbox } from '@pincer/process-registry';
+import {
+  createProcessRegistry,
+  type ProcessJournal,
+  type ProcessRegistry,
+  type ProcessRegistryOptions,
+  type Sandbox,
+} from '@pincer/process-registry';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayClock } from '../clock.js';
@@ -43,7 +49,10 @@ export function createGatewayProcessRegistry(options: {
     deniedEnvNames: options.deniedEnvNames ?? [],
     deniedEnvPrefixes: options.deniedEnvPrefixes ?? [],
     onEnvDenied: (denial) =>
-      options.logger.warn({ name: denial.name, source: denial.source }, `exec.${denial.source === 'fixedEnv' ? 'env' : denial.source} names ${denial.name}: never passed to a shell`),
+      options.logger.warn(
+        { name: denial.name, source: denial.source },
+        `exec.${denial.source === 'fixedEnv' ? 'env' : denial.source} names ${denial.name}: never passed to a shell`,
+      ),
     clock: options.clock,
     journal: options.journal,
     logger: { warn: (message, meta) => options.logger.warn(meta ?? {}, message) },

@@ -53,7 +53,11 @@ export interface ProcessService {
   /** Kill a shell tree through the registry's kill ceremony. */
   kill(id: string, scope: AccessScope | undefined): Promise<{ id: string; status: 'killed' | 'already-exited'; signal?: string }>;
   /** A journal-backed log read for a process that left the registry, in `scopeKey` only. */
-  journalLog(scopeKey: string, id: string, paging: LogPaging): { id: string; status: string; exitCode: number | null; output: string; source: 'journal' } | undefined;
+  journalLog(
+    scopeKey: string,
+    id: string,
+    paging: LogPaging,
+  ): { id: string; status: string; exitCode: number | null; output: string; source: 'journal' } | undefined;
 }
 
 function journalView(row: ProcessRecord): ProcessView {
@@ -87,7 +91,8 @@ const inScope = (process: { sessionKey?: string | null | undefined; scopeKey: st
 const listedIn = (process: { sessionKey?: string | null | undefined; scopeKey: string }, scope: AccessScope | undefined) =>
   scope === undefined || scope.matches(process.scopeKey) || scope.matches(process.sessionKey);
 /** The one key a store query can filter on, when the scope is one session. */
-const storeKeyOf = (scope: AccessScope | undefined): string | undefined => (scope?.filter.kind === 'key' ? scope.filter.sessionKey : undefined);
+const storeKeyOf = (scope: AccessScope | undefined): string | undefined =>
+  scope?.filter.kind === 'key' ? scope.filter.sessionKey : undefined;
 
 /** Build the process service over the registry, its plugin-sdk shell view and the journal. */
 export function createProcessService(options: { registry: ProcessRegistry; shells: BashSessionsApi; store: GatewayStore }): ProcessService {
@@ -114,7 +119,9 @@ export function createProcessService(options: { registry: ProcessRegistry; shell
       const live = shells.loadBashSessions();
       // plugin-sdk's snapshot carries no `sandbox` field (yet): take it from the registry's own.
       const registrySnapshot = registry.snapshot();
-      const sandboxById = new Map([...registrySnapshot.running, ...registrySnapshot.finished].map((process) => [process.id, process.sandbox]));
+      const sandboxById = new Map(
+        [...registrySnapshot.running, ...registrySnapshot.finished].map((process) => [process.id, process.sandbox]),
+      );
       const views: ProcessView[] = [];
       const liveIds = new Set<string>();
       for (const process of [...live.running, ...live.finished]) {
@@ -133,7 +140,12 @@ export function createProcessService(options: { registry: ProcessRegistry; shell
       require(id, scope);
       const live = findLive(id);
       if (live) {
-        const page = registry.log({ scopeKey: live.scopeKey, id, ...(paging.offset !== undefined ? { offset: paging.offset } : {}), ...(paging.limit !== undefined ? { limit: paging.limit } : {}) });
+        const page = registry.log({
+          scopeKey: live.scopeKey,
+          id,
+          ...(paging.offset !== undefined ? { offset: paging.offset } : {}),
+          ...(paging.limit !== undefined ? { limit: paging.limit } : {}),
+        });
         return { id, status: page.status, output: page.output, source: 'registry' };
       }
       const row = store.processes.get(id);

@@ -1,11 +1,22 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { errorResponses } from '../http/route-schema.js';
-import { IdParamsSchema, ProcessesQuerySchema, ProcessKillSchema, ProcessListSchema, ProcessLogQuerySchema, ProcessLogSchema, ScopedQuerySchema } from '../http/schemas.js';
+import {
+  IdParamsSchema,
+  ProcessesQuerySchema,
+  ProcessKillSchema,
+  ProcessListSchema,
+  ProcessLogQuerySchema,
+  ProcessLogSchema,
+  ScopedQuerySchema,
+} from '../http/schemas.js';
 import type { RequestAccess } from '../http/scope.js';
 import type { ProcessService } from './processes.js';
 
 /** `/v1/processes…`: the operator's view of shells (live registry ∪ journal), their logs, kill. */
-export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; access: RequestAccess }> = async (app, { processes, access }) => {
+export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; access: RequestAccess }> = async (
+  app,
+  { processes, access },
+) => {
   const tags = ['processes'];
   app.get(
     '/v1/processes',
@@ -39,7 +50,10 @@ export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; a
     },
     async (request) =>
       access.run(request, 'processes:read', undefined, () =>
-        processes.log(request.params.id, access.scope(request, request.query.sessionKey), { offset: request.query.offset, limit: request.query.limit }),
+        processes.log(request.params.id, access.scope(request, request.query.sessionKey), {
+          offset: request.query.offset,
+          limit: request.query.limit,
+        }),
       ),
   );
 

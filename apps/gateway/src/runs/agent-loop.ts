@@ -100,7 +100,14 @@ export function createAgentLoop(options: AgentLoopOptions): AgentLoop {
         model: options.models.forAgent(run.agentId),
         system: agent?.system ?? defaultSystemPrompt(run.agentId, run.sessionKey),
         messages: [...history, userMessage],
-        tools: toAiSdkToolSet({ tools: options.toolbox.list(), context, denied: runOptions.denied, config, runToolCall: options.runToolCall, metrics }),
+        tools: toAiSdkToolSet({
+          tools: options.toolbox.list(),
+          context,
+          denied: runOptions.denied,
+          config,
+          runToolCall: options.runToolCall,
+          metrics,
+        }),
         stopWhen: stepCountIs(agent?.maxSteps ?? DEFAULT_MAX_STEPS),
         abortSignal: controller.signal,
         maxRetries: 0,
@@ -116,7 +123,10 @@ export function createAgentLoop(options: AgentLoopOptions): AgentLoop {
             store.transcripts.append({ ...entry, role: message.role, text: transcriptText(message), message });
           }
         }
-        systemEvents.consume(eventsKey, events.map((event) => event.id));
+        systemEvents.consume(
+          eventsKey,
+          events.map((event) => event.id),
+        );
         store.runs.update(run.id, { status: 'ok', reply, endedAt: finishedAt });
         store.sessions.touch(run.sessionKey, finishedAt, run.id);
       });

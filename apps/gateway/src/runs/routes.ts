@@ -14,7 +14,11 @@ export const runRoutes: FastifyPluginAsyncZod<{ runs: RunQueue; access: RequestA
         summary: 'Queue an agent turn; session key normalized with the seed-003 rules.',
         tags: ['runs'],
         body: AgentRequestSchema,
-        response: { 200: AgentAcceptedSchema.describe('A run with this idempotency key already exists in the session.'), 202: AgentAcceptedSchema, ...errorResponses(BODY_ERRORS, 403, 404, 503) },
+        response: {
+          200: AgentAcceptedSchema.describe('A run with this idempotency key already exists in the session.'),
+          202: AgentAcceptedSchema,
+          ...errorResponses(BODY_ERRORS, 403, 404, 503),
+        },
       },
     },
     async (request, reply) => {

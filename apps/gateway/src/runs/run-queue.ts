@@ -189,7 +189,11 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
     isBusy: (sessionKey) => lanes.isBusy(sessionKey),
     finalizeInterrupted() {
       for (const run of store.runs.listByStatus(['queued', 'running'])) {
-        store.runs.update(run.id, { status: 'error', error: 'interrupted: the gateway restarted before this run finished', endedAt: clock.now() });
+        store.runs.update(run.id, {
+          status: 'error',
+          error: 'interrupted: the gateway restarted before this run finished',
+          endedAt: clock.now(),
+        });
       }
     },
     stopAccepting() {

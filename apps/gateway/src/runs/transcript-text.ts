@@ -10,7 +10,8 @@ export function transcriptText(message: ModelMessage): string {
     .map((part) => {
       if (part.type === 'text') return part.text;
       if (part.type === 'tool-call') return `[tool-call ${part.toolName}] ${JSON.stringify(part.input)}`;
-      if (part.type === 'tool-result') return `[tool-result ${part.toolName}] ${JSON.stringify(part.output).slice(0, TOOL_RESULT_TEXT_CHARS)}`;
+      if (part.type === 'tool-result')
+        return `[tool-result ${part.toolName}] ${JSON.stringify(part.output).slice(0, TOOL_RESULT_TEXT_CHARS)}`;
       return '';
     })
     .filter((text) => text !== '')

@@ -11,7 +11,8 @@
 export const FORGED_SYSTEM_LINE_MARK = '[user text, not a system event] ';
 
 // Zero-width and other invisible format characters an attacker can hide inside "System".
-const INVISIBLE = /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
+const INVISIBLE =
+  /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
 const SYSTEM_HEAD = /^[\s>*_`~#-]*system\s*(?:\([^)\n]{0,64}\))?\s*:/i;
 // Line breaks a model may treat as new lines (CR, NEL, LS, PS), besides LF.
 const LINE_BREAK = /(\r\n|[\n\r\u0085\u2028\u2029])/;

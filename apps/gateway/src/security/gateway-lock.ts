@@ -152,7 +152,10 @@ export function acquireGatewayLock(stateDir: string): GatewayLock {
       }
       rmSync(aside, { force: true });
     }
-    throw new GatewayError('conflict', `could not take the gateway lock ${file} after ${MAX_ACQUIRE_ATTEMPTS} attempts; another gateway is starting`);
+    throw new GatewayError(
+      'conflict',
+      `could not take the gateway lock ${file} after ${MAX_ACQUIRE_ATTEMPTS} attempts; another gateway is starting`,
+    );
   } finally {
     rmSync(temp, { force: true });
   }

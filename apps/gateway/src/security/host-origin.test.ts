@@ -38,7 +38,9 @@ describe('createHostOriginGuard', () => {
   });
 
   it('accepts a same-origin browser request and CLI requests without Origin', () => {
-    expect(guard.check({ host: '127.0.0.1:7787', origin: 'http://127.0.0.1:7787', 'sec-fetch-site': 'same-origin' })).toEqual({ isAllowed: true });
+    expect(guard.check({ host: '127.0.0.1:7787', origin: 'http://127.0.0.1:7787', 'sec-fetch-site': 'same-origin' })).toEqual({
+      isAllowed: true,
+    });
     expect(guard.check({ host: 'localhost:7787', 'sec-fetch-site': 'none' })).toEqual({ isAllowed: true });
   });
 });

@@ -86,7 +86,11 @@ export function createHostOriginGuard(options: HostOriginOptions = {}): HostOrig
           originHost = undefined;
         }
         if (originHost === undefined || !isAllowedHostname(originHost)) {
-          return { isAllowed: false, reason: 'origin', message: `Origin ${JSON.stringify(origin)} is refused: cross-origin browser requests cannot reach the gateway` };
+          return {
+            isAllowed: false,
+            reason: 'origin',
+            message: `Origin ${JSON.stringify(origin)} is refused: cross-origin browser requests cannot reach the gateway`,
+          };
         }
       }
       return { isAllowed: true };

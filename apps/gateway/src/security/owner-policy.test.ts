@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { GatewayError } from '../errors.js';
-import { decideInboundAccess, GUEST_DENIED_TOOLS, matchesOwnerEntry, ownerConfigWarnings, type InboundAccessInput } from './owner-policy.js';
+import {
+  decideInboundAccess,
+  GUEST_DENIED_TOOLS,
+  matchesOwnerEntry,
+  ownerConfigWarnings,
+  type InboundAccessInput,
+} from './owner-policy.js';
 
 function refusal(input: InboundAccessInput): GatewayError {
   try {
@@ -13,10 +19,21 @@ function refusal(input: InboundAccessInput): GatewayError {
 }
 
 const dm = (sender: string, owners: string[] | undefined, peerId = sender): InboundAccessInput => ({
-  agentId: 'main', channel: 'telegram', peerKind: 'direct', peerId, sender, owners,
+  agentId: 'main',
+  channel: 'telegram',
+  peerKind: 'direct',
+  peerId,
+  sender,
+  owners,
 });
 const group = (sender: string, owners: string[] | undefined, guestTools?: string[]): InboundAccessInput => ({
-  agentId: 'main', channel: 'slack', peerKind: 'group', peerId: 'C1', sender, owners, ...(guestTools ? { guestTools } : {}),
+  agentId: 'main',
+  channel: 'slack',
+  peerKind: 'group',
+  peerId: 'C1',
+  sender,
+  owners,
+  ...(guestTools ? { guestTools } : {}),
 });
 
 describe('decideInboundAccess', () => {

@@ -63,7 +63,8 @@ export function isOwnerSender(input: Pick<InboundAccessInput, 'owners' | 'identi
   const links = input.identityLinks ?? {};
   return owners.some((entry) =>
     Object.entries(links).some(
-      ([identity, aliases]) => fold(identity) === fold(entry) && aliases.some((alias) => matchesOwnerEntry(alias, input.channel, input.sender)),
+      ([identity, aliases]) =>
+        fold(identity) === fold(entry) && aliases.some((alias) => matchesOwnerEntry(alias, input.channel, input.sender)),
     ),
   );
 }
@@ -76,7 +77,11 @@ export function decideInboundAccess(input: InboundAccessInput): InboundAccess {
   const owners = (input.owners ?? []).filter((entry) => entry.trim() !== '');
   if (input.peerKind === 'direct') {
     if (fold(input.peerId) !== fold(input.sender)) {
-      throw new GatewayError('invalid_request', `A direct message comes from its peer: peer.id "${input.peerId}" differs from sender "${input.sender}".`, { field: 'peer.id' });
+      throw new GatewayError(
+        'invalid_request',
+        `A direct message comes from its peer: peer.id "${input.peerId}" differs from sender "${input.sender}".`,
+        { field: 'peer.id' },
+      );
     }
     if (owners.length === 0) {
       throw new GatewayError(
@@ -86,7 +91,11 @@ export function decideInboundAccess(input: InboundAccessInput): InboundAccess {
       );
     }
     if (!isOwnerSender({ ...input, owners })) {
-      throw new GatewayError('forbidden', `Sender "${input.sender}" is not on agent "${input.agentId}"'s owner allowlist; direct messages are refused.`, { field: 'sender' });
+      throw new GatewayError(
+        'forbidden',
+        `Sender "${input.sender}" is not on agent "${input.agentId}"'s owner allowlist; direct messages are refused.`,
+        { field: 'sender' },
+      );
     }
     return { isOwner: true, deniedTools: [] };
   }
@@ -96,7 +105,9 @@ export function decideInboundAccess(input: InboundAccessInput): InboundAccess {
 }
 
 /** Start-up warnings about the owner configuration (item 7). */
-export function ownerConfigWarnings(agents: ReadonlyArray<{ agentId: string; owners: ReadonlyArray<string>; dmScope: string | undefined }>): string[] {
+export function ownerConfigWarnings(
+  agents: ReadonlyArray<{ agentId: string; owners: ReadonlyArray<string>; dmScope: string | undefined }>,
+): string[] {
   return agents
     .filter((agent) => agent.owners.some((entry) => entry.trim() === '*') && (agent.dmScope ?? 'main') === 'main')
     .map(

@@ -5,10 +5,7 @@ import { GatewayError } from '../errors.js';
 describe('compileGuardedRegex', () => {
   it('matches like RegExp for the patterns the default rules use', () => {
     const regex = compileGuardedRegex('^run in background:\\s*(.+)$', 'is');
-    expect(regex.exec('Run in background: sleep 2; echo done')).toEqual([
-      'Run in background: sleep 2; echo done',
-      'sleep 2; echo done',
-    ]);
+    expect(regex.exec('Run in background: sleep 2; echo done')).toEqual(['Run in background: sleep 2; echo done', 'sleep 2; echo done']);
     expect(regex.exec('hello')).toBeNull();
   });
 

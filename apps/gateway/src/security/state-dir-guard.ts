@@ -66,7 +66,11 @@ function lstatOrUndefined(path: string): Stats | undefined {
 
 function checkOwnedNotWritable(path: string, stats: Stats, owner: StateOwner): void {
   if (stats.uid !== owner.uid) {
-    refuse(path, `is owned by uid ${stats.uid}, not the gateway's user (uid ${owner.uid})`, `chown ${owner.uid} ${path} (or run the gateway as its owner)`);
+    refuse(
+      path,
+      `is owned by uid ${stats.uid}, not the gateway's user (uid ${owner.uid})`,
+      `chown ${owner.uid} ${path} (or run the gateway as its owner)`,
+    );
   }
   if ((stats.mode & 0o022) !== 0) {
     refuse(path, `is writable by group or others (mode ${octal(stats.mode)})`, `chmod go-w ${path} after checking nobody changed it`);
@@ -106,7 +110,11 @@ export function checkStateDir(options: CheckStateDirOptions): void {
     if (!tokenStats.isFile()) refuse(tokenFile, 'is not a regular file', `rm -r ${tokenFile} (a new token is generated on start)`);
     checkOwnedNotWritable(tokenFile, tokenStats, owner);
     if ((tokenStats.mode & 0o077) !== 0) {
-      refuse(tokenFile, `is readable by group or others (mode ${octal(tokenStats.mode)}), so it may have leaked`, `rm ${tokenFile} to rotate it (a new one is generated on start with mode 0600)`);
+      refuse(
+        tokenFile,
+        `is readable by group or others (mode ${octal(tokenStats.mode)}), so it may have leaked`,
+        `rm ${tokenFile} to rotate it (a new one is generated on start with mode 0600)`,
+      );
     }
   }
 

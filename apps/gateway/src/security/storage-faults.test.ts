@@ -66,13 +66,19 @@ describe('createStorageRetryQueue', () => {
 
   it('rethrows errors that are not a full disk', () => {
     const queue = createStorageRetryQueue();
-    expect(() => queue.run(() => { throw Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT' }); })).toThrow('x');
+    expect(() =>
+      queue.run(() => {
+        throw Object.assign(new Error('x'), { code: 'SQLITE_CONSTRAINT' });
+      }),
+    ).toThrow('x');
     expect(queue.pending()).toBe(0);
   });
 
   it('bounds what it keeps and counts what it dropped', () => {
     const queue = createStorageRetryQueue({ maxPending: 2, setInterval: () => ({}), clearInterval: () => undefined });
-    const full = () => { throw Object.assign(new Error('full'), { code: 'SQLITE_FULL' }); };
+    const full = () => {
+      throw Object.assign(new Error('full'), { code: 'SQLITE_FULL' });
+    };
     for (let index = 0; index < 5; index++) queue.run(full);
     expect(queue.pending()).toBe(2);
     expect(queue.dropped()).toBe(3);

@@ -152,7 +152,8 @@ export function checkDatabaseFile(file: string): DatabaseFileCheck {
     throw error;
   }
   const restore = `stop the gateway, move ${file} (and its -wal/-shm) aside and restore it from a backup, or remove it to start empty`;
-  if (size === 0) return { isUsable: false, problem: 'empty', message: `database ${file} is empty (0 bytes), not started empty silently; ${restore}` };
+  if (size === 0)
+    return { isUsable: false, problem: 'empty', message: `database ${file} is empty (0 bytes), not started empty silently; ${restore}` };
   const header = Buffer.alloc(16);
   const descriptor = openSync(file, 'r');
   try {

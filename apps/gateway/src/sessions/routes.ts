@@ -15,18 +15,31 @@ import type { RequestAccess } from '../http/scope.js';
 import type { SessionService } from './sessions.js';
 
 /** `/v1/sessions…`: list, read, transcript, reset, delete (all under the caller's `?sessionKey=` scope). */
-export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionService; access: RequestAccess }> = async (app, { sessions, access }) => {
+export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionService; access: RequestAccess }> = async (
+  app,
+  { sessions, access },
+) => {
   const tags = ['sessions'];
   app.get(
     '/v1/sessions',
     {
-      schema: { operationId: 'listSessions', summary: 'List sessions, most recently updated first.', tags, querystring: SessionsQuerySchema, response: { 200: SessionListSchema, ...errorResponses(403) } },
+      schema: {
+        operationId: 'listSessions',
+        summary: 'List sessions, most recently updated first.',
+        tags,
+        querystring: SessionsQuerySchema,
+        response: { 200: SessionListSchema, ...errorResponses(403) },
+      },
     },
     async (request) =>
       access.run(request, 'sessions:read', undefined, () => {
         const scope = access.scope(request, request.query.sessionKey);
         const page = sessions.page({ agentId: request.query.agentId, limit: request.query.limit, scope, cursor: request.query.cursor });
-        return { count: page.total, sessions: page.sessions.map(sessions.view), ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}) };
+        return {
+          count: page.total,
+          sessions: page.sessions.map(sessions.view),
+          ...(page.nextCursor !== undefined ? { nextCursor: page.nextCursor } : {}),
+        };
       }),
   );
 
@@ -43,7 +56,9 @@ export const sessionRoutes: FastifyPluginAsyncZod<{ sessions: SessionService; ac
       },
     },
     async (request) =>
-      access.run(request, 'sessions:read', undefined, () => sessions.view(sessions.require(request.params.key, access.scope(request, request.query.sessionKey)))),
+      access.run(request, 'sessions:read', undefined, () =>
+        sessions.view(sessions.require(request.params.key, access.scope(request, request.query.sessionKey))),
+      ),
   );
 
   app.get(

@@ -61,7 +61,13 @@ export function encodeSessionCursor(position: SessionPosition): string {
 export function decodeSessionCursor(cursor: string): SessionPosition {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(value) && value.length === 2 && typeof value[0] === 'number' && Number.isFinite(value[0]) && typeof value[1] === 'string') {
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'number' &&
+      Number.isFinite(value[0]) &&
+      typeof value[1] === 'string'
+    ) {
       return { updatedAt: value[0], key: value[1] };
     }
   } catch {
@@ -86,7 +92,12 @@ export interface SessionService {
    * Issue 14 item 24: one page of the list and the total. `cursor` (from a previous page's
    * `nextCursor`) continues after it; `nextCursor` is absent on the last page.
    */
-  page(filter: { agentId?: string | undefined; limit?: number | undefined; scope?: AccessScope | undefined; cursor?: string | undefined }): {
+  page(filter: {
+    agentId?: string | undefined;
+    limit?: number | undefined;
+    scope?: AccessScope | undefined;
+    cursor?: string | undefined;
+  }): {
     sessions: SessionRecord[];
     total: number;
     nextCursor: string | undefined;
@@ -186,7 +197,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         const sessions = cursor === undefined ? service.list({ agentId, limit, scope }) : [];
         return { sessions, total: sessions.length, nextCursor: undefined };
       }
-      if (filter.kind === 'agent' && agent !== undefined && agent !== filter.agentId) return { sessions: [], total: 0, nextCursor: undefined };
+      if (filter.kind === 'agent' && agent !== undefined && agent !== filter.agentId)
+        return { sessions: [], total: 0, nextCursor: undefined };
       const listAgent = filter.kind === 'agent' ? filter.agentId : agent;
       const pageSize = Math.min(Math.max(limit ?? DEFAULT_SESSION_PAGE, 1), MAX_SESSION_PAGE);
       const after = cursor !== undefined ? decodeSessionCursor(cursor) : undefined;
@@ -231,7 +243,13 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
     recordChannel(sessionKey, channel) {
       const session = store.sessions.get(sessionKey);
       if (session && session.channel === null) {
-        store.sessions.upsert({ ...session, channel: channel.channel, peerKind: channel.peerKind, peerId: channel.peerId, now: clock.now() });
+        store.sessions.upsert({
+          ...session,
+          channel: channel.channel,
+          peerKind: channel.peerKind,
+          peerId: channel.peerId,
+          now: clock.now(),
+        });
       }
     },
     async reset(session) {
@@ -243,7 +261,8 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
       return { sessionKey: session.key, sessionId, previousSessionId: session.sessionId };
     },
     async delete(session) {
-      if (options.isBusy(session.key)) throw new GatewayError('conflict', `Session ${session.key} has a turn in progress; delete it once the run ends.`);
+      if (options.isBusy(session.key))
+        throw new GatewayError('conflict', `Session ${session.key} has a turn in progress; delete it once the run ends.`);
       systemEvents.clear(session.key);
       await options.endSessionResources?.(session.key);
       systemEvents.clear(session.key); // exit notices of the shells just killed

@@ -87,7 +87,10 @@ export function createTurnTargetResolver(config: GatewayConfig, sessions: Pick<S
     }
     // `to` without a channel targets the agent's main session (dmScope is not applied), as in OpenClaw.
     const mainKey = agentSessionConfig(config, owner).mainKey;
-    return { sessionKey: canonicalSessionKey(buildAgentMainSessionKey({ agentId: owner, ...(mainKey ? { mainKey } : {}) })), agentId: owner };
+    return {
+      sessionKey: canonicalSessionKey(buildAgentMainSessionKey({ agentId: owner, ...(mainKey ? { mainKey } : {}) })),
+      agentId: owner,
+    };
   };
 }
 

@@ -160,7 +160,10 @@ export interface SessionTable {
 export interface TranscriptTable {
   append(entry: Omit<TranscriptEntry, 'seq'>): number;
   /** The newest `limit` (1–2000, default 200) entries after `afterSeq`, oldest first. */
-  list(sessionKey: string, options?: { sessionId?: string | undefined; afterSeq?: number | undefined; limit?: number | undefined }): TranscriptEntry[];
+  list(
+    sessionKey: string,
+    options?: { sessionId?: string | undefined; afterSeq?: number | undefined; limit?: number | undefined },
+  ): TranscriptEntry[];
 }
 
 /** The durable backing of heartbeat-router's system-event queue. */

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { JOURNAL_MAX_OUTPUT_CHARS, PROCESS_LIST_TAIL_CHARS, type GatewayStore, type RunRecord, type SessionUpsert } from './gateway-store.js';
+import {
+  JOURNAL_MAX_OUTPUT_CHARS,
+  PROCESS_LIST_TAIL_CHARS,
+  type GatewayStore,
+  type RunRecord,
+  type SessionUpsert,
+} from './gateway-store.js';
 
 /** What a store implementation hands the behaviour suite: a fresh store, and a way to reopen the same data. */
 export interface StoreUnderTest {
@@ -93,7 +99,15 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
         store.sessions.reset('agent:main:main', 'sid-2', 6);
         expect(store.sessions.get('agent:main:main')?.sessionId).toBe('sid-2');
         expect(store.systemEvents.all().map((event) => event.sessionKey)).toEqual(['agent:main:other']);
-        store.transcripts.append({ sessionKey: 'agent:main:main', sessionId: 'sid-2', runId: null, role: 'user', text: 'hi', message: null, createdAt: 7 });
+        store.transcripts.append({
+          sessionKey: 'agent:main:main',
+          sessionId: 'sid-2',
+          runId: null,
+          role: 'user',
+          text: 'hi',
+          message: null,
+          createdAt: 7,
+        });
         store.sessions.delete('agent:main:main');
         expect(store.sessions.get('agent:main:main')).toBeUndefined();
         expect(store.transcripts.list('agent:main:main')).toEqual([]);
@@ -105,7 +119,15 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
       'pages a transcript by session id, cursor and limit (newest page, oldest first)',
       withStore(({ store }) => {
         for (let index = 0; index < 5; index++) {
-          store.transcripts.append({ sessionKey: 'agent:main:main', sessionId: index < 3 ? 'a' : 'b', runId: null, role: 'user', text: `m${index}`, message: { index }, createdAt: index });
+          store.transcripts.append({
+            sessionKey: 'agent:main:main',
+            sessionId: index < 3 ? 'a' : 'b',
+            runId: null,
+            role: 'user',
+            text: `m${index}`,
+            message: { index },
+            createdAt: index,
+          });
         }
         expect(store.transcripts.list('agent:main:main', { sessionId: 'a' }).map((entry) => entry.text)).toEqual(['m0', 'm1', 'm2']);
         expect(store.transcripts.list('agent:main:main', { limit: 2 }).map((entry) => entry.text)).toEqual(['m3', 'm4']);
@@ -143,7 +165,18 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
     it(
       'keeps at most the retained-output cap per journaled process, marking truncation',
       withStore(({ store }) => {
-        store.processes.start({ id: 'p1', pid: 1, scopeKey: 'agent:main:main', sessionKey: 'agent:main:main', command: 'yes', cwd: '/', startedAt: 1, status: 'running', record: {}, gatewayPid: 1 });
+        store.processes.start({
+          id: 'p1',
+          pid: 1,
+          scopeKey: 'agent:main:main',
+          sessionKey: 'agent:main:main',
+          command: 'yes',
+          cwd: '/',
+          startedAt: 1,
+          status: 'running',
+          record: {},
+          gatewayPid: 1,
+        });
         const chunk = 'y\n'.repeat(50_000);
         for (let index = 0; index < 5; index++) store.processes.appendOutput('p1', chunk);
         const journaled = store.processes.get('p1')!;
@@ -158,7 +191,18 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
     it(
       'lists journaled processes with only the tail of their output, and reads one in full',
       withStore(({ store }) => {
-        store.processes.start({ id: 'p1', pid: 1, scopeKey: 'agent:main:main', sessionKey: 'agent:main:main', command: 'seq', cwd: '/', startedAt: 1, status: 'running', record: {}, gatewayPid: 1 });
+        store.processes.start({
+          id: 'p1',
+          pid: 1,
+          scopeKey: 'agent:main:main',
+          sessionKey: 'agent:main:main',
+          command: 'seq',
+          cwd: '/',
+          startedAt: 1,
+          status: 'running',
+          record: {},
+          gatewayPid: 1,
+        });
         const full = Array.from({ length: 20_000 }, (_, index) => `line ${index}`).join('\n');
         store.processes.appendOutput('p1', full);
         const [listed] = store.processes.list();
@@ -185,7 +229,16 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
     it(
       'prunes all but the newest finished processes and never a running one',
       withStore(({ store }) => {
-        const base = { pid: null, scopeKey: 'agent:main:x', sessionKey: null, command: 'true', cwd: '/', status: 'running', record: null, gatewayPid: null };
+        const base = {
+          pid: null,
+          scopeKey: 'agent:main:x',
+          sessionKey: null,
+          command: 'true',
+          cwd: '/',
+          status: 'running',
+          record: null,
+          gatewayPid: null,
+        };
         store.transaction(() => {
           for (let index = 0; index < 5; index++) {
             store.processes.start({ ...base, id: `old-${index}`, startedAt: index });
@@ -201,7 +254,15 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
     it(
       'records announcements once per run id',
       withStore(({ store }) => {
-        const announcement = { runId: 'r1', requesterSessionKey: 'agent:main:main', payload: {}, state: 'pending' as const, attempts: 0, createdAt: 1, deliveredAt: null };
+        const announcement = {
+          runId: 'r1',
+          requesterSessionKey: 'agent:main:main',
+          payload: {},
+          state: 'pending' as const,
+          attempts: 0,
+          createdAt: 1,
+          deliveredAt: null,
+        };
         expect(store.announcements.put(announcement)).toBe(true);
         expect(store.announcements.put(announcement)).toBe(false);
         store.announcements.mark('r1', 'delivered', 5);
@@ -215,7 +276,12 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
         store.cron.put('j1', 'agent:main:main', { id: 'j1', v: 1 }, 1, 'tk_0123456789abcdef');
         store.cron.put('j1', null, { id: 'j1', v: 2 }, 2);
         // A null owner or creator keeps the stored one (the scheduler's own saves do not know them).
-        expect(store.cron.get('j1')).toEqual({ id: 'j1', ownerSessionKey: 'agent:main:main', createdBy: 'tk_0123456789abcdef', record: { id: 'j1', v: 2 } });
+        expect(store.cron.get('j1')).toEqual({
+          id: 'j1',
+          ownerSessionKey: 'agent:main:main',
+          createdBy: 'tk_0123456789abcdef',
+          record: { id: 'j1', v: 2 },
+        });
         store.cron.put('j2', 'agent:main:main', { id: 'j2' }, 1);
         expect(store.cron.get('j2')?.createdBy).toBeNull();
         store.cron.delete('j2');
@@ -256,8 +322,12 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
         await store.subagentRuns.create(record);
         await expect(async () => store.subagentRuns.create({ ...record, runId: 'r2' })).rejects.toThrow(/already has a running run/);
         expect(await store.subagentRuns.countActiveByRequester('agent:main:main')).toBe(1);
-        expect(await store.subagentRuns.markFinished('r1', { status: 'ok', endedAt: 2, announcement: { state: 'pending' } } as never)).toBe(true);
-        expect(await store.subagentRuns.markFinished('r1', { status: 'ok', endedAt: 2, announcement: { state: 'pending' } } as never)).toBe(false);
+        expect(await store.subagentRuns.markFinished('r1', { status: 'ok', endedAt: 2, announcement: { state: 'pending' } } as never)).toBe(
+          true,
+        );
+        expect(await store.subagentRuns.markFinished('r1', { status: 'ok', endedAt: 2, announcement: { state: 'pending' } } as never)).toBe(
+          false,
+        );
         expect(await store.subagentRuns.countActive()).toBe(0);
         expect((await store.subagentRuns.findLatestByChildSessionKey('agent:main:subagent:x'))?.status).toBe('ok');
         expect((await store.subagentRuns.listPendingAnnouncements()).map((row) => row.runId)).toEqual(['r1']);

@@ -13,7 +13,13 @@ import type { SpawnIdentities } from './spawn-identities.js';
 const ANNOUNCEMENT_BODY_CHARS = 2000;
 
 /** The announcement text a requester's next turn shows. */
-export function formatSubagentAnnouncement(input: { status: string; childSessionKey: string; runId: string; result?: string | undefined; error?: string | undefined }): string {
+export function formatSubagentAnnouncement(input: {
+  status: string;
+  childSessionKey: string;
+  runId: string;
+  result?: string | undefined;
+  error?: string | undefined;
+}): string {
   const body = input.status === 'ok' ? (input.result ?? '(no reply)') : (input.error ?? input.status);
   const outcome = input.status === 'ok' ? 'completed' : input.status === 'timeout' ? 'timed out' : 'failed';
   return `Sub-agent ${outcome} (${input.childSessionKey}, run ${input.runId}) :: ${body.replace(/\s+/g, ' ').slice(0, ANNOUNCEMENT_BODY_CHARS)}`;
@@ -92,7 +98,12 @@ export function createSubagents(options: {
       if (!isFirst && prior?.state === 'delivered') return;
       const text = formatSubagentAnnouncement(announcement);
       store.transaction(() => {
-        options.notify({ sessionKey: announcement.requesterSessionKey, text, source: 'subagent', contextKey: `subagent:${announcement.runId}` });
+        options.notify({
+          sessionKey: announcement.requesterSessionKey,
+          text,
+          source: 'subagent',
+          contextKey: `subagent:${announcement.runId}`,
+        });
         store.announcements.mark(announcement.runId, 'delivered', clock.now());
       });
       if (announcement.cleanup === 'delete') store.sessions.delete(announcement.childSessionKey);

@@ -33,7 +33,10 @@ export function toAiSdkToolSet(options: {
       execute: async (input: unknown) => {
         const call = gatewayTool.prepare(input, options.context);
         if (!call.ok) {
-          return { status: 'error', error: `Invalid ${gatewayTool.name} arguments at ${call.issue ? formatPath(call.issue.path) : '(root)'}: ${call.issue?.message}` };
+          return {
+            status: 'error',
+            error: `Invalid ${gatewayTool.name} arguments at ${call.issue ? formatPath(call.issue.path) : '(root)'}: ${call.issue?.message}`,
+          };
         }
         const missing = ceiling?.missingFor(gatewayTool.name, call.args);
         if (ceiling && missing) return { status: 'error', error: ceilingRefusal(gatewayTool.name, missing, ceiling.credentialId) };

@@ -32,7 +32,12 @@ export function createCronTool(deps: { cron: CronService }) {
         await cron.scheduler.remove(job.id);
         return { status: 'removed', id: job.id };
       }
-      const added = await cron.add({ ...args, ownerSessionKey: context.sessionKey, agentId: context.agentId, createdBy: context.identity?.credentialId });
+      const added = await cron.add({
+        ...args,
+        ownerSessionKey: context.sessionKey,
+        agentId: context.agentId,
+        createdBy: context.identity?.credentialId,
+      });
       if (!added.ok) return { status: 'error', error: added.error };
       return { status: 'added', id: added.job.id, nextRunAt: added.job.state.nextRunAtMs };
     },

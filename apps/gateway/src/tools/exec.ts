@@ -58,11 +58,19 @@ export function createExecTool(deps: {
         });
         metrics.processesRunning.set(processes.registry.stats().running);
         // Every result says whether the shell ran in the OS sandbox (and why not).
-        if (result.status === 'running') return { status: 'running', id: result.id, pid: result.pid, tail: clipOutput(result.tail, RUNNING_TAIL_CHARS), sandbox: result.sandbox };
+        if (result.status === 'running')
+          return {
+            status: 'running',
+            id: result.id,
+            pid: result.pid,
+            tail: clipOutput(result.tail, RUNNING_TAIL_CHARS),
+            sandbox: result.sandbox,
+          };
         return { ...result, output: clipOutput(result.output) };
       } catch (error) {
         if (ProcessRegistryError.isInstance(error)) {
-          if (error.code === 'SANDBOX_UNAVAILABLE') return { status: 'error', code: error.code, error: error.message, sandbox: { isSandboxed: false, reason: error.message } };
+          if (error.code === 'SANDBOX_UNAVAILABLE')
+            return { status: 'error', code: error.code, error: error.message, sandbox: { isSandboxed: false, reason: error.message } };
           return { status: 'error', code: error.code, error: error.message };
         }
         throw error;

@@ -4,7 +4,9 @@ import { findAgent, type GatewayConfig } from '../config.js';
 /** Tools a session at `depth` may not use (sub-agent rules); none at the top level. */
 export function deniedToolsForDepth(config: GatewayConfig, depth: number): string[] {
   if (depth <= 0) return [];
-  return [...childToolPolicy(depth, config.subagents?.maxSpawnDepth !== undefined ? { maxSpawnDepth: config.subagents.maxSpawnDepth } : {}).deny];
+  return [
+    ...childToolPolicy(depth, config.subagents?.maxSpawnDepth !== undefined ? { maxSpawnDepth: config.subagents.maxSpawnDepth } : {}).deny,
+  ];
 }
 
 /**

@@ -30,14 +30,25 @@ export function createProcessTool(deps: { processes: ProcessService }) {
     async execute(args, context) {
       const scopeKey = processes.scopeOf(context);
       const id = args.id ?? '';
-      const paging = { ...(args.offset !== undefined ? { offset: args.offset } : {}), ...(args.limit !== undefined ? { limit: args.limit } : {}) };
+      const paging = {
+        ...(args.offset !== undefined ? { offset: args.offset } : {}),
+        ...(args.limit !== undefined ? { limit: args.limit } : {}),
+      };
       try {
         switch (args.action) {
           case 'list':
             return {
               processes: registry
                 .list({ scopeKey })
-                .map((process) => ({ id: process.id, status: process.status, command: process.command, pid: process.pid, exitCode: process.exitCode, startedAt: process.startedAt, endedAt: process.endedAt })),
+                .map((process) => ({
+                  id: process.id,
+                  status: process.status,
+                  command: process.command,
+                  pid: process.pid,
+                  exitCode: process.exitCode,
+                  startedAt: process.startedAt,
+                  endedAt: process.endedAt,
+                })),
             };
           case 'poll': {
             const polled = await registry.poll({ scopeKey, id, ...(args.waitMs !== undefined ? { waitMs: args.waitMs } : {}) });
@@ -57,7 +68,12 @@ export function createProcessTool(deps: { processes: ProcessService }) {
           case 'write':
             return registry.write({ scopeKey, id, data: args.data ?? '', ...(args.eof !== undefined ? { eof: args.eof } : {}) });
           case 'send-keys':
-            return registry.sendKeys({ scopeKey, id, ...(args.keys ? { keys: args.keys } : {}), ...(args.text ? { literal: args.text } : {}) });
+            return registry.sendKeys({
+              scopeKey,
+              id,
+              ...(args.keys ? { keys: args.keys } : {}),
+              ...(args.text ? { literal: args.text } : {}),
+            });
           case 'paste':
             return registry.paste({ scopeKey, id, text: args.text ?? args.data ?? '' });
           case 'submit':
@@ -73,7 +89,9 @@ export function createProcessTool(deps: { processes: ProcessService }) {
         }
       } catch (error) {
         if (ProcessRegistryError.isInstance(error)) {
-          return error.code === 'PROCESS_NOT_FOUND' ? { status: 'error', error: `No process "${id}" in this session.` } : { status: 'error', code: error.code, error: error.message };
+          return error.code === 'PROCESS_NOT_FOUND'
+            ? { status: 'error', error: `No process "${id}" in this session.` }
+            : { status: 'error', code: error.code, error: error.message };
         }
         throw error;
       }

@@ -7,7 +7,10 @@ import type { RequestAccess } from '../http/scope.js';
 import type { ToolInvoker } from './tool-invoker.js';
 
 /** `POST /v1/tools/invoke`: `tools:invoke`, the session inside the caller's scope, and the tool call's own capability. */
-export const toolRoutes: FastifyPluginAsyncZod<{ invokeTool: ToolInvoker; access: RequestAccess }> = async (app, { invokeTool, access }) => {
+export const toolRoutes: FastifyPluginAsyncZod<{ invokeTool: ToolInvoker; access: RequestAccess }> = async (
+  app,
+  { invokeTool, access },
+) => {
   app.post(
     '/v1/tools/invoke',
     {

@@ -15,11 +15,14 @@ export function createSessionsHistoryTool(deps: { sessions: SessionService }) {
     parameters: z.object({ sessionKey: z.string().min(1), limit: z.number().int().min(1).max(200).optional() }).strict(),
     async execute(args, context) {
       const session = deps.sessions.get(args.sessionKey.trim());
-      if (!session || !deps.sessions.canSee(context, session.key)) return { status: 'error', error: `Session ${args.sessionKey} not found.` };
+      if (!session || !deps.sessions.canSee(context, session.key))
+        return { status: 'error', error: `Session ${args.sessionKey} not found.` };
       const entries = deps.sessions.transcript(session, { limit: args.limit ?? DEFAULT_LIMIT });
       return {
         sessionKey: session.key,
-        messages: entries.filter((entry) => entry.role !== 'tool').map((entry) => ({ role: entry.role, text: entry.text.slice(0, MESSAGE_TEXT_CHARS), at: entry.createdAt })),
+        messages: entries
+          .filter((entry) => entry.role !== 'tool')
+          .map((entry) => ({ role: entry.role, text: entry.text.slice(0, MESSAGE_TEXT_CHARS), at: entry.createdAt })),
       };
     },
   });

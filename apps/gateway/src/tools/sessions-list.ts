@@ -19,7 +19,14 @@ export function createSessionsListTool(deps: { sessions: SessionService; store: 
         .list({ limit: CANDIDATE_SESSIONS })
         .filter((session) => deps.sessions.canSee(context, session.key))
         .slice(0, args.limit ?? DEFAULT_LIMIT)
-        .map((session) => ({ key: session.key, agentId: session.agentId, kind: session.kind, label: session.label, spawnedBy: session.spawnedBy, updatedAt: session.updatedAt }));
+        .map((session) => ({
+          key: session.key,
+          agentId: session.agentId,
+          kind: session.kind,
+          label: session.label,
+          spawnedBy: session.spawnedBy,
+          updatedAt: session.updatedAt,
+        }));
       return { count: visible.length, sessions: visible };
     },
   });

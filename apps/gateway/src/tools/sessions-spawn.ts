@@ -23,14 +23,16 @@ export function createSessionsSpawnTool(deps: { spawner: SubagentSpawner; spawnI
     parameters: SpawnArgsSchema,
     execute: (args, context) =>
       // The child inherits the requester's ceiling: launch (inside spawn) reads it by requester session.
-      deps.spawnIdentities.during(context.sessionKey, context.identity, () => deps.spawner.spawn({
-        requester: { agentId: context.agentId, sessionKey: context.sessionKey },
-        task: args.task,
-        ...(args.agentId !== undefined ? { agentId: args.agentId } : {}),
-        ...(args.sessionKey !== undefined ? { sessionKey: args.sessionKey } : {}),
-        ...(args.label !== undefined ? { label: args.label } : {}),
-        ...(args.runTimeoutSeconds !== undefined ? { runTimeoutSeconds: args.runTimeoutSeconds } : {}),
-        ...(args.cleanup !== undefined ? { cleanup: args.cleanup } : {}),
-      })),
+      deps.spawnIdentities.during(context.sessionKey, context.identity, () =>
+        deps.spawner.spawn({
+          requester: { agentId: context.agentId, sessionKey: context.sessionKey },
+          task: args.task,
+          ...(args.agentId !== undefined ? { agentId: args.agentId } : {}),
+          ...(args.sessionKey !== undefined ? { sessionKey: args.sessionKey } : {}),
+          ...(args.label !== undefined ? { label: args.label } : {}),
+          ...(args.runTimeoutSeconds !== undefined ? { runTimeoutSeconds: args.runTimeoutSeconds } : {}),
+          ...(args.cleanup !== undefined ? { cleanup: args.cleanup } : {}),
+        }),
+      ),
   });
 }

@@ -59,7 +59,9 @@ export function createToolInvoker(options: {
       );
     }
     if (!isToolAllowed(config, target.agentId, toolName, new Set(deniedToolsForDepth(config, context.depth)))) {
-      throw new GatewayError('forbidden', `Tool "${toolName}" is not allowed for session ${target.sessionKey} by its tool policy.`, { field: 'tool' });
+      throw new GatewayError('forbidden', `Tool "${toolName}" is not allowed for session ${target.sessionKey} by its tool policy.`, {
+        field: 'tool',
+      });
     }
     const outcome = await options.runToolCall(tool, call, context);
     if (outcome.kind === 'blocked') throw new GatewayError('forbidden', outcome.message, { field: 'tool' });

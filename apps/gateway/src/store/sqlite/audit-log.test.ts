@@ -59,7 +59,14 @@ describe('createAuditLog', () => {
     const log = createAuditLog({ store: createSqliteAuditStore(db), maxRows: 20, maxAgeMs: 1_000, pruneEveryAppends: 5, now: () => now });
     for (let index = 0; index < 100; index += 1) {
       now += 1;
-      log.record({ credentialId: 'operator', sourceAddress: '127.0.0.1', action: 'cron.run', target: `cron:${index}`, result: 'ok', detail: null });
+      log.record({
+        credentialId: 'operator',
+        sourceAddress: '127.0.0.1',
+        action: 'cron.run',
+        target: `cron:${index}`,
+        result: 'ok',
+        detail: null,
+      });
     }
     expect(createSqliteAuditStore(db).count()).toBeLessThanOrEqual(25);
     now += 5_000;
@@ -70,10 +77,19 @@ describe('createAuditLog', () => {
   it('clips long fields and reports a failed write instead of throwing', () => {
     const errors: unknown[] = [];
     const log = createAuditLog({ store: createSqliteAuditStore(db), onError: (error) => errors.push(error) });
-    const stored = log.record({ credentialId: 'tk_x', sourceAddress: '::1', action: 'session.delete', target: 'x'.repeat(5_000), result: 'not_found', detail: null });
+    const stored = log.record({
+      credentialId: 'tk_x',
+      sourceAddress: '::1',
+      action: 'session.delete',
+      target: 'x'.repeat(5_000),
+      result: 'not_found',
+      detail: null,
+    });
     expect(stored?.target).toHaveLength(512);
     db.close();
-    expect(log.record({ credentialId: 'tk_x', sourceAddress: '::1', action: 'session.delete', target: null, result: 'ok', detail: null })).toBeUndefined();
+    expect(
+      log.record({ credentialId: 'tk_x', sourceAddress: '::1', action: 'session.delete', target: null, result: 'ok', detail: null }),
+    ).toBeUndefined();
     expect(errors).toHaveLength(1);
   });
 });

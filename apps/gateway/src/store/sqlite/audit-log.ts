@@ -21,14 +21,18 @@ export function createSqliteAuditTable(db: Database): AuditStore {
   );
   const since = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE at >= ? ORDER BY seq LIMIT ?');
   const after = db.prepare<[number, number], AuditRow>('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?');
-  const sinceAfter = db.prepare<[number, number, number], AuditRow>('SELECT * FROM audit_log WHERE at >= ? AND seq > ? ORDER BY seq LIMIT ?');
+  const sinceAfter = db.prepare<[number, number, number], AuditRow>(
+    'SELECT * FROM audit_log WHERE at >= ? AND seq > ? ORDER BY seq LIMIT ?',
+  );
   const newest = db.prepare<[number], AuditRow>('SELECT * FROM (SELECT * FROM audit_log ORDER BY seq DESC LIMIT ?) ORDER BY seq');
   const deleteOld = db.prepare<[number]>('DELETE FROM audit_log WHERE at < ?');
   const deleteBeyond = db.prepare<[number]>(
     'DELETE FROM audit_log WHERE seq <= (SELECT seq FROM audit_log ORDER BY seq DESC LIMIT 1 OFFSET ?)',
   );
   const count = db.prepare<[], { total: number }>('SELECT COUNT(*) AS total FROM audit_log');
-  const pruneBoth = db.transaction((olderThan: number, maxRows: number) => deleteOld.run(olderThan).changes + deleteBeyond.run(maxRows).changes);
+  const pruneBoth = db.transaction(
+    (olderThan: number, maxRows: number) => deleteOld.run(olderThan).changes + deleteBeyond.run(maxRows).changes,
+  );
   return {
     append(entry) {
       const info = insert.run({

@@ -75,7 +75,7 @@ describe('createSqliteCredentialStore', () => {
   it('grants nothing for a row whose scope or capabilities do not parse', () => {
     const store = createSqliteCredentialStore(db);
     store.insert(record());
-    db.prepare("UPDATE credentials SET scope = 'not json', capabilities = '[\"sessions:read\",\"root\"]'").run();
+    db.prepare('UPDATE credentials SET scope = \'not json\', capabilities = \'["sessions:read","root"]\'').run();
     const stored = store.get('tk_0000000000000001')!;
     expect(stored.capabilities).toEqual(['sessions:read']);
     expect(stored.scope).toEqual({ kind: 'session', sessionKey: '\u0000unreadable' });

@@ -29,9 +29,7 @@ export function createSqliteCredentialTable(db: Database): CredentialStore {
   const countActive = db.prepare<[number], { total: number }>(
     'SELECT COUNT(*) AS total FROM credentials WHERE revoked_at IS NULL AND expires_at > ?',
   );
-  const prune = db.prepare<[number, number]>(
-    'DELETE FROM credentials WHERE (revoked_at IS NOT NULL AND revoked_at < ?) OR expires_at < ?',
-  );
+  const prune = db.prepare<[number, number]>('DELETE FROM credentials WHERE (revoked_at IS NOT NULL AND revoked_at < ?) OR expires_at < ?');
   return {
     insert(record) {
       insert.run({

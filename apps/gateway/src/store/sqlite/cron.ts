@@ -22,7 +22,8 @@ export function createSqliteCronTable(db: Database): CronTable {
     record: jsonColumn(row.record),
   });
   return {
-    put: (id, ownerSessionKey, record, now, createdBy) => void putStatement.run(id, ownerSessionKey, JSON.stringify(record), now, createdBy ?? null),
+    put: (id, ownerSessionKey, record, now, createdBy) =>
+      void putStatement.run(id, ownerSessionKey, JSON.stringify(record), now, createdBy ?? null),
     get(id) {
       const row = getStatement.get(id) as Row | undefined;
       return row ? toJob(row) : undefined;

@@ -36,7 +36,9 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
   const appendStatement = db.prepare(
     `UPDATE processes SET truncated = CASE WHEN length(output) + length(@chunk) > @max THEN 1 ELSE truncated END, output = substr(output || @chunk, -@max) WHERE id = @id`,
   );
-  const exitStatement = db.prepare('UPDATE processes SET status = ?, exit_code = ?, signal = ?, ended_at = ?, truncated = MAX(truncated, ?) WHERE id = ?');
+  const exitStatement = db.prepare(
+    'UPDATE processes SET status = ?, exit_code = ?, signal = ?, ended_at = ?, truncated = MAX(truncated, ?) WHERE id = ?',
+  );
   const fillEmptyOutput = db.prepare("UPDATE processes SET output = ? WHERE id = ? AND output = ''");
   const getStatement = db.prepare('SELECT * FROM processes WHERE id = ?');
   const scopedOrder = 'ORDER BY started_at';

@@ -31,7 +31,9 @@ export function createSqliteSessionTable(db: Database): SessionTable {
   const listByAgent = db.prepare('SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC, key DESC LIMIT ?');
   const afterClause = '(updated_at < @updatedAt OR (updated_at = @updatedAt AND key < @key))';
   const listAllAfter = db.prepare(`SELECT * FROM sessions WHERE ${afterClause} ORDER BY updated_at DESC, key DESC LIMIT @limit`);
-  const listByAgentAfter = db.prepare(`SELECT * FROM sessions WHERE agent_id = @agentId AND ${afterClause} ORDER BY updated_at DESC, key DESC LIMIT @limit`);
+  const listByAgentAfter = db.prepare(
+    `SELECT * FROM sessions WHERE agent_id = @agentId AND ${afterClause} ORDER BY updated_at DESC, key DESC LIMIT @limit`,
+  );
   const countAll = db.prepare('SELECT COUNT(*) AS total FROM sessions');
   const countByAgent = db.prepare('SELECT COUNT(*) AS total FROM sessions WHERE agent_id = ?');
   const bySessionId = db.prepare('SELECT * FROM sessions WHERE agent_id = ? AND session_id = ? ORDER BY updated_at DESC LIMIT 1');
@@ -72,7 +74,9 @@ export function createSqliteSessionTable(db: Database): SessionTable {
       let rows: Row[];
       if (after) {
         const params = { updatedAt: after.updatedAt, key: after.key, limit, agentId: filter?.agentId };
-        rows = (filter?.agentId ? listByAgentAfter.all(params) : listAllAfter.all({ updatedAt: after.updatedAt, key: after.key, limit })) as Row[];
+        rows = (
+          filter?.agentId ? listByAgentAfter.all(params) : listAllAfter.all({ updatedAt: after.updatedAt, key: after.key, limit })
+        ) as Row[];
       } else {
         rows = (filter?.agentId ? listByAgent.all(filter.agentId, limit) : listAll.all(limit)) as Row[];
       }

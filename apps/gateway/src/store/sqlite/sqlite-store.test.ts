@@ -48,7 +48,9 @@ describe('the SQLite file', () => {
     createSqliteGatewayStore(file).close();
     const db = new BetterSqlite3(file);
     try {
-      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM sessions ORDER BY updated_at DESC LIMIT 50').all() as Array<{ detail: string }>;
+      const plan = db.prepare('EXPLAIN QUERY PLAN SELECT * FROM sessions ORDER BY updated_at DESC LIMIT 50').all() as Array<{
+        detail: string;
+      }>;
       expect(plan.map((step) => step.detail).join(' ')).not.toMatch(/TEMP B-TREE/);
     } finally {
       db.close();

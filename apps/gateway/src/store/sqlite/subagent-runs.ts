@@ -12,16 +12,27 @@ export function createSqliteSubagentRunStore(db: Database): SubagentRunStore {
   const exists = db.prepare('SELECT 1 FROM subagent_runs WHERE run_id = ?');
   const childBusy = db.prepare("SELECT 1 FROM subagent_runs WHERE child_session_key = ? AND status = 'running'");
   const getStatement = db.prepare('SELECT record FROM subagent_runs WHERE run_id = ?');
-  const latestByChild = db.prepare('SELECT record FROM subagent_runs WHERE child_session_key = ? ORDER BY updated_at DESC, rowid DESC LIMIT 1');
+  const latestByChild = db.prepare(
+    'SELECT record FROM subagent_runs WHERE child_session_key = ? ORDER BY updated_at DESC, rowid DESC LIMIT 1',
+  );
   const activeByRequester = db.prepare("SELECT COUNT(*) AS n FROM subagent_runs WHERE requester_session_key = ? AND status = 'running'");
   const active = db.prepare("SELECT COUNT(*) AS n FROM subagent_runs WHERE status = 'running'");
   const running = db.prepare("SELECT record FROM subagent_runs WHERE status = 'running' ORDER BY updated_at");
   const all = db.prepare('SELECT record FROM subagent_runs ORDER BY updated_at, rowid');
 
-  const decode = (row: RecordRow | undefined): SubagentRunRecord | undefined => (row ? (JSON.parse(row.record) as SubagentRunRecord) : undefined);
-  const decodeAll = (rows: unknown[]): SubagentRunRecord[] => (rows as RecordRow[]).map((row) => JSON.parse(row.record) as SubagentRunRecord);
+  const decode = (row: RecordRow | undefined): SubagentRunRecord | undefined =>
+    row ? (JSON.parse(row.record) as SubagentRunRecord) : undefined;
+  const decodeAll = (rows: unknown[]): SubagentRunRecord[] =>
+    (rows as RecordRow[]).map((row) => JSON.parse(row.record) as SubagentRunRecord);
   const put = (record: SubagentRunRecord) =>
-    putStatement.run(record.runId, record.childSessionKey, record.requesterSessionKey, record.status, JSON.stringify(record), record.createdAt);
+    putStatement.run(
+      record.runId,
+      record.childSessionKey,
+      record.requesterSessionKey,
+      record.status,
+      JSON.stringify(record),
+      record.createdAt,
+    );
   const get = (runId: string) => decode(getStatement.get(runId) as RecordRow | undefined);
 
   const create = db.transaction((record: SubagentRunRecord) => {

@@ -13,7 +13,9 @@ export function createSqliteTranscriptTable(db: Database): TranscriptTable {
   const bySessionId = db.prepare(
     'SELECT * FROM (SELECT * FROM transcript WHERE session_key = ? AND session_id = ? AND seq > ? ORDER BY seq DESC LIMIT ?) ORDER BY seq',
   );
-  const byKey = db.prepare('SELECT * FROM (SELECT * FROM transcript WHERE session_key = ? AND seq > ? ORDER BY seq DESC LIMIT ?) ORDER BY seq');
+  const byKey = db.prepare(
+    'SELECT * FROM (SELECT * FROM transcript WHERE session_key = ? AND seq > ? ORDER BY seq DESC LIMIT ?) ORDER BY seq',
+  );
   const toEntry = (row: Row): TranscriptEntry => ({
     seq: Number(row.seq),
     sessionKey: String(row.session_key),
@@ -40,7 +42,9 @@ export function createSqliteTranscriptTable(db: Database): TranscriptTable {
     list(sessionKey, options) {
       const limit = Math.min(Math.max(options?.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
       const afterSeq = options?.afterSeq ?? 0;
-      const rows = (options?.sessionId ? bySessionId.all(sessionKey, options.sessionId, afterSeq, limit) : byKey.all(sessionKey, afterSeq, limit)) as Row[];
+      const rows = (
+        options?.sessionId ? bySessionId.all(sessionKey, options.sessionId, afterSeq, limit) : byKey.all(sessionKey, afterSeq, limit)
+      ) as Row[];
       return rows.map(toEntry);
     },
   };
