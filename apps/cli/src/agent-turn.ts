@@ -1,5 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import {
   buildAgentMainSessionKey,
@@ -146,7 +146,7 @@ export function readMessageFile(path: string, cwd: string): string {
 /** The async, FIFO- and device-capable reader behind {@link resolveMessageBounded} (same limit). */
 export async function readMessageFileBounded(path: string, cwd: string): Promise<string> {
   const full = isAbsolute(path) ? path : resolve(cwd, path);
-  let handle;
+  let handle: FileHandle;
   try {
     handle = await open(full, 'r');
   } catch (cause) {

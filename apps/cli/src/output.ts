@@ -78,7 +78,7 @@ function cell(value: string | number | boolean | null | undefined, maxWidth: num
 }
 
 // C0 controls but tab/newline, DEL, C1 controls, and the Unicode bidi overrides/isolates.
-// eslint-disable-next-line no-control-regex
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is this regex's purpose.
 const UNSAFE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|\r(?!\n)/g;
 
 /**

@@ -213,6 +213,7 @@ describe('pincer agent selectors (seed 003) against a recording stand-in gateway
       );
     });
     expect(output).toContain('\r\x1b[2K⠋ waiting for agent:main:k (run stub-run)');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape sequence is what is asserted.
     expect(output).toMatch(/\r\x1b\[2Kstub reply\r?\n$/);
   });
 });

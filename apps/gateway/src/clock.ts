@@ -34,8 +34,3 @@ export function createSystemClock(): GatewayClock {
 
 /** Random UUIDs. */
 export const randomIdSource: IdSource = () => randomUUID();
-
-/** Resolves after `delayMs` on `clock` (or at once when `signal` aborts). */
-export function sleep(clock: GatewayClock, delayMs: number): Promise<void> {
-  return new Promise((resolve) => clock.setTimeout(resolve, delayMs));
-}

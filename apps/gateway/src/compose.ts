@@ -46,7 +46,7 @@ import { createToolInvoker, type ToolInvoker } from './tools/tool-invoker.js';
 import { createToolbox, type Toolbox } from './tools/toolbox.js';
 import { parse } from './validate.js';
 import { GatewayError } from './errors.js';
-import { checkDatabaseFile } from './security/storage-faults.js';
+import { checkDatabaseFile } from './store/storage-faults.js';
 import { tightenDatabaseModes } from './security/state-dir-guard.js';
 
 /** Options of {@link createGatewayRuntime}. */

@@ -6,11 +6,9 @@ import { buildHttpApp } from './http/app.js';
 import { acquireGatewayLock } from './security/gateway-lock.js';
 import { checkStateDir } from './security/state-dir-guard.js';
 import { ensureStateDir, loadOrCreateToken, removeDiscovery, resolveConfigPath, resolveStateDir, writeDiscovery } from './state.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './http/listen-defaults.js';
 
-/** Default port. */
-export const DEFAULT_PORT = 7787;
-/** Default bind host (loopback). */
-export const DEFAULT_HOST = '127.0.0.1';
+export { DEFAULT_HOST, DEFAULT_PORT };
 
 /** Options of {@link startGateway}. */
 export interface StartGatewayOptions {

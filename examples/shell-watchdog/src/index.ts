@@ -150,4 +150,5 @@ export const shellWatchdog = definePlugin({
   },
 });
 
+/** @alias The plugin as the module's default export, for hosts that load plugins by path. */
 export default shellWatchdog;

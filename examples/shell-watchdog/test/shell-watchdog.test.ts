@@ -62,7 +62,14 @@ async function startHarness(config: { maxRuntimeMs: number; checkIntervalMs: num
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const { port } = server.address() as AddressInfo;
-  return { registry, host, baseUrl: `http://127.0.0.1:${port}`, advance: (ms) => void (now += ms) };
+  return {
+    registry,
+    host,
+    baseUrl: `http://127.0.0.1:${port}`,
+    advance: (ms) => {
+      now += ms;
+    },
+  };
 }
 
 async function startShell(registry: ProcessRegistry, command: string, scopeKey: string) {

@@ -79,7 +79,10 @@ function benchQueue(): BenchRow[] {
   for (let r = 0; r < rounds; r++) {
     for (const key of sessionKeys) {
       let list = naive.get(key);
-      if (!list) naive.set(key, (list = []));
+      if (!list) {
+        list = [];
+        naive.set(key, list);
+      }
       list.push(`Exec completed (r${r}, code 0)`);
     }
     if (r % 10 === 9) {

@@ -384,7 +384,10 @@ export function createWakeScheduler(options: WakeSchedulerOptions): WakeSchedule
     pending.delete(p.key);
     running.add(p.key);
     const busy = options.isBusy ? tryBusy(p) : false;
-    if (busy === false) return launch(p, now);
+    if (busy === false) {
+      launch(p, now);
+      return;
+    }
     if (busy === true) {
       running.delete(p.key);
       requeue(p, busyRetryMs);

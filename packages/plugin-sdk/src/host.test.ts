@@ -135,7 +135,14 @@ describe('load', () => {
   it('closes registration once register returns', async () => {
     const { host } = makeHost();
     let captured: PluginApi | undefined;
-    await host.load(definePlugin({ id: 'late', register: (api) => void (captured = api) }));
+    await host.load(
+      definePlugin({
+        id: 'late',
+        register: (api) => {
+          captured = api;
+        },
+      }),
+    );
     expect(() => captured?.registerHttpRoute({ method: 'GET', path: '/late', handler: () => ({}) })).toThrow(
       expect.objectContaining({ code: 'REGISTRATION_CLOSED' }),
     );
@@ -586,7 +593,14 @@ describe('api.bashSessions', () => {
     a.registry.add({ id: 'in-a' });
     b.registry.add({ id: 'in-b' });
     let apiA: PluginApi | undefined;
-    await a.host.load(definePlugin({ id: 'probe', register: (api) => void (apiA = api) }));
+    await a.host.load(
+      definePlugin({
+        id: 'probe',
+        register: (api) => {
+          apiA = api;
+        },
+      }),
+    );
     expect(() => loadBashSessions()).toThrow(expect.objectContaining({ code: 'NO_HOST' }));
     expect(apiA?.bashSessions.loadBashSessions().running.map((s) => s.id)).toEqual(['in-a']);
     const foreign = await apiA?.bashSessions.killBashSession('in-b');

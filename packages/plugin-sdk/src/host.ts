@@ -737,13 +737,11 @@ function validateRoute(pluginId: string, prefix: string, route: PluginHttpRouteD
 
 function validateService(service: PluginServiceDefinition | unknown): void {
   const candidate = service as Partial<PluginServiceDefinition> | null;
-  const fail = (field: string, why: string): never => {
-    throw new PluginSdkError('INVALID_INPUT', `registerService: ${field} ${why}.`, { field });
-  };
-  if (typeof candidate !== 'object' || candidate === null) return fail('service', 'must be an object');
-  if (typeof candidate.name !== 'string' || !SERVICE_NAME.test(candidate.name)) return fail('name', 'must match ^[a-z][a-z0-9-]{0,63}$');
-  if (typeof candidate.start !== 'function') return fail('start', 'must be a function');
-  if (candidate.stop !== undefined && typeof candidate.stop !== 'function') fail('stop', 'must be a function');
+  const invalid = (field: string, why: string) => new PluginSdkError('INVALID_INPUT', `registerService: ${field} ${why}.`, { field });
+  if (typeof candidate !== 'object' || candidate === null) throw invalid('service', 'must be an object');
+  if (typeof candidate.name !== 'string' || !SERVICE_NAME.test(candidate.name)) throw invalid('name', 'must match ^[a-z][a-z0-9-]{0,63}$');
+  if (typeof candidate.start !== 'function') throw invalid('start', 'must be a function');
+  if (candidate.stop !== undefined && typeof candidate.stop !== 'function') throw invalid('stop', 'must be a function');
 }
 
 function parseEvent<T>(schema: z.ZodType<T>, event: unknown, method: string): T {
@@ -783,8 +781,9 @@ function toProcessExitEvent(event: PluginHostExitEvent): PluginHookEvents['proce
 type BoundedOutcome = { kind: 'ok'; value: unknown } | { kind: 'error'; error: unknown } | { kind: 'timeout' };
 
 async function runBounded(run: () => unknown, timeoutMs: number): Promise<BoundedOutcome> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<BoundedOutcome>((resolve) => {
+    // biome-ignore lint/style/noRestrictedGlobals: a wall-clock bound on a plugin's own code (a hung hook), not scheduled work an injected clock should drive.
     timer = setTimeout(() => resolve({ kind: 'timeout' }), timeoutMs);
   });
   const work = (async (): Promise<BoundedOutcome> => {

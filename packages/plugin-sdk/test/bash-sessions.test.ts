@@ -36,7 +36,14 @@ async function hostApi(registry: ProcessRegistry): Promise<PluginApi> {
   const host: PluginHost = createPluginHost({ registry });
   cleanups.push(() => host.dispose());
   let captured: PluginApi | undefined;
-  await host.load(definePlugin({ id: 'probe', register: (api) => void (captured = api) }));
+  await host.load(
+    definePlugin({
+      id: 'probe',
+      register: (api) => {
+        captured = api;
+      },
+    }),
+  );
   if (!captured) throw new Error('register did not run');
   return captured;
 }

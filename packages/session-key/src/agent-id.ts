@@ -2,7 +2,10 @@ import { asString } from './text.js';
 
 /** The implicit agent id used when none can be derived (`"main"`). */
 export const DEFAULT_AGENT_ID = 'main';
-/** @deprecated Alias of {@link DEFAULT_AGENT_ID}, kept for OpenClaw compatibility. */
+/**
+ * @deprecated Alias of {@link DEFAULT_AGENT_ID}, kept for OpenClaw compatibility.
+ * @alias
+ */
 export const LEGACY_IMPLICIT_AGENT_ID = DEFAULT_AGENT_ID;
 /** The per-agent main session suffix (`"main"`). */
 export const DEFAULT_MAIN_KEY = 'main';

@@ -60,7 +60,7 @@ Examples:
         ctx.io.stdout.isTTY === true && options.json !== true
           ? await createLogPrinter(ctx.io.stdout, options.logLevel ?? ctx.io.env.PINCER_LOG_LEVEL ?? 'warn')
           : undefined;
-      let started;
+      let started: Awaited<ReturnType<typeof module.startGateway>>;
       try {
         started = await module.startGateway({
           stateDir,

@@ -17,9 +17,6 @@ export interface AccessScope {
   matches(sessionKey: string | null | undefined): boolean;
 }
 
-/** Everything visible (the operator without a filter; internal callers). */
-export const UNRESTRICTED_SCOPE_FILTER: SessionFilter = { kind: 'all' };
-
 /**
  * Build a request's scope. `onRefusal` is told when `admits` turns an existing object away
  * (metrics: refusals per credential).

@@ -6,7 +6,7 @@ import {
   type CronRunRecord,
   type CronScheduler,
 } from '@pincer/heartbeat-router';
-import { classifyStorageError } from '../security/storage-faults.js';
+import { classifyStorageError } from '../store/storage-faults.js';
 import type { Logger } from 'pino';
 import { agentSessionConfig, type GatewayConfig } from '../config.js';
 import type { AccessScope } from '../credentials/access-scope.js';

@@ -4,7 +4,7 @@ import { agentOwners, agentSessionConfig, type GatewayConfig } from '../config.j
 import type { GatewayMetrics } from '../metrics.js';
 import { canonicalSessionKey } from '../security/canonical-session-key.js';
 import { neutralizeForgedSystemLines } from '../security/forged-system-lines.js';
-import { createStorageRetryQueue } from '../security/storage-faults.js';
+import { createStorageRetryQueue } from '../store/storage-faults.js';
 import type { SessionService } from '../sessions/sessions.js';
 import type { EventBus } from './event-bus.js';
 import type { SystemEvents } from './system-events.js';

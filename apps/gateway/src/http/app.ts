@@ -7,6 +7,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import { authPlugin } from '../auth/auth-plugin.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from './listen-defaults.js';
 import { createFailedAuthLimiter, type AuthLimitOptions } from '../auth/failed-auth-limiter.js';
 import { createCredentialStreams } from '../credentials/credential-streams.js';
 import { credentialRoutes } from '../credentials/routes.js';
@@ -26,7 +27,7 @@ import { sessionRoutes } from '../sessions/routes.js';
 import { toolRoutes } from '../tools/routes.js';
 import { createLimitedServer } from '../security/connection-limits.js';
 import { createHostOriginGuard } from '../security/host-origin.js';
-import { classifyStorageError, STORAGE_FAULT_MESSAGE, STORAGE_FAULT_STATUS } from '../security/storage-faults.js';
+import { classifyStorageError, STORAGE_FAULT_MESSAGE, STORAGE_FAULT_STATUS } from '../store/storage-faults.js';
 import { zodValidatorCompiler } from './route-schema.js';
 import { wireSchemaRegistry } from './schemas.js';
 import { createRequestAccess } from './scope.js';
@@ -84,12 +85,19 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Pincer gateway', version: '0.0.0' },
+      info: { title: 'Pincer gateway', version: '0.0.0', license: { name: 'MIT', identifier: 'MIT' } },
+      // The gateway listens on loopback by default; host and port are the operator's (`--host`, `--port`).
+      servers: [
+        {
+          url: 'http://{host}:{port}',
+          variables: { host: { default: DEFAULT_HOST }, port: { default: String(DEFAULT_PORT) } },
+        },
+      ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     transform: createJsonSchemaTransform({ schemaRegistry: wireSchemaRegistry }),
-    transformObject: createJsonSchemaTransformObject({ schemaRegistry: wireSchemaRegistry }),
+    transformObject: (input) => withoutUnusedInputSchemas(createJsonSchemaTransformObject({ schemaRegistry: wireSchemaRegistry })(input)),
   });
 
   // Issue 14 item 18: Host must be loopback or configured (DNS rebinding); cross-origin browser
@@ -209,4 +217,21 @@ function definedOnly(options: AuthLimitOptions | undefined): AuthLimitOptions {
   const out: AuthLimitOptions = {};
   for (const [name, value] of Object.entries(options ?? {})) if (value !== undefined) Object.assign(out, { [name]: value });
   return out;
+}
+
+/**
+ * The zod provider emits an `<Name>Input` twin of every registered schema (for request bodies);
+ * drop the twins no operation references, so the document lists only what the API uses.
+ */
+function withoutUnusedInputSchemas<Document>(document: Document): Document {
+  const schemas = (document as { components?: { schemas?: Record<string, unknown> } }).components?.schemas;
+  if (!schemas) return document;
+  const text = JSON.stringify({ ...document, components: { ...(document as { components: object }).components, schemas: {} } });
+  const referenced = JSON.stringify(schemas);
+  for (const name of Object.keys(schemas)) {
+    if (!name.endsWith('Input')) continue;
+    const reference = `"#/components/schemas/${name}"`;
+    if (!text.includes(reference) && !referenced.includes(reference)) delete schemas[name];
+  }
+  return document;
 }

@@ -200,7 +200,10 @@ export const ProcessViewSchema = z
   })
   .register(wireSchemaRegistry, { id: 'ProcessView' });
 
-/** GET /v1/processes query. */
+/**
+ * GET /v1/processes query.
+ * @alias
+ */
 export const ProcessesQuerySchema = ScopedQuerySchema;
 
 /** GET /v1/processes response. */

@@ -12,6 +12,7 @@ export const FORGED_SYSTEM_LINE_MARK = '[user text, not a system event] ';
 
 // Zero-width and other invisible format characters an attacker can hide inside "System".
 const INVISIBLE =
+  // biome-ignore lint/suspicious/noMisleadingCharacterClass: each code point is matched (and removed) on its own, combining marks and variation selectors included.
   /[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0]/g;
 const SYSTEM_HEAD = /^[\s>*_`~#-]*system\s*(?:\([^)\n]{0,64}\))?\s*:/i;
 // Line breaks a model may treat as new lines (CR, NEL, LS, PS), besides LF.

@@ -1,5 +1,5 @@
 import { chmodSync, lstatSync, statSync, type Stats } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { GatewayError } from '../errors.js';
 
 /**
@@ -193,9 +193,4 @@ export function checkPluginModulePath(modulePath: string, options: PluginPathOpt
     `plugin module ${absolute} is outside the state dir and the config's directory; move it there or set "security": { "allowPluginsOutsideStateDir": true }`,
     { field: options.field ?? 'plugins' },
   );
-}
-
-/** Directory of a config file path (for {@link checkPluginModulePath}). */
-export function configDirectory(configPath: string | undefined): string | undefined {
-  return configPath ? dirname(resolve(configPath)) : undefined;
 }
