@@ -11,6 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const GATEWAY = join(ROOT, 'apps', 'gateway', 'dist', 'main.js');
@@ -162,30 +163,27 @@ async function api(method, path, body) {
 }
 
 /** Run the real `pincer` binary; prints the command and (some of) its output. */
-function pincer(args, { quiet = false, lines = 4, env = {} } = {}) {
+async function pincer(args, { quiet = false, lines = 4, env = {} } = {}) {
   const shown = args.map((a) => (/^[\w:./@=-]+$/.test(a) ? a : `'${a}'`)).join(' ');
   if (!quiet)
     console.log(`  ${paint('36', `$ ${env.PINCER_GATEWAY_TOKEN ? 'PINCER_GATEWAY_TOKEN=<dashboard token> ' : ''}pincer ${shown}`)}`);
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: cleanEnv({ PINCER_STATE_DIR: stateDir, ...env }),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      if (!quiet) {
-        if (stdout.trim()) console.log(indent(stdout, lines));
-        if (stderr.trim()) console.log(indent(`stderr: ${stderr}`, lines));
-        if (code !== 0) console.log(indent(`(exit ${code})`));
-      }
-      resolve({ code, stdout, stderr });
-    });
+  const result = await execa(process.execPath, [CLI, ...args], {
+    stdin: 'ignore',
+    env: cleanEnv({ PINCER_STATE_DIR: stateDir, ...env }),
+    extendEnv: false,
+    timeout: 60_000,
+    killSignal: 'SIGKILL',
+    stripFinalNewline: false,
+    reject: false,
   });
+  const { stdout, stderr } = result;
+  const code = result.exitCode ?? null;
+  if (!quiet) {
+    if (stdout.trim()) console.log(indent(stdout, lines));
+    if (stderr.trim()) console.log(indent(`stderr: ${stderr}`, lines));
+    if (code !== 0) console.log(indent(result.timedOut ? '(timed out after 60 s)' : `(exit ${code})`));
+  }
+  return { code, stdout, stderr };
 }
 
 /** A chat message handed in by a bot platform (POST /v1/inbound), waited for. */

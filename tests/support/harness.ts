@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 
 /** Repository root. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -302,34 +303,26 @@ export interface CliResult {
 }
 
 /** Run the real `pincer` binary with `PINCER_STATE_DIR=<stateDir>` (bounded by `timeoutMs`). */
-export function pincer(
+export async function pincer(
   args: ReadonlyArray<string>,
   opts: { stateDir: string; env?: Record<string, string>; timeoutMs?: number },
 ): Promise<CliResult> {
   requireBuiltApps();
   const started = Date.now();
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      env: cleanEnv({ PINCER_STATE_DIR: opts.stateDir, ...(opts.env ?? {}) }),
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`pincer ${args.join(' ')} did not finish within ${opts.timeoutMs ?? 60_000} ms\n${stdout}\n${stderr}`));
-    }, opts.timeoutMs ?? 60_000);
-    child.once('error', (e) => {
-      clearTimeout(timer);
-      reject(e);
-    });
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr, ms: Date.now() - started });
-    });
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const result = await execa(process.execPath, [CLI_BIN, ...args], {
+    stdin: 'ignore',
+    env: cleanEnv({ PINCER_STATE_DIR: opts.stateDir, ...(opts.env ?? {}) }),
+    extendEnv: false,
+    timeout: timeoutMs,
+    killSignal: 'SIGKILL',
+    stripFinalNewline: false,
+    reject: false,
   });
+  if (result.timedOut)
+    throw new Error(`pincer ${args.join(' ')} did not finish within ${timeoutMs} ms\n${result.stdout}\n${result.stderr}`);
+  if (result.failed && result.exitCode === undefined && result.signal === undefined) throw result;
+  return { code: result.exitCode ?? null, stdout: result.stdout, stderr: result.stderr, ms: Date.now() - started };
 }
 
 /** A transcript entry as `GET /v1/sessions/:key/transcript` answers. */

@@ -1,10 +1,11 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
 
 /** The built binary under test. */
 export const BIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'bin.js');
@@ -38,27 +39,23 @@ export function writeTwoAgentConfig(stateDir: string): string {
 }
 
 /** Runs `node dist/bin.js …args` with a clean environment (nothing inherited but PATH). */
-export function runPincer(
+export async function runPincer(
   args: string[],
   env: Record<string, string | undefined>,
   options: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      {
-        env: { PATH: process.env.PATH ?? '', ...clean(env) },
-        cwd: options.cwd ?? tmpdir(),
-        timeout: options.timeoutMs ?? 30_000,
-        maxBuffer: 16 * 1024 * 1024,
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null;
-        resolve({ code, stdout, stderr });
-      },
-    );
+  const result = await execa(process.execPath, [BIN, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...clean(env) },
+    extendEnv: false,
+    cwd: options.cwd ?? tmpdir(),
+    timeout: options.timeoutMs ?? 30_000,
+    maxBuffer: 16 * 1024 * 1024,
+    stdin: 'ignore',
+    stripFinalNewline: false,
+    reject: false,
   });
+  // A run killed by the timeout (or a signal) has no exit code, as before.
+  return { code: result.exitCode ?? null, stdout: result.stdout, stderr: result.stderr };
 }
 
 function clean(env: Record<string, string | undefined>): Record<string, string> {
