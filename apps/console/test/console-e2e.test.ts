@@ -344,6 +344,15 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
       .getByText('bwrap', { exact: false })
       .first()
       .waitFor();
+    // The sandbox mode, what exec does with it and the limits shells get, from /v1/sandbox.
+    const summary = page.locator('section', { has: page.getByRole('heading', { name: 'Sandbox mode and limits' }) });
+    const sandbox = await gateway.api<{ mode: string; effect: string }>('GET', '/v1/sandbox');
+    await summary.getByText('Max processes').waitFor();
+    const facts = (await summary.textContent()) ?? '';
+    expect(facts).toContain(`Mode${sandbox.body.mode}`);
+    expect(facts).toContain(`Effect on shells${sandbox.body.effect}`);
+    // No clustering: no nodes section unless /v1/status reports nodes.
+    expect(await page.getByRole('heading', { name: 'Nodes' }).count()).toBe(0);
     await shot(page, 'status');
     await page.close();
   });

@@ -72,6 +72,13 @@ export function limitText(value: number | null, unit: 'count' | 'bytes' | 'secon
   return unit === 'seconds' ? `${formatCount(value)} s` : formatCount(value);
 }
 
+/** Everything `/v1/sandbox` says but the per-agent entries, which the summary shows in words. Pure. */
+function sandboxDetails(answer: Optional<SandboxStatus> | undefined): Optional<unknown> | undefined {
+  if (answer?.state !== 'ok') return answer;
+  const { agents: _agents, ...rest } = answer.body;
+  return { state: 'ok', body: rest };
+}
+
 /** The sandbox mode, its effect and the limits shells really get (from `GET /v1/sandbox`). */
 function SandboxSummary(props: { sandbox: SandboxStatus }) {
   const { sandbox } = props;
@@ -180,7 +187,12 @@ export function StatusPage() {
           <Facts rows={flattenFacts(nodes)} />
         </section>
       )}
-      <OptionalSection title="Sandbox" route="/v1/sandbox" answer={sandbox.data} what="the sandbox mode shells run under" />
+      <OptionalSection
+        title="Sandbox details"
+        route="/v1/sandbox"
+        answer={sandboxDetails(sandbox.data)}
+        what="the sandbox mode shells run under"
+      />
     </>
   );
 }
