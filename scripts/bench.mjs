@@ -16,6 +16,7 @@ const suites = [
   { name: '@pincer/subagent-spawn', dir: 'packages/subagent-spawn' },
   { name: '@pincer/plugin-sdk', dir: 'packages/plugin-sdk' },
   { name: 'apps/gateway', dir: 'apps/gateway' },
+  { name: 'apps/console', dir: 'apps/console' },
   { name: 'gateway load (HTTP)', dir: 'tests', script: 'bench' },
 ];
 

@@ -627,6 +627,7 @@ if (!fatal && failed.length === 0 && leftovers.length === 0 && checks.length > 0
       `All ${checks.length} checks held across the seven stories and the sandbox story (${seconds} s, sandbox ${shared.sandbox?.mode ?? '?'}: ${shared.sandbox?.effect ?? '?'}). Cleaned up: gateway stopped, no process left, temp dir removed.`,
     ),
   );
+  console.log('The operator console: run `npx -y pnpm@10.34.9 start`, open http://127.0.0.1:7787/console/ and paste ~/.pincer/token.');
   process.exit(0);
 }
 console.log(paint('31', `${failed.length} of ${checks.length} checks failed (${seconds} s):`));

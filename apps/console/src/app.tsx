@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { createApiClient } from './api/api-client.js';
-import { createCapabilityStore, fetchIdentity, type Identity } from './api/capabilities.js';
+import { type Capability, createCapabilityStore, fetchIdentity, type Identity } from './api/capabilities.js';
 import { ConsoleError } from './api/console-error.js';
 import { clearToken, loadToken, saveToken } from './api/token-store.js';
 import { AppContext, type AppServices } from './app-context.js';
@@ -16,14 +16,19 @@ import { ShellsPage } from './pages/shells-page.js';
 import { StatusPage } from './pages/status-page.js';
 import { parseRoute, pathFor, useLocation, type Route } from './router.js';
 
-const NAV: ReadonlyArray<{ label: string; route: Exclude<Route, { name: 'not-found' | 'session' | 'shell' }>; section: Route['name'][] }> =
-  [
-    { label: 'Sessions', route: { name: 'sessions' }, section: ['sessions', 'session'] },
-    { label: 'Shells', route: { name: 'shells' }, section: ['shells', 'shell'] },
-    { label: 'Cron', route: { name: 'cron' }, section: ['cron'] },
-    { label: 'Audit', route: { name: 'audit' }, section: ['audit'] },
-    { label: 'Status', route: { name: 'status' }, section: ['status'] },
-  ];
+/** The navigation; a page whose `capability` the token lacks is not offered (its URL still answers, with the API's refusal). */
+const NAV: ReadonlyArray<{
+  label: string;
+  route: Exclude<Route, { name: 'not-found' | 'session' | 'shell' }>;
+  section: Route['name'][];
+  capability?: Capability;
+}> = [
+  { label: 'Sessions', route: { name: 'sessions' }, section: ['sessions', 'session'], capability: 'sessions:read' },
+  { label: 'Shells', route: { name: 'shells' }, section: ['shells', 'shell'], capability: 'processes:read' },
+  { label: 'Cron', route: { name: 'cron' }, section: ['cron'], capability: 'cron:read' },
+  { label: 'Audit', route: { name: 'audit' }, section: ['audit'], capability: 'audit:read' },
+  { label: 'Status', route: { name: 'status' }, section: ['status'] },
+];
 
 const TITLES: Record<Route['name'], string> = {
   sessions: 'Sessions',
@@ -80,7 +85,11 @@ function Shell(props: { services: AppServices }) {
     }
     main.current?.querySelector<HTMLElement>('h1')?.focus();
   }, [pathname, route.name]);
-  const identity = props.services.capabilities.identity();
+  const { capabilities } = props.services;
+  const identity = capabilities.identity();
+  // A refusal recorded anywhere can take a page out of the navigation.
+  const [, setRefusals] = useState(0);
+  useEffect(() => capabilities.subscribe(() => setRefusals((count) => count + 1)), [capabilities]);
   return (
     <AppContext.Provider value={props.services}>
       <a class="skip" href="#main">
@@ -90,7 +99,7 @@ function Shell(props: { services: AppServices }) {
         <span class="brand">Pincer</span>
         <nav aria-label="Console">
           <ul>
-            {NAV.map((item) => (
+            {NAV.filter((item) => item.capability === undefined || capabilities.may(item.capability)).map((item) => (
               <li key={item.label}>
                 <Link href={pathFor(item.route)} aria-current={item.section.includes(route.name) ? 'page' : undefined}>
                   {item.label}

@@ -1,6 +1,6 @@
 // The console in a real browser against the real built gateway: log in, watch sessions,
 // transcripts and shell output live, kill a runaway and see its processes gone from /proc.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,17 @@ import {
 const unavailable = browserUnavailableReason();
 if (unavailable && !isBrowserRequired) console.warn(`\n[console e2e] SKIPPED: ${unavailable}\n`);
 
+/** A live (non-zombie) process at `pid`, from /proc. */
+function isLive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}
+
 const shot = async (page: Page, name: string) => {
   mkdirSync(ARTIFACTS_DIR, { recursive: true });
   await page.screenshot({ path: join(ARTIFACTS_DIR, `${name}.png`), fullPage: true });
@@ -39,9 +50,9 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
   let browser: TestBrowser;
   let api: ReturnType<typeof storyApi>;
 
-  const login = async (page: Page, path = '/console/') => {
+  const login = async (page: Page, path = '/console/', token = gateway.token) => {
     await page.goto(`${gateway.url}${path}`);
-    await page.getByLabel('Gateway token').fill(gateway.token);
+    await page.getByLabel('Gateway token').fill(token);
     await page.getByRole('button', { name: 'Log in' }).click();
     await page.getByRole('button', { name: 'Log out' }).waitFor();
   };
@@ -104,10 +115,81 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
     await page.close();
   });
 
-  it.todo('logs in with a session-scoped token and sees only that session (needs scoped tokens, issue 15)');
-  it.todo(
-    'shows "not found" for another session\'s shell id typed into the URL under a session-scoped token (needs scoped tokens, issue 15)',
-  );
+  describe('under a session-scoped token', () => {
+    const OWN = 'agent:main:console-one';
+    let scoped: string;
+    let ownShell: string;
+    let foreignShell: string;
+
+    beforeAll(async () => {
+      ownShell = startedId((await api.turn({ message: 'run in background: sleep 300', sessionKey: 'console-one' })).reply);
+      foreignShell = startedId(
+        (await api.turn({ message: 'run in background: sleep 300', agentId: 'ops', sessionKey: 'console-two' })).reply,
+      );
+      // A dashboard's token: it may look at one session, never kill or write (no processes:kill, no cron:write).
+      const minted = await gateway.api<{ token: string }>('POST', '/v1/tokens', {
+        name: 'dashboard',
+        sessionKey: OWN,
+        capabilities: ['sessions:read', 'transcripts:read', 'processes:read', 'events:read', 'cron:read'],
+      });
+      expect(minted.status, minted.text).toBe(201);
+      scoped = minted.body.token;
+    });
+
+    afterAll(async () => {
+      // Leave no shell behind for the later /proc checks.
+      for (const id of [ownShell, foreignShell]) if (id) await gateway.api('POST', `/v1/processes/${id}/kill`);
+    });
+
+    it('logs in with a session-scoped token and sees only that session, with nothing it may not do offered', async () => {
+      const page = await browser.newPage();
+      await login(page, '/console/', scoped);
+      expect(await page.getByTestId('identity').textContent()).toBe(`Scoped: dashboard (session ${OWN})`);
+      const table = page.getByTestId('sessions-table');
+      await expect.poll(() => table.getByRole('link').allTextContents()).toEqual([OWN]);
+      // The operator-only audit log is not offered; the pages it may read are.
+      const nav = page.getByRole('navigation', { name: 'Console' });
+      expect(await nav.getByRole('link').allTextContents()).toEqual(['Sessions', 'Shells', 'Cron', 'Status']);
+      await shot(page, 'scoped-sessions');
+
+      await nav.getByRole('link', { name: 'Shells' }).click();
+      await page.locator(`tr[data-shell-id="${ownShell}"]`).getByText('running').waitFor();
+      const listed = await page.locator('tr[data-shell-id]').evaluateAll((rows) => rows.map((row) => row.getAttribute('data-shell-id')));
+      expect(listed).toContain(ownShell);
+      expect(listed).not.toContain(foreignShell);
+      for (const key of await page.getByTestId('shells-table').locator('td.key').allTextContents()) expect(key).toBe(OWN);
+      // No processes:kill: no Kill button, even on its own running shell.
+      expect(await page.getByRole('button', { name: /^Kill/ }).count()).toBe(0);
+      await shot(page, 'scoped-shells');
+
+      await page.goto(`${gateway.url}/console/sessions/${encodeURIComponent(OWN)}`);
+      await page.getByRole('region', { name: 'Shells of this session' }).getByRole('link', { name: ownShell }).waitFor();
+      // No agent:run: no message box; no kill in the session's shells either.
+      expect(await page.getByLabel('Send a message to this session').count()).toBe(0);
+      expect(await page.getByRole('button', { name: /^Kill/ }).count()).toBe(0);
+      await page.close();
+    });
+
+    it('a foreign session\'s shell id typed into the URL shows "not found", exactly like a missing one', async () => {
+      const page = await browser.newPage();
+      await login(page, `/console/shells/${foreignShell}`, scoped);
+      await page.getByRole('heading', { name: 'Not found' }).waitFor();
+      const foreign = (await page.getByRole('status').filter({ hasText: 'was not found' }).textContent()) ?? '';
+      expect(foreign).toContain(`Shell ${foreignShell} was not found`);
+      await shot(page, 'scoped-foreign-shell');
+      await page.goto(`${gateway.url}/console/shells/no-such-shell`);
+      await page.getByRole('heading', { name: 'Not found' }).waitFor();
+      const missing = (await page.getByRole('status').filter({ hasText: 'was not found' }).textContent()) ?? '';
+      expect(foreign.replace(foreignShell, '<ID>')).toBe(missing.replace('no-such-shell', '<ID>'));
+      // Its output is not shown either; the operator still sees the shell.
+      expect(await page.getByTestId('shell-log').count()).toBe(0);
+      expect((await gateway.api('GET', `/v1/processes/${foreignShell}/log`)).status).toBe(200);
+      // The foreign session itself: not found too.
+      await page.goto(`${gateway.url}/console/sessions/${encodeURIComponent('agent:ops:console-two')}`);
+      await page.getByText('Session agent:ops:console-two was not found').waitFor();
+      await page.close();
+    });
+  });
 
   it('streams a session transcript live and shows a background shell output as it is printed', async () => {
     const page = await browser.newPage();
@@ -178,7 +260,14 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
     await row.getByRole('button', { name: `Kill shell ${shellId}` }).click();
     const dialog = page.getByRole('dialog', { name: `Kill shell ${shellId}?` });
     await dialog.waitFor();
-    expect(await dialog.textContent()).toContain('every process it started');
+    // The gateway counts the live tree when the dialog opens: the shell and its three sleeps at least.
+    const scope = dialog.getByTestId('kill-scope');
+    await expect.poll(() => scope.textContent(), { timeout: 10_000 }).toMatch(/^This ends \d+ process/);
+    const shown = Number(/^This ends (\d+) process/.exec((await scope.textContent()) ?? '')?.[1]);
+    expect(shown).toBeGreaterThanOrEqual(4);
+    const tree = await gateway.api<{ processCount: number; pids: number[] }>('GET', `/v1/processes/${shellId}/tree`);
+    expect(tree.body.processCount).toBe(shown);
+    for (const pid of before) expect(tree.body.pids).toContain(pid);
     // Cancel has the focus first: Escape closes without killing.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
     await shot(page, 'kill-confirm');
@@ -192,6 +281,8 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
       .poll(() => page.getByTestId('kill-outcome').textContent(), { timeout: 20_000 })
       .toMatch(new RegExp(`^Killed shell ${shellId}`));
     await until(() => markedPids(gateway.mark, [gateway.pid]).length === 0, 'every process of the runaway to be gone from /proc', 15_000);
+    await until(() => tree.body.pids.every((pid) => !isLive(pid)), 'every counted process to be gone from /proc', 15_000);
+    expect((await gateway.api<{ processCount: number }>('GET', `/v1/processes/${shellId}/tree`)).body.processCount).toBe(0);
     await page.goto(`${gateway.url}/console/shells`);
     await page.locator(`tr[data-shell-id="${shellId}"]`).getByText('killed').waitFor();
     await shot(page, 'shells');
@@ -253,6 +344,15 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
       .getByText('bwrap', { exact: false })
       .first()
       .waitFor();
+    // The sandbox mode, what exec does with it and the limits shells get, from /v1/sandbox.
+    const summary = page.locator('section', { has: page.getByRole('heading', { name: 'Sandbox mode and limits' }) });
+    const sandbox = await gateway.api<{ mode: string; effect: string }>('GET', '/v1/sandbox');
+    await summary.getByText('Max processes').waitFor();
+    const facts = (await summary.textContent()) ?? '';
+    expect(facts).toContain(`Mode${sandbox.body.mode}`);
+    expect(facts).toContain(`Effect on shells${sandbox.body.effect}`);
+    // No clustering: no nodes section unless /v1/status reports nodes.
+    expect(await page.getByRole('heading', { name: 'Nodes' }).count()).toBe(0);
     await shot(page, 'status');
     await page.close();
   });

@@ -1,6 +1,7 @@
 export { ProcessRegistryError, type ProcessRegistryErrorCode } from './errors.js';
 export { createProcessRegistry, type ProcessRegistry } from './registry.js';
 export { createBwrapSandbox } from './bwrap-sandbox.js';
+export { listProcessTree, type ProcessTreeTarget } from './process-tree.js';
 export {
   BwrapSandboxOptionsSchema,
   DEFAULT_SANDBOX_LIMITS,

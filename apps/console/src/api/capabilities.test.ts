@@ -27,6 +27,19 @@ describe('fetchIdentity', () => {
     await expect(fetchIdentity(api)).rejects.toMatchObject({ code: 'unauthorized', status: 401 });
   });
 
+  it("reads the gateway's whoami answer for a prefix-scoped token", () => {
+    expect(
+      parseIdentity({
+        kind: 'token',
+        credentialId: 'tk_2',
+        name: 'tenant',
+        scope: { kind: 'prefix', prefix: 'agent:ops:tenant-a' },
+        capabilities: ['sessions:read'],
+        expiresAt: 1,
+      }),
+    ).toEqual({ kind: 'scoped', id: 'tk_2', name: 'tenant', scope: 'prefix agent:ops:tenant-a', capabilities: ['sessions:read'] });
+  });
+
   it('reads a scoped identity with its capabilities', async () => {
     const api = createApiClient({
       token: 't',
@@ -54,6 +67,14 @@ describe('createCapabilityStore', () => {
     const store = createCapabilityStore(parseIdentity({ kind: 'scoped', capabilities: ['processes:read'] }));
     expect(store.may('processes:read')).toBe(true);
     expect(store.may('processes:kill')).toBe(false);
+    // Operator-only powers are never offered to a scoped token unless whoami names them.
+    expect(store.may('audit:read')).toBe(false);
+  });
+
+  it('offers everything to the operator', () => {
+    const store = createCapabilityStore(parseIdentity({ kind: 'operator', credentialId: 'operator', name: 'operator', capabilities: [] }));
+    expect(store.may('processes:kill')).toBe(true);
+    expect(store.may('audit:read')).toBe(true);
   });
 
   it('offers everything when the gateway does not say, until the API answers 403', async () => {

@@ -1,21 +1,28 @@
 import type { ApiClient } from './api-client.js';
 import { ConsoleError } from './console-error.js';
 
-/** What a credential may do (issue 15's capability names). */
+/** What a credential may do: the gateway's grantable capabilities and its operator-only powers. */
 export type Capability =
   | 'sessions:read'
+  | 'sessions:write'
   | 'transcripts:read'
   | 'agent:run'
+  | 'agent:spawn'
   | 'processes:read'
+  | 'processes:exec'
   | 'processes:kill'
   | 'events:read'
   | 'cron:read'
   | 'cron:write'
-  | 'audit:read';
+  | 'tools:invoke'
+  | 'plugins:call'
+  | 'tokens:admin'
+  | 'audit:read'
+  | 'metrics:read';
 
 /** Who the token is, as far as the console knows. */
 export interface Identity {
-  /** `operator` (the state dir's token), `scoped`, or `unknown` when the gateway has no whoami route. */
+  /** `operator` (the state dir's token), `scoped` (whoami's `token`), or `unknown` when the gateway has no whoami route. */
   kind: 'operator' | 'scoped' | 'unknown';
   id?: string;
   name?: string;
@@ -39,7 +46,10 @@ export interface CapabilityStore {
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
-/** Reads a whoami answer defensively (the route is not specified yet). */
+/**
+ * Reads a `GET /v1/whoami` answer (`{ kind: 'operator' | 'token', credentialId, name, scope?: { kind,
+ * agentId | sessionKey | prefix }, capabilities }`) defensively: a missing field is just not shown.
+ */
 export function parseIdentity(body: unknown): Identity {
   const record = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
   const kindText = str(record.kind) ?? str(record.type) ?? str(record.role);
@@ -51,7 +61,8 @@ export function parseIdentity(body: unknown): Identity {
       ? [
           str(scopeRecord.agentId) && `agent ${str(scopeRecord.agentId)}`,
           str(scopeRecord.sessionKey) && `session ${str(scopeRecord.sessionKey)}`,
-          str(scopeRecord.sessionKeyPrefix) && `prefix ${str(scopeRecord.sessionKeyPrefix)}`,
+          (str(scopeRecord.prefix) ?? str(scopeRecord.sessionKeyPrefix)) &&
+            `prefix ${str(scopeRecord.prefix) ?? str(scopeRecord.sessionKeyPrefix)}`,
         ]
           .filter(Boolean)
           .join(', ') || undefined

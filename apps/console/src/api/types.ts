@@ -43,7 +43,7 @@ export type Transcript = Documented<
   { sessionKey: string; sessionId: string; entries: TranscriptEntry[] }
 >;
 
-/** A shell as `GET /v1/processes` lists it. `sandbox` is not reported by today's gateway. */
+/** A shell as `GET /v1/processes` lists it (the documented `ProcessView` fits it). */
 export interface ProcessView {
   id: string;
   pid?: number;
@@ -59,10 +59,12 @@ export interface ProcessView {
   tail?: string;
   truncated?: boolean;
   source?: string;
-  /** Sandbox status of the shell, when the gateway reports it (e.g. `bwrap`, `none`). */
-  sandbox?: string | { mode?: string; status?: string } | null;
-  /** Processes in the shell's tree, when the gateway reports it. */
-  processCount?: number;
+  /** Sandbox status of the shell: `{ isSandboxed, backend?, reason? }` from today's gateway; older shapes read defensively. */
+  sandbox?:
+    | { isSandboxed: boolean; backend?: string | undefined; reason?: string | undefined }
+    | string
+    | { mode?: string; status?: string }
+    | null;
 }
 
 /** `GET /v1/processes` (not yet typed in the OpenAPI). */
@@ -70,6 +72,13 @@ export type ProcessList = Documented<'/v1/processes', 'get', { count: number; pr
 
 /** `GET /v1/processes/{id}/log`. */
 export type ProcessLog = Documented<'/v1/processes/{id}/log', 'get', { id: string; status: string; output: string; source: string }>;
+
+/** `GET /v1/processes/{id}/tree`: the live processes a kill of the shell would end. */
+export type ProcessTree = Documented<
+  '/v1/processes/{id}/tree',
+  'get',
+  { id: string; status: string; isSandboxed: boolean; processCount: number; pids: number[] }
+>;
 
 /** `POST /v1/processes/{id}/kill`. */
 export type KillResult = Documented<'/v1/processes/{id}/kill', 'post', { id: string; status: string; signal?: string }>;
@@ -79,7 +88,7 @@ export interface CronJob {
   id: string;
   name?: string | null;
   agentId?: string;
-  schedule?: { kind: string; every?: number; at?: number | string; cron?: string; expr?: string; tz?: string };
+  schedule?: { kind: string; every?: number | string; at?: number | string; cron?: string; expr?: string; tz?: string };
   payload?: { kind: string; text?: string; message?: string };
   target?: string;
   enabled?: boolean;
@@ -114,3 +123,9 @@ export type GatewayEvent =
   | { type: 'process.exited'; sessionKey: string; id: string; status: string; exitCode: number | null; signal: string | null }
   | { type: 'system.event'; sessionKey: string; text: string }
   | { type: 'transcript'; sessionKey: string; role: string; text: string };
+
+/** `GET /v1/sandbox`: the sandbox mode, what exec does with it, the probe and the limits shells really get. */
+export type SandboxStatus = Documented<'/v1/sandbox', 'get', never>;
+
+/** `GET /v1/status` (operator only): agents, plugins, tokens, open streams; `nodes` only once the gateway is clustered. */
+export type GatewayStatus = Documented<'/v1/status', 'get', never> & { nodes?: unknown };

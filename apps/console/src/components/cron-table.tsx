@@ -12,6 +12,7 @@ export function describeSchedule(job: CronJob): string {
   const schedule = job.schedule;
   if (!schedule) return '—';
   if (schedule.kind === 'every' && typeof schedule.every === 'number') return `every ${formatDuration(schedule.every)}`;
+  if (schedule.kind === 'every' && typeof schedule.every === 'string') return `every ${schedule.every}`;
   if (schedule.kind === 'at' && schedule.at !== undefined)
     return `once at ${typeof schedule.at === 'number' ? formatTime(schedule.at) : schedule.at}`;
   const expression = schedule.cron ?? schedule.expr;

@@ -1,5 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { ConsoleError } from '../api/console-error.js';
+import type { GatewayStatus, SandboxStatus } from '../api/types.js';
 import { useApp } from '../app-context.js';
 import { formatCount } from '../format.js';
 import { metricTotal, parseMetrics } from '../metrics.js';
@@ -64,7 +65,46 @@ function OptionalSection(props: { title: string; route: string; answer: Optional
   );
 }
 
-/** Gateway status from whatever the gateway offers: /healthz, /metrics, and later /v1/status and /v1/sandbox. */
+/** A limit in words: `none` when the sandbox leaves it alone. Pure. */
+export function limitText(value: number | null, unit: 'count' | 'bytes' | 'seconds'): string {
+  if (value === null) return 'none';
+  if (unit === 'bytes') return value >= 1_048_576 ? `${formatCount(Math.round(value / 1_048_576))} MiB` : `${formatCount(value)} B`;
+  return unit === 'seconds' ? `${formatCount(value)} s` : formatCount(value);
+}
+
+/** Everything `/v1/sandbox` says but the per-agent entries, which the summary shows in words. Pure. */
+function sandboxDetails(answer: Optional<SandboxStatus> | undefined): Optional<unknown> | undefined {
+  if (answer?.state !== 'ok') return answer;
+  const { agents: _agents, ...rest } = answer.body;
+  return { state: 'ok', body: rest };
+}
+
+/** The sandbox mode, its effect and the limits shells really get (from `GET /v1/sandbox`). */
+function SandboxSummary(props: { sandbox: SandboxStatus }) {
+  const { sandbox } = props;
+  return (
+    <Facts
+      rows={[
+        ['Mode', sandbox.mode],
+        ['Effect on shells', sandbox.effect],
+        ['Backend', `${sandbox.backend}${sandbox.version ? ` ${sandbox.version}` : ''}`],
+        ['Probe', sandbox.probe.ok ? 'ok' : `failed${sandbox.probe.reason ? `: ${sandbox.probe.reason}` : ''}`],
+        ['Network', sandbox.network],
+        ['Namespaces', sandbox.namespaces.join(', ') || '—'],
+        ['Max processes', limitText(sandbox.limits.maxProcesses, 'count')],
+        ['Max file size', limitText(sandbox.limits.maxFileSizeBytes, 'bytes')],
+        ['CPU time', limitText(sandbox.limits.cpuSeconds, 'seconds')],
+        ['Address space', limitText(sandbox.limits.addressSpaceBytes, 'bytes')],
+        ...sandbox.agents.map((agent): [string, string] => [
+          `Agent ${agent.agentId}`,
+          `${agent.mode} → ${agent.effect}${agent.isOwnConfig ? ' (own config)' : ''}`,
+        ]),
+      ]}
+    />
+  );
+}
+
+/** Gateway status from whatever the gateway offers: /healthz, /metrics, /v1/sandbox and (operator only) /v1/status. */
 export function StatusPage() {
   const { api, capabilities } = useApp();
   const health = useResource(
@@ -73,8 +113,9 @@ export function StatusPage() {
     { pollMs: 10_000 },
   );
   const metrics = useResource('metrics', () => optional(() => api.getText('/metrics').then(parseMetrics)), { pollMs: 5_000 });
-  const gatewayStatus = useResource('v1-status', () => optional(() => api.get<unknown>('/v1/status')));
-  const sandbox = useResource('v1-sandbox', () => optional(() => api.get<unknown>('/v1/sandbox')));
+  const gatewayStatus = useResource('v1-status', () => optional(() => api.get<GatewayStatus>('/v1/status')));
+  const sandbox = useResource('v1-sandbox', () => optional(() => api.get<SandboxStatus>('/v1/sandbox')));
+  const nodes = gatewayStatus.data?.state === 'ok' ? gatewayStatus.data.body.nodes : undefined;
   const identity = capabilities.identity();
   const samples = metrics.data?.state === 'ok' ? metrics.data.body : undefined;
   return (
@@ -131,13 +172,27 @@ export function StatusPage() {
           />
         )}
       </section>
+      <section aria-labelledby="sandbox-summary-title">
+        <h2 id="sandbox-summary-title">Sandbox mode and limits</h2>
+        {sandbox.data?.state === 'ok' ? (
+          <SandboxSummary sandbox={sandbox.data.body} />
+        ) : (
+          <p class="panel notice">See the Sandbox section below.</p>
+        )}
+      </section>
+      <OptionalSection title="Gateway" route="/v1/status" answer={gatewayStatus.data} what="agents, plugins, tokens and open streams" />
+      {nodes !== undefined && (
+        <section aria-labelledby="nodes-title">
+          <h2 id="nodes-title">Nodes</h2>
+          <Facts rows={flattenFacts(nodes)} />
+        </section>
+      )}
       <OptionalSection
-        title="Gateway, limits and nodes"
-        route="/v1/status"
-        answer={gatewayStatus.data}
-        what="limits, configuration and cluster nodes"
+        title="Sandbox details"
+        route="/v1/sandbox"
+        answer={sandboxDetails(sandbox.data)}
+        what="the sandbox mode shells run under"
       />
-      <OptionalSection title="Sandbox" route="/v1/sandbox" answer={sandbox.data} what="the sandbox mode shells run under" />
     </>
   );
 }

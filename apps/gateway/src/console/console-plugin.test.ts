@@ -2,7 +2,10 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler } from 'fastify-type-provider-zod';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { OPERATOR_IDENTITY, type Identity } from '../credentials/identity.js';
+import { zodValidatorCompiler } from '../http/route-schema.js';
 import { CONSOLE_CONTENT_SECURITY_POLICY, consolePlugin, isPublicConsoleRequest, mapConsolePath } from './console-plugin.js';
 
 describe('mapConsolePath', () => {
@@ -60,8 +63,15 @@ describe('consolePlugin', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  const start = async (distDir: string | null) => {
+  const start = async (distDir: string | null, identity: Identity = OPERATOR_IDENTITY) => {
     app = Fastify();
+    app.setValidatorCompiler(zodValidatorCompiler);
+    app.setSerializerCompiler(serializerCompiler);
+    // What the gateway's auth plugin does before any route: the request's identity.
+    app.decorateRequest('identity', {
+      getter: () => identity,
+      setter: () => undefined,
+    });
     await app.register(consolePlugin, { distDir });
     await app.ready();
     return app;
@@ -116,5 +126,31 @@ describe('consolePlugin', () => {
     const uninstalled = await app.inject({ url: '/console/sessions' });
     expect(uninstalled.statusCode).toBe(503);
     expect(uninstalled.body).toContain('not installed');
+  });
+
+  it('answers GET /v1/whoami with the caller: a scoped token gets its scope and grants, never a secret', async () => {
+    await start(dist, {
+      kind: 'token',
+      credentialId: 'tk_test',
+      name: 'dashboard',
+      scope: { kind: 'session', sessionKey: 'agent:main:x' },
+      capabilities: new Set(['processes:read', 'sessions:read']),
+      expiresAt: 1_900_000_000_000,
+    });
+    const answer = await app.inject({ url: '/v1/whoami' });
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json()).toEqual({
+      kind: 'token',
+      credentialId: 'tk_test',
+      name: 'dashboard',
+      scope: { kind: 'session', sessionKey: 'agent:main:x' },
+      capabilities: ['sessions:read', 'processes:read'],
+      expiresAt: 1_900_000_000_000,
+    });
+    await app.close();
+    await start(dist);
+    const operator = (await app.inject({ url: '/v1/whoami' })).json() as { kind: string; capabilities: string[] };
+    expect(operator.kind).toBe('operator');
+    expect(operator.capabilities).toEqual(expect.arrayContaining(['processes:kill', 'audit:read', 'tokens:admin']));
   });
 });

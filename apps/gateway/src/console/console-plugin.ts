@@ -2,6 +2,7 @@ import { readFileSync, realpathSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, extname, join, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { whoamiRoute } from './whoami-route.js';
 
 /** Where the console is served. `/console` redirects to `/console/`. */
 export const CONSOLE_PATH_PREFIX = '/console';
@@ -135,9 +136,12 @@ function readInside(distDir: string, relative: string): Buffer | undefined {
  * {@link CONSOLE_SECURITY_HEADERS}. Client-side routes fall back to `index.html`; hashed assets
  * are cached for a year, the page itself never. When the build is missing it answers 503 with a
  * page that says how to build it; nothing else of the gateway depends on the console.
+ * Also registers `GET /v1/whoami` (see `whoami-route.ts`), which the console asks first.
  */
 export async function consolePlugin(app: FastifyInstance, options: ConsolePluginOptions = {}): Promise<void> {
   const distDir = options.distDir === null ? undefined : (options.distDir ?? resolveConsoleDistDir());
+  // Who the pasted token is: the console offers only what it may do (an API route: the token is required).
+  await app.register(whoamiRoute);
 
   app.get(CONSOLE_PATH_PREFIX, { schema: { hide: true } }, async (_request, reply) =>
     reply.status(308).headers(CONSOLE_SECURITY_HEADERS).header('location', `${CONSOLE_PATH_PREFIX}/`).send(),

@@ -1,4 +1,6 @@
+import { listProcessTree } from '@pincer/process-registry';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { errorResponses } from '../http/route-schema.js';
 import {
   IdParamsSchema,
@@ -11,6 +13,17 @@ import {
 } from '../http/schemas.js';
 import type { RequestAccess } from '../http/scope.js';
 import type { ProcessService } from './processes.js';
+
+/** GET /v1/processes/:id/tree response: what a kill of the shell would end, right now. */
+const ProcessTreeSchema = z
+  .object({
+    id: z.string(),
+    status: z.string(),
+    isSandboxed: z.boolean().describe('The shell runs in the OS sandbox: the tree is its pid namespace plus bwrap’s launcher.'),
+    processCount: z.number().int().min(0).describe('Live processes a kill would end (0 once everything ended).'),
+    pids: z.array(z.number().int()).describe('Their host pids, ascending.'),
+  })
+  .describe('The live process tree of a shell (read from /proc; nothing is signalled).');
 
 /** `/v1/processes…`: the operator's view of shells (live registry ∪ journal), their logs, kill. */
 export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; access: RequestAccess }> = async (
@@ -55,6 +68,26 @@ export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; a
           limit: request.query.limit,
         }),
       ),
+  );
+
+  app.get(
+    '/v1/processes/:id/tree',
+    {
+      schema: {
+        operationId: 'getProcessTree',
+        summary: 'How many live processes a kill of this shell would end (its group, escapees, descendants; sandboxed: its pid namespace).',
+        tags,
+        params: IdParamsSchema,
+        querystring: ScopedQuerySchema,
+        response: { 200: ProcessTreeSchema, ...errorResponses(403, 404) },
+      },
+    },
+    async (request) =>
+      access.run(request, 'processes:read', undefined, () => {
+        const shell = processes.require(request.params.id, access.scope(request, request.query.sessionKey));
+        const pids = listProcessTree({ id: shell.id, scopeKey: shell.scopeKey, pid: shell.pid });
+        return { id: shell.id, status: shell.status, isSandboxed: shell.sandbox?.isSandboxed === true, processCount: pids.length, pids };
+      }),
   );
 
   app.post(
