@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const target = join(here, '..', 'src', 'api', 'schema.d.ts');
+// PINCER_API_TYPES_OUT writes elsewhere (the test that the committed file is current).
+const target = process.env.PINCER_API_TYPES_OUT ?? join(here, '..', 'src', 'api', 'schema.d.ts');
 const gatewayMain = join(here, '..', '..', 'gateway', 'dist', 'main.js');
 
 async function fetchDocument(url, token) {

@@ -18,9 +18,6 @@ export type Documented<Path extends keyof paths, M extends Method, Fallback> = p
     : JsonOf<Operation, 200> | JsonOf<Operation, 201> | JsonOf<Operation, 202>
   : Fallback;
 
-/** The uniform error body of the gateway. */
-export type ErrorBody = JsonOf<paths['/v1/sessions']['get'], 404>;
-
 /** One session (`GET /v1/sessions/{key}`). */
 export type SessionView = Documented<'/v1/sessions/{key}', 'get', never>;
 
@@ -99,8 +96,7 @@ export interface CronJob {
 /** `GET /v1/cron` (not yet typed in the OpenAPI). */
 export type CronList = Documented<'/v1/cron', 'get', { count: number; jobs: CronJob[] }>;
 
-/** `POST /v1/agent` body and answer. */
-export type AgentRequest = NonNullable<paths['/v1/agent']['post']['requestBody']>['content']['application/json'];
+/** `POST /v1/agent` answer. */
 export type AgentAccepted = Documented<'/v1/agent', 'post', { runId: string; sessionKey: string }>;
 
 /** One audit record (`GET /v1/audit`, not on today's gateway): read defensively. */

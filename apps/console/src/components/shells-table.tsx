@@ -13,7 +13,8 @@ export function ShellsTable(props: {
   onKilled?: (result: KillResult, shell: ProcessView) => void;
 }) {
   return (
-    <div class="table-wrap" tabIndex={0} role="region" aria-label={props.caption}>
+    // biome-ignore lint/a11y/noNoninteractiveTabindex: a scrollable region takes keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1).
+    <section class="table-wrap" tabIndex={0} aria-label={props.caption}>
       <table class="data" data-testid="shells-table">
         <caption class="visually-hidden">{props.caption}</caption>
         <thead>
@@ -61,6 +62,6 @@ export function ShellsTable(props: {
           ))}
         </tbody>
       </table>
-    </div>
+    </section>
   );
 }

@@ -145,7 +145,8 @@ export function ShellPage(props: { shellId: string }) {
         )}
       </div>
       {error && <Problem error={error} what="The log" />}
-      <pre class="log" ref={logBox} tabIndex={0} aria-label={`Output of shell ${id}`} data-testid="shell-log">
+      {/* biome-ignore lint/a11y/noNoninteractiveTabindex: the log scrolls; it takes keyboard focus so it can be scrolled without a mouse (WCAG 2.1.1). */}
+      <pre class="log" ref={logBox} tabIndex={0} role="log" aria-live="off" aria-label={`Output of shell ${id}`} data-testid="shell-log">
         {tail.lines.join('\n')}
       </pre>
     </>
