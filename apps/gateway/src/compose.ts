@@ -46,7 +46,7 @@ import { createToolInvoker, type ToolInvoker } from './tools/tool-invoker.js';
 import { createToolbox, type Toolbox } from './tools/toolbox.js';
 import { parse } from './validate.js';
 import { GatewayError } from './errors.js';
-import { checkDatabaseFile } from './store/storage-faults.js';
+import { checkDatabaseFile, describeSqliteBindingError } from './store/storage-faults.js';
 import { tightenDatabaseModes } from './security/state-dir-guard.js';
 
 /** Options of {@link createGatewayRuntime}. */
@@ -141,7 +141,14 @@ async function reportSandboxes(sandbox: SandboxService, logger: Logger): Promise
 function openCheckedStore(databaseFile: string): GatewayStore {
   const verdict = checkDatabaseFile(databaseFile);
   if (!verdict.isUsable) throw new GatewayError('unavailable', verdict.message, { field: databaseFile });
-  const store = createSqliteGatewayStore(databaseFile);
+  let store: GatewayStore;
+  try {
+    store = createSqliteGatewayStore(databaseFile);
+  } catch (error) {
+    const bindingProblem = describeSqliteBindingError(error);
+    if (bindingProblem !== undefined) throw new GatewayError('unavailable', bindingProblem, { cause: error });
+    throw error;
+  }
   tightenDatabaseModes(databaseFile);
   return store;
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkDatabaseFile, classifyStorageError, createStorageRetryQueue } from './storage-faults.js';
+import { checkDatabaseFile, classifyStorageError, createStorageRetryQueue, describeSqliteBindingError } from './storage-faults.js';
 
 let dir: string;
 beforeEach(() => {
@@ -122,5 +122,30 @@ describe('checkDatabaseFile', () => {
     writeSync(descriptor, Buffer.alloc(4096 * 4, 0xab), 0, 4096 * 4, 4096 * 3);
     closeSync(descriptor);
     expect(checkDatabaseFile(file)).toMatchObject({ isUsable: false, problem: 'damaged' });
+  });
+});
+
+describe('describeSqliteBindingError', () => {
+  it('turns a native addon that cannot be loaded into an actionable message', () => {
+    // A real load failure: an addon file that is not a shared object (as a half-built or
+    // foreign-ABI binding fails in dlopen).
+    const addon = join(dir, 'better_sqlite3.node');
+    writeFileSync(addon, 'not an ELF file');
+    let loadError: unknown;
+    try {
+      new Database(':memory:', { nativeBinding: addon });
+    } catch (error) {
+      loadError = error;
+    }
+    expect(loadError).toBeDefined();
+    const message = describeSqliteBindingError(loadError);
+    expect(message).toContain(`Node.js ${process.version}`);
+    expect(message).toContain('pnpm approve-builds');
+    expect(message).toContain('npm rebuild better-sqlite3');
+  });
+
+  it('leaves every other error alone', () => {
+    expect(describeSqliteBindingError(new Error('SQLITE_BUSY: database is locked'))).toBeUndefined();
+    expect(describeSqliteBindingError(Object.assign(new Error('disk full'), { code: 'SQLITE_FULL' }))).toBeUndefined();
   });
 });

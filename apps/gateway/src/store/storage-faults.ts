@@ -1,5 +1,6 @@
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import Database from 'better-sqlite3';
+import { GatewayError } from '../errors.js';
 
 /**
  * Item 15 (issue 14): storage faults get typed answers and lose nothing.
@@ -174,8 +175,33 @@ export function checkDatabaseFile(file: string): DatabaseFileCheck {
       database.close();
     }
   } catch (error) {
+    const bindingProblem = describeSqliteBindingError(error);
+    if (bindingProblem !== undefined) throw new GatewayError('unavailable', bindingProblem, { cause: error });
     verdict = (error as Error).message;
   }
   if (verdict !== 'ok') return { isUsable: false, problem: 'damaged', message: `database ${file} is damaged (${verdict}); ${restore}` };
   return { isUsable: true, isNew: false };
+}
+
+/**
+ * better-sqlite3's native addon could not be loaded: never built (pnpm 10 skips dependency build
+ * scripts until they are allowed), or built for another Node.js ABI. Returns the message an
+ * operator can act on, or undefined for any other error.
+ */
+export function describeSqliteBindingError(error: unknown): string | undefined {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  const isBinding =
+    code === 'ERR_DLOPEN_FAILED' ||
+    /Could not locate the bindings file|better_sqlite3\.node|NODE_MODULE_VERSION|compiled against a different Node\.js version/.test(
+      message,
+    );
+  if (!isBinding) return undefined;
+  const detail = message.split('\n', 1)[0]?.slice(0, 300) ?? '';
+  return (
+    `better-sqlite3's native addon could not be loaded on Node.js ${process.version} (${detail}). ` +
+    'It is compiled when it is installed: under pnpm 10 allow its build (`pnpm approve-builds`, or ' +
+    '"pnpm": { "onlyBuiltDependencies": ["better-sqlite3"] } in package.json) and reinstall; after a Node.js upgrade run ' +
+    '`npm rebuild better-sqlite3` (or `pnpm rebuild better-sqlite3`).'
+  );
 }
