@@ -10,6 +10,17 @@ export type GatewayEvent =
   | { type: 'system.event'; sessionKey: string; text: string }
   | { type: 'transcript'; sessionKey: string; role: string; text: string };
 
+/** The `data:` of an SSE event frame: the event plus its id (the frame's `id:`) and time (epoch ms). */
+export type GatewayEventData = GatewayEvent & { readonly eventId: string; readonly ts: number };
+
+/** The `data:` of an `event: reset` frame: events were missed (see the gateway README, "Event stream"). */
+export interface ResetEventData {
+  readonly reason: 'unknown' | 'expired';
+  /** The latest event id (also the frame's `id:`): resuming from it misses nothing after the reset. */
+  readonly eventId: string;
+  readonly ts: number;
+}
+
 /** A published event with its place in the gateway's stream. */
 export interface StampedEvent {
   /** `<bootId>-<sequence>`: unique within this gateway process, sequence strictly increasing. */

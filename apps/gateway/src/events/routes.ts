@@ -12,6 +12,8 @@ import {
   DEFAULT_REPLAY_MAX_EVENTS,
   DEFAULT_REPLAY_MAX_EVENTS_PER_SESSION,
   type EventBus,
+  type GatewayEventData,
+  type ResetEventData,
   type StampedEvent,
 } from './event-bus.js';
 
@@ -45,7 +47,7 @@ export const EventsStreamHeadersSchema = z.looseObject({
 
 /** The `data:` of every event: the event's JSON plus its id and time. */
 export function formatEventFrame(stamped: StampedEvent): string {
-  const data = { ...stamped.event, eventId: stamped.eventId, ts: stamped.ts };
+  const data: GatewayEventData = { ...stamped.event, eventId: stamped.eventId, ts: stamped.ts };
   return `id: ${stamped.eventId}\nevent: ${stamped.event.type}\ndata: ${JSON.stringify(data)}\n\n`;
 }
 
@@ -146,7 +148,7 @@ export const eventRoutes: FastifyPluginAsyncZod<{
           for (const stamped of replay.events) send(formatEventFrame(stamped));
         } else {
           const eventId = options.bus.latestEventId();
-          const data = { reason: replay.reason, eventId, ts: Date.now() };
+          const data: ResetEventData = { reason: replay.reason, eventId, ts: Date.now() };
           send(`id: ${eventId}\nevent: reset\ndata: ${JSON.stringify(data)}\n\n`);
         }
       }
