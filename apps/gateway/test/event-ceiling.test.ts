@@ -105,32 +105,36 @@ describe("a token's ceiling follows its system events into heartbeat turns", () 
   it('a cron:write token without processes:exec cannot get a command run by a heartbeat; the operator can', async () => {
     t = await start();
     const scoped = await mint(t, ['cron:write', 'cron:read']);
-    // `$((6*7))` prints 42 only when a shell evaluates it: the event text itself never contains 42.
+    // `$((6*7))-marker` prints `42-marker` only when a shell evaluates it; the event text never contains that.
     const tokenJob = await t.api<{ id: string }>(
       'POST',
       '/v1/cron',
-      { sessionKey: SESSION, every: '1h', text: 'run: echo $((6*7))' },
+      { sessionKey: SESSION, every: '1h', text: 'run: echo $((6*7))-marker' },
       scoped.token,
     );
     expect(tokenJob.status, JSON.stringify(tokenJob.body)).toBe(201);
     const refused = await fireAndAwaitHeartbeat(t, tokenJob.body.id, scoped.token);
     const afterToken = await transcriptText(t);
-    expect(afterToken).not.toContain('42');
-    expect(JSON.stringify(refused)).not.toContain('42');
+    expect(afterToken).not.toContain('42-marker');
+    expect(JSON.stringify(refused)).not.toContain('42-marker');
     expect((await t.api<{ processes: unknown[] }>('GET', '/v1/processes')).body.processes).toEqual([]);
 
     // Revoked, the token's job (fired by the operator now) carries no capabilities at all.
     expect((await t.api('DELETE', `/v1/tokens/${scoped.id}`)).status).toBe(200);
     await fireAndAwaitHeartbeat(t, tokenJob.body.id);
-    expect(await transcriptText(t)).not.toContain('42');
+    expect(await transcriptText(t)).not.toContain('42-marker');
     expect((await t.api<{ processes: unknown[] }>('GET', '/v1/processes')).body.processes).toEqual([]);
 
     // The same job created by the operator: the heartbeat runs the command.
-    const operatorJob = await t.api<{ id: string }>('POST', '/v1/cron', { sessionKey: SESSION, every: '1h', text: 'run: echo $((7*8))' });
+    const operatorJob = await t.api<{ id: string }>('POST', '/v1/cron', {
+      sessionKey: SESSION,
+      every: '1h',
+      text: 'run: echo $((7*8))-marker',
+    });
     expect(operatorJob.status).toBe(201);
     const ran = await fireAndAwaitHeartbeat(t, operatorJob.body.id);
     expect(ran.status).toBe('ok');
-    expect(await transcriptText(t)).toContain('56');
+    expect(await transcriptText(t)).toContain('56-marker');
   });
 
   it('a token with processes:exec gets its command run (the ceiling is its own, not none)', async () => {
@@ -139,12 +143,12 @@ describe("a token's ceiling follows its system events into heartbeat turns", () 
     const job = await t.api<{ id: string }>(
       'POST',
       '/v1/cron',
-      { sessionKey: SESSION, every: '1h', text: 'run: echo $((8*9))' },
+      { sessionKey: SESSION, every: '1h', text: 'run: echo $((8*9))-marker' },
       scoped.token,
     );
     expect(job.status).toBe(201);
     const ran = await fireAndAwaitHeartbeat(t, job.body.id, scoped.token);
     expect(ran.status).toBe('ok');
-    expect(await transcriptText(t)).toContain('72');
+    expect(await transcriptText(t)).toContain('72-marker');
   });
 });
