@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventCeilingFromEvent, eventCeilingMetadata, eventCeilingOf, identityForEvents } from './event-ceiling.js';
+import { eventCeilingFromEvent, eventCeilingMetadata, eventCeilingOf, identityForEvents, narrowIdentityByEvents } from './event-ceiling.js';
 import { ANONYMOUS_IDENTITY, OPERATOR_IDENTITY, type TokenIdentity } from './identity.js';
 
 const token = (credentialId: string, capabilities: string[]): TokenIdentity => ({
@@ -50,5 +50,19 @@ describe('event ceilings', () => {
     expect(eventCeilingFromEvent({ metadata: { other: 1 } })).toBeUndefined();
     const identity = identityForEvents([{ metadata: { ceiling: null } }], 'agent:ops:main');
     expect(identity?.capabilities.size).toBe(0);
+  });
+
+  it('narrows a run identity by its events: unchanged without ceilings, intersected for a token, the events for the operator', () => {
+    const own = token('tk_run', ['processes:exec', 'cron:write', 'sessions:read']);
+    const plain = [eventOf(OPERATOR_IDENTITY)];
+    expect(narrowIdentityByEvents(own, plain, 'agent:ops:main')).toBe(own);
+    expect(narrowIdentityByEvents(undefined, plain, 'agent:ops:main')).toBeUndefined();
+    const caused = [eventOf(token('tk_cron', ['cron:write', 'sessions:read']))];
+    const narrowed = narrowIdentityByEvents(own, caused, 'agent:ops:main');
+    expect(narrowed).toMatchObject({ kind: 'token', credentialId: 'tk_run', scope: { kind: 'agent', agentId: 'ops' } });
+    expect(narrowed?.kind === 'token' && [...narrowed.capabilities].sort()).toEqual(['cron:write', 'sessions:read']);
+    const operator = narrowIdentityByEvents(OPERATOR_IDENTITY, caused, 'agent:ops:main');
+    expect(operator).toMatchObject({ kind: 'token', credentialId: 'tk_cron' });
+    expect(narrowIdentityByEvents(ANONYMOUS_IDENTITY, caused, 'agent:ops:main')).toBe(ANONYMOUS_IDENTITY);
   });
 });

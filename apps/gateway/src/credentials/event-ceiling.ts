@@ -80,3 +80,22 @@ export function identityForEvents(events: ReadonlyArray<Pick<SystemEvent, 'metad
     expiresAt: Number.MAX_SAFE_INTEGER,
   };
 }
+
+/**
+ * A run's identity narrowed by the events it shows: unchanged when none carries a ceiling; the
+ * events' identity ({@link identityForEvents}) for the operator's and the gateway's runs; for a
+ * scoped token's run, the token (scope, id, expiry kept) with only the capabilities every event's
+ * ceiling also has. For turns other than heartbeats that show queued events (`runs/agent-loop.ts`
+ * would call it right after peeking them).
+ */
+export function narrowIdentityByEvents(
+  identity: Identity | undefined,
+  events: ReadonlyArray<Pick<SystemEvent, 'metadata'>>,
+  sessionKey: string,
+): Identity | undefined {
+  const fromEvents = identityForEvents(events, sessionKey);
+  if (!fromEvents) return identity;
+  if (identity === undefined || identity.kind === 'operator') return fromEvents;
+  if (identity.kind === 'anonymous') return identity;
+  return { ...identity, capabilities: new Set([...identity.capabilities].filter((capability) => fromEvents.capabilities.has(capability))) };
+}
