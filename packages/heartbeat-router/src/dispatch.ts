@@ -1,5 +1,5 @@
 import { resolveEventSession, type EventSource, type ResolvedEventSession, type SessionRoutingConfig } from './routing.js';
-import type { EnqueueResult, SystemEventQueue } from './system-event-queue.js';
+import type { EnqueueResult, SystemEvent, SystemEventQueue } from './system-event-queue.js';
 import type { WakeReason, WakeScheduler } from './wake-scheduler.js';
 import type { CronFire, CronFireResult } from './cron-scheduler.js';
 
@@ -21,6 +21,8 @@ export interface DispatchSystemEventInput {
   source: EventSource;
   contextKey?: string | null | undefined;
   replace?: boolean | undefined;
+  /** Opaque JSON kept on the queued event ({@link SystemEvent.metadata}). */
+  metadata?: Readonly<Record<string, unknown>> | undefined;
   /** The owning agent's `session` config and DM allowlist (for the dmScope=main rule). */
   session?: SessionRoutingConfig | undefined;
   allowFrom?: readonly (string | number)[] | undefined;
@@ -50,6 +52,7 @@ export function dispatchSystemEvent(
     text: input.text,
     contextKey: input.contextKey,
     replace: input.replace,
+    ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
   });
   const reason = input.wake === undefined ? WAKE_REASON_BY_SOURCE[input.source] : input.wake;
   const pendingEvent = enqueued.accepted || enqueued.reason === 'duplicate';

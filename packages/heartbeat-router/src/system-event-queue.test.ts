@@ -25,6 +25,22 @@ describe('createSystemEventQueue', () => {
     expect(q.peek(A)).toEqual([{ id: 'ev-1', sessionKey: A, text: 'Exec completed (abc, code 0)', ts: 5_000, contextKey: 'exec:abc' }]);
   });
 
+  it('keeps opaque metadata on the event, through the store and a restore; without it the field is absent', async () => {
+    const store = createInMemorySystemEventStore();
+    const q = createSystemEventQueue({ store, idGenerator: counterIds() });
+    q.enqueue({ sessionKey: A, text: 'with', metadata: { ceiling: { credentialId: 'tk_1', capabilities: ['cron:write'] } } });
+    q.enqueue({ sessionKey: A, text: 'without' });
+    expect(q.peek(A).map((event) => event.metadata)).toEqual([
+      { ceiling: { credentialId: 'tk_1', capabilities: ['cron:write'] } },
+      undefined,
+    ]);
+    expect('metadata' in q.peek(A)[1]!).toBe(false);
+    const restored = createSystemEventQueue({ store });
+    expect(await restored.restore()).toBe(2);
+    expect(restored.peek(A)[0]?.metadata).toEqual({ ceiling: { credentialId: 'tk_1', capabilities: ['cron:write'] } });
+    expect(() => q.enqueue({ sessionKey: A, text: 'bad', metadata: ['not', 'an', 'object'] as never })).toThrow(HeartbeatRouterError);
+  });
+
   it('rejects keys that are not agent-qualified with a SessionKeyError', () => {
     const q = createSystemEventQueue();
     for (const key of ['main', 'global', 'agent:ops', 'agent::x', '']) {

@@ -16,6 +16,11 @@ export interface SystemEvent {
   readonly ts: number;
   /** Lower-cased context key, or `null`. */
   readonly contextKey: string | null;
+  /**
+   * Opaque JSON the producer attached (e.g. who caused the event); kept and persisted as given,
+   * never read by the queue. Absent when none was given.
+   */
+  readonly metadata?: Readonly<Record<string, unknown>>;
 }
 
 /** zod schema of a persisted {@link SystemEvent} (what a store returns from `load`). */
@@ -25,6 +30,7 @@ export const systemEventSchema = z.object({
   text: z.string(),
   ts: z.number().finite(),
   contextKey: z.string().nullable(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
 });
 
 /**
@@ -85,6 +91,8 @@ export const enqueueSystemEventInputSchema = z.object({
   text: z.string(),
   contextKey: z.string().nullable().optional(),
   replace: z.boolean().optional(),
+  /** Opaque JSON kept on the event ({@link SystemEvent.metadata}); dedupe ignores it. */
+  metadata: z.record(z.string(), z.unknown()).optional(),
 });
 /** Input of {@link SystemEventQueue.enqueue}. */
 export type EnqueueSystemEventInput = z.infer<typeof enqueueSystemEventInputSchema>;
@@ -170,7 +178,8 @@ function isPlainEnqueueInput(raw: unknown): raw is EnqueueSystemEventInput {
     typeof r.sessionKey === 'string' &&
     typeof r.text === 'string' &&
     (r.contextKey === undefined || r.contextKey === null || typeof r.contextKey === 'string') &&
-    (r.replace === undefined || typeof r.replace === 'boolean')
+    (r.replace === undefined || typeof r.replace === 'boolean') &&
+    (r.metadata === undefined || (typeof r.metadata === 'object' && r.metadata !== null && !Array.isArray(r.metadata)))
   );
 }
 
@@ -262,7 +271,14 @@ export function createSystemEventQueue(options: SystemEventQueueOptions = {}): S
       return { accepted: false, reason: 'duplicate' };
     }
 
-    const event: SystemEvent = Object.freeze({ id: newId(), sessionKey, text, ts: clock.now(), contextKey });
+    const event: SystemEvent = Object.freeze({
+      id: newId(),
+      sessionKey,
+      text,
+      ts: clock.now(),
+      contextKey,
+      ...(input.metadata !== undefined ? { metadata: input.metadata } : {}),
+    });
     // Store first: a synchronous store failure leaves the queue untouched.
     if (store) persist(store.append(event));
 
@@ -342,7 +358,8 @@ export function createSystemEventQueue(options: SystemEventQueueOptions = {}): S
       }
       const events = queues.get(sessionKey) ?? [];
       if (events.some((e) => e.id === parsed.data.id)) continue;
-      events.push(Object.freeze({ ...parsed.data, sessionKey }));
+      const { metadata, ...fields } = parsed.data;
+      events.push(Object.freeze({ ...fields, sessionKey, ...(metadata !== undefined ? { metadata } : {}) }));
       queues.set(sessionKey, events);
       total++;
       count++;

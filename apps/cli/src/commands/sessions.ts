@@ -70,6 +70,42 @@ export function sessionPath(key: string, suffix = ''): string {
   return `/v1/sessions/${encodeURIComponent(key)}${suffix}`;
 }
 
+/** Sessions `pincer sessions list` shows without `--limit` / `--all`. */
+const DEFAULT_SESSION_LIST_LIMIT = 200;
+/**
+ * Sessions asked for per `GET /v1/sessions` page. The gateway allows 1 000, but a page of exactly
+ * 1 000 comes back without `nextCursor` (its store caps the look-ahead row at 1 000 too), so the
+ * CLI stays below it.
+ */
+const SESSION_PAGE_MAX = 500;
+/** Pages `--all` follows at most (a gateway answering with cursors forever cannot keep the CLI busy). */
+const MAX_SESSION_LIST_PAGES = 10_000;
+
+type SessionList = ReturnType<typeof SessionListSchema.parse>;
+
+/**
+ * Follows `nextCursor` until `limit` sessions are listed or the last page: each request asks for
+ * at most {@link SESSION_PAGE_MAX}, or what is left of `limit`. `count` is the gateway's total;
+ * `nextCursor` is present when sessions remain beyond `limit`.
+ */
+async function listSessionPages(
+  fetchPage: (query: { limit: number; cursor?: string }) => Promise<SessionList>,
+  limit: number,
+): Promise<SessionList> {
+  const sessions: SessionList['sessions'] = [];
+  let count = 0;
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_SESSION_LIST_PAGES; page += 1) {
+    const wanted = Math.min(SESSION_PAGE_MAX, limit - sessions.length);
+    const answer = await fetchPage({ limit: wanted, ...(cursor !== undefined ? { cursor } : {}) });
+    count = answer.count;
+    sessions.push(...answer.sessions.slice(0, wanted));
+    cursor = answer.nextCursor;
+    if (cursor === undefined || sessions.length >= limit || answer.sessions.length === 0) break;
+  }
+  return { count, sessions, ...(cursor !== undefined ? { nextCursor: cursor } : {}) };
+}
+
 /** Registers `pincer sessions list|show|history|reset`. */
 export function registerSessionsCommand(program: Command, ctx: CommandContext): void {
   const sessions = program
@@ -90,28 +126,44 @@ Examples:
     .command('list')
     .description('List sessions (key, agent, session id, last update)')
     .option('--agent <id>', 'only sessions of this agent')
+    .addOption(
+      new Option(
+        '--limit <n>',
+        `at most this many sessions, following the gateway's pages (default ${DEFAULT_SESSION_LIST_LIMIT})`,
+      ).argParser(parsePositiveInt),
+    )
+    .addOption(new Option('--all', `every session (follows every page, at most ${MAX_SESSION_LIST_PAGES} pages)`).conflicts('limit'))
     .option('-q, --quiet', 'print only session keys, one per line')
     .option('--wide', 'never cut cells to fit the terminal')
-    .option('--json', "print { ok, count, sessions } as JSON (the API's fields)")
+    .option('--json', "print { ok, count, sessions, nextCursor? } as JSON (the API's fields; count is the total)")
     .addHelpText(
       'after',
-      '\nExamples:\n  $ pincer sessions list\n  $ pincer sessions list --agent ops --json\n  $ pincer sessions list -q | xargs -n1 pincer sessions show',
+      '\nExamples:\n  $ pincer sessions list\n  $ pincer sessions list --agent ops --json\n  $ pincer sessions list --all -q | xargs -n1 pincer sessions show',
     )
-    .action(async (options: KeyOptions) => {
+    .action(async (options: KeyOptions & { limit?: number; all?: boolean }) => {
       if (options.agent !== undefined && options.agent.trim() === '')
         throw new CliError('VALIDATION', '--agent must not be blank', { stableCode: 'SELECTOR_BLANK' });
       const client = ctx.client(ctx.stateDir());
-      const body = parseBody(
-        SessionListSchema,
-        await client.request('GET', '/v1/sessions', { query: { agentId: options.agent?.trim() } }),
-        'GET /v1/sessions',
+      const body = await listSessionPages(
+        (query) =>
+          client
+            .request('GET', '/v1/sessions', { query: { agentId: options.agent?.trim(), ...query } })
+            .then((answer) => parseBody(SessionListSchema, answer, 'GET /v1/sessions')),
+        options.all === true ? Number.POSITIVE_INFINITY : (options.limit ?? DEFAULT_SESSION_LIST_LIMIT),
       );
       const rows = body.sessions;
       const filtered = options.agent === undefined ? rows : rows.filter((row) => row.agentId === options.agent?.trim().toLowerCase());
       if (options.json === true) {
-        writeJson(ctx.io.stdout, { ok: true, count: filtered.length, sessions: filtered });
+        writeJson(ctx.io.stdout, {
+          ok: true,
+          count: body.count,
+          sessions: filtered,
+          ...(body.nextCursor !== undefined ? { nextCursor: body.nextCursor } : {}),
+        });
         return;
       }
+      if (body.nextCursor !== undefined)
+        writeLine(ctx.io.stderr, `Showing ${filtered.length} of ${body.count} sessions; pass --limit <n> or --all for more.`);
       if (options.quiet === true) {
         for (const row of filtered) writeLine(ctx.io.stdout, forTerminal(ctx.io.stdout, row.key));
         return;

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { agentSessionConfig, type GatewayConfig } from '../config.js';
 import type { AccessScope } from '../credentials/access-scope.js';
 import { OPERATOR_CREDENTIAL_ID, type Identity } from '../credentials/identity.js';
+import { eventCeilingOf } from '../credentials/event-ceiling.js';
 import type { GatewayClock, IdSource } from '../clock.js';
 import { notFound } from '../errors.js';
 import type { Notify } from '../events/notify.js';
@@ -73,7 +74,14 @@ export function createCron(options: {
     onFire: async (fire) => {
       const job = fire.job;
       if (job.payload.kind === 'systemEvent') {
+        // Issue 15: the event carries the creator's ceiling (none left once it is revoked or expired).
+        const creator = store.cron.get(job.id)?.createdBy ?? null;
+        const ceiling =
+          creator !== null && creator !== OPERATOR_CREDENTIAL_ID
+            ? (eventCeilingOf(options.activeIdentity?.(creator)) ?? { credentialId: creator, capabilities: [] })
+            : undefined;
         options.notify({
+          ...(ceiling ? { ceiling } : {}),
           sessionKey: fire.sessionKey,
           text: `Cron (${job.name}): ${job.payload.text}`,
           source: 'cron',

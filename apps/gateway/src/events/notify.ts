@@ -1,6 +1,7 @@
 import { dispatchSystemEvent, WAKE_REASON_BY_SOURCE, type EventSource, type WakeScheduler } from '@pincer/heartbeat-router';
 import { normalizeAgentId, parseAgentSessionKey } from '@pincer/session-key';
 import { agentOwners, agentSessionConfig, type GatewayConfig } from '../config.js';
+import { type EventCeiling, eventCeilingMetadata } from '../credentials/event-ceiling.js';
 import type { GatewayMetrics } from '../metrics.js';
 import { canonicalSessionKey } from '../security/canonical-session-key.js';
 import { neutralizeForgedSystemLines } from '../security/forged-system-lines.js';
@@ -18,6 +19,11 @@ export interface NotifyInput {
   contextKey?: string;
   /** `false`: queue only; the next heartbeat shows it. Default: wake by the source's reason. */
   wake?: false;
+  /**
+   * The ceiling of the credential that caused the event (none: the operator or the gateway). A
+   * heartbeat turn showing it runs under it (see credentials/event-ceiling.ts).
+   */
+  ceiling?: EventCeiling | undefined;
 }
 
 /** Routes, enqueues and wakes; returns the routed session key. */
@@ -64,6 +70,7 @@ export function createNotify(options: {
           session: agentSessionConfig(config, agentId),
           allowFrom: agentOwners(config, agentId),
           ...(input.wake === false ? { wake: false as const } : {}),
+          ...(input.ceiling ? { metadata: eventCeilingMetadata(input.ceiling) } : {}),
         },
       );
       routedKey = route.sessionKey;

@@ -7,7 +7,15 @@ import { errorResponses } from '../http/route-schema.js';
 import { EventsQuerySchema } from '../http/schemas.js';
 import type { CredentialStreams } from '../credentials/credential-streams.js';
 import type { RequestAccess } from '../http/scope.js';
-import type { EventBus, GatewayEvent } from './event-bus.js';
+import {
+  DEFAULT_REPLAY_MAX_AGE_MS,
+  DEFAULT_REPLAY_MAX_EVENTS,
+  DEFAULT_REPLAY_MAX_EVENTS_PER_SESSION,
+  type EventBus,
+  type GatewayEventData,
+  type ResetEventData,
+  type StampedEvent,
+} from './event-bus.js';
 
 /** Default of `gateway.maxEventStreams`: open SSE streams before `GET /v1/events` answers 503. */
 export const DEFAULT_MAX_EVENT_STREAMS = 64;
@@ -15,6 +23,44 @@ export const DEFAULT_MAX_EVENT_STREAMS = 64;
 export const SSE_MAX_BUFFERED_BYTES = 1_048_576;
 /** Comment line sent to keep idle streams open, ms. */
 const PING_INTERVAL_MS = 15_000;
+/** Longest `Last-Event-ID` looked at (longer ones are unknown ids). */
+const MAX_EVENT_ID_CHARS = 64;
+
+const EventIdSchema = z.string().max(MAX_EVENT_ID_CHARS);
+
+/** `GET /v1/events` query: the sessions, and a resume point for clients that cannot set headers. */
+export const EventsStreamQuerySchema = z
+  .object({
+    sessionKey: EventsQuerySchema.shape.sessionKey,
+    lastEventId: EventIdSchema.optional().describe(
+      'Resume after this event id (as the `Last-Event-ID` header, which wins when both are given).',
+    ),
+  })
+  .strict();
+
+/** `GET /v1/events` headers the route reads (others pass). */
+export const EventsStreamHeadersSchema = z.looseObject({
+  'last-event-id': EventIdSchema.optional().describe(
+    'EventSource sends it on reconnect: the buffered events of the named sessions after it are replayed first.',
+  ),
+});
+
+/** The `data:` of every event: the event's JSON plus its id and time. */
+export function formatEventFrame(stamped: StampedEvent): string {
+  const data: GatewayEventData = { ...stamped.event, eventId: stamped.eventId, ts: stamped.ts };
+  return `id: ${stamped.eventId}\nevent: ${stamped.event.type}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+const STREAM_DESCRIPTION = [
+  'text/event-stream. Every event: `id: <bootId>-<n>` (n strictly increasing within one gateway process),',
+  '`event: <type>`, `data: <GatewayEvent JSON + eventId + ts (epoch ms)>`.',
+  "Reconnecting with `Last-Event-ID` (or `?lastEventId=`) first replays the named sessions' buffered events after it,",
+  'then continues live, without duplicates or gaps. The replay buffer keeps the last',
+  `${DEFAULT_REPLAY_MAX_EVENTS} events of all sessions, ${DEFAULT_REPLAY_MAX_EVENTS_PER_SESSION} per session, for ${DEFAULT_REPLAY_MAX_AGE_MS} ms.`,
+  'An id of another gateway process, an unknown id, or one whose successors (in the named sessions) have left the buffer',
+  'gets `event: reset` with `data: { reason: "unknown"|"expired", eventId, ts }` (its `id:` is the latest event id),',
+  'then live events: refetch state (transcript, runs) to cover the gap.',
+].join(' ');
 
 /** `GET /v1/events`: a server-sent-events stream of the named sessions' events. */
 export const eventRoutes: FastifyPluginAsyncZod<{
@@ -32,12 +78,13 @@ export const eventRoutes: FastifyPluginAsyncZod<{
     {
       schema: {
         operationId: 'streamEvents',
-        summary: 'SSE stream of run/process/system events for the named sessions.',
+        summary: 'SSE stream of run/process/system events for the named sessions, resumable with Last-Event-ID.',
         tags: ['events'],
-        querystring: EventsQuerySchema,
+        querystring: EventsStreamQuerySchema,
+        headers: EventsStreamHeadersSchema,
         response: {
           200: {
-            description: 'text/event-stream: `event: <type>` and `data: <GatewayEvent JSON>` per event.',
+            description: STREAM_DESCRIPTION,
             content: { 'text/event-stream': { schema: z.string() } },
           },
           ...errorResponses(403, 404, 503),
@@ -83,16 +130,30 @@ export const eventRoutes: FastifyPluginAsyncZod<{
         'x-accel-buffering': 'no',
       });
       raw.write(`: subscribed ${[...keys].join(' ')}\n\n`);
-      let sequence = 0;
-      const unsubscribe = options.bus.subscribe((event: GatewayEvent) => {
-        if (!keys.has(event.sessionKey)) return;
+      const send = (frame: string) => {
+        if (raw.destroyed) return;
         // A reader that stopped reading is dropped, not buffered without bound.
         if (raw.writableLength > SSE_MAX_BUFFERED_BYTES) {
           raw.destroy();
           return;
         }
-        sequence += 1;
-        raw.write(`id: ${sequence}\nevent: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+        raw.write(frame);
+      };
+      const header = request.headers['last-event-id'];
+      const lastEventId = (typeof header === 'string' && header.length > 0 ? header : undefined) ?? request.query.lastEventId;
+      // Replay and subscription happen in one synchronous step: no event falls between them.
+      if (lastEventId !== undefined) {
+        const replay = options.bus.replayAfter(lastEventId, keys);
+        if (replay.ok) {
+          for (const stamped of replay.events) send(formatEventFrame(stamped));
+        } else {
+          const eventId = options.bus.latestEventId();
+          const data: ResetEventData = { reason: replay.reason, eventId, ts: Date.now() };
+          send(`id: ${eventId}\nevent: reset\ndata: ${JSON.stringify(data)}\n\n`);
+        }
+      }
+      const unsubscribe = options.bus.subscribe((stamped: StampedEvent) => {
+        if (keys.has(stamped.event.sessionKey)) send(formatEventFrame(stamped));
       });
       const ping = setInterval(() => raw.write(': ping\n\n'), PING_INTERVAL_MS);
       ping.unref();

@@ -2,13 +2,21 @@ import { createSystemEventQueue, formatForPrompt, type SystemEvent, type SystemE
 import type { Logger } from 'pino';
 import type { GatewayClock, IdSource } from '../clock.js';
 import type { GatewayMetrics } from '../metrics.js';
+import { canonicalSessionKey } from '../security/canonical-session-key.js';
 import type { GatewayStore } from '../store/gateway-store.js';
 
 /** The durable system-event queue of every session, plus what a turn needs from it. */
 export interface SystemEvents {
   readonly queue: SystemEventQueue;
-  /** Queued events of a session, oldest first (not removed). */
+  /** Queued events of a session, oldest first (not removed); only fenced ones while a {@link fence} holds. */
   peek(sessionKey: string): SystemEvent[];
+  /**
+   * Until the returned release is called, {@link peek} of `sessionKey` shows only the events with
+   * these ids (of several fences, the ids in all of them). A heartbeat turn fences the events whose
+   * ceilings it computed, so an event queued meanwhile (perhaps by a narrower credential) waits for
+   * the next turn instead of riding along under a wider ceiling.
+   */
+  fence(sessionKey: string, ids: ReadonlyArray<string>): () => void;
   /** Remove the given events once the turn that showed them is persisted. */
   consume(sessionKey: string, ids: ReadonlyArray<string>): void;
   /** Drop every queued event of a session (reset, delete). */
@@ -49,9 +57,30 @@ export async function createSystemEvents(options: SystemEventsOptions): Promise<
   await queue.restore();
   const updateDepth = () => metrics.queueDepth.set(queue.stats().events);
   updateDepth();
+  const fences = new Map<string, Array<ReadonlySet<string>>>();
   return {
     queue,
-    peek: (sessionKey) => queue.peek(sessionKey),
+    peek(sessionKey) {
+      const events = queue.peek(sessionKey);
+      const active = fences.get(canonicalSessionKey(sessionKey));
+      if (!active) return events;
+      return events.filter((event) => active.every((ids) => ids.has(event.id)));
+    },
+    fence(sessionKey, ids) {
+      const key = canonicalSessionKey(sessionKey);
+      const own: ReadonlySet<string> = new Set(ids);
+      const active = fences.get(key) ?? [];
+      active.push(own);
+      fences.set(key, active);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        const remaining = (fences.get(key) ?? []).filter((fence) => fence !== own);
+        if (remaining.length > 0) fences.set(key, remaining);
+        else fences.delete(key);
+      };
+    },
     consume(sessionKey, ids) {
       if (ids.length > 0) queue.remove(sessionKey, ids);
       updateDepth();
