@@ -3,4 +3,4 @@
  * parse what the gateway sends with the gateway's own shapes. Light: zod only, no server code.
  */
 export * from './http/schemas.js';
-export type { GatewayEvent } from './events/event-bus.js';
+export type { GatewayEvent, GatewayEventData, ResetEventData } from './events/event-bus.js';

@@ -9,6 +9,7 @@ import type { ModelResolver } from '../model/providers.js';
 import type { SessionService } from '../sessions/sessions.js';
 import type { GatewayStore, RunRecord } from '../store/gateway-store.js';
 import { toAiSdkToolSet } from '../tools/ai-sdk-tool-set.js';
+import { narrowIdentityByEvents } from '../credentials/event-ceiling.js';
 import type { Identity } from '../credentials/identity.js';
 import type { ToolContext } from '../tools/define-tool.js';
 import type { ToolCallRunner } from '../tools/tool-calls.js';
@@ -94,7 +95,9 @@ export function createAgentLoop(options: AgentLoopOptions): AgentLoop {
         depth: runOptions.depth,
         via: 'model',
         signal: controller.signal,
-        identity: runOptions.identity,
+        // The events shown to the model can steer it: the turn runs under the ceilings of the
+        // credentials that caused them too (operator and internal events carry none).
+        identity: narrowIdentityByEvents(runOptions.identity, events, run.sessionKey),
       };
       const result = await generateText({
         model: options.models.forAgent(run.agentId),
