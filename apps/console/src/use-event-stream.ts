@@ -3,16 +3,22 @@ import { openEventStream, type EventStreamStatus } from './api/event-stream.js';
 import type { GatewayEvent } from './api/types.js';
 import { useApp, useCapability } from './app-context.js';
 
-/** Follows `GET /v1/events` for `sessionKeys` while mounted; `onEvent` may change between renders. */
+/**
+ * Follows `GET /v1/events` for `sessionKeys` while mounted; `onEvent` and `onReset` (the gateway
+ * could not replay what was missed during a reconnect: refetch) may change between renders.
+ */
 export function useEventStream(
   sessionKeys: ReadonlyArray<string>,
   onEvent: (event: GatewayEvent) => void,
+  onReset?: () => void,
 ): EventStreamStatus | 'not-permitted' {
   const { api, capabilities } = useApp();
   const mayRead = useCapability('events:read');
   const [status, setStatus] = useState<EventStreamStatus | 'not-permitted'>('connecting');
   const handler = useRef(onEvent);
   handler.current = onEvent;
+  const resetHandler = useRef(onReset);
+  resetHandler.current = onReset;
   const keyList = sessionKeys.join('\n');
   useEffect(() => {
     if (!mayRead || keyList === '') return undefined;
@@ -20,6 +26,7 @@ export function useEventStream(
       headers: api.authHeaders(),
       sessionKeys: keyList.split('\n'),
       onEvent: (event) => handler.current(event),
+      onReset: () => resetHandler.current?.(),
       onStatus: (next, error) => {
         if (error?.code === 'forbidden') {
           capabilities.deny('events:read');

@@ -13,6 +13,11 @@ export interface EventStreamOptions {
   /** Sessions to follow (1–64, the gateway's limit). */
   sessionKeys: ReadonlyArray<string>;
   onEvent: (event: GatewayEvent) => void;
+  /**
+   * The gateway could not replay what this stream missed while it was away (`event: reset`: the
+   * last id is unknown, from before a restart, or older than the replay window): refetch state.
+   */
+  onReset?: () => void;
   onStatus?: (status: EventStreamStatus, error?: ConsoleError) => void;
   /** First reconnect delay, ms (doubles up to `maxRetryMs`). Default 1 000. */
   retryMs?: number;
@@ -30,8 +35,9 @@ export interface EventStream {
 /**
  * Follows `GET /v1/events` with `fetch` and a streaming body reader: `EventSource` cannot send
  * the `Authorization` header and the token must not travel in a URL. Reconnects with backoff
- * after a drop or a 503 (too many streams); stops for good on 401/403/404 (the token may not see
- * these sessions) and reports it through `onStatus('closed', error)`.
+ * after a drop or a 503 (too many streams), sending `Last-Event-ID` so the gateway replays what
+ * was missed (or answers `event: reset`, reported through `onReset`); stops for good on
+ * 401/403/404 (the token may not see these sessions) and reports it through `onStatus('closed', error)`.
  */
 export function openEventStream(options: EventStreamOptions): EventStream {
   const doFetch = options.fetch ?? globalThis.fetch.bind(globalThis);
@@ -40,6 +46,7 @@ export function openEventStream(options: EventStreamOptions): EventStream {
   let retryMs = options.retryMs ?? 1_000;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let isClosed = false;
+  let lastEventId: string | undefined;
   const status = (value: EventStreamStatus, error?: ConsoleError) => {
     if (!isClosed || value === 'closed') options.onStatus?.(value, error);
   };
@@ -48,7 +55,11 @@ export function openEventStream(options: EventStreamOptions): EventStream {
     status('connecting');
     try {
       const answer = await doFetch(`${options.baseUrl ?? ''}${withQuery('/v1/events', { sessionKey: options.sessionKeys })}`, {
-        headers: { ...options.headers, accept: 'text/event-stream' },
+        headers: {
+          ...options.headers,
+          accept: 'text/event-stream',
+          ...(lastEventId !== undefined ? { 'last-event-id': lastEventId } : {}),
+        },
         signal: controller.signal,
         credentials: 'omit',
         cache: 'no-store',
@@ -65,6 +76,11 @@ export function openEventStream(options: EventStreamOptions): EventStream {
       status('live');
       retryMs = options.retryMs ?? 1_000;
       const parser = createSseParser((message) => {
+        if (message.id !== undefined) lastEventId = message.id;
+        if (message.event === 'reset') {
+          options.onReset?.();
+          return;
+        }
         try {
           options.onEvent(JSON.parse(message.data) as GatewayEvent);
         } catch {

@@ -350,7 +350,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** SSE stream of run/process/system events for the named sessions. */
+        /** SSE stream of run/process/system events for the named sessions, resumable with Last-Event-ID. */
         get: operations["streamEvents"];
         put?: never;
         post?: never;
@@ -2544,14 +2544,17 @@ export interface operations {
         parameters: {
             query: {
                 sessionKey: string | string[];
+                lastEventId?: string;
             };
-            header?: never;
+            header?: {
+                "last-event-id"?: string;
+            };
             path?: never;
             cookie?: never;
         };
         requestBody?: never;
         responses: {
-            /** @description text/event-stream: `event: <type>` and `data: <GatewayEvent JSON>` per event. */
+            /** @description text/event-stream. Every event: `id: <bootId>-<n>` (n strictly increasing within one gateway process), `event: <type>`, `data: <GatewayEvent JSON + eventId + ts (epoch ms)>`. Reconnecting with `Last-Event-ID` (or `?lastEventId=`) first replays the named sessions' buffered events after it, then continues live, without duplicates or gaps. The replay buffer keeps the last 1000 events of all sessions, 200 per session, for 300000 ms. An id of another gateway process, an unknown id, or one whose successors (in the named sessions) have left the buffer gets `event: reset` with `data: { reason: "unknown"|"expired", eventId, ts }` (its `id:` is the latest event id), then live events: refetch state (transcript, runs) to cover the gap. */
             200: {
                 headers: {
                     [name: string]: unknown;

@@ -111,14 +111,15 @@ export interface AuditEntry {
   result?: string;
 }
 
-/** Events of `GET /v1/events` (see the gateway README). */
-export type GatewayEvent =
+/** Events of `GET /v1/events` (see the gateway README), each with its stream id and time (epoch ms). */
+export type GatewayEvent = { eventId?: string; ts?: number } & (
   | { type: 'run.queued' | 'run.started'; sessionKey: string; runId: string; kind: string }
   | { type: 'run.finished'; sessionKey: string; runId: string; kind: string; status: string; reply?: string; error?: string }
   | { type: 'process.started'; sessionKey: string; id: string; command: string }
   | { type: 'process.exited'; sessionKey: string; id: string; status: string; exitCode: number | null; signal: string | null }
   | { type: 'system.event'; sessionKey: string; text: string }
-  | { type: 'transcript'; sessionKey: string; role: string; text: string };
+  | { type: 'transcript'; sessionKey: string; role: string; text: string }
+);
 
 /** `GET /v1/sandbox`: the sandbox mode, what exec does with it, the probe and the limits shells really get. */
 export type SandboxStatus = Documented<'/v1/sandbox', 'get', never>;

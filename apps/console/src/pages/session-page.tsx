@@ -107,15 +107,24 @@ export function SessionPage(props: { sessionKey: string }) {
     void loadTranscript(true);
   }, [loadTranscript]);
 
-  const stream = useEventStream(session.data ? [session.data.key] : [], (event: GatewayEvent) => {
-    if (event.type === 'transcript' || event.type === 'run.finished') void loadTranscript(false);
-    if (event.type === 'run.queued' || event.type === 'run.started' || event.type === 'run.finished') {
-      setRunStatus(`Run ${event.runId.slice(0, 8)} ${event.type === 'run.finished' ? event.status : event.type.slice(4)}`);
+  const stream = useEventStream(
+    session.data ? [session.data.key] : [],
+    (event: GatewayEvent) => {
+      if (event.type === 'transcript' || event.type === 'run.finished') void loadTranscript(false);
+      if (event.type === 'run.queued' || event.type === 'run.started' || event.type === 'run.finished') {
+        setRunStatus(`Run ${event.runId.slice(0, 8)} ${event.type === 'run.finished' ? event.status : event.type.slice(4)}`);
+        session.reload();
+      }
+      if (event.type === 'process.started' || event.type === 'process.exited') shells.reload();
+      if (event.type === 'system.event') session.reload();
+    },
+    () => {
+      // Events were missed beyond the gateway's replay window: refetch everything this page shows.
+      void loadTranscript(false);
       session.reload();
-    }
-    if (event.type === 'process.started' || event.type === 'process.exited') shells.reload();
-    if (event.type === 'system.event') session.reload();
-  });
+      shells.reload();
+    },
+  );
 
   if (session.error && !session.data)
     return (
