@@ -10,6 +10,7 @@ import { createAuditLog, type AuditLog } from './credentials/audit-log.js';
 import { createCredentialService, type CredentialService } from './credentials/credential-service.js';
 import { createCron, type CronService } from './cron/cron.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
+import { createCeilingLedger } from './credentials/event-ceiling.js';
 import { createNotify, type Notify } from './events/notify.js';
 import { createSystemEvents, type SystemEvents } from './events/system-events.js';
 import { createHeartbeats, type Heartbeats } from './heartbeats/heartbeats.js';
@@ -287,12 +288,15 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       heartbeats.wake.dispose();
     });
     const notify = createNotify({ config, systemEvents, wake: heartbeats.wake, sessions, bus, metrics });
+    // A background shell's exit notice carries the ceiling of the credential that started it.
+    const shellCeilings = createCeilingLedger();
     // Exit notices → routed queue → wake (seed 001).
     const unsubscribeExit = registry.on('exit', (exit: ExitEvent) => {
       metrics.processesRunning.set(registry.stats().running);
+      const ceiling = shellCeilings.take(exit.id);
       if (!exit.shouldNotify || !exit.sessionKey) return;
       try {
-        notify({ sessionKey: exit.sessionKey, text: formatExitNotice(exit), source: 'exec', contextKey: `exec:${exit.id}` });
+        notify({ sessionKey: exit.sessionKey, text: formatExitNotice(exit), source: 'exec', contextKey: `exec:${exit.id}`, ceiling });
       } catch (error) {
         metrics.errors.inc({ where: 'exit-notice' });
         wiringLogger.error({ err: error, id: exit.id }, 'could not queue exit notice');
@@ -360,6 +364,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
         sandboxFor: (agentId) => sandboxes.forAgent(agentId).sandbox,
         timeoutPolicy: { configuredTimeoutMs: config.exec?.timeoutMs, isNoTimeoutAllowed: config.security?.allowNoExecTimeout },
         maxRunningPerSession: config.security?.perSession?.maxRunningShells,
+        shellCeilings,
       }),
     );
     toolbox.register(createProcessTool({ processes }));

@@ -47,7 +47,8 @@ export const CAPABILITY_DESCRIPTIONS: Readonly<Record<Capability, string>> = {
     'read transcripts and run replies in scope (GET /v1/sessions/:key/transcript, GET /v1/runs/:id); the sessions_history tool',
   'agent:run': 'start turns in sessions in scope (POST /v1/agent, POST /v1/inbound) and read their runs (GET /v1/runs/:id)',
   'agent:spawn': 'the sessions_spawn tool in runs this token started (children inherit the same ceiling)',
-  'processes:read': 'list shells and read their output in scope (GET /v1/processes, /v1/processes/:id/log, /v1/processes/:id/tree); process list/poll/log',
+  'processes:read':
+    'list shells and read their output in scope (GET /v1/processes, /v1/processes/:id/log, /v1/processes/:id/tree); process list/poll/log',
   'processes:exec': 'the exec tool and process write/send-keys/paste/submit in runs this token started',
   'processes:kill': 'kill shells in scope (POST /v1/processes/:id/kill); process kill/clear/remove',
   'events:read': 'stream events of sessions in scope (GET /v1/events)',

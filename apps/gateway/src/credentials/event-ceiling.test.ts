@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { eventCeilingFromEvent, eventCeilingMetadata, eventCeilingOf, identityForEvents, narrowIdentityByEvents } from './event-ceiling.js';
+import {
+  createCeilingLedger,
+  eventCeilingFromEvent,
+  eventCeilingMetadata,
+  eventCeilingOf,
+  identityForEvents,
+  narrowIdentityByEvents,
+} from './event-ceiling.js';
 import { ANONYMOUS_IDENTITY, OPERATOR_IDENTITY, type TokenIdentity } from './identity.js';
 
 const token = (credentialId: string, capabilities: string[]): TokenIdentity => ({
@@ -64,5 +71,31 @@ describe('event ceilings', () => {
     const operator = narrowIdentityByEvents(OPERATOR_IDENTITY, caused, 'agent:ops:main');
     expect(operator).toMatchObject({ kind: 'token', credentialId: 'tk_cron' });
     expect(narrowIdentityByEvents(ANONYMOUS_IDENTITY, caused, 'agent:ops:main')).toBe(ANONYMOUS_IDENTITY);
+  });
+});
+
+describe('createCeilingLedger', () => {
+  const ceiling = (credentialId: string) => ({ credentialId, capabilities: ['agent:run' as const] });
+
+  it('gives a recorded ceiling back once, and nothing for the operator (no ceiling recorded)', () => {
+    const ledger = createCeilingLedger();
+    ledger.record('amber-atlas-k3f9x2', ceiling('tk_1'));
+    ledger.record('dawn-rook-0a1b2c', undefined);
+    expect(ledger.size).toBe(1);
+    expect(ledger.take('amber-atlas-k3f9x2')).toEqual(ceiling('tk_1'));
+    expect(ledger.take('amber-atlas-k3f9x2')).toBeUndefined();
+    expect(ledger.take('dawn-rook-0a1b2c')).toBeUndefined();
+    expect(ledger.size).toBe(0);
+  });
+
+  it('stays bounded, and an entry pushed out fails closed: its credential with no capabilities', () => {
+    const ledger = createCeilingLedger({ maxEntries: 2 });
+    ledger.record('a', ceiling('tk_a'));
+    ledger.record('b', ceiling('tk_b'));
+    ledger.record('c', ceiling('tk_c'));
+    expect(ledger.size).toBe(2);
+    expect(ledger.take('a')).toEqual({ credentialId: 'tk_a', capabilities: [] });
+    expect(ledger.take('b')).toEqual(ceiling('tk_b'));
+    expect(ledger.take('c')).toEqual(ceiling('tk_c'));
   });
 });

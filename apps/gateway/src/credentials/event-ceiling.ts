@@ -99,3 +99,53 @@ export function narrowIdentityByEvents(
   if (identity.kind === 'anonymous') return identity;
   return { ...identity, capabilities: new Set([...identity.capabilities].filter((capability) => fromEvents.capabilities.has(capability))) };
 }
+
+/** Ceilings kept at most, by default, in a {@link CeilingLedger}. */
+export const CEILING_LEDGER_MAX_ENTRIES = 4_096;
+
+/**
+ * Ceilings of effects that outlive the call that caused them and report back later as events: a
+ * background shell's exit notice, a sub-agent's announcement. `record` when the effect starts
+ * under a credential; `take` (and forget) when its event is queued. Bounded: past `maxEntries` the
+ * oldest entry is dropped and its key then `take`s the empty ceiling (fail closed, never the
+ * operator's). Kept in memory: an event queued after a restart carries no ceiling (documented).
+ */
+export interface CeilingLedger {
+  record(key: string, ceiling: EventCeiling | undefined): void;
+  take(key: string): EventCeiling | undefined;
+  readonly size: number;
+}
+
+/** Create a {@link CeilingLedger}. */
+export function createCeilingLedger(options: { maxEntries?: number } = {}): CeilingLedger {
+  const maxEntries = options.maxEntries ?? CEILING_LEDGER_MAX_ENTRIES;
+  const ceilings = new Map<string, EventCeiling>();
+  const evicted = new Map<string, string>();
+  return {
+    record(key, ceiling) {
+      if (ceiling === undefined) return;
+      ceilings.delete(key);
+      ceilings.set(key, ceiling);
+      while (ceilings.size > maxEntries) {
+        const [oldestKey, oldest] = ceilings.entries().next().value as [string, EventCeiling];
+        ceilings.delete(oldestKey);
+        evicted.set(oldestKey, oldest.credentialId);
+        while (evicted.size > maxEntries) evicted.delete(evicted.keys().next().value as string);
+      }
+    },
+    take(key) {
+      const ceiling = ceilings.get(key);
+      if (ceiling !== undefined) {
+        ceilings.delete(key);
+        return ceiling;
+      }
+      const credentialId = evicted.get(key);
+      if (credentialId === undefined) return undefined;
+      evicted.delete(key);
+      return { credentialId, capabilities: [] };
+    },
+    get size() {
+      return ceilings.size;
+    },
+  };
+}

@@ -1,4 +1,5 @@
 import { createSubagentSpawner, type SubagentSpawner } from '@pincer/subagent-spawn';
+import { createCeilingLedger, eventCeilingOf } from '../credentials/event-ceiling.js';
 import type { Logger } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import type { GatewayClock, IdSource } from '../clock.js';
@@ -45,6 +46,7 @@ export function createSubagents(options: {
 }): SubagentSpawner {
   const { config, store, clock } = options;
   const subagents = config.subagents;
+  const announceCeilings = createCeilingLedger();
   const perAgent: Record<string, { allowAgents?: string[] }> = {};
   for (const agent of config.agents) if (agent.allowAgents) perAgent[agent.id] = { allowAgents: agent.allowAgents };
   return createSubagentSpawner({
@@ -65,8 +67,11 @@ export function createSubagents(options: {
         depth: request.depth,
         ...(request.label ? { label: request.label } : {}),
       });
+      const identity = options.spawnIdentities.of(request.requesterSessionKey);
+      // The announcement (the child's reply, shown to the requester's next turn) carries this ceiling.
+      announceCeilings.record(request.childSessionKey, eventCeilingOf(identity));
       const { done } = options.runs.enqueue({
-        identity: options.spawnIdentities.of(request.requesterSessionKey),
+        identity,
         sessionKey: request.childSessionKey,
         agentId: request.agentId,
         message: request.task,
@@ -103,6 +108,7 @@ export function createSubagents(options: {
           text,
           source: 'subagent',
           contextKey: `subagent:${announcement.runId}`,
+          ceiling: announceCeilings.take(announcement.childSessionKey),
         });
         store.announcements.mark(announcement.runId, 'delivered', clock.now());
       });

@@ -1,5 +1,6 @@
 import { ProcessRegistryError, type Sandbox } from '@pincer/process-registry';
 import { z } from 'zod';
+import { type CeilingLedger, eventCeilingOf } from '../credentials/event-ceiling.js';
 import type { GatewayMetrics } from '../metrics.js';
 import type { ProcessService } from '../processes/processes.js';
 import { clampExecTimeout, type ExecTimeoutPolicy } from '../security/exec-limits.js';
@@ -26,6 +27,8 @@ export function createExecTool(deps: {
   timeoutPolicy?: ExecTimeoutPolicy | undefined;
   /** Running shells one session may hold (issue 14 item 12). Default {@link DEFAULT_SESSION_CAPS}. */
   maxRunningPerSession?: number | undefined;
+  /** Where a background shell's caller's ceiling is kept until its exit notice is queued. */
+  shellCeilings?: CeilingLedger | undefined;
 }) {
   const maxRunningPerSession = deps.maxRunningPerSession ?? DEFAULT_SESSION_CAPS.maxRunningShellsPerSession;
   const { processes, metrics } = deps;
@@ -57,6 +60,10 @@ export function createExecTool(deps: {
           ...(deps.sandboxFor ? { sandbox: deps.sandboxFor(context.agentId) } : {}),
         });
         metrics.processesRunning.set(processes.registry.stats().running);
+        // Its exit notice will carry this call's ceiling into the turn that shows it. Recorded in
+        // the continuation of exec's answer, before any exit is processed (exits arrive as later
+        // child-process events).
+        if (result.status === 'running') deps.shellCeilings?.record(result.id, eventCeilingOf(context.identity));
         // Every result says whether the shell ran in the OS sandbox (and why not).
         if (result.status === 'running')
           return {

@@ -38,17 +38,15 @@ export function createProcessTool(deps: { processes: ProcessService }) {
         switch (args.action) {
           case 'list':
             return {
-              processes: registry
-                .list({ scopeKey })
-                .map((process) => ({
-                  id: process.id,
-                  status: process.status,
-                  command: process.command,
-                  pid: process.pid,
-                  exitCode: process.exitCode,
-                  startedAt: process.startedAt,
-                  endedAt: process.endedAt,
-                })),
+              processes: registry.list({ scopeKey }).map((process) => ({
+                id: process.id,
+                status: process.status,
+                command: process.command,
+                pid: process.pid,
+                exitCode: process.exitCode,
+                startedAt: process.startedAt,
+                endedAt: process.endedAt,
+              })),
             };
           case 'poll': {
             const polled = await registry.poll({ scopeKey, id, ...(args.waitMs !== undefined ? { waitMs: args.waitMs } : {}) });
