@@ -282,6 +282,19 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
         reopened.processes.appendOutput('other', huge);
         expect(reopened.processes.get('other')).toMatchObject({ output: huge.slice(-JOURNAL_MAX_OUTPUT_CHARS), truncated: true });
         expect(reopened.processes.list({ scopeOrSessionKey: 'agent:main:b' })[0]!.output).toBe(huge.slice(-PROCESS_LIST_TAIL_CHARS));
+
+        // Trimming never leaves half of a surrogate pair at the start: neither of an old chunk, nor of a batch over the cap.
+        reopened.processes.start({ ...base, id: 'emoji', scopeKey: 'agent:main:c', sessionKey: 'agent:main:c' });
+        const smiles = '😀'.repeat(500);
+        const filler = 'z'.repeat(JOURNAL_MAX_OUTPUT_CHARS - smiles.length + 1);
+        reopened.processes.appendOutput('emoji', smiles);
+        reopened.processes.appendOutput('emoji', filler);
+        expect(reopened.processes.get('emoji')!.output).toBe(`${smiles.slice(2)}${filler}`);
+        const oddBatch = `b${'😀'.repeat(JOURNAL_MAX_OUTPUT_CHARS / 2)}c`;
+        reopened.processes.appendOutput('emoji', oddBatch);
+        const kept = reopened.processes.get('emoji')!.output;
+        expect(kept).toBe(oddBatch.slice(-(JOURNAL_MAX_OUTPUT_CHARS - 1)));
+        expect(kept).not.toMatch(/^[\uDC00-\uDFFF]/);
       }),
     );
 

@@ -161,12 +161,14 @@ export const MIGRATIONS: ReadonlyArray<string> = [
   CREATE TABLE process_output (
     seq INTEGER PRIMARY KEY,
     process_id TEXT NOT NULL REFERENCES processes(id) ON DELETE CASCADE,
+    chars INTEGER NOT NULL,
     text TEXT NOT NULL
   );
   CREATE INDEX process_output_by_process ON process_output(process_id, seq);
   ALTER TABLE processes ADD COLUMN output_chars INTEGER NOT NULL DEFAULT 0;
-  INSERT INTO process_output (process_id, text)
-    SELECT id, substr(output, -${JOURNAL_MAX_OUTPUT_CHARS}) FROM processes WHERE output != '' ORDER BY started_at, id;
+  INSERT INTO process_output (process_id, chars, text)
+    SELECT id, min(length(output), ${JOURNAL_MAX_OUTPUT_CHARS}), substr(output, -${JOURNAL_MAX_OUTPUT_CHARS})
+    FROM processes WHERE output != '' ORDER BY started_at, id;
   UPDATE processes SET
     truncated = CASE WHEN length(output) > ${JOURNAL_MAX_OUTPUT_CHARS} THEN 1 ELSE truncated END,
     output_chars = min(length(output), ${JOURNAL_MAX_OUTPUT_CHARS}),

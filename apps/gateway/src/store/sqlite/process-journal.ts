@@ -6,10 +6,26 @@ import { jsonColumn, nullableNumber, nullableString, type Row } from './rows.js'
  * Output is append-only: each batch is one row of `process_output` (oldest rows trimmed so a
  * process keeps at most {@link JOURNAL_MAX_OUTPUT_CHARS}), and `processes.output` holds only the
  * last {@link PROCESS_LIST_TAIL_CHARS} chars (what a list shows), so an append writes the batch
- * and a short tail, never the whole retained output again. Chars are SQLite's (`length`, `substr`).
+ * and a short tail, never the whole retained output again. Chars are UTF-16 units (JavaScript's
+ * `length`), counted once per chunk (`process_output.chars`).
  */
 const COLUMNS = `id, pid, scope_key, session_key, command, cwd, started_at, ended_at, status, exit_code, signal,
   output, truncated, record, gateway_pid`;
+
+/** What an append reads of a process row. */
+interface ProcessState {
+  tail: string;
+  retained: number;
+  truncated: number;
+}
+
+/** The last `chars` UTF-16 units of `text`, never starting inside a surrogate pair. */
+function keepEnd(text: string, chars: number): string {
+  if (text.length <= chars) return text;
+  const start = text.length - chars;
+  const code = text.charCodeAt(start);
+  return text.slice(code >= 0xdc00 && code <= 0xdfff ? start + 1 : start);
+}
 
 function toProcess(row: Row): ProcessRecord {
   return {
@@ -39,19 +55,15 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
     `INSERT INTO processes (id, pid, scope_key, session_key, command, cwd, started_at, status, record, gateway_pid)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
-  const insertChunk = db.prepare('INSERT INTO process_output (process_id, text) VALUES (@id, substr(@chunk, -@max))');
-  // The list tail and the retained count move with the batch; a batch longer than the cap keeps its end.
+  const stateStatement = db.prepare('SELECT output AS tail, output_chars AS retained, truncated FROM processes WHERE id = ?');
+  const insertChunk = db.prepare('INSERT INTO process_output (process_id, chars, text) VALUES (?, ?, ?)');
   const advanceStatement = db.prepare(
-    `UPDATE processes SET output = substr(output || substr(@chunk, -@tail), -@tail),
-       output_chars = output_chars + min(length(@chunk), @max),
-       truncated = CASE WHEN length(@chunk) > @max THEN 1 ELSE truncated END
-     WHERE id = @id RETURNING output_chars AS retained`,
+    'UPDATE processes SET output = @tail, output_chars = @retained, truncated = @truncated WHERE id = @id',
   );
-  const oldestChunk = db.prepare('SELECT seq, length(text) AS chars FROM process_output WHERE process_id = ? ORDER BY seq LIMIT 1');
+  const oldestChunk = db.prepare('SELECT seq, chars FROM process_output WHERE process_id = ? ORDER BY seq LIMIT 1');
+  const chunkText = db.prepare('SELECT text FROM process_output WHERE seq = ?').pluck();
   const deleteChunk = db.prepare('DELETE FROM process_output WHERE seq = ?');
-  const dropChunkHead = db.prepare('UPDATE process_output SET text = substr(text, @drop + 1) WHERE seq = @seq');
-  const capStatement = db.prepare('UPDATE processes SET output_chars = @max, truncated = 1 WHERE id = @id');
-  const retainedStatement = db.prepare('SELECT output_chars FROM processes WHERE id = ?').pluck();
+  const replaceChunk = db.prepare('UPDATE process_output SET chars = ?, text = ? WHERE seq = ?');
   const exitStatement = db.prepare(
     'UPDATE processes SET status = ?, exit_code = ?, signal = ?, ended_at = ?, truncated = MAX(truncated, ?) WHERE id = ?',
   );
@@ -90,25 +102,33 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
         deleteChunk.run(oldest.seq);
         left -= oldest.chars;
       } else {
-        dropChunkHead.run({ drop: left, seq: oldest.seq });
+        const kept = keepEnd(String(chunkText.get(oldest.seq)), oldest.chars - left);
+        replaceChunk.run(kept.length, kept, oldest.seq);
         left = 0;
       }
     }
-    capStatement.run({ max: JOURNAL_MAX_OUTPUT_CHARS, id });
   };
   const append = db.transaction((id: string, chunk: string) => {
     if (chunk === '') return;
-    const advanced = advanceStatement.get({ id, chunk, max: JOURNAL_MAX_OUTPUT_CHARS, tail: PROCESS_LIST_TAIL_CHARS }) as
-      | { retained: number }
-      | undefined;
-    if (!advanced) return; // not journaled: nothing to append to
-    insertChunk.run({ id, chunk, max: JOURNAL_MAX_OUTPUT_CHARS });
-    if (advanced.retained > JOURNAL_MAX_OUTPUT_CHARS) trimOldest(id, advanced.retained - JOURNAL_MAX_OUTPUT_CHARS);
+    const state = stateStatement.get(id) as ProcessState | undefined;
+    if (!state) return; // not journaled: nothing to append to
+    const text = keepEnd(chunk, JOURNAL_MAX_OUTPUT_CHARS);
+    const total = state.retained + text.length;
+    // Trim first: the new chunk reuses the pages the old ones free.
+    if (total > JOURNAL_MAX_OUTPUT_CHARS) trimOldest(id, total - JOURNAL_MAX_OUTPUT_CHARS);
+    insertChunk.run(id, text.length, text);
+    advanceStatement.run({
+      id,
+      tail: keepEnd(state.tail + keepEnd(text, PROCESS_LIST_TAIL_CHARS), PROCESS_LIST_TAIL_CHARS),
+      retained: Math.min(total, JOURNAL_MAX_OUTPUT_CHARS),
+      truncated: state.truncated === 1 || total > JOURNAL_MAX_OUTPUT_CHARS ? 1 : 0,
+    });
   });
   const exit = db.transaction((id: string, patch: Parameters<ProcessJournalTable['exit']>[1]) => {
     exitStatement.run(patch.status, patch.exitCode, patch.signal, patch.endedAt, patch.truncated ? 1 : 0, id);
     // Output batches may be lost if the registry did not journal them; keep at least the tail.
-    if (patch.tail !== undefined && patch.tail !== '' && retainedStatement.get(id) === 0) append(id, patch.tail);
+    if (patch.tail !== undefined && patch.tail !== '' && (stateStatement.get(id) as ProcessState | undefined)?.retained === 0)
+      append(id, patch.tail);
   });
   return {
     has: (id) => hasStatement.get(id) !== undefined,
