@@ -20,6 +20,25 @@ function toSession(row: Row): SessionRecord {
   };
 }
 
+/** The JSON object of a row: the {@link SessionRecord} field names over the columns. */
+const RECORD_FIELDS = [
+  ['key', 'key'],
+  ['agentId', 'agent_id'],
+  ['sessionId', 'session_id'],
+  ['kind', 'kind'],
+  ['label', 'label'],
+  ['spawnedBy', 'spawned_by'],
+  ['spawnDepth', 'spawn_depth'],
+  ['channel', 'channel'],
+  ['peerKind', 'peer_kind'],
+  ['peerId', 'peer_id'],
+  ['createdAt', 'created_at'],
+  ['updatedAt', 'updated_at'],
+  ['lastRunId', 'last_run_id'],
+]
+  .map(([field, column]) => `'${field}', ${column}`)
+  .join(', ');
+
 /** Default and maximum page of {@link SessionTable.list}. */
 const DEFAULT_LIST_LIMIT = 200;
 const MAX_LIST_LIMIT = 1000;
@@ -27,13 +46,20 @@ const MAX_LIST_LIMIT = 1000;
 /** The `sessions` table (deletes cascade to `transcript` and `system_events`). */
 export function createSqliteSessionTable(db: Database): SessionTable {
   const getStatement = db.prepare('SELECT * FROM sessions WHERE key = ?');
-  const listAll = db.prepare('SELECT * FROM sessions ORDER BY updated_at DESC, key DESC LIMIT ?');
-  const listByAgent = db.prepare('SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC, key DESC LIMIT ?');
+  // A page comes back as one JSON array built by SQLite (one string to convert, not a value per
+  // column per row): its objects are SessionRecords as they are.
+  const page = (where: string) =>
+    db
+      .prepare(
+        `SELECT json_group_array(json_object(${RECORD_FIELDS}) ORDER BY updated_at DESC, key DESC)
+         FROM (SELECT * FROM sessions ${where} ORDER BY updated_at DESC, key DESC LIMIT @limit)`,
+      )
+      .pluck();
   const afterClause = '(updated_at < @updatedAt OR (updated_at = @updatedAt AND key < @key))';
-  const listAllAfter = db.prepare(`SELECT * FROM sessions WHERE ${afterClause} ORDER BY updated_at DESC, key DESC LIMIT @limit`);
-  const listByAgentAfter = db.prepare(
-    `SELECT * FROM sessions WHERE agent_id = @agentId AND ${afterClause} ORDER BY updated_at DESC, key DESC LIMIT @limit`,
-  );
+  const listAll = page('');
+  const listByAgent = page('WHERE agent_id = @agentId');
+  const listAllAfter = page(`WHERE ${afterClause}`);
+  const listByAgentAfter = page(`WHERE agent_id = @agentId AND ${afterClause}`);
   const countAll = db.prepare('SELECT COUNT(*) AS total FROM sessions');
   const countByAgent = db.prepare('SELECT COUNT(*) AS total FROM sessions WHERE agent_id = ?');
   const bySessionId = db.prepare('SELECT * FROM sessions WHERE agent_id = ? AND session_id = ? ORDER BY updated_at DESC LIMIT 1');
@@ -71,16 +97,10 @@ export function createSqliteSessionTable(db: Database): SessionTable {
     list(filter) {
       const limit = Math.min(Math.max(filter?.limit ?? DEFAULT_LIST_LIMIT, 1), MAX_LIST_LIMIT);
       const after = filter?.after;
-      let rows: Row[];
-      if (after) {
-        const params = { updatedAt: after.updatedAt, key: after.key, limit, agentId: filter?.agentId };
-        rows = (
-          filter?.agentId ? listByAgentAfter.all(params) : listAllAfter.all({ updatedAt: after.updatedAt, key: after.key, limit })
-        ) as Row[];
-      } else {
-        rows = (filter?.agentId ? listByAgent.all(filter.agentId, limit) : listAll.all(limit)) as Row[];
-      }
-      return rows.map(toSession);
+      const agentId = filter?.agentId || undefined;
+      const position = after ? { updatedAt: after.updatedAt, key: after.key } : {};
+      const statement = agentId ? (after ? listByAgentAfter : listByAgent) : after ? listAllAfter : listAll;
+      return JSON.parse(String(statement.get({ limit, ...position, ...(agentId ? { agentId } : {}) }))) as SessionRecord[];
     },
     count(filter) {
       const row = (filter?.agentId ? countByAgent.get(filter.agentId) : countAll.get()) as { total: number };
