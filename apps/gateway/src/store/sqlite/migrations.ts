@@ -1,5 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
+import { GatewayError } from '../../errors.js';
 import { JOURNAL_MAX_OUTPUT_CHARS, PROCESS_LIST_TAIL_CHARS } from '../gateway-store.js';
 
 /** Ordered schema migrations; index + 1 is the `user_version` after applying it. */
@@ -185,14 +186,34 @@ export const MIGRATIONS: ReadonlyArray<string> = [
   `,
 ];
 
-/** Open (or create) the database in WAL mode and apply pending migrations in one transaction each. */
+/**
+ * Open (or create) the database in WAL mode and apply pending migrations in one transaction each.
+ * The database must be writable, its WAL index (`-shm`) included: when SQLite cannot write the
+ * `-shm` it falls back to a read-only index, so a write is tried here (and rolled back) and a
+ * database that refuses it is a typed `unavailable` error at open, not a gateway that starts and
+ * then fails every write.
+ */
 export function openDatabase(file: string): Database {
   const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    db.exec('BEGIN IMMEDIATE; ROLLBACK');
+  } catch (error) {
+    db.close();
+    const code = String((error as { code?: unknown }).code ?? '');
+    if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
+      throw new GatewayError(
+        'unavailable',
+        `${file} cannot be written (${code}): the state dir, the database and its -wal and -shm must be writable regular files of the gateway's user`,
+        { field: file, cause: error },
+      );
+    }
+    throw error;
+  }
   return db;
 }
 

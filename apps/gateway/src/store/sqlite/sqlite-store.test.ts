@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
+import { GatewayError } from '../../errors.js';
 import { JOURNAL_MAX_OUTPUT_CHARS, PROCESS_LIST_TAIL_CHARS } from '../gateway-store.js';
 import { describeGatewayStore } from '../store-behaviour.js';
 import { MIGRATIONS } from './migrations.js';
@@ -135,6 +136,50 @@ describe('the SQLite file', () => {
       expect(store.processes.get('short')!.output).toBe('hello\nworld\n');
     } finally {
       store.close();
+    }
+  });
+
+  it('refuses, with a typed error and no crash, a database whose -shm cannot be written (a directory in its place)', () => {
+    const file = freshFile();
+    const store = createSqliteGatewayStore(file);
+    store.sessions.upsert({
+      key: 'agent:main:kept',
+      agentId: 'main',
+      sessionId: 's',
+      kind: 'direct',
+      label: null,
+      spawnedBy: null,
+      spawnDepth: 0,
+      channel: null,
+      peerKind: null,
+      peerId: null,
+      now: 1,
+    });
+    store.close();
+    expect(existsSync(`${file}-shm`)).toBe(false);
+    const before = readFileSync(file);
+    // Even root cannot create a file where a directory stands: SQLite can only read this index.
+    mkdirSync(`${file}-shm`);
+    let refusal: unknown;
+    try {
+      createSqliteGatewayStore(file).close();
+    } catch (error) {
+      refusal = error;
+    }
+    expect(GatewayError.isInstance(refusal)).toBe(true);
+    expect(refusal).toMatchObject({ code: 'unavailable', message: expect.stringContaining(`${file} cannot be written`) });
+    expect(readFileSync(file).equals(before)).toBe(true);
+    // A fresh database in the same state is refused the same way (it cannot even be created).
+    const fresh = freshFile();
+    mkdirSync(`${fresh}-shm`);
+    expect(() => createSqliteGatewayStore(fresh)).toThrow(/cannot be written/);
+    // Once the -shm can be written again, the data is all there.
+    rmSync(`${file}-shm`, { recursive: true });
+    const reopened = createSqliteGatewayStore(file);
+    try {
+      expect(reopened.sessions.get('agent:main:kept')?.sessionId).toBe('s');
+    } finally {
+      reopened.close();
     }
   });
 });
