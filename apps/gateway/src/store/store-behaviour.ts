@@ -89,6 +89,46 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
     );
 
     it(
+      'answers every list and count with what was written last: after each write, after a commit, never a rolled-back write',
+      withStore(({ store }) => {
+        const keys = () => store.sessions.list().map((row) => row.key);
+        const page = () => store.sessions.list({ agentId: 'main', limit: 2 });
+        store.sessions.upsert(session('agent:main:a', { now: 1 }));
+        expect([keys(), store.sessions.count(), store.sessions.count({ agentId: 'main' })]).toEqual([['agent:main:a'], 1, 1]);
+        store.sessions.upsert(session('agent:main:b', { now: 2 }));
+        expect([keys(), store.sessions.count()]).toEqual([['agent:main:b', 'agent:main:a'], 2]);
+        store.sessions.touch('agent:main:a', 3, 'run-1');
+        expect(page().map((row) => [row.key, row.lastRunId])).toEqual([
+          ['agent:main:a', 'run-1'],
+          ['agent:main:b', null],
+        ]);
+        store.sessions.reset('agent:main:b', 'sid-new', 4);
+        expect(page()[0]).toMatchObject({ key: 'agent:main:b', sessionId: 'sid-new' });
+        // A caller changing what it got does not change what the next caller gets.
+        page()[0]!.key = 'changed by a caller';
+        expect(page()[0]!.key).toBe('agent:main:b');
+        expect(() =>
+          store.transaction(() => {
+            store.sessions.upsert(session('agent:main:doomed', { now: 9 }));
+            expect(keys()[0]).toBe('agent:main:doomed');
+            expect(store.sessions.count()).toBe(3);
+            throw new Error('roll back');
+          }),
+        ).toThrow('roll back');
+        expect([keys(), store.sessions.count()]).toEqual([['agent:main:b', 'agent:main:a'], 2]);
+        store.transaction(() => {
+          store.sessions.delete('agent:main:a');
+          expect(keys()).toEqual(['agent:main:b']);
+        });
+        expect([keys(), store.sessions.count({ agentId: 'main' }), store.sessions.count({ agentId: 'ops' })]).toEqual([
+          ['agent:main:b'],
+          1,
+          0,
+        ]);
+      }),
+    );
+
+    it(
       'upserts keep the first values and fill blanks; reset drops queued events; delete removes transcript and events',
       withStore(({ store }) => {
         store.sessions.upsert(session('agent:main:main', { label: 'first' }));

@@ -39,6 +39,9 @@ const RECORD_FIELDS = [
   .map(([field, column]) => `'${field}', ${column}`)
   .join(', ');
 
+/** Distinct pages (and counts) kept between writes; all are dropped when it is reached. */
+const MAX_CACHED_READS = 64;
+
 /** Default and maximum page of {@link SessionTable.list}. */
 const DEFAULT_LIST_LIMIT = 200;
 const MAX_LIST_LIMIT = 1000;
@@ -78,6 +81,22 @@ export function createSqliteSessionTable(db: Database): SessionTable {
   const deleteTranscript = db.prepare('DELETE FROM transcript WHERE session_key = ?');
   const deleteEvents = db.prepare('DELETE FROM system_events WHERE session_key = ?');
 
+  // Pages and counts read back unchanged until the table is written: kept as SQLite's JSON text
+  // (parsed per call, so no caller shares objects) and as numbers. Every write clears them first;
+  // nothing read inside an open transaction is kept (it may still roll back).
+  const pages = new Map<string, string>();
+  const counts = new Map<string, number>();
+  const written = () => {
+    pages.clear();
+    counts.clear();
+  };
+  const remember = <T>(cache: Map<string, T>, key: string, value: T): T => {
+    if (db.inTransaction) return value;
+    if (cache.size >= MAX_CACHED_READS) cache.clear();
+    cache.set(key, value);
+    return value;
+  };
+
   const get = (key: string): SessionRecord | undefined => {
     const row = getStatement.get(key) as Row | undefined;
     return row ? toSession(row) : undefined;
@@ -99,18 +118,27 @@ export function createSqliteSessionTable(db: Database): SessionTable {
       const after = filter?.after;
       const agentId = filter?.agentId || undefined;
       const position = after ? { updatedAt: after.updatedAt, key: after.key } : {};
-      const statement = agentId ? (after ? listByAgentAfter : listByAgent) : after ? listAllAfter : listAll;
-      return JSON.parse(String(statement.get({ limit, ...position, ...(agentId ? { agentId } : {}) }))) as SessionRecord[];
+      const cacheKey = JSON.stringify([agentId, limit, after?.updatedAt, after?.key]);
+      let text = pages.get(cacheKey);
+      if (text === undefined) {
+        const statement = agentId ? (after ? listByAgentAfter : listByAgent) : after ? listAllAfter : listAll;
+        text = remember(pages, cacheKey, String(statement.get({ limit, ...position, ...(agentId ? { agentId } : {}) })));
+      }
+      return JSON.parse(text) as SessionRecord[];
     },
     count(filter) {
-      const row = (filter?.agentId ? countByAgent.get(filter.agentId) : countAll.get()) as { total: number };
-      return Number(row.total);
+      const agentId = filter?.agentId || undefined;
+      const cached = counts.get(agentId ?? '');
+      if (cached !== undefined) return cached;
+      const row = (agentId ? countByAgent.get(agentId) : countAll.get()) as { total: number };
+      return remember(counts, agentId ?? '', Number(row.total));
     },
     findBySessionId(agentId, sessionId) {
       const row = bySessionId.get(agentId, sessionId) as Row | undefined;
       return row ? toSession(row) : undefined;
     },
     upsert(session) {
+      written();
       upsertStatement.run(
         session.key,
         session.agentId,
@@ -127,8 +155,17 @@ export function createSqliteSessionTable(db: Database): SessionTable {
       );
       return get(session.key)!;
     },
-    touch: (key, now, lastRunId) => void touchStatement.run(now, lastRunId ?? null, key),
-    reset: (key, newSessionId, now) => reset(key, newSessionId, now),
-    delete: (key) => remove(key),
+    touch(key, now, lastRunId) {
+      written();
+      touchStatement.run(now, lastRunId ?? null, key);
+    },
+    reset(key, newSessionId, now) {
+      written();
+      reset(key, newSessionId, now);
+    },
+    delete(key) {
+      written();
+      remove(key);
+    },
   };
 }
