@@ -81,10 +81,10 @@ export function createSqliteSessionTable(db: Database): SessionTable {
   const deleteTranscript = db.prepare('DELETE FROM transcript WHERE session_key = ?');
   const deleteEvents = db.prepare('DELETE FROM system_events WHERE session_key = ?');
 
-  // Pages and counts read back unchanged until the table is written: kept as SQLite's JSON text
-  // (parsed per call, so no caller shares objects) and as numbers. Every write clears them first;
-  // nothing read inside an open transaction is kept (it may still roll back).
-  const pages = new Map<string, string>();
+  // Pages and counts read back unchanged until the table is written: kept, and handed out as
+  // copies (no caller shares a record with another). Every write clears them first; nothing read
+  // inside an open transaction is kept (it may still roll back).
+  const pages = new Map<string, readonly SessionRecord[]>();
   const counts = new Map<string, number>();
   const written = () => {
     pages.clear();
@@ -119,12 +119,16 @@ export function createSqliteSessionTable(db: Database): SessionTable {
       const agentId = filter?.agentId || undefined;
       const position = after ? { updatedAt: after.updatedAt, key: after.key } : {};
       const cacheKey = JSON.stringify([agentId, limit, after?.updatedAt, after?.key]);
-      let text = pages.get(cacheKey);
-      if (text === undefined) {
-        const statement = agentId ? (after ? listByAgentAfter : listByAgent) : after ? listAllAfter : listAll;
-        text = remember(pages, cacheKey, String(statement.get({ limit, ...position, ...(agentId ? { agentId } : {}) })));
-      }
-      return JSON.parse(text) as SessionRecord[];
+      const cached = pages.get(cacheKey);
+      if (cached !== undefined) return cached.map((record) => ({ ...record }));
+      const statement = agentId ? (after ? listByAgentAfter : listByAgent) : after ? listAllAfter : listAll;
+      const records = JSON.parse(String(statement.get({ limit, ...position, ...(agentId ? { agentId } : {}) }))) as SessionRecord[];
+      remember(
+        pages,
+        cacheKey,
+        records.map((record) => ({ ...record })),
+      );
+      return records;
     },
     count(filter) {
       const agentId = filter?.agentId || undefined;
