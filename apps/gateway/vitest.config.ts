@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     name: 'gateway',
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    typecheck: { enabled: true, include: ['src/**/*.test-d.ts'] },
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

@@ -190,7 +190,11 @@ export interface ProcessJournalTable {
   has(id: string): boolean;
   /** Insert the row of a new process; throws if the id is taken (never replaces another row). */
   start(process: ProcessStart): void;
-  /** Append output; at most {@link JOURNAL_MAX_OUTPUT_CHARS} are kept per process (older output is marked truncated). */
+  /**
+   * Append output; at most {@link JOURNAL_MAX_OUTPUT_CHARS} are kept per process (the oldest chars
+   * go and the row is marked truncated). The cost is the chunk's, not the retained output's: an
+   * implementation must not rewrite what it already holds. Unknown ids and empty chunks are ignored.
+   */
   appendOutput(id: string, chunk: string): void;
   exit(id: string, exit: ProcessExit): void;
   get(id: string): ProcessRecord | undefined;

@@ -89,6 +89,46 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
     );
 
     it(
+      'answers every list and count with what was written last: after each write, after a commit, never a rolled-back write',
+      withStore(({ store }) => {
+        const keys = () => store.sessions.list().map((row) => row.key);
+        const page = () => store.sessions.list({ agentId: 'main', limit: 2 });
+        store.sessions.upsert(session('agent:main:a', { now: 1 }));
+        expect([keys(), store.sessions.count(), store.sessions.count({ agentId: 'main' })]).toEqual([['agent:main:a'], 1, 1]);
+        store.sessions.upsert(session('agent:main:b', { now: 2 }));
+        expect([keys(), store.sessions.count()]).toEqual([['agent:main:b', 'agent:main:a'], 2]);
+        store.sessions.touch('agent:main:a', 3, 'run-1');
+        expect(page().map((row) => [row.key, row.lastRunId])).toEqual([
+          ['agent:main:a', 'run-1'],
+          ['agent:main:b', null],
+        ]);
+        store.sessions.reset('agent:main:b', 'sid-new', 4);
+        expect(page()[0]).toMatchObject({ key: 'agent:main:b', sessionId: 'sid-new' });
+        // A caller changing what it got does not change what the next caller gets.
+        page()[0]!.key = 'changed by a caller';
+        expect(page()[0]!.key).toBe('agent:main:b');
+        expect(() =>
+          store.transaction(() => {
+            store.sessions.upsert(session('agent:main:doomed', { now: 9 }));
+            expect(keys()[0]).toBe('agent:main:doomed');
+            expect(store.sessions.count()).toBe(3);
+            throw new Error('roll back');
+          }),
+        ).toThrow('roll back');
+        expect([keys(), store.sessions.count()]).toEqual([['agent:main:b', 'agent:main:a'], 2]);
+        store.transaction(() => {
+          store.sessions.delete('agent:main:a');
+          expect(keys()).toEqual(['agent:main:b']);
+        });
+        expect([keys(), store.sessions.count({ agentId: 'main' }), store.sessions.count({ agentId: 'ops' })]).toEqual([
+          ['agent:main:b'],
+          1,
+          0,
+        ]);
+      }),
+    );
+
+    it(
       'upserts keep the first values and fill blanks; reset drops queued events; delete removes transcript and events',
       withStore(({ store }) => {
         store.sessions.upsert(session('agent:main:main', { label: 'first' }));
@@ -248,6 +288,77 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
         });
         expect(store.processes.prune(2)).toBe(3);
         expect(store.processes.list().map((row) => row.id)).toEqual(['old-3', 'old-4', 'live']);
+      }),
+    );
+
+    it(
+      'appends output batch by batch: in order, the oldest dropped to the cap exactly, a batch over the cap keeps its end',
+      withStore((subject) => {
+        const base = { pid: null, command: 'yes', cwd: '/', status: 'running', record: null, gatewayPid: null, startedAt: 1 };
+        subject.store.processes.start({ ...base, id: 'many', scopeKey: 'agent:main:a', sessionKey: 'agent:main:a' });
+        subject.store.processes.start({ ...base, id: 'other', scopeKey: 'agent:main:b', sessionKey: 'agent:main:b' });
+        let written = '';
+        // Batches of uneven sizes (1 to 3 000 chars), 300 kB in all: well past the cap.
+        for (let index = 0; written.length < 300_000; index++) {
+          const batch = `${index}:${'x'.repeat((index * 7919) % 3_000)}\n`;
+          subject.store.processes.appendOutput('many', batch);
+          written += batch;
+          if (index === 10) expect(subject.store.processes.get('many')).toMatchObject({ output: written, truncated: false });
+        }
+        subject.store.processes.appendOutput('many', '');
+        subject.store.processes.appendOutput('other', 'other output');
+        const expected = written.slice(-JOURNAL_MAX_OUTPUT_CHARS);
+        expect(subject.store.processes.get('many')).toMatchObject({ output: expected, truncated: true });
+        expect(subject.store.processes.get('other')).toMatchObject({ output: 'other output', truncated: false });
+        const listed = subject.store.processes.list({ scopeOrSessionKey: 'agent:main:a' });
+        expect(listed.map((row) => [row.id, row.output])).toEqual([['many', expected.slice(-PROCESS_LIST_TAIL_CHARS)]]);
+
+        // Durable, and appending after a reopen continues the same output.
+        const reopened = subject.reopen();
+        reopened.processes.appendOutput('many', 'after reopen');
+        expect(reopened.processes.get('many')!.output).toBe(`${expected}after reopen`.slice(-JOURNAL_MAX_OUTPUT_CHARS));
+
+        const huge = `${'h'.repeat(JOURNAL_MAX_OUTPUT_CHARS)}the end`;
+        reopened.processes.appendOutput('other', huge);
+        expect(reopened.processes.get('other')).toMatchObject({ output: huge.slice(-JOURNAL_MAX_OUTPUT_CHARS), truncated: true });
+        expect(reopened.processes.list({ scopeOrSessionKey: 'agent:main:b' })[0]!.output).toBe(huge.slice(-PROCESS_LIST_TAIL_CHARS));
+
+        // Trimming never leaves half of a surrogate pair at the start: neither of an old chunk, nor of a batch over the cap.
+        reopened.processes.start({ ...base, id: 'emoji', scopeKey: 'agent:main:c', sessionKey: 'agent:main:c' });
+        const smiles = '😀'.repeat(500);
+        const filler = 'z'.repeat(JOURNAL_MAX_OUTPUT_CHARS - smiles.length + 1);
+        reopened.processes.appendOutput('emoji', smiles);
+        reopened.processes.appendOutput('emoji', filler);
+        expect(reopened.processes.get('emoji')!.output).toBe(`${smiles.slice(2)}${filler}`);
+        const oddBatch = `b${'😀'.repeat(JOURNAL_MAX_OUTPUT_CHARS / 2)}c`;
+        reopened.processes.appendOutput('emoji', oddBatch);
+        const kept = reopened.processes.get('emoji')!.output;
+        expect(kept).toBe(oddBatch.slice(-(JOURNAL_MAX_OUTPUT_CHARS - 1)));
+        expect(kept).not.toMatch(/^[\uDC00-\uDFFF]/);
+      }),
+    );
+
+    it(
+      'forgets a pruned process with its output, and appends nothing to a process it does not hold',
+      withStore(({ store }) => {
+        const base = { pid: null, scopeKey: 'agent:main:x', sessionKey: null, command: 'true', cwd: '/', record: null, gatewayPid: null };
+        store.processes.start({ ...base, id: 'gone', status: 'running', startedAt: 1 });
+        store.processes.appendOutput('gone', 'secret output');
+        store.processes.exit('gone', { status: 'completed', exitCode: 0, signal: null, endedAt: 2 });
+        store.processes.start({ ...base, id: 'kept', status: 'running', startedAt: 3 });
+        store.processes.exit('kept', { status: 'completed', exitCode: 0, signal: null, endedAt: 4, tail: 'kept tail' });
+        expect(store.processes.prune(1)).toBe(1);
+        expect(store.processes.get('gone')).toBeUndefined();
+        expect(store.processes.has('gone')).toBe(false);
+        store.processes.appendOutput('gone', 'late batch');
+        store.processes.appendOutput('never', 'stray batch');
+        expect(store.processes.get('never')).toBeUndefined();
+        expect(store.processes.list().map((row) => [row.id, row.output])).toEqual([['kept', 'kept tail']]);
+        // An exit tail never replaces journaled output.
+        store.processes.start({ ...base, id: 'talked', status: 'running', startedAt: 5 });
+        store.processes.appendOutput('talked', 'journaled');
+        store.processes.exit('talked', { status: 'failed', exitCode: 1, signal: null, endedAt: 6, tail: 'registry tail' });
+        expect(store.processes.get('talked')!.output).toBe('journaled');
       }),
     );
 

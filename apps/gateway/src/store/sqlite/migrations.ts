@@ -1,5 +1,7 @@
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
+import { GatewayError } from '../../errors.js';
+import { JOURNAL_MAX_OUTPUT_CHARS, PROCESS_LIST_TAIL_CHARS } from '../gateway-store.js';
 
 /** Ordered schema migrations; index + 1 is the `user_version` after applying it. */
 export const MIGRATIONS: ReadonlyArray<string> = [
@@ -152,16 +154,66 @@ export const MIGRATIONS: ReadonlyArray<string> = [
   CREATE INDEX audit_log_by_at ON audit_log(at);
   ALTER TABLE cron_jobs ADD COLUMN created_by TEXT;
   `,
+  // 5: append-only process output. Each journaled batch is a row of process_output; processes.output
+  // keeps only the list tail and output_chars the retained count. Existing output moves over as one
+  // chunk per process (capped: its oldest chars go, and the row is marked truncated). List orders
+  // get indexes that cover their tie-breaks and the session-scoped process lists their order.
+  `
+  CREATE TABLE process_output (
+    seq INTEGER PRIMARY KEY,
+    process_id TEXT NOT NULL REFERENCES processes(id) ON DELETE CASCADE,
+    chars INTEGER NOT NULL,
+    text TEXT NOT NULL
+  );
+  CREATE INDEX process_output_by_process ON process_output(process_id, seq);
+  ALTER TABLE processes ADD COLUMN output_chars INTEGER NOT NULL DEFAULT 0;
+  INSERT INTO process_output (process_id, chars, text)
+    SELECT id, min(length(output), ${JOURNAL_MAX_OUTPUT_CHARS}), substr(output, -${JOURNAL_MAX_OUTPUT_CHARS})
+    FROM processes WHERE output != '' ORDER BY started_at, id;
+  UPDATE processes SET
+    truncated = CASE WHEN length(output) > ${JOURNAL_MAX_OUTPUT_CHARS} THEN 1 ELSE truncated END,
+    output_chars = min(length(output), ${JOURNAL_MAX_OUTPUT_CHARS}),
+    output = substr(output, -${PROCESS_LIST_TAIL_CHARS})
+    WHERE output != '';
+  DROP INDEX sessions_by_updated;
+  DROP INDEX sessions_by_agent_updated;
+  DROP INDEX processes_by_session;
+  DROP INDEX processes_by_scope;
+  CREATE INDEX sessions_by_updated_key ON sessions(updated_at, key);
+  CREATE INDEX sessions_by_agent_updated_key ON sessions(agent_id, updated_at, key);
+  CREATE INDEX processes_by_session_started ON processes(session_key, started_at);
+  CREATE INDEX processes_by_scope_started ON processes(scope_key, started_at);
+  `,
 ];
 
-/** Open (or create) the database in WAL mode and apply pending migrations in one transaction each. */
+/**
+ * Open (or create) the database in WAL mode and apply pending migrations in one transaction each.
+ * The database must be writable, its WAL index (`-shm`) included: when SQLite cannot write the
+ * `-shm` it falls back to a read-only index, so a write is tried here (and rolled back) and a
+ * database that refuses it is a typed `unavailable` error at open, not a gateway that starts and
+ * then fails every write.
+ */
 export function openDatabase(file: string): Database {
   const db = new BetterSqlite3(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  migrate(db);
+  try {
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    migrate(db);
+    db.exec('BEGIN IMMEDIATE; ROLLBACK');
+  } catch (error) {
+    db.close();
+    const code = String((error as { code?: unknown }).code ?? '');
+    if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) {
+      throw new GatewayError(
+        'unavailable',
+        `${file} cannot be written (${code}): the state dir, the database and its -wal and -shm must be writable regular files of the gateway's user`,
+        { field: file, cause: error },
+      );
+    }
+    throw error;
+  }
   return db;
 }
 

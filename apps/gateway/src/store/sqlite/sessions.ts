@@ -20,6 +20,28 @@ function toSession(row: Row): SessionRecord {
   };
 }
 
+/** The JSON object of a row: the {@link SessionRecord} field names over the columns. */
+const RECORD_FIELDS = [
+  ['key', 'key'],
+  ['agentId', 'agent_id'],
+  ['sessionId', 'session_id'],
+  ['kind', 'kind'],
+  ['label', 'label'],
+  ['spawnedBy', 'spawned_by'],
+  ['spawnDepth', 'spawn_depth'],
+  ['channel', 'channel'],
+  ['peerKind', 'peer_kind'],
+  ['peerId', 'peer_id'],
+  ['createdAt', 'created_at'],
+  ['updatedAt', 'updated_at'],
+  ['lastRunId', 'last_run_id'],
+]
+  .map(([field, column]) => `'${field}', ${column}`)
+  .join(', ');
+
+/** Distinct pages (and counts) kept between writes; all are dropped when it is reached. */
+const MAX_CACHED_READS = 64;
+
 /** Default and maximum page of {@link SessionTable.list}. */
 const DEFAULT_LIST_LIMIT = 200;
 const MAX_LIST_LIMIT = 1000;
@@ -27,13 +49,20 @@ const MAX_LIST_LIMIT = 1000;
 /** The `sessions` table (deletes cascade to `transcript` and `system_events`). */
 export function createSqliteSessionTable(db: Database): SessionTable {
   const getStatement = db.prepare('SELECT * FROM sessions WHERE key = ?');
-  const listAll = db.prepare('SELECT * FROM sessions ORDER BY updated_at DESC, key DESC LIMIT ?');
-  const listByAgent = db.prepare('SELECT * FROM sessions WHERE agent_id = ? ORDER BY updated_at DESC, key DESC LIMIT ?');
+  // A page comes back as one JSON array built by SQLite (one string to convert, not a value per
+  // column per row): its objects are SessionRecords as they are.
+  const page = (where: string) =>
+    db
+      .prepare(
+        `SELECT json_group_array(json_object(${RECORD_FIELDS}) ORDER BY updated_at DESC, key DESC)
+         FROM (SELECT * FROM sessions ${where} ORDER BY updated_at DESC, key DESC LIMIT @limit)`,
+      )
+      .pluck();
   const afterClause = '(updated_at < @updatedAt OR (updated_at = @updatedAt AND key < @key))';
-  const listAllAfter = db.prepare(`SELECT * FROM sessions WHERE ${afterClause} ORDER BY updated_at DESC, key DESC LIMIT @limit`);
-  const listByAgentAfter = db.prepare(
-    `SELECT * FROM sessions WHERE agent_id = @agentId AND ${afterClause} ORDER BY updated_at DESC, key DESC LIMIT @limit`,
-  );
+  const listAll = page('');
+  const listByAgent = page('WHERE agent_id = @agentId');
+  const listAllAfter = page(`WHERE ${afterClause}`);
+  const listByAgentAfter = page(`WHERE agent_id = @agentId AND ${afterClause}`);
   const countAll = db.prepare('SELECT COUNT(*) AS total FROM sessions');
   const countByAgent = db.prepare('SELECT COUNT(*) AS total FROM sessions WHERE agent_id = ?');
   const bySessionId = db.prepare('SELECT * FROM sessions WHERE agent_id = ? AND session_id = ? ORDER BY updated_at DESC LIMIT 1');
@@ -51,6 +80,22 @@ export function createSqliteSessionTable(db: Database): SessionTable {
   const deleteSession = db.prepare('DELETE FROM sessions WHERE key = ?');
   const deleteTranscript = db.prepare('DELETE FROM transcript WHERE session_key = ?');
   const deleteEvents = db.prepare('DELETE FROM system_events WHERE session_key = ?');
+
+  // Pages and counts read back unchanged until the table is written: kept, and handed out as
+  // copies (no caller shares a record with another). Every write clears them first; nothing read
+  // inside an open transaction is kept (it may still roll back).
+  const pages = new Map<string, readonly SessionRecord[]>();
+  const counts = new Map<string, number>();
+  const written = () => {
+    pages.clear();
+    counts.clear();
+  };
+  const remember = <T>(cache: Map<string, T>, key: string, value: T): T => {
+    if (db.inTransaction) return value;
+    if (cache.size >= MAX_CACHED_READS) cache.clear();
+    cache.set(key, value);
+    return value;
+  };
 
   const get = (key: string): SessionRecord | undefined => {
     const row = getStatement.get(key) as Row | undefined;
@@ -71,26 +116,33 @@ export function createSqliteSessionTable(db: Database): SessionTable {
     list(filter) {
       const limit = Math.min(Math.max(filter?.limit ?? DEFAULT_LIST_LIMIT, 1), MAX_LIST_LIMIT);
       const after = filter?.after;
-      let rows: Row[];
-      if (after) {
-        const params = { updatedAt: after.updatedAt, key: after.key, limit, agentId: filter?.agentId };
-        rows = (
-          filter?.agentId ? listByAgentAfter.all(params) : listAllAfter.all({ updatedAt: after.updatedAt, key: after.key, limit })
-        ) as Row[];
-      } else {
-        rows = (filter?.agentId ? listByAgent.all(filter.agentId, limit) : listAll.all(limit)) as Row[];
-      }
-      return rows.map(toSession);
+      const agentId = filter?.agentId || undefined;
+      const position = after ? { updatedAt: after.updatedAt, key: after.key } : {};
+      const cacheKey = JSON.stringify([agentId, limit, after?.updatedAt, after?.key]);
+      const cached = pages.get(cacheKey);
+      if (cached !== undefined) return cached.map((record) => ({ ...record }));
+      const statement = agentId ? (after ? listByAgentAfter : listByAgent) : after ? listAllAfter : listAll;
+      const records = JSON.parse(String(statement.get({ limit, ...position, ...(agentId ? { agentId } : {}) }))) as SessionRecord[];
+      remember(
+        pages,
+        cacheKey,
+        records.map((record) => ({ ...record })),
+      );
+      return records;
     },
     count(filter) {
-      const row = (filter?.agentId ? countByAgent.get(filter.agentId) : countAll.get()) as { total: number };
-      return Number(row.total);
+      const agentId = filter?.agentId || undefined;
+      const cached = counts.get(agentId ?? '');
+      if (cached !== undefined) return cached;
+      const row = (agentId ? countByAgent.get(agentId) : countAll.get()) as { total: number };
+      return remember(counts, agentId ?? '', Number(row.total));
     },
     findBySessionId(agentId, sessionId) {
       const row = bySessionId.get(agentId, sessionId) as Row | undefined;
       return row ? toSession(row) : undefined;
     },
     upsert(session) {
+      written();
       upsertStatement.run(
         session.key,
         session.agentId,
@@ -107,8 +159,17 @@ export function createSqliteSessionTable(db: Database): SessionTable {
       );
       return get(session.key)!;
     },
-    touch: (key, now, lastRunId) => void touchStatement.run(now, lastRunId ?? null, key),
-    reset: (key, newSessionId, now) => reset(key, newSessionId, now),
-    delete: (key) => remove(key),
+    touch(key, now, lastRunId) {
+      written();
+      touchStatement.run(now, lastRunId ?? null, key);
+    },
+    reset(key, newSessionId, now) {
+      written();
+      reset(key, newSessionId, now);
+    },
+    delete(key) {
+      written();
+      remove(key);
+    },
   };
 }
