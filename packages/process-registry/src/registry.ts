@@ -667,7 +667,8 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     const childEnv = buildChildEnv(envPolicy, {
       defaults: { PAGER: 'cat', GIT_PAGER: 'cat', NO_COLOR: '1', TERM: stdin === 'pty' ? 'xterm-256color' : 'dumb' },
       callEnv: input.env,
-      // Sandboxed: the sandbox's HOME, no marker (its PID namespace finds every process).
+      // Sandboxed: the sandbox's HOME, no marker (its PID namespace finds every process; only the
+      // launcher, outside, carries it).
       // Unsandboxed: the one marker, the shell's own (unique) id, so processes that left the group
       // and the parent chain (setsid + a parent that exited) are still found. Never overridable.
       overrides: launch ? { ...launch.env } : { [PROCESS_MARKER_ENV]: id },
@@ -692,9 +693,10 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
       if (!stat?.isDirectory()) throw new Error(`working directory does not exist: ${cwd}`);
       const spec = {
         file: launch ? launch.file : shell,
-        args: launch ? launch.args : ['-c', input.command],
+        // Sandboxed: the launcher alone carries the marker (it unsets it for the shell inside).
+        args: launch ? [...launch.launcherOnlyEnvArgs(PROCESS_MARKER_ENV), ...launch.args] : ['-c', input.command],
         cwd,
-        env,
+        env: launch ? { ...env, [PROCESS_MARKER_ENV]: id } : env,
         stdin,
         hasInfoFd: launch?.infoFd !== undefined,
         onOutput: (st: OutputStream, t: string) => onOutput(s, st, t),

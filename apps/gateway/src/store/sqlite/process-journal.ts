@@ -1,5 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import { JOURNAL_MAX_OUTPUT_CHARS, PROCESS_LIST_TAIL_CHARS, type ProcessJournalTable, type ProcessRecord } from '../gateway-store.js';
+import {
+  JOURNAL_MAX_OUTPUT_CHARS,
+  PROCESS_LIST_TAIL_CHARS,
+  PROCESS_STARTING_STATUS,
+  type ProcessJournalTable,
+  type ProcessRecord,
+} from '../gateway-store.js';
 import { jsonColumn, nullableNumber, nullableString, type Row } from './rows.js';
 
 const SUMMARY_COLUMNS = `id, pid, scope_key, session_key, command, cwd, started_at, ended_at, status, exit_code, signal,
@@ -32,6 +38,10 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
     // process (possibly another session's, or a previous gateway's), and its row stays intact.
     `INSERT INTO processes (id, pid, scope_key, session_key, command, cwd, started_at, status, record, gateway_pid)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  // Completes only a pre-spawn row: a process's pid and reap record are written once.
+  const startedStatement = db.prepare(
+    `UPDATE processes SET pid = ?, status = ?, record = ? WHERE id = ? AND status = '${PROCESS_STARTING_STATUS}'`,
   );
   const appendStatement = db.prepare(
     `UPDATE processes SET truncated = CASE WHEN length(output) + length(@chunk) > @max THEN 1 ELSE truncated END, output = substr(output || @chunk, -@max) WHERE id = @id`,
@@ -74,6 +84,8 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
         process.record === undefined ? null : JSON.stringify(process.record),
         process.gatewayPid,
       ),
+    started: (id, start) =>
+      startedStatement.run(start.pid, start.status, start.record === undefined ? null : JSON.stringify(start.record), id).changes === 1,
     appendOutput: (id, chunk) => void appendStatement.run({ chunk, max: JOURNAL_MAX_OUTPUT_CHARS, id }),
     exit: (id, patch) => exit(id, patch),
     get(id) {
