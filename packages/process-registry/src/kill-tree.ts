@@ -186,6 +186,8 @@ export async function runKillCeremony(target: KillTarget, options: KillCeremonyO
     // Descendants that left the group: tree-kill them (and whatever they started), identity checked first.
     await Promise.all(leftGroup.filter(isIdentityAlive).map((t) => treeKillAsync(t.pid)));
     for (const t of leftGroup) if (isIdentityAlive(t)) sendSignal(t.pid, 'SIGKILL');
+    // Gone already: the closing scan now rather than after another poll interval.
+    if (aliveTracked(tracked).length === 0 && collect(target, tracked, guard) === 0) break;
     await sleep(options.pollIntervalMs);
   }
   return { signal, trackedCount: tracked.size };
