@@ -373,7 +373,18 @@ export function createBwrapSandbox(rawOptions: BwrapSandboxOptions): Sandbox {
       prlimitPath: prlimitFlags(limits).length > 0 ? resolveExecutable(options.prlimitPath, searchPath) : undefined,
       command: [request.shell, '-c', request.command],
     });
-    return { kind: 'sandboxed', launch: { file: bwrapPath, args, cwd, workspace, env: { HOME: workspace }, infoFd } };
+    return {
+      kind: 'sandboxed',
+      launch: {
+        file: bwrapPath,
+        args,
+        cwd,
+        workspace,
+        env: { HOME: workspace },
+        infoFd,
+        launcherOnlyEnvArgs: (name) => ['--unsetenv', name],
+      },
+    };
   };
 
   return { backend: 'bwrap', mode: options.mode, probe, workspaceFor, prepare };

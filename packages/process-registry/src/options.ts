@@ -93,7 +93,12 @@ export type ProcessRegistryOptions = z.input<typeof ProcessRegistryLimitsSchema>
   procRoot?: string;
   /** Time source; default real time (timers unref'd). */
   clock?: Clock;
-  /** Proposes an id; `attempt` counts collisions. Default: two-word slugs (`amber-atlas`). */
+  /**
+   * Proposes an id; `attempt` counts collisions (in memory or, through `journal.isIdTaken`, in the
+   * journal). After 16 taken proposals the registry appends random 8-char suffixes itself. Default:
+   * a slug and a random suffix (`amber-atlas-k3f9x2`). Unsandboxed shells carry their id as their
+   * env marker, so a custom generator must give ids unique on the host, not only in this registry.
+   */
   idGenerator?: (attempt: number) => string;
   /** Persistence hooks. */
   journal?: ProcessJournal;

@@ -1,11 +1,10 @@
+import { PROCESS_MARKER_ENV } from './kill-tree.js';
 import { isDeadState, listLiveProcesses, readProcEnvVar, type ProcStat } from './proc.js';
 
 /** The shell whose process tree {@link listProcessTree} reads: what a snapshot or journal record says. */
 export interface ProcessTreeTarget {
-  /** The shell's id (its children carry it as `PINCER_PROCESS_ID`). */
+  /** The shell's id: unique across the journal, and the marker (`PINCER_PROCESS_ID`) its processes carry — bwrap's launcher for a sandboxed shell. */
   readonly id: string;
-  /** The shell's scope key (its children carry it as `PINCER_SCOPE`). */
-  readonly scopeKey: string;
   /** The leader's pid (the shell, or bwrap's launcher when sandboxed); undefined when it never started. */
   readonly pid: number | undefined;
 }
@@ -30,8 +29,7 @@ export function listProcessTree(target: ProcessTreeTarget): number[] {
     if (siblings) siblings.push(stat);
     else children.set(stat.ppid, [stat]);
   }
-  const hasMarker = (pid: number): boolean =>
-    readProcEnvVar(pid, 'PINCER_PROCESS_ID') === target.id && readProcEnvVar(pid, 'PINCER_SCOPE') === target.scopeKey;
+  const hasMarker = (pid: number): boolean => readProcEnvVar(pid, PROCESS_MARKER_ENV) === target.id;
   const leader = target.pid === undefined ? undefined : processes.find((stat) => stat.pid === target.pid);
   const trustedLeader = leader !== undefined && hasMarker(leader.pid) ? leader : undefined;
   const queue: ProcStat[] = [];

@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { type ChildEnvPolicy, type EnvDenial, buildChildEnv, deniedPolicyNames } from './child-env.js';
 import { ProcessRegistryError, notFound } from './errors.js';
-import { type KillCeremonyResult, runKillCeremony } from './kill-tree.js';
+import { type KillCeremonyResult, PROCESS_MARKER_ENV, runKillCeremony } from './kill-tree.js';
 import {
   type NamespaceKillTarget,
   createNamespaceScanner,
@@ -15,7 +15,7 @@ import { type Clock, type ProcessRegistryOptions, ProcessRegistryLimitsSchema, c
 import { type OutputStream, SessionOutput, UnreadOutput } from './output-buffer.js';
 import { type ProcIdentity, hasProcfs, isIdentityAlive, processGroupExists, readBootId, readProcStat, sendSignal } from './proc.js';
 import { type CursorKeyMode, bracketPaste, decodeHexBytes, encodeKeys, nextCursorKeyMode } from './pty-keys.js';
-import { allocateUniqueId, createSlug } from './slug.js';
+import { allocateUniqueId, createProcessId } from './slug.js';
 import type { SandboxDecision, SandboxLaunch, SandboxStatus } from './sandbox.js';
 import { type LeaderExit, type ProcessHandle, type PtyModule, loadPtyModule, spawnChild, spawnPty } from './spawn.js';
 import {
@@ -192,11 +192,12 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     source: baseEnvOption ?? process.env,
     passEnv: [...(passEnv ?? [])],
     fixedEnv: { ...(fixedEnv ?? {}) },
-    deniedNames: [...(deniedEnvNames ?? [])],
+    // The marker is the registry's alone: no config list and no exec's env can set or spoof it.
+    deniedNames: [...(deniedEnvNames ?? []), PROCESS_MARKER_ENV],
     deniedPrefixes: [...(deniedEnvPrefixes ?? [])],
   };
   const scanner = createNamespaceScanner();
-  const generateId = idGenerator ?? ((attempt: number) => createSlug(attempt));
+  const generateId = idGenerator ?? ((attempt: number) => createProcessId(attempt));
   const bootId = readBootId();
   const ceremony = {
     graceMs: limits.killGraceMs,
@@ -280,7 +281,17 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     for (const s of [...journalDirty]) flushJournal(s);
   };
 
-  const isTaken = (id: string): boolean => running.has(id) || finished.has(id);
+  /** Taken in memory or, through the journal, by any process ever recorded (a journal that fails counts as taken). */
+  const isTaken = (id: string): boolean => {
+    if (running.has(id) || finished.has(id)) return true;
+    if (!journal?.isIdTaken) return false;
+    try {
+      return journal.isIdTaken(id);
+    } catch (error) {
+      warn('process journal isIdTaken failed; treating the id as taken', { id, error: String(error) });
+      return true;
+    }
+  };
 
   const visible = (scopeKey: string, id: string): Session | undefined => {
     const s = running.get(id) ?? finished.get(id);
@@ -457,10 +468,7 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
   /** The ceremony for one session: on its pid namespace when sandboxed, on its process tree otherwise. */
   const runCeremony = async (s: Session): Promise<KillCeremonyResult> => {
     if (s.namespace === undefined) {
-      return runKillCeremony(
-        { pgid: s.pid!, minStartTime: s.leader?.startTime ?? 0, leader: s.leader, marker: { id: s.id, scopeKey: s.scopeKey } },
-        ceremony,
-      );
+      return runKillCeremony({ pgid: s.pid!, minStartTime: s.leader?.startTime ?? 0, leader: s.leader, marker: { id: s.id } }, ceremony);
     }
     const target = await s.namespace;
     if (target !== undefined) return runNamespaceKillCeremony(target, scanner, ceremony);
@@ -596,6 +604,12 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
         : { isSandboxed: false, backend: undefined, reason: decision.kind === 'unsandboxed' ? decision.reason : undefined },
     );
     const id = allocateUniqueId(generateId, isTaken);
+    if (id === undefined) {
+      throw new ProcessRegistryError(
+        'SPAWN_FAILED',
+        'No free process id: every proposed id is taken (check the idGenerator and the journal).',
+      );
+    }
     const cwd = launch ? launch.cwd : (input.cwd ?? defaultCwd);
     let resolveDone!: () => void;
     const done = new Promise<void>((resolve) => {
@@ -653,20 +667,36 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     const childEnv = buildChildEnv(envPolicy, {
       defaults: { PAGER: 'cat', GIT_PAGER: 'cat', NO_COLOR: '1', TERM: stdin === 'pty' ? 'xterm-256color' : 'dumb' },
       callEnv: input.env,
-      // Markers (so escaped and orphaned processes are recognised) and the sandbox's HOME: never overridable.
-      overrides: { ...(launch?.env ?? {}), PINCER_PROCESS_ID: id, PINCER_SCOPE: input.scopeKey },
+      // Sandboxed: the sandbox's HOME, no marker (its PID namespace finds every process; only the
+      // launcher, outside, carries it).
+      // Unsandboxed: the one marker, the shell's own (unique) id, so processes that left the group
+      // and the parent chain (setsid + a parent that exited) are still found. Never overridable.
+      overrides: launch ? { ...launch.env } : { [PROCESS_MARKER_ENV]: id },
     });
     for (const denial of childEnv.denied) reportDenied(denial);
     const env = childEnv.env;
+
+    // The journal learns of the shell before it exists: a crash right after the spawn still leaves a row.
+    if (journal?.onBeforeSpawn) {
+      try {
+        journal.onBeforeSpawn(journalRecordOf(s));
+      } catch (error) {
+        warn('process journal onBeforeSpawn failed; the shell is not started', { id, error: String(error) });
+        finalize(s, { kind: 'spawn-error', error: `the process journal could not record the shell: ${String(error)}` });
+        s.resolveSpawned();
+        return finishedResult(s);
+      }
+    }
 
     try {
       const stat = statSync(cwd, { throwIfNoEntry: false });
       if (!stat?.isDirectory()) throw new Error(`working directory does not exist: ${cwd}`);
       const spec = {
         file: launch ? launch.file : shell,
-        args: launch ? launch.args : ['-c', input.command],
+        // Sandboxed: the launcher alone carries the marker (it unsets it for the shell inside).
+        args: launch ? [...launch.launcherOnlyEnvArgs(PROCESS_MARKER_ENV), ...launch.args] : ['-c', input.command],
         cwd,
-        env,
+        env: launch ? { ...env, [PROCESS_MARKER_ENV]: id } : env,
         stdin,
         hasInfoFd: launch?.infoFd !== undefined,
         onOutput: (st: OutputStream, t: string) => onOutput(s, st, t),
@@ -902,19 +932,31 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
     if (record.bootId !== undefined && bootId !== undefined && record.bootId !== bootId) {
       return deepFreeze({ ...base, outcome: 'other-boot' });
     }
+    if (record.pid === undefined || record.procStartTime === undefined) {
+      // Journaled before its spawn, never completed: whatever runs carries the marker (the id, unique).
+      try {
+        const result = await runKillCeremony({ pgid: undefined, minStartTime: 0, marker: { id: record.id } }, ceremony);
+        return deepFreeze({
+          ...base,
+          ...(result.signal !== null ? { outcome: 'killed', signal: result.signal } : { outcome: 'not-running' }),
+        });
+      } catch (error) {
+        return deepFreeze({ ...base, outcome: 'failed', error: error instanceof Error ? error.message : String(error) });
+      }
+    }
     const leader: ProcIdentity = { pid: record.pid, startTime: record.procStartTime };
     const leaderStat = readProcStat(record.pid);
     const isLeaderSame = isIdentityAlive(leader);
     const isPidReused = leaderStat !== undefined && leaderStat.startTime !== record.procStartTime;
     // With the leader gone or replaced, the ceremony only touches processes that carry this
-    // record's marker (PINCER_PROCESS_ID / PINCER_SCOPE) and started after it: a reused pid is never signalled.
+    // record's marker (PINCER_PROCESS_ID=<id>) and started after it: a reused pid is never signalled.
     try {
       const result = await runKillCeremony(
         {
           pgid: record.pid,
           minStartTime: record.procStartTime,
           leader: isLeaderSame ? leader : undefined,
-          marker: { id: record.id, scopeKey: record.scopeKey },
+          marker: { id: record.id },
         },
         ceremony,
       );

@@ -135,6 +135,12 @@ export interface SandboxLaunch {
   readonly env: Readonly<Record<string, string>>;
   /** bwrap writes its JSON info (`child-pid`, `pid-namespace`) on fd 3. */
   readonly infoFd: 3 | undefined;
+  /**
+   * Launcher arguments (put before `args`) that keep the variable `name` to the launcher: the shell
+   * inside never gets it. The registry uses them for its marker, so a sandbox whose pid never reached
+   * the journal (a crash right after the spawn) can still be found on the host by its launcher.
+   */
+  readonly launcherOnlyEnvArgs: (name: string) => readonly string[];
 }
 
 /** A sandbox's decision for one spawn. */

@@ -99,16 +99,21 @@ export const PasteInputSchema = SessionInputSchema.extend({
 export type PasteInput = z.input<typeof PasteInputSchema>;
 
 /** A record of a process a previous registry run left behind (from the journal). */
-export const OrphanRecordSchema = z.object({
-  id: ProcessIdSchema,
-  /** Leader pid = process group id. */
-  pid: z.number().int().positive(),
-  /** `/proc/<pid>/stat` field 22 of the leader at spawn. */
-  procStartTime: z.number().int().min(0),
-  /** Kernel boot id at spawn; a different boot means the process is long gone. */
-  bootId: z.string().optional(),
-  scopeKey: ScopeKeySchema,
-});
+export const OrphanRecordSchema = z
+  .object({
+    id: ProcessIdSchema,
+    /** Leader pid = process group id. Absent for a shell journaled just before its spawn (no pid was written). */
+    pid: z.number().int().positive().optional(),
+    /** `/proc/<pid>/stat` field 22 of the leader at spawn; given exactly when `pid` is. */
+    procStartTime: z.number().int().min(0).optional(),
+    /** Kernel boot id at spawn; a different boot means the process is long gone. */
+    bootId: z.string().optional(),
+    scopeKey: ScopeKeySchema,
+  })
+  .refine((record) => (record.pid === undefined) === (record.procStartTime === undefined), {
+    message: 'pid and procStartTime go together',
+    path: ['procStartTime'],
+  });
 /** @see OrphanRecordSchema */
 export type OrphanRecord = z.input<typeof OrphanRecordSchema>;
 
@@ -148,7 +153,19 @@ export type ProcessJournalRecord = ProcessSnapshot &
 
 /** Persistence hooks (the gateway implements them). Calls are synchronous; errors are logged and ignored. */
 export interface ProcessJournal {
-  /** Once per session, right after spawn (or spawn failure). */
+  /**
+   * True when the journal already holds a process with this id (of any scope, any earlier run): the
+   * registry then proposes another, so an id never repeats and no insert replaces another row.
+   * A throw counts as taken.
+   */
+  isIdTaken?(id: string): boolean;
+  /**
+   * Once per session, before anything is spawned (`pid` and `procStartTime` undefined), so a crash in
+   * the instant between spawn and `onStart` still leaves a row to reap by (the unsandboxed shell's
+   * marker is its id). A throw refuses the spawn: the exec ends `failed` and nothing runs.
+   */
+  onBeforeSpawn?(record: ProcessJournalRecord): void;
+  /** Once per session, right after spawn (or spawn failure), with the leader's pid and start time. */
   onStart?(record: ProcessJournalRecord): void;
   /** Batched output (every `journalFlushMs`, and before `onExit`); at most `maxOutputChars` per batch. */
   onOutput?(id: string, batch: ReadonlyArray<OutputChunk>, info: { readonly droppedChars: number }): void;
@@ -236,7 +253,8 @@ export type InputResult = Readonly<{ id: string; bytes: number; isStdinClosed: b
 /** What `reapOrphans` did with one record. */
 export type ReapOutcome = Readonly<{
   id: string;
-  pid: number;
+  /** The record's pid; undefined for a pid-less record (found by its marker only). */
+  pid: number | undefined;
   /** `killed`: the tree was still there and is gone now; `not-running`: nothing left; `pid-reused`: the pid belongs to another process now (left alone); `other-boot`: recorded in an earlier boot. */
   outcome: 'killed' | 'not-running' | 'pid-reused' | 'other-boot' | 'failed';
   signal?: string;

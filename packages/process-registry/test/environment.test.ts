@@ -39,11 +39,12 @@ async function childEnv(registry: ReturnType<typeof makeRegistry>, env?: Record<
   );
 }
 
-function expectClean(env: Map<string, string>): void {
+function expectClean(env: Map<string, string>, options: { isSandboxed: boolean }): void {
   for (const value of env.values()) expect(value).not.toMatch(/sentinel/);
   for (const name of Object.keys(SENTINELS)) expect(env.has(name)).toBe(false);
-  // The only PINCER_* names are the registry's own markers (no secrets: the shell's own id and scope).
-  expect([...env.keys()].filter((name) => name.startsWith('PINCER_')).sort()).toEqual(['PINCER_PROCESS_ID', 'PINCER_SCOPE']);
+  // Sandboxed: no PINCER_* at all. Unsandboxed: only the marker, which names the shell's own id.
+  const pincerNames = [...env.keys()].filter((name) => name.startsWith('PINCER_'));
+  expect(pincerNames).toEqual(options.isSandboxed ? [] : ['PINCER_PROCESS_ID']);
 }
 
 describe('child environment (no sandbox)', () => {
@@ -56,7 +57,7 @@ describe('child environment (no sandbox)', () => {
       { name: 'PINCER_DEBUG', source: 'fixedEnv' },
     ]);
     const env = await childEnv(registry, { ANTHROPIC_API_KEY: 'sentinel-from-exec', EXTRA: 'yes' });
-    expectClean(env);
+    expectClean(env, { isSandboxed: false });
     expect(env.get('FIXED_VALUE')).toBe('fixed');
     expect(env.get('EXTRA')).toBe('yes');
     expect(env.get('PATH')).toBe(process.env['PATH']);
@@ -74,7 +75,6 @@ describe('child environment (no sandbox)', () => {
       'FIXED_VALUE',
       'EXTRA',
       'PINCER_PROCESS_ID',
-      'PINCER_SCOPE',
       'PWD',
       'SHLVL',
       '_',
@@ -84,7 +84,7 @@ describe('child environment (no sandbox)', () => {
 
   it('passes no secret even without a deny rule, because nothing is inherited by default', async () => {
     const env = await childEnv(makeRegistry());
-    expectClean(env);
+    expectClean(env, { isSandboxed: false });
   });
 });
 
@@ -94,8 +94,9 @@ describeWithBwrap('child environment (sandboxed)', () => {
     const denials: EnvDenial[] = [];
     const sandbox = createBwrapSandbox({ workspaceRoot: dirs.workspaceRoot });
     const registry = makeRegistry({ ...denyOptions(denials), sandbox });
-    const env = await childEnv(registry, { HOME: '/root', OPENAI_API_KEY: 'sentinel-from-exec' });
-    expectClean(env);
+    // A caller cannot plant the marker inside a sandbox either.
+    const env = await childEnv(registry, { HOME: '/root', OPENAI_API_KEY: 'sentinel-from-exec', PINCER_PROCESS_ID: 'planted' });
+    expectClean(env, { isSandboxed: true });
     expect(env.get('HOME')).toBe(sandbox.workspaceFor('agent:a:main'));
   });
 });

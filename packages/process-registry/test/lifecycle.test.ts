@@ -62,14 +62,14 @@ describe('exec', () => {
     expect(formatExitNotice(event)).toBe(`Exec completed (${result.id}, code 0) :: late`);
   });
 
-  it('gives children a non-interactive environment with markers the caller cannot override', async () => {
+  it('gives children a non-interactive environment with a marker the caller cannot override', async () => {
     const registry = makeRegistry({ env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', PAGER: 'less' } });
     const result = await registry.exec({
-      command: 'echo "$PAGER $GIT_PAGER $NO_COLOR $TERM $PINCER_PROCESS_ID $PINCER_SCOPE $EXTRA"',
+      command: 'echo "$PAGER $GIT_PAGER $NO_COLOR $TERM $PINCER_PROCESS_ID $EXTRA"; printenv PINCER_SCOPE || echo no-scope',
       scopeKey: 'agent:a:main',
-      env: { EXTRA: 'yes', PINCER_SCOPE: 'spoofed', PINCER_PROCESS_ID: 'spoofed' },
+      env: { EXTRA: 'yes', PINCER_PROCESS_ID: 'spoofed' },
     });
-    expect(result).toMatchObject({ status: 'completed', output: `cat cat 1 dumb ${result.id} agent:a:main yes\n` });
+    expect(result).toMatchObject({ status: 'completed', output: `cat cat 1 dumb ${result.id} yes\nno-scope\n` });
   });
 
   it('reports shell failures (127) as failed', async () => {
@@ -231,13 +231,52 @@ describe('ids and limits', () => {
     const runs = await Promise.all(Array.from({ length: 20 }, () => registry.exec({ command: 'true', scopeKey: 's', background: true })));
     const ids = runs.map((r) => r.id);
     expect(new Set(ids).size).toBe(20);
-    for (const id of ids) expect(id).toMatch(/^[a-z]+-[a-z]+(-[a-z0-9]+)*$/);
+    for (const id of ids) expect(id).toMatch(/^[a-z]+-[a-z]+-[0-9a-z]{6}$/);
 
     const colliding = makeRegistry({ idGenerator: () => 'amber-atlas' });
     const a = await colliding.exec({ command: 'true', scopeKey: 's', background: true });
     const b = await colliding.exec({ command: 'true', scopeKey: 's', background: true });
     const c = await colliding.exec({ command: 'true', scopeKey: 't', background: true });
-    expect([a.id, b.id, c.id]).toEqual(['amber-atlas', 'amber-atlas-2', 'amber-atlas-3']);
+    expect(a.id).toBe('amber-atlas');
+    expect(b.id).toMatch(/^amber-atlas-[0-9a-z]{8}$/);
+    expect(c.id).toMatch(/^amber-atlas-[0-9a-z]{8}$/);
+    expect(new Set([a.id, b.id, c.id]).size).toBe(3);
+  });
+
+  it('never reuses an id the journal already holds, across registries (a restart)', async () => {
+    // A deterministic id source: the same sequence in every registry, as after a restart with a seeded generator.
+    const sequence = () => {
+      let next = 0;
+      return () => `seeded-${next++}`;
+    };
+    const journaled = new Set<string>();
+    const journal = {
+      isIdTaken: (id: string) => journaled.has(id),
+      onBeforeSpawn: (record: { id: string }) => {
+        if (journaled.has(record.id)) throw new Error(`row ${record.id} exists`);
+        journaled.add(record.id);
+      },
+    };
+    const first = makeRegistry({ idGenerator: sequence(), journal });
+    const before = await Promise.all([0, 1, 2].map(() => first.exec({ command: 'true', scopeKey: 's' })));
+    expect(before.map((r) => r.id)).toEqual(['seeded-0', 'seeded-1', 'seeded-2']);
+    await first.dispose();
+    const second = makeRegistry({ idGenerator: sequence(), journal });
+    const after = await Promise.all([0, 1].map(() => second.exec({ command: 'true', scopeKey: 't' })));
+    expect(after.map((r) => r.id)).toEqual(['seeded-3', 'seeded-4']);
+    expect(after.map((r) => r.status)).toEqual(['completed', 'completed']);
+  });
+
+  it('refuses the spawn when the journal cannot record the shell first, and nothing runs', async () => {
+    const registry = makeRegistry({
+      journal: {
+        onBeforeSpawn: () => {
+          throw new Error('disk full');
+        },
+      },
+    });
+    const result = await registry.exec({ command: 'echo ran', scopeKey: 's' });
+    expect(result).toMatchObject({ status: 'failed', pid: undefined, output: '', error: expect.stringContaining('disk full') });
   });
 
   it('fails with LIMIT_EXCEEDED beyond maxRunning, never evicting a running process', async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { identityOf, listMarkedPids, survivors, waitFor } from '../src/testing.js';
 import { makeRegistry } from './helpers.js';
@@ -28,7 +28,7 @@ afterEach(() => {
 
 describe('reapOrphans', () => {
   it('kills the process groups a previous run left behind, escapees included', async () => {
-    const marker = { PINCER_PROCESS_ID: 'old-orphan', PINCER_SCOPE: 'agent:a:main' };
+    const marker = { PINCER_PROCESS_ID: 'old-orphan' };
     const child = leftBehind('sleep 300 & setsid sleep 300 & wait', marker);
     expect(await waitFor(() => listMarkedPids('old-orphan').length >= 3)).toBe(true);
     const before = listMarkedPids('old-orphan')
@@ -64,5 +64,65 @@ describe('reapOrphans', () => {
       { id: 'old-boot', pid: 12345, procStartTime: 1, bootId: 'another-boot', scopeKey: 's' },
     ]);
     expect(outcomes.map((o) => o.outcome)).toEqual(['not-running', 'other-boot']);
+  });
+});
+
+/** Live pids whose command line names `marker` (independent of the registry's own env marker). */
+function pidsWithArgument(marker: string): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'latin1');
+      if (/\) [ZX] /.test(stat)) continue;
+      if (readFileSync(`/proc/${name}/cmdline`, 'latin1').split('\0').includes(marker)) pids.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return pids;
+}
+
+describe('reapOrphans of a shell journaled only before its spawn', () => {
+  it('finds it by its marker after the owner crashed before the pid was written, and kills the whole tree', async () => {
+    const marker = `crash-before-pid-${process.pid}-${Date.now()}`;
+    const owner = spawn(process.execPath, [new URL('./fixtures/crash-owner.mjs', import.meta.url).pathname, marker], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    owner.stdout!.setEncoding('utf8');
+    owner.stdout!.on('data', (text: string) => {
+      output += text;
+    });
+    const ownerExit = new Promise<string | null>((resolve) => owner.once('exit', (_code, signal) => resolve(signal)));
+    try {
+      expect(await ownerExit).toBe('SIGKILL');
+      const row = JSON.parse(output.trim()) as { id: string; scopeKey: string; bootId?: string; pid: number | null };
+      // The journal knew the shell before it existed, without a pid; the shell outlived its owner.
+      expect(row.pid).toBeNull();
+      expect(await waitFor(() => pidsWithArgument(marker).length >= 3, 5_000)).toBe(true);
+      const before = pidsWithArgument(marker)
+        .map(identityOf)
+        .filter((x) => x !== undefined);
+      // Three bash processes and their sleeps, one of them outside the group with no parent left.
+      expect(await waitFor(() => listMarkedPids(row.id).length >= 6, 5_000)).toBe(true);
+
+      const registry = makeRegistry();
+      const [outcome] = await registry.reapOrphans([{ id: row.id, scopeKey: row.scopeKey, ...(row.bootId ? { bootId: row.bootId } : {}) }]);
+      expect(outcome).toMatchObject({ id: row.id, pid: undefined, outcome: 'killed', signal: 'SIGKILL' });
+      expect(survivors(before)).toEqual([]);
+      expect(pidsWithArgument(marker)).toEqual([]);
+      expect(listMarkedPids(row.id)).toEqual([]);
+      // A second reap of the same record finds nothing (one outcome per shell, then quiet).
+      expect((await registry.reapOrphans([{ id: row.id, scopeKey: row.scopeKey }]))[0]).toMatchObject({ outcome: 'not-running' });
+    } finally {
+      owner.kill('SIGKILL');
+      for (const pid of pidsWithArgument(marker)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
+  it('refuses a record with a pid but no start time', async () => {
+    const registry = makeRegistry();
+    await expect(registry.reapOrphans([{ id: 'half', pid: 1234, scopeKey: 's' }])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
 });

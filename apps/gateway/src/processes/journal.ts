@@ -2,13 +2,19 @@ import type { ProcessJournal, ProcessJournalRecord } from '@pincer/process-regis
 import type { GatewayClock } from '../clock.js';
 import type { EventBus } from '../events/event-bus.js';
 import type { GatewayMetrics } from '../metrics.js';
-import { JOURNAL_MAX_FINISHED, type GatewayStore, type ProcessStart } from '../store/gateway-store.js';
+import { JOURNAL_MAX_FINISHED, PROCESS_STARTING_STATUS, type GatewayStore, type ProcessStart } from '../store/gateway-store.js';
 
 /** The journal keeps the newest {@link JOURNAL_MAX_FINISHED} finished processes: pruned at start and every this many exits. */
 export const JOURNAL_PRUNE_EVERY_EXITS = 50;
 
+/**
+ * Test-only: with this variable set to `1` the gateway SIGKILLs itself right after spawning a shell,
+ * before its pid is journaled (the crash window of issue 14 item 22). Never set it in production.
+ */
+export const CRASH_AFTER_SPAWN_ENV = 'PINCER_TEST_CRASH_AFTER_SPAWN';
+
 /** The journal row of a registry record (the reap identity goes into `record`). */
-export function toJournalStart(record: ProcessJournalRecord, gatewayPid: number): ProcessStart {
+export function toJournalStart(record: ProcessJournalRecord, gatewayPid: number, status: string = record.status): ProcessStart {
   return {
     id: record.id,
     pid: record.pid ?? null,
@@ -17,14 +23,15 @@ export function toJournalStart(record: ProcessJournalRecord, gatewayPid: number)
     command: record.command,
     cwd: record.cwd,
     startedAt: record.startedAt,
-    status: record.status,
+    status,
     record: { procStartTime: record.procStartTime, bootId: record.bootId, isBackgrounded: record.isBackgrounded, sandbox: record.sandbox },
     gatewayPid,
   };
 }
 
 /**
- * process-registry's journal hooks over `store.processes`: rows on start, output batches
+ * process-registry's journal hooks over `store.processes`: ids checked against every row (ids never
+ * repeat), a `starting` row before the spawn, completed with pid and start time on start, output batches
  * (one transaction per registry flush, however many shells wrote), exit status, pruning,
  * `process.*` events for SSE.
  */
@@ -35,6 +42,7 @@ export function createProcessJournal(options: {
   bus: EventBus;
 }): ProcessJournal {
   const { store, clock, metrics, bus } = options;
+  const isCrashAfterSpawn = process.env[CRASH_AFTER_SPAWN_ENV] === '1';
   let exitsSincePrune = 0;
   // The registry flushes every shell's batch in one go: collect them and write once per tick.
   const pendingOutput = new Map<string, string>();
@@ -49,8 +57,15 @@ export function createProcessJournal(options: {
     });
   };
   return {
+    isIdTaken: (id) => store.processes.has(id),
+    onBeforeSpawn(record) {
+      // Throws when the id is taken or the disk is full: the registry then refuses the spawn.
+      store.processes.start(toJournalStart(record, process.pid, PROCESS_STARTING_STATUS));
+    },
     onStart(record) {
-      store.processes.start(toJournalStart(record, process.pid));
+      if (isCrashAfterSpawn && record.pid !== undefined) process.kill(process.pid, 'SIGKILL');
+      const start = toJournalStart(record, process.pid);
+      if (!store.processes.started(record.id, start)) store.processes.start(start);
       metrics.processesStarted.inc();
       if (record.sessionKey)
         bus.publish({ type: 'process.started', sessionKey: record.sessionKey, id: record.id, command: record.command });

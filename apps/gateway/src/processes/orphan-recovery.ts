@@ -1,7 +1,7 @@
 import type { ProcessRegistry } from '@pincer/process-registry';
 import type { Logger } from 'pino';
 import type { GatewayClock } from '../clock.js';
-import { JOURNAL_MAX_FINISHED, type GatewayStore } from '../store/gateway-store.js';
+import { JOURNAL_MAX_FINISHED, PROCESS_STARTING_STATUS, type GatewayStore } from '../store/gateway-store.js';
 
 /** What happened to one process a previous gateway left running. */
 export interface ReapedProcess {
@@ -20,8 +20,12 @@ function isPidAlive(pid: number): boolean {
 }
 
 /**
- * Restart recovery of shells: journal rows still `running` from a dead gateway are reaped through
- * the registry (identity-checked kill of the tree) and finalized; then the journal is pruned.
+ * Restart recovery of shells: journal rows still `running` (or `starting`: written before the spawn,
+ * the pid never journaled) from a dead gateway are reaped through the registry (identity-checked kill
+ * of the tree; a pid-less row by its env marker, the shell's unique id, which an unsandboxed shell's
+ * processes and a sandbox's launcher carry) and finalized, each with one notice to its session; then
+ * the journal is pruned. A crash in the instant after the spawn can beat bwrap's --die-with-parent
+ * (set up inside bwrap after the exec), so a pid-less sandboxed row is searched for as well.
  * Rows of another live gateway process (same state dir) are not ours to reap.
  */
 export async function reapOrphanedProcesses(options: {
@@ -33,22 +37,23 @@ export async function reapOrphanedProcesses(options: {
   notify?: ((notice: { sessionKey: string; id: string; text: string }) => void) | undefined;
 }): Promise<ReapedProcess[]> {
   const { store, registry, clock, logger } = options;
-  const leftovers = store.processes
-    .list({ status: 'running' })
-    .filter((row) => row.gatewayPid === null || row.gatewayPid === process.pid || !isPidAlive(row.gatewayPid));
+  const isOrphan = (row: { gatewayPid: number | null }) =>
+    row.gatewayPid === null || row.gatewayPid === process.pid || !isPidAlive(row.gatewayPid);
+  const leftovers = [
+    ...store.processes.list({ status: 'running' }),
+    ...store.processes.list({ status: 'finished' }).filter((row) => row.status === PROCESS_STARTING_STATUS),
+  ].filter(isOrphan);
   const identities = leftovers.flatMap((row) => {
     const identity = (row.record ?? {}) as { procStartTime?: number; bootId?: string };
-    return row.pid && identity.procStartTime !== undefined
-      ? [
-          {
-            id: row.id,
-            pid: row.pid,
-            procStartTime: identity.procStartTime,
-            scopeKey: row.scopeKey,
-            ...(identity.bootId ? { bootId: identity.bootId } : {}),
-          },
-        ]
-      : [];
+    const bootId = identity.bootId ? { bootId: identity.bootId } : {};
+    if (row.pid && identity.procStartTime !== undefined) {
+      return [{ id: row.id, pid: row.pid, procStartTime: identity.procStartTime, scopeKey: row.scopeKey, ...bootId }];
+    }
+    // Journaled before its spawn: found by its marker alone (an unsandboxed shell's processes, a sandbox's launcher).
+    if (row.status === PROCESS_STARTING_STATUS) {
+      return [{ id: row.id, scopeKey: row.scopeKey, ...bootId }];
+    }
+    return [];
   });
   const outcomes = identities.length > 0 ? await registry.reapOrphans(identities) : [];
   const outcomeById = new Map(outcomes.map((outcome) => [outcome.id, outcome]));

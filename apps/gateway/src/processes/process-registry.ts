@@ -28,7 +28,8 @@ export function registryOptionsFromConfig(exec: GatewayConfig['exec']): ProcessR
 }
 
 /**
- * The gateway's process registry: config limits, the gateway clock, the SQLite journal, the default
+ * The gateway's process registry: config limits, the gateway clock, the SQLite journal (which also
+ * decides that an id is taken: ids never repeat across the journal and restarts), the default
  * sandbox and the clean child environment (`exec.env`, `exec.passEnv`, minus the denied names).
  */
 export function createGatewayProcessRegistry(options: {
@@ -39,6 +40,8 @@ export function createGatewayProcessRegistry(options: {
   sandbox?: Sandbox | undefined;
   deniedEnvNames?: readonly string[] | undefined;
   deniedEnvPrefixes?: readonly string[] | undefined;
+  /** Proposes ids (tests seed it); default the registry's slug + random suffix. The journal still rejects any id it holds. */
+  idGenerator?: ((attempt: number) => string) | undefined;
 }): ProcessRegistry {
   const exec = options.config.exec;
   return createProcessRegistry({
@@ -54,6 +57,7 @@ export function createGatewayProcessRegistry(options: {
         `exec.${denial.source === 'fixedEnv' ? 'env' : denial.source} names ${denial.name}: never passed to a shell`,
       ),
     clock: options.clock,
+    ...(options.idGenerator ? { idGenerator: options.idGenerator } : {}),
     journal: options.journal,
     logger: { warn: (message, meta) => options.logger.warn(meta ?? {}, message) },
   });

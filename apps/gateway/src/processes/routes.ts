@@ -85,7 +85,7 @@ export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; a
     async (request) =>
       access.run(request, 'processes:read', undefined, () => {
         const shell = processes.require(request.params.id, access.scope(request, request.query.sessionKey));
-        const pids = listProcessTree({ id: shell.id, scopeKey: shell.scopeKey, pid: shell.pid });
+        const pids = listProcessTree({ id: shell.id, pid: shell.pid });
         return { id: shell.id, status: shell.status, isSandboxed: shell.sandbox?.isSandboxed === true, processCount: pids.length, pids };
       }),
   );

@@ -120,6 +120,9 @@ export interface CronJobRow {
   record: unknown;
 }
 
+/** Status of a journal row written before its shell is spawned (no pid yet); `started` completes it. */
+export const PROCESS_STARTING_STATUS = 'starting';
+
 /** Finished processes kept in the journal (newest first); pruned at start and every 50 exits. */
 export const JOURNAL_MAX_FINISHED = 1000;
 
@@ -190,6 +193,11 @@ export interface ProcessJournalTable {
   has(id: string): boolean;
   /** Insert the row of a new process; throws if the id is taken (never replaces another row). */
   start(process: ProcessStart): void;
+  /**
+   * Complete a row written before its spawn (status {@link PROCESS_STARTING_STATUS}) with the pid,
+   * status and reap record. Touches no other row; false when there was no such row.
+   */
+  started(id: string, start: Pick<ProcessStart, 'pid' | 'status' | 'record'>): boolean;
   /**
    * Append output; at most {@link JOURNAL_MAX_OUTPUT_CHARS} are kept per process (the oldest chars
    * go and the row is marked truncated). The cost is the chunk's, not the retained output's: an

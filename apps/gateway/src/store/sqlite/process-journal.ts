@@ -1,5 +1,11 @@
 import type { Database } from 'better-sqlite3';
-import { JOURNAL_MAX_OUTPUT_CHARS, PROCESS_LIST_TAIL_CHARS, type ProcessJournalTable, type ProcessRecord } from '../gateway-store.js';
+import {
+  JOURNAL_MAX_OUTPUT_CHARS,
+  PROCESS_LIST_TAIL_CHARS,
+  PROCESS_STARTING_STATUS,
+  type ProcessJournalTable,
+  type ProcessRecord,
+} from '../gateway-store.js';
 import { jsonColumn, nullableNumber, nullableString, type Row } from './rows.js';
 
 /**
@@ -55,6 +61,10 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
     `INSERT INTO processes (id, pid, scope_key, session_key, command, cwd, started_at, status, record, gateway_pid)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  // Completes only a pre-spawn row: a process's pid and reap record are written once.
+  const startedStatement = db.prepare(
+    `UPDATE processes SET pid = ?, status = ?, record = ? WHERE id = ? AND status = '${PROCESS_STARTING_STATUS}'`,
+  );
   const stateStatement = db.prepare('SELECT output AS tail, output_chars AS retained, truncated FROM processes WHERE id = ?');
   const insertChunk = db.prepare('INSERT INTO process_output (process_id, chars, text) VALUES (?, ?, ?)');
   const advanceStatement = db.prepare(
@@ -88,7 +98,7 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
   };
   // Chunks go with their process (ON DELETE CASCADE).
   const pruneStatement = db.prepare(
-    `DELETE FROM processes WHERE status != 'running' AND id NOT IN (SELECT id FROM processes WHERE status != 'running' ORDER BY COALESCE(ended_at, started_at) DESC LIMIT ?)`,
+    `DELETE FROM processes WHERE status NOT IN ('running', '${PROCESS_STARTING_STATUS}') AND id NOT IN (SELECT id FROM processes WHERE status NOT IN ('running', '${PROCESS_STARTING_STATUS}') ORDER BY COALESCE(ended_at, started_at) DESC LIMIT ?)`,
   );
 
   /** Drop the oldest `excess` retained chars of a process: whole chunks, then the head of one. */
@@ -145,6 +155,8 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
         process.record === undefined ? null : JSON.stringify(process.record),
         process.gatewayPid,
       ),
+    started: (id, start) =>
+      startedStatement.run(start.pid, start.status, start.record === undefined ? null : JSON.stringify(start.record), id).changes === 1,
     appendOutput: (id, chunk) => append(id, chunk),
     exit: (id, patch) => exit(id, patch),
     get(id) {
