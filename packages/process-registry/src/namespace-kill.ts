@@ -1,3 +1,4 @@
+// biome-ignore lint/style/noRestrictedImports: the kill ceremony and exit drain wait on real processes in wall-clock time (grace against /proc); a fake clock cannot make a real process exit.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ProcessRegistryError } from './errors.js';
 import type { KillCeremonyOptions, KillCeremonyResult } from './kill-tree.js';

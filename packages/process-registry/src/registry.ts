@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+// biome-ignore lint/style/noRestrictedImports: the kill ceremony and exit drain wait on real processes in wall-clock time (grace against /proc); a fake clock cannot make a real process exit.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { z } from 'zod';
 import { type ChildEnvPolicy, type EnvDenial, buildChildEnv, deniedPolicyNames } from './child-env.js';

@@ -100,16 +100,3 @@ export function pidsWithMarker(marker: string): number[] {
   return out;
 }
 
-/** Pids listed in a pidfile (one per line; missing file → none). */
-export function pidsInFile(path: string): number[] {
-  let text = '';
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch {
-    return [];
-  }
-  return text
-    .split(/\s+/)
-    .filter((word) => /^\d+$/.test(word))
-    .map(Number);
-}

@@ -148,8 +148,6 @@ export const canonicalSessionKeySchema = z.string().transform((value, context) =
 export type CanonicalSessionKey = z.output<typeof canonicalSessionKeySchema>;
 
 /** Boundary schema of the packages: a string that is already a canonical agent key. */
-export const canonicalAgentSessionKeySchema = z
-  .string()
-  .refine((value) => startsWithCI(value, 'agent:') && isCanonicalSessionKey(value), {
-    message: 'Expected a canonical agent session key (see canonicalizeSessionKey).',
-  });
+export const canonicalAgentSessionKeySchema = z.string().refine((value) => startsWithCI(value, 'agent:') && isCanonicalSessionKey(value), {
+  message: 'Expected a canonical agent session key (see canonicalizeSessionKey).',
+});
