@@ -89,6 +89,17 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
     );
 
     it(
+      "pages of the API's largest size (1 000) can see the row after them, so a next page is known",
+      withStore(({ store }) => {
+        store.transaction(() => {
+          for (let index = 0; index < 1_005; index += 1) store.sessions.upsert(session(`agent:main:s${index}`, { now: index }));
+        });
+        expect(store.sessions.list({ limit: 1_001 })).toHaveLength(1_001);
+        expect(store.sessions.count({})).toBe(1_005);
+      }),
+    );
+
+    it(
       'answers every list and count with what was written last: after each write, after a commit, never a rolled-back write',
       withStore(({ store }) => {
         const keys = () => store.sessions.list().map((row) => row.key);

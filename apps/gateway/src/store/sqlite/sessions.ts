@@ -42,9 +42,12 @@ const RECORD_FIELDS = [
 /** Distinct pages (and counts) kept between writes; all are dropped when it is reached. */
 const MAX_CACHED_READS = 64;
 
-/** Default and maximum page of {@link SessionTable.list}. */
+/**
+ * Default and maximum page of {@link SessionTable.list}: the API's largest page (1 000) plus the
+ * one row that tells the service another page follows (`nextCursor`).
+ */
 const DEFAULT_LIST_LIMIT = 200;
-const MAX_LIST_LIMIT = 1000;
+const MAX_LIST_LIMIT = 1001;
 
 /** The `sessions` table (deletes cascade to `transcript` and `system_events`). */
 export function createSqliteSessionTable(db: Database): SessionTable {
