@@ -817,6 +817,17 @@ export interface operations {
                                 [key: string]: number;
                             };
                         };
+                        heartbeats: {
+                            backingOffCount: number;
+                            backingOff: {
+                                sessionKey: string;
+                                agentId: string;
+                                consecutiveFailures: number;
+                                lastError: string;
+                                lastFailedAt: number;
+                                nextAttemptAt: number;
+                            }[];
+                        };
                     };
                 };
             };

@@ -6,6 +6,9 @@ import type { RequestAccess } from './scope.js';
 import { errorResponses } from './route-schema.js';
 import { HealthSchema } from './schemas.js';
 
+/** Backing-off sessions listed at most in `/v1/status` (soonest retry first; `backingOffCount` counts all). */
+const STATUS_MAX_BACKING_OFF = 100;
+
 const GatewayStatusSchema = z
   .object({
     ok: z.literal(true),
@@ -18,6 +21,22 @@ const GatewayStatusSchema = z
     }),
     credentials: z.object({ active: z.number().int(), total: z.number().int() }),
     events: z.object({ streamsByCredential: z.record(z.string(), z.number().int()) }),
+    heartbeats: z
+      .object({
+        /** Sessions whose heartbeat turns keep failing (a provider outage): their events stay queued. */
+        backingOffCount: z.number().int(),
+        backingOff: z.array(
+          z.object({
+            sessionKey: z.string(),
+            agentId: z.string(),
+            consecutiveFailures: z.number().int(),
+            lastError: z.string(),
+            lastFailedAt: z.number(),
+            nextAttemptAt: z.number(),
+          }),
+        ),
+      })
+      .describe(`Heartbeat backoff: the ${STATUS_MAX_BACKING_OFF} soonest retries, and how many sessions back off.`),
   })
   .describe('Gateway status (operator only).');
 
@@ -27,7 +46,7 @@ const GatewayStatusSchema = z
  * tokens, open streams per credential).
  */
 export const systemRoutes: FastifyPluginAsyncZod<{
-  runtime: Pick<GatewayRuntime, 'metrics' | 'systemEvents' | 'processes' | 'config' | 'plugins' | 'credentials'>;
+  runtime: Pick<GatewayRuntime, 'metrics' | 'systemEvents' | 'processes' | 'config' | 'plugins' | 'credentials' | 'heartbeats'>;
   access: RequestAccess;
   credentialStreams: CredentialStreams;
 }> = async (app, { runtime, access, credentialStreams }) => {
@@ -99,6 +118,7 @@ export const systemRoutes: FastifyPluginAsyncZod<{
           .routes()
           .map((route) => ({ pluginId: route.pluginId, method: route.method, path: route.path, auth: route.auth }));
         const tokens = runtime.credentials.list();
+        const backingOff = runtime.heartbeats.runner.backoffSnapshot();
         return {
           ok: true as const,
           agents: runtime.config.agents.map((agent) => agent.id),
@@ -111,6 +131,17 @@ export const systemRoutes: FastifyPluginAsyncZod<{
           },
           credentials: { active: tokens.filter((token) => token.status === 'active').length, total: tokens.length },
           events: { streamsByCredential: credentialStreams.countsByCredential() },
+          heartbeats: {
+            backingOffCount: backingOff.length,
+            backingOff: backingOff.slice(0, STATUS_MAX_BACKING_OFF).map((entry) => ({
+              sessionKey: entry.sessionKey,
+              agentId: entry.agentId,
+              consecutiveFailures: entry.consecutiveFailures,
+              lastError: entry.lastError.slice(0, 500),
+              lastFailedAt: entry.lastFailedAt,
+              nextAttemptAt: entry.nextAttemptAt,
+            })),
+          },
         };
       }),
   );
