@@ -99,4 +99,3 @@ export function pidsWithMarker(marker: string): number[] {
   }
   return out;
 }
-
