@@ -222,8 +222,11 @@ describe.skipIf(unavailable !== undefined && !isBrowserRequired)('console in hea
     await page.getByRole('button', { name: 'Send' }).click();
     await page.getByTestId('transcript').getByText('[scripted] echo: typed in the console').waitFor({ timeout: 20_000 });
 
+    // The live tail is a server-sent-events stream, not a poll.
+    const streamRequest = page.waitForRequest((request) => request.url().includes(`/v1/processes/${shellId}/log/stream`));
     await page.getByRole('region', { name: 'Shells of this session' }).getByRole('link', { name: shellId }).click();
     await page.getByRole('heading', { name: `Shell ${shellId}` }).waitFor();
+    await streamRequest;
     const log = page.getByTestId('shell-log');
     await log.getByText('tick-2').waitFor({ timeout: 20_000 });
     const early = (await log.textContent()) ?? '';

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { segment } from '../api/api-client.js';
 import { ConsoleError } from '../api/console-error.js';
+import { openLogStream } from '../api/log-stream.js';
 import type { ProcessList, ProcessLog } from '../api/types.js';
 import { useApp } from '../app-context.js';
 import { KillButton, sandboxLabel } from '../components/kill-button.js';
@@ -12,8 +13,8 @@ import { applyLogChunk, EMPTY_LOG_TAIL, nextLogOffset, type LogTail } from '../l
 import { pathFor } from '../router.js';
 import { useResource } from '../use-resource.js';
 
-/** How often a running shell's log is polled while following, ms. */
-export const LOG_POLL_MS = 1_000;
+/** How long a dropped live tail waits before it reconnects, ms. */
+const LOG_RETRY_MS = 1_000;
 
 /** One shell: its facts, a live log tail (follow / pause) and Kill. */
 export function ShellPage(props: { shellId: string }) {
@@ -40,26 +41,54 @@ export function ShellPage(props: { shellId: string }) {
   const isRunning = (status ?? shell?.status) === 'running';
   useEffect(() => {
     let isCancelled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async () => {
+    let stream: { close(): void } | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    const apply = (offset: number, output: string, nextStatus: string) => {
+      tailRef.current = applyLogChunk(tailRef.current, offset, output);
+      setTail(tailRef.current);
+      setStatus(nextStatus);
+      setError(undefined);
+    };
+    const fail = (failure: unknown) => {
+      if (isCancelled) return;
+      setError(ConsoleError.isInstance(failure) ? failure : new ConsoleError('invalid_response', String(failure)));
+    };
+    // Following: the live tail over SSE (GET /v1/processes/{id}/log/stream), from the last line held;
+    // a dropped stream is reopened after LOG_RETRY_MS. Paused (or after a kill): one read of the log.
+    const follow = () => {
+      stream = openLogStream({
+        headers: api.authHeaders(),
+        id,
+        offset: nextLogOffset(tailRef.current),
+        onLog: (offset, output, nextStatus) => {
+          if (!isCancelled) apply(offset, output, nextStatus);
+        },
+        onEnd: (nextStatus) => {
+          if (!isCancelled) setStatus(nextStatus);
+        },
+        onError: (failure) => {
+          if (isCancelled) return;
+          if (failure.code === 'network') retry = setTimeout(follow, LOG_RETRY_MS);
+          else fail(failure);
+        },
+      });
+    };
+    const readOnce = async () => {
       const offset = nextLogOffset(tailRef.current);
       try {
         const answer = await api.get<ProcessLog>(`/v1/processes/${segment(id)}/log`, { offset, limit: 100_000 });
         if (isCancelled) return;
-        tailRef.current = applyLogChunk(tailRef.current, offset, answer.output);
-        setTail(tailRef.current);
-        setStatus(answer.status);
-        setError(undefined);
-        if (answer.status === 'running' && isFollowing) timer = setTimeout(() => void poll(), LOG_POLL_MS);
+        apply(offset, answer.output, answer.status);
+        if (answer.status === 'running' && isFollowing) follow();
       } catch (failure) {
-        if (isCancelled) return;
-        setError(ConsoleError.isInstance(failure) ? failure : new ConsoleError('invalid_response', String(failure)));
+        fail(failure);
       }
     };
-    void poll();
+    void readOnce();
     return () => {
       isCancelled = true;
-      if (timer !== undefined) clearTimeout(timer);
+      stream?.close();
+      if (retry !== undefined) clearTimeout(retry);
     };
   }, [api, id, isFollowing, refresh]);
 
@@ -131,8 +160,7 @@ export function ShellPage(props: { shellId: string }) {
           {isFollowing ? 'Pause' : 'Follow'}
         </button>
         <span class="hint" role="status">
-          {isRunning ? (isFollowing ? `Following (every ${LOG_POLL_MS / 1000} s)` : 'Paused') : 'Finished: full retained output'} ·{' '}
-          {tail.totalLines} lines
+          {isRunning ? (isFollowing ? 'Following live' : 'Paused') : 'Finished: full retained output'} · {tail.totalLines} lines
         </span>
         {shell && (
           <KillButton

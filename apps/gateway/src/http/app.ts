@@ -20,6 +20,7 @@ import { GatewayError, notFound } from '../errors.js';
 import { DEFAULT_MAX_EVENT_STREAMS, eventRoutes } from '../events/routes.js';
 import { inboundRoutes } from '../inbound/routes.js';
 import { pathOf, pluginRoutes } from '../plugins/routes.js';
+import { processLogStreamRoute } from '../processes/log-stream-route.js';
 import { processRoutes } from '../processes/routes.js';
 import { sandboxRoutes } from '../sandbox/routes.js';
 import { runRoutes } from '../runs/routes.js';
@@ -194,6 +195,7 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
   await app.register(inboundRoutes, { inbound: runtime.inbound, access });
   await app.register(sessionRoutes, { sessions: runtime.sessions, access });
   await app.register(processRoutes, { processes: runtime.processes, access });
+  await app.register(processLogStreamRoute, { processes: runtime.processes, access, credentialStreams });
   await app.register(toolRoutes, { invokeTool: runtime.invokeTool, access });
   await app.register(cronRoutes, { cron: runtime.cron, access });
   await app.register(eventRoutes, {
