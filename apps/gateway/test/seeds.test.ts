@@ -78,7 +78,7 @@ describe('seed 001: dmScope=main routes exec wakes to the main session', () => {
       return t.some((e) => e.role === 'assistant' && e.text.includes('noted system events')) ? t : undefined;
     }, 'heartbeat in main');
     expect(main.find((e) => e.role === 'user')?.text).toMatch(
-      /^System: \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] Exec completed \([a-z-]+, code 0\) :: finished-001\n\n\[heartbeat\]/,
+      /^System: \[\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC\] Exec completed \([a-z0-9-]+, code 0\) :: finished-001\n\n\[heartbeat\]/,
     );
     const orig = await g.transcript(launch);
     expect(orig.some((e) => e.text.includes('Exec completed'))).toBe(false);
