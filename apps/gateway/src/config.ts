@@ -249,8 +249,6 @@ export const GatewayConfigSchema = z
         onShutdown: z.enum(['kill', 'leave']).optional(),
         /** Running processes at most (registry `maxRunning`, default 64); beyond it exec fails with LIMIT_EXCEEDED. */
         maxRunning: z.number().int().min(1).max(10_000).optional(),
-        /** Scheduling niceness of shells, 0–19 (registry `shellNiceness`, default 10): CPU-bound shells yield to the gateway. */
-        niceness: z.number().int().min(0).max(19).optional(),
         /** Retained output per process in chars (registry `maxOutputChars`, default 200 000). */
         maxOutputChars: z.number().int().min(1_000).max(50_000_000).optional(),
         /** How long finished background processes stay in memory, ms (default 1 800 000; 60 000–10 800 000). */

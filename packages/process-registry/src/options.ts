@@ -7,15 +7,6 @@ import type { ProcessJournal } from './types.js';
 export const ProcessRegistryLimitsSchema = z.object({
   /** Shell used as `<shell> -c <command>`; default `/bin/bash` when present, else `/bin/sh`. */
   shell: z.string().min(1).optional(),
-  /**
-   * Scheduling niceness of every shell (0–19; 0 = the registry's own). Default 10: a shell that
-   * burns CPU yields to the process that owns the registry (a gateway answering its API), not the
-   * other way round. Applied through `nice -n` before the shell (or the sandbox launcher) starts,
-   * so every process it forks inherits it; without a `nice` binary shells run at the registry's priority.
-   */
-  shellNiceness: z.number().int().min(0).max(19).default(10),
-  /** The `nice` binary; default `/usr/bin/nice`, else `/bin/nice` (whichever exists). */
-  nicePath: z.string().min(1).optional(),
   /** Default working directory; default `process.cwd()`. */
   cwd: z.string().min(1).optional(),
   /** Default yield window of `exec`, ms (10–120 000). */

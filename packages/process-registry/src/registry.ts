@@ -188,12 +188,6 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
   const limits = parse(ProcessRegistryLimitsSchema, limitInput);
   const clock: Clock = clockOption ?? createSystemClock();
   const shell = limits.shell ?? (existsSync('/bin/bash') ? '/bin/bash' : '/bin/sh');
-  const nicePath = limits.nicePath ?? ['/usr/bin/nice', '/bin/nice'].find((candidate) => existsSync(candidate));
-  /** `nice -n N <file> <args…>` when shells run below the registry's priority (see `shellNiceness`). */
-  const withNiceness = (file: string, args: readonly string[]): { file: string; args: string[] } =>
-    limits.shellNiceness > 0 && nicePath !== undefined
-      ? { file: nicePath, args: ['-n', String(limits.shellNiceness), file, ...args] }
-      : { file, args: [...args] };
   const defaultCwd = limits.cwd ?? process.cwd();
   const envPolicy: ChildEnvPolicy = {
     source: baseEnvOption ?? process.env,
@@ -699,11 +693,9 @@ export function createProcessRegistry(options: ProcessRegistryOptions = {}): Pro
       const stat = statSync(cwd, { throwIfNoEntry: false });
       if (!stat?.isDirectory()) throw new Error(`working directory does not exist: ${cwd}`);
       const spec = {
+        file: launch ? launch.file : shell,
         // Sandboxed: the launcher alone carries the marker (it unsets it for the shell inside).
-        ...withNiceness(
-          launch ? launch.file : shell,
-          launch ? [...launch.launcherOnlyEnvArgs(PROCESS_MARKER_ENV), ...launch.args] : ['-c', input.command],
-        ),
+        args: launch ? [...launch.launcherOnlyEnvArgs(PROCESS_MARKER_ENV), ...launch.args] : ['-c', input.command],
         cwd,
         env: launch ? { ...env, [PROCESS_MARKER_ENV]: id } : env,
         stdin,

@@ -24,7 +24,6 @@ export function registryOptionsFromConfig(exec: GatewayConfig['exec']): ProcessR
   if (exec.maxOutputChars !== undefined) options.maxOutputChars = exec.maxOutputChars;
   if (exec.finishedTtlMs !== undefined) options.finishedTtlMs = exec.finishedTtlMs;
   if (exec.killGraceMs !== undefined) options.killGraceMs = exec.killGraceMs;
-  if (exec.niceness !== undefined) options.shellNiceness = exec.niceness;
   return options;
 }
 
