@@ -5,12 +5,8 @@
  * event → `exec`): the command never runs. The same job created by the operator does run (so the
  * test can fail). Real gateway on loopback, real shells, real SQLite.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGateway } from '../src/index.js';
-import { FAST, type TestGateway, wrap } from './helpers.js';
+import { startScriptedOpsGateway, type TestGateway } from './helpers.js';
 
 const SESSION = 'agent:ops:main';
 
@@ -35,21 +31,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function start(): Promise<TestGateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'pincer-gw-ceiling-'));
-  const rulesPath = join(dir, 'rules.json');
-  writeFileSync(rulesPath, JSON.stringify(RULES));
-  const configPath = join(dir, 'pincer.config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      ...FAST,
-      agents: [{ id: 'main' }, { id: 'ops', model: `scripted:${rulesPath}`, heartbeat: { every: '1h' }, owners: ['*'] }],
-    }),
-  );
-  const gw = await startGateway({ port: 0, stateDir: dir, configPath, token: 'test-token', logLevel: 'error' });
-  return wrap(gw, dir);
-}
+const start = (): Promise<TestGateway> => startScriptedOpsGateway(RULES, 'pincer-gw-ceiling-');
 
 interface RunView {
   runId: string;

@@ -41,6 +41,26 @@ export async function startTestGateway(config?: Record<string, unknown>, opts: P
   return wrap(gw, dir);
 }
 
+/**
+ * A gateway whose agent `ops` runs the scripted `rules` (written beside the config) with an
+ * hourly heartbeat and `owners: ['*']`, next to a default `main` agent.
+ */
+export async function startScriptedOpsGateway(rules: unknown, prefix = 'pincer-gw-scripted-'): Promise<TestGateway> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const rulesPath = join(dir, 'rules.json');
+  writeFileSync(rulesPath, JSON.stringify(rules));
+  const configPath = join(dir, 'pincer.config.json');
+  writeFileSync(
+    configPath,
+    JSON.stringify({
+      ...FAST,
+      agents: [{ id: 'main' }, { id: 'ops', model: `scripted:${rulesPath}`, heartbeat: { every: '1h' }, owners: ['*'] }],
+    }),
+  );
+  const gw = await startGateway({ port: 0, stateDir: dir, configPath, token: 'test-token', logLevel: 'error' });
+  return wrap(gw, dir);
+}
+
 export function wrap(gw: RunningGateway, dir: string): TestGateway {
   const api: TestGateway['api'] = async (method, path, body, token) => {
     const headers: Record<string, string> = {};

@@ -5,12 +5,8 @@
  * to create a cron job: no job is created. The same shell started by the operator does get its job
  * (so the test can fail). Real gateway on loopback, real shells, real SQLite.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startGateway } from '../src/index.js';
-import { FAST, type TestGateway, wrap } from './helpers.js';
+import { startScriptedOpsGateway, type TestGateway } from './helpers.js';
 
 const SESSION = 'agent:ops:main';
 
@@ -40,21 +36,7 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function start(): Promise<TestGateway> {
-  const dir = mkdtempSync(join(tmpdir(), 'pincer-gw-shell-ceiling-'));
-  const rulesPath = join(dir, 'rules.json');
-  writeFileSync(rulesPath, JSON.stringify(RULES));
-  const configPath = join(dir, 'pincer.config.json');
-  writeFileSync(
-    configPath,
-    JSON.stringify({
-      ...FAST,
-      agents: [{ id: 'main' }, { id: 'ops', model: `scripted:${rulesPath}`, heartbeat: { every: '1h' }, owners: ['*'] }],
-    }),
-  );
-  const gw = await startGateway({ port: 0, stateDir: dir, configPath, token: 'test-token', logLevel: 'error' });
-  return wrap(gw, dir);
-}
+const start = (): Promise<TestGateway> => startScriptedOpsGateway(RULES, 'pincer-gw-shell-ceiling-');
 
 /** Starts `command` in the background through a turn, waits for its heartbeat to finish, returns the session's cron job texts. */
 async function runShellAndHeartbeat(gateway: TestGateway, marker: string, token?: string): Promise<string[]> {
