@@ -186,6 +186,13 @@ function caseVariant(key: string, flips: readonly boolean[]): string {
 }
 
 describe('canonicalizeSessionKey properties', () => {
+  it('is idempotent when normalizing the agent id shifts a signal:group: marker (fast-check counterexample)', () => {
+    // The control character is stripped from the id; the rest stays `group:signal:group:Ops`.
+    const canonical = canonicalizeSessionKey('agent:\u0000signal:group:signal:group:Ops');
+    expect(canonical).toBe('agent:signal:group:signal:group:Ops');
+    expect(canonicalizeSessionKey(canonical)).toBe(canonical);
+  });
+
   it('is idempotent and only ever throws SessionKeyError', () => {
     fc.assert(
       fc.property(fc.oneof(keyish, agentKeyish), (key) => {

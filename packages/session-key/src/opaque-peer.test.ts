@@ -11,6 +11,9 @@ describe('normalizeSessionKeyPreservingOpaquePeerIds', () => {
     ['agent:ops:MATRIX:CHANNEL:!R:s', 'agent:ops:matrix:channel:!R:s'],
     ['agent:ops:matrix:direct:@Bob:srv', 'agent:ops:matrix:direct:@bob:srv'],
     ['agent:ops:xsignal:group:AbC', 'agent:ops:xsignal:group:abc'],
+    // An agent named `signal`: the marker counts in the rest only, never across the agent id.
+    ['agent:signal:group:AbC', 'agent:signal:group:abc'],
+    ['agent:signal:signal:group:AbC', 'agent:signal:signal:group:AbC'],
     ['', ''],
   ] as const)('normalizes %j → %j', (input, expected) => {
     expect(normalizeSessionKeyPreservingOpaquePeerIds(input)).toBe(expected);

@@ -23,9 +23,12 @@ function matrixTailStart(key: string): number {
 
 /**
  * Internal: lower-case `key` (given with its `toLowerCase()` copy) but keep the segment after
- * every `signal:group:` marker as written.
+ * every `signal:group:` marker at or after index `from` as written. Agent keys pass the index
+ * after `agent:<id>:`, so an agent id spelled like the marker (`agent:signal:group:X`) never
+ * counts as one: the marker lives in the rest only, which keeps canonicalization idempotent
+ * when normalizing the id shifts where the rest starts.
  */
-export function lowerPreservingSignalGroups(key: string, lower: string): string {
+export function lowerPreservingSignalGroups(key: string, lower: string, from = 0): string {
   // Fast path: the marker is ASCII, and no non-ASCII character lower-cases into it, so
   // searching the lower-cased copy is an exact existence test.
   if (!lower.includes(SIGNAL_GROUP)) return lower;
@@ -34,9 +37,9 @@ export function lowerPreservingSignalGroups(key: string, lower: string): string 
   const sameIndexes = lower.length === key.length;
   let out = '';
   let copied = 0; // raw index up to which `out` covers the key
-  let pos = sameIndexes ? lower.indexOf(SIGNAL_GROUP) : 0;
+  let pos = sameIndexes ? lower.indexOf(SIGNAL_GROUP, from) : from;
   while (pos >= 0 && pos <= key.length - SIGNAL_GROUP.length) {
-    const atBoundary = pos === 0 || key.charCodeAt(pos - 1) === 58;
+    const atBoundary = pos === from || key.charCodeAt(pos - 1) === 58;
     if (atBoundary && matchesAt(key, pos, SIGNAL_GROUP)) {
       const idStart = pos + SIGNAL_GROUP.length;
       let idEnd = key.indexOf(':', idStart);
@@ -51,9 +54,16 @@ export function lowerPreservingSignalGroups(key: string, lower: string): string 
   return out + (sameIndexes ? lower.slice(copied) : key.slice(copied).toLowerCase());
 }
 
+/** Index after the `agent:<id>:` head of `key`, or 0 when `key` has no such head. */
+function restStart(key: string): number {
+  if (!startsWithCI(key, 'agent:')) return 0;
+  const colon = key.indexOf(':', 6);
+  return colon > 6 ? colon + 1 : 0;
+}
+
 /**
  * Trim and lower-case a session key, except provider-opaque peer ids: the segment after
- * `signal:group:` (at a segment boundary, anywhere in the key) and the tail of
+ * `signal:group:` (at a segment boundary, anywhere after an `agent:<id>:` head) and the tail of
  * `[agent:<id>:]matrix:(channel|group):<tail>` keys (the last `:thread:` marker inside that
  * tail is still lower-cased). Linear in the key length; never throws (non-strings → `''`).
  */
@@ -68,7 +78,7 @@ export function normalizeSessionKeyPreservingOpaquePeerIds(key: string | null | 
     if (thread < 0) return head + tail;
     return head + tail.slice(0, thread) + THREAD_MARKER + tail.slice(thread + THREAD_MARKER.length);
   }
-  return lowerPreservingSignalGroups(raw, raw.toLowerCase());
+  return lowerPreservingSignalGroups(raw, raw.toLowerCase(), restStart(raw));
 }
 
 /** Peer kinds whose ids are case-sensitive on a given channel. */

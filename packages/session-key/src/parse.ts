@@ -51,7 +51,7 @@ export function parseAgentSessionKey(key: string | null | undefined): ParsedAgen
   // a Matrix room key — split the one lower-cased copy at the head computed above.
   if (lower.length === raw.length && !lower.startsWith('matrix:', colon + 1)) {
     // Signal group ids keep their case; the result has the same length, so `colon` still holds.
-    const normalized = lowerPreservingSignalGroups(raw, lower);
+    const normalized = lowerPreservingSignalGroups(raw, lower, colon + 1);
     return { agentId: normalized.slice(AGENT_PREFIX.length, colon).trim(), rest: normalized.slice(colon + 1) };
   }
   return splitAgentHead(normalizeSessionKeyPreservingOpaquePeerIds(raw));
