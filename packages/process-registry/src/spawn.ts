@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { Readable } from 'node:stream';
 import type { OutputStream } from './output-buffer.js';
+import { sharedOutputSlicer } from './output-slice.js';
 
 /** Leader exit as reported by the OS. */
 export interface LeaderExit {
@@ -78,8 +79,18 @@ export async function spawnChild(spec: SpawnSpec): Promise<ProcessHandle> {
   const pid = child.pid!;
   child.stdout!.setEncoding('utf8');
   child.stderr!.setEncoding('utf8');
-  child.stdout!.on('data', (text: string) => spec.onOutput('stdout', text));
-  child.stderr!.on('data', (text: string) => spec.onOutput('stderr', text));
+  const stdout = child.stdout!;
+  const stderr = child.stderr!;
+  sharedOutputSlicer.track(stdout);
+  sharedOutputSlicer.track(stderr);
+  stdout.on('data', (text: string) => {
+    sharedOutputSlicer.onChunk(stdout);
+    spec.onOutput('stdout', text);
+  });
+  stderr.on('data', (text: string) => {
+    sharedOutputSlicer.onChunk(stderr);
+    spec.onOutput('stderr', text);
+  });
   child.stdin?.on('error', () => {});
   const exited = new Promise<LeaderExit>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {

@@ -98,3 +98,31 @@ describe('process ids and the journal', () => {
     expect(record?.procStartTime).toEqual(expect.any(Number));
   });
 });
+
+describe('journaled output under a flood', () => {
+  it('keeps the tail of a shell that outran the journal, marks it truncated, and writes its own output before its exit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pincer-journal-flood-'));
+    dirs.push(dir);
+    const { store, registry } = startGateway(join(dir, 'pincer.db'));
+    // 1.2 MB of numbered lines at once from a real shell: far more than the 200 000 chars kept,
+    // and more than one journal write takes, so the journal drops what it could never keep.
+    const result = await registry.exec({
+      command: "seq -f 'line-%06g' 1 100000",
+      scopeKey: 'agent:main:flood',
+      sessionKey: 'agent:main:flood',
+      background: true,
+    });
+    const id = result.id;
+    const deadline = Date.now() + 60_000;
+    while (store.processes.get(id)?.status === 'running' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const row = store.processes.get(id)!;
+    expect(row.status).not.toBe('running');
+    expect(row.truncated).toBe(true);
+    expect(row.output.length).toBeLessThanOrEqual(200_000);
+    // The tail is whole and in order: the last line is there, and the lines before it follow each other.
+    const lines = row.output.trimEnd().split('\n').slice(1);
+    expect(lines.at(-1)).toBe('line-100000');
+    const numbers = lines.map((line) => Number(line.slice(5)));
+    expect(numbers.every((value, index) => index === 0 || value === numbers[index - 1]! + 1)).toBe(true);
+  });
+});

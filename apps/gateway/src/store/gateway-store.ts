@@ -202,8 +202,10 @@ export interface ProcessJournalTable {
    * Append output; at most {@link JOURNAL_MAX_OUTPUT_CHARS} are kept per process (the oldest chars
    * go and the row is marked truncated). The cost is the chunk's, not the retained output's: an
    * implementation must not rewrite what it already holds. Unknown ids and empty chunks are ignored.
+   * `droppedChars`: output the caller did not keep before this chunk (it counts as truncation: the
+   * row is marked truncated, as it is when the retained output overflows or the chunk alone does).
    */
-  appendOutput(id: string, chunk: string): void;
+  appendOutput(id: string, chunk: string, options?: { droppedChars?: number | undefined }): void;
   exit(id: string, exit: ProcessExit): void;
   get(id: string): ProcessRecord | undefined;
   /**

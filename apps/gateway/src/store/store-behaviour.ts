@@ -228,13 +228,31 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
           record: {},
           gatewayPid: 1,
         });
+        // Output the caller dropped (a journal that fell behind a flood) marks the row truncated.
+        store.processes.start({
+          id: 'p2',
+          pid: 2,
+          scopeKey: 'agent:main:main',
+          sessionKey: 'agent:main:main',
+          command: 'yes',
+          cwd: '/',
+          startedAt: 2,
+          status: 'running',
+          record: {},
+          gatewayPid: 1,
+        });
+        store.processes.appendOutput('p2', 'the tail', { droppedChars: 10 });
+        expect(store.processes.get('p2')).toMatchObject({ output: 'the tail', truncated: true });
+        store.processes.appendOutput('p2', ' and more');
+        expect(store.processes.get('p2')).toMatchObject({ output: 'the tail and more', truncated: true });
+        store.processes.exit('p2', { status: 'completed', exitCode: 0, signal: null, endedAt: 1 });
         const chunk = 'y\n'.repeat(50_000);
         for (let index = 0; index < 5; index++) store.processes.appendOutput('p1', chunk);
         const journaled = store.processes.get('p1')!;
         expect(journaled.output.length).toBe(JOURNAL_MAX_OUTPUT_CHARS);
         expect(journaled.truncated).toBe(true);
         store.processes.exit('p1', { status: 'completed', exitCode: 0, signal: null, endedAt: 2 });
-        expect(store.processes.list({ status: 'finished' }).map((row) => row.id)).toEqual(['p1']);
+        expect(store.processes.list({ status: 'finished' }).map((row) => row.id)).toEqual(['p1', 'p2']);
         expect(store.processes.list({ status: 'running' })).toEqual([]);
       }),
     );

@@ -118,7 +118,7 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
       }
     }
   };
-  const append = db.transaction((id: string, chunk: string) => {
+  const append = db.transaction((id: string, chunk: string, droppedChars: number) => {
     if (chunk === '') return;
     const state = stateStatement.get(id) as ProcessState | undefined;
     if (!state) return; // not journaled: nothing to append to
@@ -131,14 +131,14 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
       id,
       tail: keepEnd(state.tail + keepEnd(text, PROCESS_LIST_TAIL_CHARS), PROCESS_LIST_TAIL_CHARS),
       retained: Math.min(total, JOURNAL_MAX_OUTPUT_CHARS),
-      truncated: state.truncated === 1 || total > JOURNAL_MAX_OUTPUT_CHARS ? 1 : 0,
+      truncated: state.truncated === 1 || total > JOURNAL_MAX_OUTPUT_CHARS || droppedChars > 0 || text.length < chunk.length ? 1 : 0,
     });
   });
   const exit = db.transaction((id: string, patch: Parameters<ProcessJournalTable['exit']>[1]) => {
     exitStatement.run(patch.status, patch.exitCode, patch.signal, patch.endedAt, patch.truncated ? 1 : 0, id);
     // Output batches may be lost if the registry did not journal them; keep at least the tail.
     if (patch.tail !== undefined && patch.tail !== '' && (stateStatement.get(id) as ProcessState | undefined)?.retained === 0)
-      append(id, patch.tail);
+      append(id, patch.tail, 0);
   });
   return {
     has: (id) => hasStatement.get(id) !== undefined,
@@ -157,7 +157,7 @@ export function createSqliteProcessJournalTable(db: Database): ProcessJournalTab
       ),
     started: (id, start) =>
       startedStatement.run(start.pid, start.status, start.record === undefined ? null : JSON.stringify(start.record), id).changes === 1,
-    appendOutput: (id, chunk) => append(id, chunk),
+    appendOutput: (id, chunk, options) => append(id, chunk, options?.droppedChars ?? 0),
     exit: (id, patch) => exit(id, patch),
     get(id) {
       const row = getStatement.get(id) as Row | undefined;
