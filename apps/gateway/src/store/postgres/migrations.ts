@@ -5,8 +5,9 @@ import type { SyncPostgresClient } from './sync-client.js';
  * Migration 1 is the SQLite schema's final state (after its 5 migrations) in PostgreSQL terms:
  * BIGINT epoch-ms columns, identity sequences where SQLite has AUTOINCREMENT (and, named `seq`,
  * where SQLite's lists break ties by rowid), `COLLATE "C"` on ordered keys (SQLite compares text
- * bytewise), JSON kept as TEXT (its text round-trips unchanged), and process output as BYTEA (a
- * shell may print NUL, which PostgreSQL TEXT refuses). Two additions hold the store's invariants
+ * bytewise), JSON kept as TEXT (its text round-trips unchanged, NUL escaped), and free text that may hold
+ * a NUL, which PostgreSQL TEXT refuses and SQLite keeps, as UTF-8 BYTEA: process output and
+ * commands, transcript text, run messages, replies and errors. Two additions hold the store's invariants
  * across gateways: `processes.output_version` (the compare-and-swap of output appends) and a
  * partial unique index of running sub-agent runs per child session.
  */
@@ -36,7 +37,7 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<string> = [
     session_id TEXT NOT NULL,
     run_id TEXT,
     role TEXT NOT NULL,
-    text TEXT NOT NULL,
+    text BYTEA NOT NULL,
     message TEXT,
     created_at BIGINT NOT NULL
   );
@@ -56,9 +57,9 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<string> = [
     agent_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     status TEXT NOT NULL,
-    message TEXT NOT NULL,
-    reply TEXT,
-    error TEXT,
+    message BYTEA NOT NULL,
+    reply BYTEA,
+    error BYTEA,
     idempotency_key TEXT,
     created_at BIGINT NOT NULL,
     started_at BIGINT,
@@ -72,8 +73,8 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<string> = [
     pid INTEGER,
     scope_key TEXT NOT NULL,
     session_key TEXT,
-    command TEXT NOT NULL,
-    cwd TEXT NOT NULL,
+    command BYTEA NOT NULL,
+    cwd BYTEA NOT NULL,
     started_at BIGINT NOT NULL,
     ended_at BIGINT,
     status TEXT NOT NULL,

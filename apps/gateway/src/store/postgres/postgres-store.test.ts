@@ -344,6 +344,51 @@ describe('PostgreSQL transactions', () => {
   });
 });
 
+describe('PostgreSQL free text', () => {
+  it('keeps a NUL (refused by PostgreSQL text, kept by SQLite) in transcript text, run messages, replies and errors, and commands', () => {
+    const store = createPostgresGatewayStore(url, { schema: schemas.fresh() });
+    try {
+      const text = 'before\u0000after 😀';
+      store.transcripts.append({ sessionKey: 'k', sessionId: 's', runId: null, role: 'tool', text, message: { text }, createdAt: 1 });
+      expect(store.transcripts.list('k')[0]).toMatchObject({ text, message: { text } });
+      store.runs.insert({
+        id: 'r',
+        sessionKey: 'k',
+        agentId: 'main',
+        kind: 'user',
+        status: 'queued',
+        message: text,
+        reply: null,
+        error: null,
+        idempotencyKey: null,
+        createdAt: 1,
+        startedAt: null,
+        endedAt: null,
+      });
+      store.runs.update('r', { status: 'error', reply: `${text}!`, error: `${text}?` });
+      expect(store.runs.get('r')).toMatchObject({ message: text, reply: `${text}!`, error: `${text}?` });
+      store.runs.update('r', { startedAt: 2 });
+      expect(store.runs.listByStatus(['error'])[0]).toMatchObject({ reply: `${text}!`, startedAt: 2 });
+      const command = 'printf "a\u0000b"';
+      store.processes.start({
+        id: 'p',
+        pid: null,
+        scopeKey: 'k',
+        sessionKey: 'k',
+        command,
+        cwd: '/tmp',
+        startedAt: 1,
+        status: 'running',
+        record: { command },
+        gatewayPid: null,
+      });
+      expect(store.processes.get('p')).toMatchObject({ command, cwd: '/tmp', record: { command } });
+    } finally {
+      store.close();
+    }
+  });
+});
+
 describe('PostgreSQL process output', () => {
   it('keeps output bytes PostgreSQL text would refuse (NUL) and astral chars, in the list tail too', () => {
     const schema = schemas.fresh();

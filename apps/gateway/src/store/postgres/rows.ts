@@ -6,8 +6,15 @@ export function byteaText(value: unknown): string {
   return value === null || value === undefined ? '' : String(value);
 }
 
+/** A nullable BYTEA column read back as UTF-8 text. */
+export const nullableByteaText = (value: unknown): string | null => (value === null || value === undefined ? null : byteaText(value));
+
 /** Text as the bytes of a BYTEA parameter (UTF-8; PostgreSQL TEXT would refuse a NUL). */
 export const textBytes = (text: string): Buffer => Buffer.from(text, 'utf8');
+
+/** {@link textBytes} of a nullable value. */
+export const nullableTextBytes = (text: string | null | undefined): Buffer | null =>
+  text === null || text === undefined ? null : textBytes(text);
 
 /** The SQLSTATE of a unique violation. */
 export const UNIQUE_VIOLATION = '23505';

@@ -1,7 +1,7 @@
 import type { RunKind, RunPatch, RunRecord, RunStatus, RunTable } from '../gateway-store.js';
 import { nullableNumber, nullableString, type Row } from '../sqlite/rows.js';
 import { PostgresQueryError, type SyncPostgresClient } from './sync-client.js';
-import { UNIQUE_VIOLATION } from './rows.js';
+import { byteaText, nullableByteaText, nullableTextBytes, textBytes, UNIQUE_VIOLATION } from './rows.js';
 
 function toRun(row: Row): RunRecord {
   return {
@@ -10,9 +10,9 @@ function toRun(row: Row): RunRecord {
     agentId: String(row.agent_id),
     kind: String(row.kind) as RunKind,
     status: String(row.status) as RunStatus,
-    message: String(row.message),
-    reply: nullableString(row.reply),
-    error: nullableString(row.error),
+    message: byteaText(row.message),
+    reply: nullableByteaText(row.reply),
+    error: nullableByteaText(row.error),
     idempotencyKey: nullableString(row.idempotency_key),
     createdAt: Number(row.created_at),
     startedAt: nullableNumber(row.started_at),
@@ -42,9 +42,9 @@ export function createPostgresRunTable(client: SyncPostgresClient): RunTable {
           run.agentId,
           run.kind,
           run.status,
-          run.message,
-          run.reply,
-          run.error,
+          textBytes(run.message),
+          nullableTextBytes(run.reply),
+          nullableTextBytes(run.error),
           run.idempotencyKey,
           run.createdAt,
           run.startedAt,
@@ -58,7 +58,7 @@ export function createPostgresRunTable(client: SyncPostgresClient): RunTable {
       if (fields.length === 0) return;
       client.query(
         `UPDATE runs SET ${fields.map((field, index) => `${PATCH_COLUMNS[field]} = $${index + 1}`).join(', ')} WHERE id = $${fields.length + 1}`,
-        [...fields.map((field) => patch[field]), id],
+        [...fields.map((field) => (field === 'reply' || field === 'error' ? nullableTextBytes(patch[field]) : patch[field])), id],
       );
     },
     get: (id) => one('SELECT * FROM runs WHERE id = $1', [id]),

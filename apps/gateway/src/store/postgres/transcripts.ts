@@ -1,5 +1,6 @@
 import type { TranscriptEntry, TranscriptTable } from '../gateway-store.js';
 import { jsonColumn, nullableString, type Row } from '../sqlite/rows.js';
+import { byteaText, textBytes } from './rows.js';
 import type { SyncPostgresClient } from './sync-client.js';
 
 const DEFAULT_PAGE = 200;
@@ -11,7 +12,7 @@ const toEntry = (row: Row): TranscriptEntry => ({
   sessionId: String(row.session_id),
   runId: nullableString(row.run_id),
   role: String(row.role) as TranscriptEntry['role'],
-  text: String(row.text),
+  text: byteaText(row.text),
   message: jsonColumn(row.message),
   createdAt: Number(row.created_at),
 });
@@ -29,7 +30,7 @@ export function createPostgresTranscriptTable(client: SyncPostgresClient): Trans
             entry.sessionId,
             entry.runId,
             entry.role,
-            entry.text,
+            textBytes(entry.text),
             entry.message === undefined || entry.message === null ? null : JSON.stringify(entry.message),
             entry.createdAt,
           ],
