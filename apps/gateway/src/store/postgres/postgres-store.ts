@@ -1,0 +1,166 @@
+import { GatewayError } from '../../errors.js';
+import type { GatewayStore } from '../gateway-store.js';
+import { createPostgresAnnouncementTable } from './announcements.js';
+import { createPostgresAuditTable } from './audit-log.js';
+import { createPostgresCronTable } from './cron.js';
+import { createPostgresCredentialTable } from './credentials.js';
+import { migratePostgres, POSTGRES_MIGRATION_LOCK } from './migrations.js';
+import { createPostgresProcessJournalTable } from './process-journal.js';
+import { createPostgresRunTable } from './runs.js';
+import { createPostgresSessionTable } from './sessions.js';
+import { createPostgresSubagentRunStore } from './subagent-runs.js';
+import { openSyncPostgresClient, type SyncPostgresClient } from './sync-client.js';
+import { createPostgresSystemEventTable } from './system-events.js';
+import { createPostgresTranscriptTable } from './transcripts.js';
+
+/** Options of {@link createPostgresGatewayStore}. */
+export interface PostgresGatewayStoreOptions {
+  /**
+   * The schema the store's tables live in (created when missing): an unquoted lower-case SQL
+   * identifier, at most 63 chars. Default: the connection's `search_path` (normally `public`).
+   */
+  schema?: string | undefined;
+  /** The longest one statement (or the connect) may take. Default 15 s (`POSTGRES_STATEMENT_TIMEOUT_MS`). */
+  timeoutMs?: number | undefined;
+}
+
+/** Schema names the store accepts (they go into `search_path` unquoted). */
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/**
+ * Open the PostgreSQL store at `url` (a `postgres://` connection string), migrated to the latest
+ * schema (gateways opening the same schema at once take turns on an advisory lock). One
+ * connection, answered synchronously (see `sync-client.ts`); each table method is one statement
+ * where it can be (a process-output append over the cap and a sub-agent finish are a read and a
+ * compare-and-swap write). `transaction(fn)` is BEGIN/COMMIT, ROLLBACK when `fn` throws; a nested
+ * call joins the outer transaction as a savepoint (a nested throw undoes only its own writes, as
+ * in SQLite). A statement that fails inside a transaction aborts it in PostgreSQL: the commit then
+ * throws a `conflict` error instead of committing part of `fn`.
+ */
+export function createPostgresGatewayStore(url: string, options: PostgresGatewayStoreOptions = {}): GatewayStore {
+  if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
+    throw new GatewayError('invalid_config', `PostgreSQL schema ${JSON.stringify(options.schema)} must match ${SCHEMA_NAME.source}`, {
+      field: 'schema',
+    });
+  }
+  const raw = openSyncPostgresClient(url, { schema: options.schema, timeoutMs: options.timeoutMs });
+  let depth = 0;
+  let aborted = false;
+  // Every statement of the tables goes through here: a failure inside a transaction is remembered.
+  const client: SyncPostgresClient = {
+    query(sql, params) {
+      try {
+        return raw.query(sql, params);
+      } catch (error) {
+        if (depth > 0) aborted = true;
+        throw error;
+      }
+    },
+    exec(sql) {
+      try {
+        raw.exec(sql);
+      } catch (error) {
+        if (depth > 0) aborted = true;
+        throw error;
+      }
+    },
+    get isOpen() {
+      return raw.isOpen;
+    },
+    close: () => raw.close(),
+  };
+  try {
+    if (options.schema !== undefined) createSchema(raw, options.schema);
+    migratePostgres(raw);
+  } catch (error) {
+    raw.close();
+    throw error;
+  }
+
+  const quietly = (sql: string) => {
+    try {
+      raw.query(sql);
+    } catch {
+      // the connection is gone, or there is nothing to undo; the server rolls back either way
+    }
+  };
+  const outermost = <T>(fn: () => T): T => {
+    raw.query('BEGIN');
+    depth = 1;
+    aborted = false;
+    try {
+      const value = fn();
+      if (aborted) {
+        throw new GatewayError('conflict', 'a statement of this transaction failed, so PostgreSQL aborted it; nothing was committed');
+      }
+      raw.query('COMMIT');
+      return value;
+    } catch (error) {
+      quietly('ROLLBACK');
+      throw error;
+    } finally {
+      depth = 0;
+      aborted = false;
+    }
+  };
+  const nested = <T>(fn: () => T): T => {
+    const savepoint = `pincer_nested_${depth}`;
+    client.query(`SAVEPOINT ${savepoint}`);
+    depth += 1;
+    try {
+      const value = fn();
+      client.query(`RELEASE SAVEPOINT ${savepoint}`);
+      return value;
+    } catch (error) {
+      if (raw.isOpen) {
+        try {
+          raw.query(`ROLLBACK TO SAVEPOINT ${savepoint}`);
+          raw.query(`RELEASE SAVEPOINT ${savepoint}`);
+          aborted = false; // the savepoint's rollback undoes the failure
+        } catch {
+          aborted = true;
+        }
+      }
+      throw error;
+    } finally {
+      depth -= 1;
+    }
+  };
+
+  return {
+    sessions: createPostgresSessionTable(client),
+    transcripts: createPostgresTranscriptTable(client),
+    systemEvents: createPostgresSystemEventTable(client),
+    runs: createPostgresRunTable(client),
+    processes: createPostgresProcessJournalTable(client),
+    subagentRuns: createPostgresSubagentRunStore(client),
+    announcements: createPostgresAnnouncementTable(client),
+    cron: createPostgresCronTable(client),
+    credentials: createPostgresCredentialTable(client),
+    audit: createPostgresAuditTable(client),
+    transaction: (fn) => (depth === 0 ? outermost(fn) : nested(fn)),
+    get isOpen() {
+      return raw.isOpen;
+    },
+    close() {
+      if (raw.isOpen) raw.close();
+    },
+  };
+}
+
+/** Create the schema unless it exists (under the migration lock: concurrent creates would collide). */
+function createSchema(client: SyncPostgresClient, schema: string): void {
+  client.query('BEGIN');
+  try {
+    client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [POSTGRES_MIGRATION_LOCK, schema]);
+    client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+    client.query('COMMIT');
+  } catch (error) {
+    try {
+      client.query('ROLLBACK');
+    } catch {
+      // the connection is gone
+    }
+    throw error;
+  }
+}
