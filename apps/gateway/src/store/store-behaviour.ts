@@ -245,14 +245,20 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
         expect(store.processes.get('p2')).toMatchObject({ output: 'the tail', truncated: true });
         store.processes.appendOutput('p2', ' and more');
         expect(store.processes.get('p2')).toMatchObject({ output: 'the tail and more', truncated: true });
+        // So does a first chunk over the cap (nothing was retained before it).
+        store.processes.start({ ...store.processes.get('p2')!, id: 'p3', startedAt: 3 });
+        store.processes.appendOutput('p3', `${'x'.repeat(JOURNAL_MAX_OUTPUT_CHARS)}!`);
+        expect(store.processes.get('p3')).toMatchObject({ truncated: true });
+        expect(store.processes.get('p3')!.output.length).toBe(JOURNAL_MAX_OUTPUT_CHARS);
         store.processes.exit('p2', { status: 'completed', exitCode: 0, signal: null, endedAt: 1 });
+        store.processes.exit('p3', { status: 'completed', exitCode: 0, signal: null, endedAt: 1 });
         const chunk = 'y\n'.repeat(50_000);
         for (let index = 0; index < 5; index++) store.processes.appendOutput('p1', chunk);
         const journaled = store.processes.get('p1')!;
         expect(journaled.output.length).toBe(JOURNAL_MAX_OUTPUT_CHARS);
         expect(journaled.truncated).toBe(true);
         store.processes.exit('p1', { status: 'completed', exitCode: 0, signal: null, endedAt: 2 });
-        expect(store.processes.list({ status: 'finished' }).map((row) => row.id)).toEqual(['p1', 'p2']);
+        expect(store.processes.list({ status: 'finished' }).map((row) => row.id)).toEqual(['p1', 'p2', 'p3']);
         expect(store.processes.list({ status: 'running' })).toEqual([]);
       }),
     );

@@ -22,6 +22,30 @@ export interface PostgresGatewayStoreOptions {
   schema?: string | undefined;
   /** The longest one statement (or the connect) may take. Default 15 s (`POSTGRES_STATEMENT_TIMEOUT_MS`). */
   timeoutMs?: number | undefined;
+  /**
+   * Hold the schema for this store alone while it is open (a session advisory lock, released when
+   * the connection ends, a crash included); another exclusive open of the schema is refused with
+   * `unavailable`. The gateway server opens its store so: several gateways on one schema need the
+   * node coordination Pincer does not provide yet. Default false.
+   */
+  exclusive?: boolean | undefined;
+}
+
+/** The advisory-lock class of an exclusive store (with the schema's hash as the second key): "PIND". */
+export const POSTGRES_EXCLUSIVE_LOCK = 0x50494e44;
+
+/** Take the exclusive lock of the connection's schema, or refuse (another gateway holds it). */
+function holdSchema(client: SyncPostgresClient, schema: string | undefined): void {
+  const held = client.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1, hashtext(COALESCE(current_schema(), ''))) AS held", [
+    POSTGRES_EXCLUSIVE_LOCK,
+  ]).rows[0]?.held;
+  if (held !== true) {
+    throw new GatewayError(
+      'unavailable',
+      `another gateway holds PostgreSQL schema "${schema ?? 'public'}": one gateway per database schema (several gateways on one schema are not provided yet; give each its own store.schema)`,
+      { field: 'store.schema' },
+    );
+  }
 }
 
 /** Schema names the store accepts (they go into `search_path` unquoted). */
@@ -71,6 +95,7 @@ export function createPostgresGatewayStore(url: string, options: PostgresGateway
   };
   try {
     if (options.schema !== undefined) createSchema(raw, options.schema);
+    if (options.exclusive === true) holdSchema(raw, options.schema);
     migratePostgres(raw);
   } catch (error) {
     raw.close();

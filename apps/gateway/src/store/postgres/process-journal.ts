@@ -79,7 +79,7 @@ export function createPostgresProcessJournalTable(client: SyncPostgresClient): P
     ).rows[0];
 
   /** One attempt; false when another connection appended between the read and the write. */
-  const tryAppend = (id: string, text: string, state: AppendState): boolean => {
+  const tryAppend = (id: string, text: string, state: AppendState, isCut: boolean): boolean => {
     const total = state.retained + text.length;
     const excess = total - JOURNAL_MAX_OUTPUT_CHARS;
     const dropSeqs: number[] = [];
@@ -111,7 +111,7 @@ export function createPostgresProcessJournalTable(client: SyncPostgresClient): P
         state.version,
         textBytes(tail),
         Math.min(total, JOURNAL_MAX_OUTPUT_CHARS),
-        state.truncated === 1 || total > JOURNAL_MAX_OUTPUT_CHARS ? 1 : 0,
+        state.truncated === 1 || total > JOURNAL_MAX_OUTPUT_CHARS || isCut ? 1 : 0,
         text.length,
         textBytes(text),
         dropSeqs,
@@ -123,13 +123,15 @@ export function createPostgresProcessJournalTable(client: SyncPostgresClient): P
     return written.rowCount === 1;
   };
 
-  const append = (id: string, chunk: string): void => {
+  const append = (id: string, chunk: string, droppedChars: number): void => {
     if (chunk === '') return;
     const text = keepEnd(chunk, JOURNAL_MAX_OUTPUT_CHARS);
+    // Output the caller dropped, or a chunk over the cap, is truncation too.
+    const isCut = droppedChars > 0 || text.length < chunk.length;
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const state = readState(id, text.length);
       if (!state) return; // not journaled: nothing to append to
-      if (tryAppend(id, text, state)) return;
+      if (tryAppend(id, text, state, isCut)) return;
     }
     throw new GatewayError(
       'conflict',
@@ -170,7 +172,7 @@ export function createPostgresProcessJournalTable(client: SyncPostgresClient): P
         start.record === undefined ? null : JSON.stringify(start.record),
         id,
       ]).rowCount === 1,
-    appendOutput: (id, chunk) => append(id, chunk),
+    appendOutput: (id, chunk, options) => append(id, chunk, options?.droppedChars ?? 0),
     exit(id, patch) {
       // The exit, and (output batches may be lost if the registry did not journal them) the tail
       // as the only chunk when nothing was journaled: one statement.

@@ -63,6 +63,17 @@ const client = new pg.Client({
 let lost = null;
 client.on('error', (error) => { lost = error; });
 const ready = client.connect();
+// Statements with parameters are prepared once per connection (pg names them; the server keeps
+// the plan), at most 256 distinct ones: the store's statements are a fixed set.
+const names = new Map();
+function statementName(sql) {
+  let name = names.get(sql);
+  if (name === undefined && names.size < 256) {
+    name = 'pincer_' + names.size;
+    names.set(sql, name);
+  }
+  return name;
+}
 function reply(message) {
   port.postMessage(message);
   Atomics.store(flag, 0, 1);
@@ -79,7 +90,7 @@ port.on('message', async (request) => {
       return;
     }
     const result = request.params
-      ? await client.query({ text: request.sql, values: request.params })
+      ? await client.query({ text: request.sql, values: request.params, name: statementName(request.sql) })
       : await client.query(request.sql);
     const last = Array.isArray(result) ? result[result.length - 1] : result;
     reply({ ok: true, rows: last ? last.rows : [], rowCount: last && last.rowCount != null ? last.rowCount : 0 });
@@ -122,6 +133,8 @@ export function openSyncPostgresClient(url: string, options: SyncPostgresOptions
       applicationName: options.applicationName ?? 'pincer-gateway',
     },
     transferList: [port2],
+    // Not the parent's flags (a loader such as tsx, or --input-type): the worker is plain CommonJS.
+    execArgv: [],
     resourceLimits: { maxOldGenerationSizeMb: 256 },
   });
   worker.unref();
