@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     name: 'tests',
     include: ['e2e/**/*.test.ts', 'reliability/**/*.test.ts'],
+    globalSetup: ['support/postgres-global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
     // These suites start real gateways and floods of real processes: run files one

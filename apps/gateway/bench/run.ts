@@ -195,11 +195,18 @@ async function storeRows(): Promise<void> {
       pass: ratio <= 3,
     });
     rows.push({
-      name: 'scripted turns/s and p99, PostgreSQL store (SQLite in baseline)',
+      name: 'scripted turns/s, PostgreSQL store (sequential, one node)',
       value: Math.round(1000 / perTurn.pg),
-      unit: `turns/s (p99 ${percentile(times.pg, 0.99).toFixed(1)} ms)`,
-      baseline: `SQLite: p99 ${percentile(times.sqlite, 0.99).toFixed(1)} ms`,
+      unit: 'turns/s',
+      baseline: 'SQLite store, same run',
       baselineValue: Math.round(1000 / perTurn.sqlite),
+    });
+    rows.push({
+      name: 'scripted turn p99, PostgreSQL store (sequential, one node)',
+      value: Number(percentile(times.pg, 0.99).toFixed(1)),
+      unit: 'ms',
+      baseline: 'SQLite store, same run',
+      baselineValue: Number(percentile(times.sqlite, 0.99).toFixed(1)),
     });
   } finally {
     await postgres.stop();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { SubagentSpawner } from '@pincer/subagent-spawn';
 import { formatExitNotice, type ExitEvent } from '@pincer/process-registry';
 import pino, { type Logger } from 'pino';
-import { agentOwners, agentSessionConfig, loadConfig, type GatewayConfig } from './config.js';
+import { agentOwners, agentSessionConfig, DEFAULT_POSTGRES_URL_ENV, loadConfig, type GatewayConfig } from './config.js';
 import { ownerConfigWarnings } from './security/owner-policy.js';
 import { createSystemClock, randomIdSource, type GatewayClock, type IdSource } from './clock.js';
 import { sessionOnlyScope } from './credentials/access-scope.js';
@@ -35,6 +35,7 @@ import { createSessionService, type SessionService } from './sessions/sessions.j
 import { createTurnTargetResolver, type TurnTargetResolver } from './sessions/turn-target.js';
 import { ensureStateDir, resolveConfigPath, resolveStateDir } from './state.js';
 import type { GatewayStore } from './store/gateway-store.js';
+import { createPostgresGatewayStore } from './store/postgres/postgres-store.js';
 import { createSqliteGatewayStore } from './store/sqlite/sqlite-store.js';
 import { createCronTool } from './tools/cron.js';
 import { createExecTool } from './tools/exec.js';
@@ -154,6 +155,28 @@ function openCheckedStore(databaseFile: string): GatewayStore {
   return store;
 }
 
+/**
+ * The store the config names: `<stateDir>/pincer.db` (default) or PostgreSQL. A PostgreSQL store
+ * without a URL is a config error naming the variable it looked in, never a silent SQLite.
+ */
+function openConfiguredStore(config: GatewayConfig, stateDir: string, isServer: boolean): GatewayStore {
+  const storeConfig = config.store;
+  if (storeConfig?.kind !== 'postgres') return openCheckedStore(join(stateDir, 'pincer.db'));
+  const urlEnv = storeConfig.urlEnv ?? DEFAULT_POSTGRES_URL_ENV;
+  const url = storeConfig.url ?? process.env[urlEnv]?.trim();
+  if (!url) {
+    throw new GatewayError('invalid_config', `store.kind is "postgres" but neither store.url nor ${urlEnv} is set`, {
+      field: 'store.url',
+    });
+  }
+  return createPostgresGatewayStore(url, {
+    schema: storeConfig.schema,
+    timeoutMs: storeConfig.statementTimeoutMs,
+    // The server holds its schema alone (no node coordination yet); one-off embedded turns share it.
+    exclusive: isServer,
+  });
+}
+
 /** One day, ms. */
 const DAY_MS = 86_400_000;
 /** Default of `gateway.maxConcurrentRuns`. */
@@ -191,7 +214,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       logger.warn(warning);
     }
   }
-  const store = options.store ?? openCheckedStore(join(stateDir, 'pincer.db'));
+  const store = options.store ?? openConfiguredStore(config, stateDir, isServer);
   // Built parts are stopped in reverse order, on close and when composing fails halfway.
   const stops: Array<() => void | Promise<void>> = [() => store.close()];
   const stopAll = async () => {

@@ -193,6 +193,41 @@ export const PluginConfigSchema = z
   })
   .strict();
 
+/** Default variable holding the PostgreSQL connection string of `store.kind: "postgres"`. */
+export const DEFAULT_POSTGRES_URL_ENV = 'PINCER_POSTGRES_URL';
+
+/**
+ * Where the gateway keeps its state: the embedded SQLite file `<stateDir>/pincer.db` (default) or
+ * a PostgreSQL database. The connection string (it carries a password) is best given by variable
+ * (`urlEnv`, default `PINCER_POSTGRES_URL`; `PINCER_*` never reaches a shell); `url` in the file
+ * is accepted too.
+ */
+export const StoreConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sqlite') }).strict(),
+  z
+    .object({
+      kind: z.literal('postgres'),
+      /** `postgres://user:password@host:port/database`. */
+      url: z
+        .string()
+        .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+        .optional(),
+      /** Variable holding the URL when `url` is not given. Default `PINCER_POSTGRES_URL`. */
+      urlEnv: z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+        .optional(),
+      /** Schema of the gateway's tables (created when missing). Default `public`. */
+      schema: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier')
+        .optional(),
+      /** Bound on one statement (and the connect), ms. Default 15 000. */
+      statementTimeoutMs: z.number().int().min(100).max(600_000).optional(),
+    })
+    .strict(),
+]);
+
 /** The whole `pincer.config.json`. Every field is optional. */
 export const GatewayConfigSchema = z
   .object({
@@ -231,6 +266,8 @@ export const GatewayConfigSchema = z
       })
       .strict()
       .optional(),
+    /** Where state lives: embedded SQLite (default) or PostgreSQL (see `StoreConfigSchema`). */
+    store: StoreConfigSchema.optional(),
     defaultAgent: z.string().optional(),
     agents: z.array(AgentConfigSchema).optional(),
     session: SessionConfigSchema.optional(),

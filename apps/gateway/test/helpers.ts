@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
 import { startGateway, type RunningGateway, type StartGatewayOptions } from '../src/index.js';
+import { openSyncPostgresClient } from '../src/store/postgres/sync-client.js';
 
 export interface TestGateway {
   gw: RunningGateway;
@@ -23,8 +26,40 @@ export interface TestGateway {
 /** A fast test config: no per-agent wake spacing. */
 export const FAST = { wake: { eventCooldownMs: 0, coalesceMs: 0, busyRetryMs: 100 } };
 
+/**
+ * The store the test gateways use: the embedded SQLite file, or — with `PINCER_TEST_STORE=postgres`
+ * (CI's PostgreSQL leg) — a fresh schema of the run's PostgreSQL, so the same end-to-end files
+ * prove the same behaviour on both stores. Returns the config block and a cleanup.
+ */
+function testStore(): { config: Record<string, unknown>; drop(): void } {
+  if (process.env.PINCER_TEST_STORE !== 'postgres') return { config: {}, drop: () => {} };
+  const url = inject('postgresUrl');
+  const schema = `pincer_test_${randomBytes(6).toString('hex')}`;
+  return {
+    config: { store: { kind: 'postgres', url, schema } },
+    drop() {
+      const client = openSyncPostgresClient(url);
+      try {
+        client.exec(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      } finally {
+        client.close();
+      }
+    },
+  };
+}
+
+/** The PostgreSQL leg must really run on PostgreSQL: a gateway that fell back to SQLite fails the test. */
+function assertTestStore(gw: RunningGateway, isPostgresExpected: boolean): void {
+  if (isPostgresExpected && gw.runtime.config.store?.kind !== 'postgres') {
+    throw new Error('PINCER_TEST_STORE=postgres, but this gateway is not on PostgreSQL');
+  }
+}
+
 export async function startTestGateway(config?: Record<string, unknown>, opts: Partial<StartGatewayOptions> = {}): Promise<TestGateway> {
   const dir = mkdtempSync(join(tmpdir(), 'pincer-gw-'));
+  const store = testStore();
+  const isStoreInjected = Object.keys(store.config).length > 0 && opts.configPath === undefined;
+  if (isStoreInjected) config = { ...store.config, ...config };
   let configPath: string | undefined;
   if (config) {
     configPath = join(dir, 'pincer.config.json');
@@ -38,7 +73,8 @@ export async function startTestGateway(config?: Record<string, unknown>, opts: P
     logLevel: 'error',
     ...opts,
   });
-  return wrap(gw, dir);
+  assertTestStore(gw, isStoreInjected);
+  return wrap(gw, dir, store.drop);
 }
 
 /**
@@ -50,18 +86,21 @@ export async function startScriptedOpsGateway(rules: unknown, prefix = 'pincer-g
   const rulesPath = join(dir, 'rules.json');
   writeFileSync(rulesPath, JSON.stringify(rules));
   const configPath = join(dir, 'pincer.config.json');
+  const store = testStore();
   writeFileSync(
     configPath,
     JSON.stringify({
+      ...store.config,
       ...FAST,
       agents: [{ id: 'main' }, { id: 'ops', model: `scripted:${rulesPath}`, heartbeat: { every: '1h' }, owners: ['*'] }],
     }),
   );
   const gw = await startGateway({ port: 0, stateDir: dir, configPath, token: 'test-token', logLevel: 'error' });
-  return wrap(gw, dir);
+  assertTestStore(gw, Object.keys(store.config).length > 0);
+  return wrap(gw, dir, store.drop);
 }
 
-export function wrap(gw: RunningGateway, dir: string): TestGateway {
+export function wrap(gw: RunningGateway, dir: string, dropStore: () => void = () => {}): TestGateway {
   const api: TestGateway['api'] = async (method, path, body, token) => {
     const headers: Record<string, string> = {};
     if (token !== null) headers.authorization = `Bearer ${token ?? gw.token}`;
@@ -105,6 +144,7 @@ export function wrap(gw: RunningGateway, dir: string): TestGateway {
     async close() {
       await gw.close();
       rmSync(dir, { recursive: true, force: true });
+      dropStore();
     },
   };
   return t;

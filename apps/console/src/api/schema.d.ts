@@ -807,6 +807,11 @@ export interface operations {
                         /** @enum {boolean} */
                         ok: true;
                         agents: string[];
+                        store: {
+                            /** @enum {string} */
+                            kind: "sqlite" | "postgres";
+                            schema?: string;
+                        };
                         plugins: {
                             loaded: {
                                 id: string;

@@ -13,6 +13,8 @@ const GatewayStatusSchema = z
   .object({
     ok: z.literal(true),
     agents: z.array(z.string()),
+    /** Where state lives: `sqlite` (the embedded file) or `postgres` (with its schema). */
+    store: z.object({ kind: z.enum(['sqlite', 'postgres']), schema: z.string().optional() }),
     plugins: z.object({
       loaded: z.array(z.object({ id: z.string(), name: z.string().optional() })),
       /** Every plugin route; `auth: 'plugin'` routes are public (the plugin authenticates them itself). */
@@ -122,6 +124,10 @@ export const systemRoutes: FastifyPluginAsyncZod<{
         return {
           ok: true as const,
           agents: runtime.config.agents.map((agent) => agent.id),
+          store:
+            runtime.config.store?.kind === 'postgres'
+              ? { kind: 'postgres' as const, schema: runtime.config.store.schema ?? 'public' }
+              : { kind: 'sqlite' as const },
           plugins: {
             loaded: runtime.plugins.host.plugins().map((plugin) => ({ id: plugin.id, name: plugin.name })),
             routes,
