@@ -39,6 +39,13 @@ describe('classifyStorageError', () => {
     expect(classifyStorageError({ code: 'SQLITE_IOERR_WRITE', message: 'database or disk is full' })).toBe('storage_full');
     expect(classifyStorageError({ code: 'ENOSPC' })).toBe('storage_full');
     expect(classifyStorageError({ code: 'SQLITE_CORRUPT' })).toBe('storage_corrupt');
+    expect(classifyStorageError({ code: 'SQLITE_READONLY_DBMOVED' })).toBe('storage_io');
+    expect(classifyStorageError({ code: 'SQLITE_READONLY' })).toBe('storage_io');
+    expect(classifyStorageError({ code: 'SQLITE_CANTOPEN' })).toBe('storage_io');
+    expect(classifyStorageError({ code: '53100' })).toBe('storage_full');
+    expect(classifyStorageError({ code: '53200' })).toBe('storage_io');
+    expect(classifyStorageError({ code: 'XX001' })).toBe('storage_corrupt');
+    expect(classifyStorageError({ code: '23505' })).toBeUndefined();
     expect(classifyStorageError({ code: 'SQLITE_CONSTRAINT_UNIQUE' })).toBeUndefined();
     expect(classifyStorageError(new Error('boom'))).toBeUndefined();
   });

@@ -30,13 +30,20 @@ export const STORAGE_FAULT_MESSAGE: Record<StorageFaultKind, string> = {
   storage_corrupt: 'the database is damaged; stop the gateway and restore pincer.db from a backup',
 };
 
-/** The fault kind of an error thrown by better-sqlite3 (or a Node fs ENOSPC), else undefined. */
+/** The fault kind of an error thrown by better-sqlite3, the PostgreSQL store (its SQLSTATE) or a Node fs ENOSPC, else undefined. */
 export function classifyStorageError(error: unknown): StorageFaultKind | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
   if (typeof code !== 'string') return undefined;
   if (code === 'SQLITE_FULL' || code === 'ENOSPC' || code === 'EDQUOT') return 'storage_full';
   if (code === 'SQLITE_CORRUPT' || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CORRUPT_')) return 'storage_corrupt';
+  // A database (or its -wal/-shm) that became read-only or unopenable while running.
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN')) return 'storage_io';
+  // PostgreSQL SQLSTATEs (the PostgreSQL store): 53100 disk full, other class 53 out of
+  // resources, XX001/XX002 data or index corrupted.
+  if (code === '53100') return 'storage_full';
+  if (/^53[0-9A-Z]{3}$/.test(code)) return 'storage_io';
+  if (code === 'XX001' || code === 'XX002') return 'storage_corrupt';
   if (code === 'SQLITE_IOERR' || code.startsWith('SQLITE_IOERR_') || code === 'EIO') {
     // SQLite reports a full disk during some writes as an I/O error with ENOSPC underneath.
     return /disk is full|no space/i.test(String((error as { message?: unknown }).message)) ? 'storage_full' : 'storage_io';

@@ -164,7 +164,9 @@ export function openSyncPostgresClient(url: string, options: SyncPostgresOptions
       | { ok: true; rows: Record<string, unknown>[]; rowCount: number }
       | { ok: false; message: string; code: string };
     if (!message.ok) {
-      if (/^(08|57P|53)/.test(message.code) || message.code === '' || /ECONNREFUSED|ENOTFOUND|terminat/i.test(message.message)) {
+      // Connection lost or refused, server shutting down: the store is unavailable. Other
+      // SQLSTATEs (a full disk 53100 included) go to the caller, which classifies them.
+      if (/^(08|57P)/.test(message.code) || message.code === '' || /ECONNREFUSED|ENOTFOUND|terminat/i.test(message.message)) {
         throw unavailable(message.message, new PostgresQueryError(message.message, message.code));
       }
       throw new PostgresQueryError(message.message, message.code);
