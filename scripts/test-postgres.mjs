@@ -18,6 +18,7 @@ const files = [
   'apps/gateway/test/isolation.test.ts',
   'apps/gateway/test/plugins.test.ts',
   'apps/gateway/test/process-log-stream.test.ts',
+  'apps/gateway/test/prefix-paging.test.ts',
   'apps/gateway/test/process-tree.test.ts',
   'apps/gateway/test/providers.test.ts',
   'apps/gateway/test/seeds.test.ts',

@@ -9,8 +9,6 @@ import type { Identity } from '../credentials/identity.js';
 import { agentOfKey } from '../credentials/scope.js';
 import type { GatewayStore, SessionPosition, SessionRecord, TranscriptEntry } from '../store/gateway-store.js';
 
-/** Sessions a prefix-scoped list reads from the store before narrowing to the prefix. */
-const MAX_PREFIX_SCAN = 1_000;
 /** Sessions a list returns without `limit` (the store's default). */
 const DEFAULT_SESSION_LIST_LIMIT = 200;
 
@@ -183,31 +181,40 @@ export function createSessionService(options: SessionServiceOptions): SessionSer
         case 'prefix': {
           const owner = agentOfKey(filter.prefix);
           if (owner === undefined || (agent !== undefined && agent !== owner)) return [];
-          // Filtered here: the store lists by agent, the prefix narrows inside it.
-          const inside = store.sessions.list({ agentId: owner, limit: MAX_PREFIX_SCAN }).filter((session) => scope!.matches(session.key));
-          return inside.slice(0, limit ?? DEFAULT_SESSION_LIST_LIMIT);
+          // Filtered in the store (the prefix itself and `<prefix>:…`); `matches` stays the last word.
+          return store.sessions
+            .list({ agentId: owner, keyPrefix: filter.prefix, limit: limit ?? DEFAULT_SESSION_LIST_LIMIT })
+            .filter((session) => scope!.matches(session.key));
         }
       }
     },
     page({ agentId, limit, scope, cursor }) {
       const agent = agentId?.toLowerCase();
       const filter = scope?.filter ?? { kind: 'all' as const };
-      if (filter.kind !== 'all' && filter.kind !== 'agent') {
-        // One session, a prefix or nothing: a single page (its size is bounded by the list's own limit).
+      if (filter.kind === 'key' || filter.kind === 'none') {
+        // One session or nothing: a single page.
         const sessions = cursor === undefined ? service.list({ agentId, limit, scope }) : [];
         return { sessions, total: sessions.length, nextCursor: undefined };
       }
-      if (filter.kind === 'agent' && agent !== undefined && agent !== filter.agentId)
-        return { sessions: [], total: 0, nextCursor: undefined };
-      const listAgent = filter.kind === 'agent' ? filter.agentId : agent;
+      const empty = { sessions: [], total: 0, nextCursor: undefined };
+      if (filter.kind === 'agent' && agent !== undefined && agent !== filter.agentId) return empty;
+      let listAgent = filter.kind === 'agent' ? filter.agentId : agent;
+      let keyPrefix: string | undefined;
+      if (filter.kind === 'prefix') {
+        // Paged like the others, filtered in the store: a prefix token with any number of sessions sees them all.
+        const owner = agentOfKey(filter.prefix);
+        if (owner === undefined || (agent !== undefined && agent !== owner)) return empty;
+        listAgent = owner;
+        keyPrefix = filter.prefix;
+      }
       const pageSize = Math.min(Math.max(limit ?? DEFAULT_SESSION_PAGE, 1), MAX_SESSION_PAGE);
       const after = cursor !== undefined ? decodeSessionCursor(cursor) : undefined;
-      const rows = store.sessions.list({ agentId: listAgent, limit: pageSize + 1, after });
+      const rows = store.sessions.list({ agentId: listAgent, keyPrefix, limit: pageSize + 1, after });
       const sessions = rows.slice(0, pageSize);
       const last = sessions[sessions.length - 1];
       return {
         sessions,
-        total: store.sessions.count({ agentId: listAgent }),
+        total: store.sessions.count({ agentId: listAgent, keyPrefix }),
         nextCursor: rows.length > pageSize && last ? encodeSessionCursor({ updatedAt: last.updatedAt, key: last.key }) : undefined,
       };
     },

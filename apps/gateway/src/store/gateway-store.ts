@@ -145,9 +145,15 @@ export interface SessionTable {
    * Most recently updated first (ties by key, descending); `limit` is clamped to 1–1000 (default
    * 200); `after` continues after that row (keyset paging, stable under inserts).
    */
-  list(filter?: { agentId?: string | undefined; limit?: number | undefined; after?: SessionPosition | undefined }): SessionRecord[];
-  /** How many sessions there are (of `agentId`, when given). */
-  count(filter?: { agentId?: string | undefined }): number;
+  list(filter?: {
+    agentId?: string | undefined;
+    /** Only the session `keyPrefix` and those under it (`<keyPrefix>:…`), filtered in the store. */
+    keyPrefix?: string | undefined;
+    limit?: number | undefined;
+    after?: SessionPosition | undefined;
+  }): SessionRecord[];
+  /** How many sessions there are (of `agentId`, and at or under `keyPrefix`, when given). */
+  count(filter?: { agentId?: string | undefined; keyPrefix?: string | undefined }): number;
   /** The session of `agentId` whose current session id is `sessionId` (most recently updated), if any. */
   findBySessionId(agentId: string, sessionId: string): SessionRecord | undefined;
   /** Insert, or refresh `updatedAt` and fill label/channel/peer when given. Returns the row. */

@@ -89,6 +89,39 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
     );
 
     it(
+      'lists and counts the sessions at or under a key prefix, in pages, never a sibling whose key only starts alike',
+      withStore(({ store }) => {
+        const keys = [
+          'agent:ops:tenant-a',
+          'agent:ops:tenant-a:x',
+          'agent:ops:tenant-a:y:z',
+          'agent:ops:tenant-ab', // starts like the prefix, is not under it
+          'agent:ops:tenant-a;', // sorts right after the range
+          'agent:ops:tenant-b:x',
+          'agent:main:tenant-a:x', // another agent
+        ];
+        keys.forEach((key, index) => store.sessions.upsert(session(key, { now: index + 1 })));
+        const under = ['agent:ops:tenant-a:y:z', 'agent:ops:tenant-a:x', 'agent:ops:tenant-a'];
+        expect(store.sessions.list({ keyPrefix: 'agent:ops:tenant-a' }).map((row) => row.key)).toEqual(under);
+        expect(store.sessions.count({ keyPrefix: 'agent:ops:tenant-a' })).toBe(3);
+        expect(store.sessions.count({ agentId: 'ops', keyPrefix: 'agent:ops:tenant-a' })).toBe(3);
+        expect(store.sessions.count({ agentId: 'main', keyPrefix: 'agent:ops:tenant-a' })).toBe(0);
+        const first = store.sessions.list({ keyPrefix: 'agent:ops:tenant-a', limit: 2 });
+        const last = first[first.length - 1]!;
+        const second = store.sessions.list({
+          keyPrefix: 'agent:ops:tenant-a',
+          limit: 2,
+          after: { updatedAt: last.updatedAt, key: last.key },
+        });
+        expect([...first, ...second].map((row) => row.key)).toEqual(under);
+        // Written after a read: the next read sees it (the SQLite store caches pages between writes).
+        store.sessions.upsert(session('agent:ops:tenant-a:new', { now: 50 }));
+        expect(store.sessions.list({ keyPrefix: 'agent:ops:tenant-a', limit: 1 })[0]?.key).toBe('agent:ops:tenant-a:new');
+        expect(store.sessions.count({ keyPrefix: 'agent:ops:tenant-a' })).toBe(4);
+      }),
+    );
+
+    it(
       "pages of the API's largest size (1 000) can see the row after them, so a next page is known",
       withStore(({ store }) => {
         store.transaction(() => {

@@ -44,6 +44,14 @@ const DEFAULT_LIST_LIMIT = 200;
 const MAX_LIST_LIMIT = 1001;
 
 /**
+ * `key` is the prefix (parameter `$index`) or lies under it: every key starting `<prefix>:` sorts
+ * in [`<prefix>:`, `<prefix>;`) under the column's "C" collation.
+ */
+function prefixCondition(index: number): string {
+  return `(key = $${index}::text OR (key >= $${index}::text || ':' AND key < $${index}::text || ';'))`;
+}
+
+/**
  * The `sessions` table (deletes take the session's `transcript` and `system_events` rows in the
  * same statement). Unlike the SQLite store, no page is cached between writes: other gateways
  * write the same table.
@@ -64,6 +72,11 @@ export function createPostgresSessionTable(client: SyncPostgresClient): SessionT
         params.push(agentId);
         conditions.push(`agent_id = $${params.length}`);
       }
+      const prefix = filter?.keyPrefix || undefined;
+      if (prefix) {
+        params.push(prefix);
+        conditions.push(prefixCondition(params.length));
+      }
       if (filter?.after) {
         params.push(filter.after.updatedAt, filter.after.key);
         const updatedAt = `$${params.length - 1}::bigint`;
@@ -80,10 +93,18 @@ export function createPostgresSessionTable(client: SyncPostgresClient): SessionT
       return row?.page ? (JSON.parse(row.page) as SessionRecord[]) : [];
     },
     count(filter) {
-      const agentId = filter?.agentId || undefined;
-      const result = agentId
-        ? client.query<{ total: number }>('SELECT COUNT(*) AS total FROM sessions WHERE agent_id = $1', [agentId])
-        : client.query<{ total: number }>('SELECT COUNT(*) AS total FROM sessions');
+      const conditions: string[] = [];
+      const params: unknown[] = [];
+      if (filter?.agentId) {
+        params.push(filter.agentId);
+        conditions.push(`agent_id = $${params.length}`);
+      }
+      if (filter?.keyPrefix) {
+        params.push(filter.keyPrefix);
+        conditions.push(prefixCondition(params.length));
+      }
+      const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+      const result = client.query<{ total: number }>(`SELECT COUNT(*) AS total FROM sessions ${where}`, params);
       return Number(result.rows[0]?.total ?? 0);
     },
     findBySessionId: (agentId, sessionId) =>

@@ -62,12 +62,37 @@ export function createSqliteSessionTable(db: Database): SessionTable {
       )
       .pluck();
   const afterClause = '(updated_at < @updatedAt OR (updated_at = @updatedAt AND key < @key))';
-  const listAll = page('');
-  const listByAgent = page('WHERE agent_id = @agentId');
-  const listAllAfter = page(`WHERE ${afterClause}`);
-  const listByAgentAfter = page(`WHERE agent_id = @agentId AND ${afterClause}`);
-  const countAll = db.prepare('SELECT COUNT(*) AS total FROM sessions');
-  const countByAgent = db.prepare('SELECT COUNT(*) AS total FROM sessions WHERE agent_id = ?');
+  // `<prefix>` itself or `<prefix>:…`: every key starting `<prefix>:` sorts in [`<prefix>:`, `<prefix>;`).
+  const prefixClause = "(key = @prefix OR (key >= @prefix || ':' AND key < @prefix || ';'))";
+  // One statement per combination of filters (agent, prefix, after), prepared once.
+  const listStatements = new Map<string, ReturnType<typeof page>>();
+  const countStatements = new Map<string, ReturnType<Database['prepare']>>();
+  const conditionsOf = (hasAgent: boolean, hasPrefix: boolean, hasAfter: boolean) => {
+    const conditions = [
+      ...(hasAgent ? ['agent_id = @agentId'] : []),
+      ...(hasPrefix ? [prefixClause] : []),
+      ...(hasAfter ? [afterClause] : []),
+    ];
+    return conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  };
+  const listStatement = (hasAgent: boolean, hasPrefix: boolean, hasAfter: boolean) => {
+    const id = `${hasAgent}${hasPrefix}${hasAfter}`;
+    let statement = listStatements.get(id);
+    if (!statement) {
+      statement = page(conditionsOf(hasAgent, hasPrefix, hasAfter));
+      listStatements.set(id, statement);
+    }
+    return statement;
+  };
+  const countStatement = (hasAgent: boolean, hasPrefix: boolean) => {
+    const id = `${hasAgent}${hasPrefix}`;
+    let statement = countStatements.get(id);
+    if (!statement) {
+      statement = db.prepare(`SELECT COUNT(*) AS total FROM sessions ${conditionsOf(hasAgent, hasPrefix, false)}`);
+      countStatements.set(id, statement);
+    }
+    return statement;
+  };
   const bySessionId = db.prepare('SELECT * FROM sessions WHERE agent_id = ? AND session_id = ? ORDER BY updated_at DESC LIMIT 1');
   const upsertStatement = db.prepare(
     `INSERT INTO sessions (key, agent_id, session_id, kind, label, spawned_by, spawn_depth, channel, peer_kind, peer_id, created_at, updated_at)
@@ -120,12 +145,15 @@ export function createSqliteSessionTable(db: Database): SessionTable {
       const limit = Math.min(Math.max(filter?.limit ?? DEFAULT_LIST_LIMIT, 1), MAX_LIST_LIMIT);
       const after = filter?.after;
       const agentId = filter?.agentId || undefined;
+      const prefix = filter?.keyPrefix || undefined;
       const position = after ? { updatedAt: after.updatedAt, key: after.key } : {};
-      const cacheKey = JSON.stringify([agentId, limit, after?.updatedAt, after?.key]);
+      const cacheKey = JSON.stringify([agentId, prefix, limit, after?.updatedAt, after?.key]);
       const cached = pages.get(cacheKey);
       if (cached !== undefined) return cached.map((record) => ({ ...record }));
-      const statement = agentId ? (after ? listByAgentAfter : listByAgent) : after ? listAllAfter : listAll;
-      const records = JSON.parse(String(statement.get({ limit, ...position, ...(agentId ? { agentId } : {}) }))) as SessionRecord[];
+      const statement = listStatement(agentId !== undefined, prefix !== undefined, after !== undefined);
+      const records = JSON.parse(
+        String(statement.get({ limit, ...position, ...(agentId ? { agentId } : {}), ...(prefix ? { prefix } : {}) })),
+      ) as SessionRecord[];
       remember(
         pages,
         cacheKey,
@@ -135,10 +163,15 @@ export function createSqliteSessionTable(db: Database): SessionTable {
     },
     count(filter) {
       const agentId = filter?.agentId || undefined;
-      const cached = counts.get(agentId ?? '');
+      const prefix = filter?.keyPrefix || undefined;
+      const cacheKey = JSON.stringify([agentId, prefix]);
+      const cached = counts.get(cacheKey);
       if (cached !== undefined) return cached;
-      const row = (agentId ? countByAgent.get(agentId) : countAll.get()) as { total: number };
-      return remember(counts, agentId ?? '', Number(row.total));
+      const row = countStatement(agentId !== undefined, prefix !== undefined).get({
+        ...(agentId ? { agentId } : {}),
+        ...(prefix ? { prefix } : {}),
+      }) as { total: number };
+      return remember(counts, cacheKey, Number(row.total));
     },
     findBySessionId(agentId, sessionId) {
       const row = bySessionId.get(agentId, sessionId) as Row | undefined;
