@@ -100,7 +100,7 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
           'agent:ops:tenant-b:x',
           'agent:main:tenant-a:x', // another agent
         ];
-        keys.forEach((key, index) => store.sessions.upsert(session(key, { now: index + 1 })));
+        for (const [index, key] of keys.entries()) store.sessions.upsert(session(key, { now: index + 1 }));
         const under = ['agent:ops:tenant-a:y:z', 'agent:ops:tenant-a:x', 'agent:ops:tenant-a'];
         expect(store.sessions.list({ keyPrefix: 'agent:ops:tenant-a' }).map((row) => row.key)).toEqual(under);
         expect(store.sessions.count({ keyPrefix: 'agent:ops:tenant-a' })).toBe(3);
