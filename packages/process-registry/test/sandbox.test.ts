@@ -7,6 +7,12 @@ import { waitFor } from '../src/testing.js';
 import { makeRegistry, nextExit, pollUntil, rejectionOf } from './helpers.js';
 import { describeWithBwrap, makeBrokenBinary, makeSandboxDirs, pidsWithMarker } from './sandbox-helpers.js';
 
+/**
+ * Bound on waiting for a test's own processes to appear (set-up, not the behaviour under test): the
+ * full suite runs beside floods of shells on a 2-core machine, where forking can take seconds.
+ */
+const SETUP_WAIT_MS = 20_000;
+
 const A = 'agent:ops:dm-alice';
 const B = 'agent:ops:group-42';
 
@@ -68,7 +74,7 @@ describeWithBwrap('bwrap sandbox', () => {
     });
     expect(bRun.sandbox).toEqual({ isSandboxed: true, backend: 'bwrap', reason: undefined });
     const bWorkspace = sandbox.workspaceFor(B);
-    expect(await waitFor(() => existsSync(join(bWorkspace, 'b.txt')) && pidsWithMarker(bMarker).length === 1)).toBe(true);
+    expect(await waitFor(() => existsSync(join(bWorkspace, 'b.txt')) && pidsWithMarker(bMarker).length === 1, SETUP_WAIT_MS)).toBe(true);
     const [bPid] = pidsWithMarker(bMarker);
     const outsideFile = join(dirs.hostDir, 'written-by-a');
 
@@ -257,7 +263,7 @@ describeWithBwrap('bwrap sandbox', () => {
     const run = await registry.exec({ command, scopeKey: A, background: true });
     const output = await pollUntil(registry, A, run.id, (text) => text.includes('pid:['));
     const inode = output.trim();
-    expect(await waitFor(() => pidsWithMarker(marker).length >= 3 && namespaceMembers(inode).length >= 8)).toBe(true);
+    expect(await waitFor(() => pidsWithMarker(marker).length >= 3 && namespaceMembers(inode).length >= 8, SETUP_WAIT_MS)).toBe(true);
     const result = await registry.kill({ scopeKey: A, id: run.id });
     expect(result).toEqual({ status: 'killed', signal: 'SIGKILL' });
     expect(namespaceMembers(inode)).toEqual([]);
@@ -274,7 +280,7 @@ describeWithBwrap('bwrap sandbox', () => {
       background: true,
     });
     const inode = (await pollUntil(registry, A, polite.id, (text) => text.includes('pid:['))).trim();
-    expect(await waitFor(() => namespaceMembers(inode).length === 7)).toBe(true);
+    expect(await waitFor(() => namespaceMembers(inode).length === 7, SETUP_WAIT_MS)).toBe(true);
     expect(await registry.kill({ scopeKey: A, id: polite.id })).toEqual({ status: 'killed', signal: 'SIGTERM' });
     expect(namespaceMembers(inode)).toEqual([]);
 
@@ -323,7 +329,7 @@ describeWithBwrap('bwrap sandbox', () => {
       ),
     );
     // Per tree: bwrap, its init and the shell carry the marker in their argv (the setsid child execs sleep).
-    expect(await waitFor(() => pidsWithMarker(marker).length >= 6)).toBe(true);
+    expect(await waitFor(() => pidsWithMarker(marker).length >= 6, SETUP_WAIT_MS)).toBe(true);
     await registry.dispose();
     expect(pidsWithMarker(marker)).toEqual([]);
   });
@@ -344,7 +350,7 @@ describeWithBwrap('sandboxed shells and the registry process', () => {
     });
     try {
       expect(await waitFor(() => ready.includes('ready'), 15_000)).toBe(true);
-      expect(await waitFor(() => pidsWithMarker(marker).length >= 4, 5_000)).toBe(true);
+      expect(await waitFor(() => pidsWithMarker(marker).length >= 4, SETUP_WAIT_MS)).toBe(true);
       owner.kill('SIGKILL');
       // Bounded wait, not a timing assertion: the kernel tears the namespaces down on its own.
       expect(await waitFor(() => pidsWithMarker(marker).length === 0, 10_000)).toBe(true);
