@@ -1,21 +1,7 @@
-import { type Capability, isCapability } from '../../credentials/capabilities.js';
-import type { CredentialRecord, CredentialStore } from '../../credentials/credential-store.js';
-import { type TokenScope, TokenScopeSchema } from '../../credentials/scope.js';
+import type { CredentialStore } from '../../credentials/credential-store.js';
+import { type CredentialRow, toCredentialRecord } from '../credential-rows.js';
 import { UNIQUE_VIOLATION } from './rows.js';
 import { PostgresQueryError, type SyncPostgresClient } from './sync-client.js';
-
-interface CredentialRow {
-  id: string;
-  name: string;
-  secret_hash: string;
-  scope: string;
-  capabilities: string;
-  created_by: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
 
 /** The `credentials` table (scoped tokens, hashed; shared by every gateway on the database). */
 export function createPostgresCredentialTable(client: SyncPostgresClient): CredentialStore {
@@ -41,9 +27,9 @@ export function createPostgresCredentialTable(client: SyncPostgresClient): Crede
     },
     get(id) {
       const row = client.query<CredentialRow>('SELECT * FROM credentials WHERE id = $1', [id]).rows[0];
-      return row ? toRecord(row) : undefined;
+      return row ? toCredentialRecord(row) : undefined;
     },
-    list: () => client.query<CredentialRow>('SELECT * FROM credentials ORDER BY created_at DESC, id').rows.map(toRecord),
+    list: () => client.query<CredentialRow>('SELECT * FROM credentials ORDER BY created_at DESC, id').rows.map(toCredentialRecord),
     revoke: (id, at) => client.query('UPDATE credentials SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [at, id]).rowCount > 0,
     touch(id, at) {
       client.query('UPDATE credentials SET last_used_at = $1 WHERE id = $2', [at, id]);
@@ -56,40 +42,4 @@ export function createPostgresCredentialTable(client: SyncPostgresClient): Crede
     pruneInactive: (before) =>
       client.query('DELETE FROM credentials WHERE (revoked_at IS NOT NULL AND revoked_at < $1) OR expires_at < $1', [before]).rowCount,
   };
-}
-
-function toRecord(row: CredentialRow): CredentialRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    secretHash: row.secret_hash,
-    scope: parseScope(row.scope),
-    capabilities: parseCapabilities(row.capabilities),
-    createdBy: row.created_by,
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
-  };
-}
-
-// A row that does not parse grants nothing: an impossible scope and no capabilities (as in the SQLite store).
-const NOTHING: TokenScope = { kind: 'session', sessionKey: '\u0000unreadable' };
-
-function parseScope(text: string): TokenScope {
-  try {
-    const parsed = TokenScopeSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : NOTHING;
-  } catch {
-    return NOTHING;
-  }
-}
-
-function parseCapabilities(text: string): Capability[] {
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value.filter(isCapability) : [];
-  } catch {
-    return [];
-  }
 }

@@ -1,43 +1,7 @@
 import type { SessionRecord, SessionTable } from '../gateway-store.js';
-import { nullableString, type Row } from '../sqlite/rows.js';
+import { SESSION_RECORD_FIELDS as RECORD_FIELDS, toSession } from '../session-rows.js';
+import type { Row } from '../sqlite/rows.js';
 import type { SyncPostgresClient } from './sync-client.js';
-
-function toSession(row: Row): SessionRecord {
-  return {
-    key: String(row.key),
-    agentId: String(row.agent_id),
-    sessionId: String(row.session_id),
-    kind: String(row.kind),
-    label: nullableString(row.label),
-    spawnedBy: nullableString(row.spawned_by),
-    spawnDepth: Number(row.spawn_depth ?? 0),
-    channel: nullableString(row.channel),
-    peerKind: nullableString(row.peer_kind),
-    peerId: nullableString(row.peer_id),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-    lastRunId: nullableString(row.last_run_id),
-  };
-}
-
-/** The JSON object of a row: the {@link SessionRecord} field names over the columns. */
-const RECORD_FIELDS = [
-  ['key', 'key'],
-  ['agentId', 'agent_id'],
-  ['sessionId', 'session_id'],
-  ['kind', 'kind'],
-  ['label', 'label'],
-  ['spawnedBy', 'spawned_by'],
-  ['spawnDepth', 'spawn_depth'],
-  ['channel', 'channel'],
-  ['peerKind', 'peer_kind'],
-  ['peerId', 'peer_id'],
-  ['createdAt', 'created_at'],
-  ['updatedAt', 'updated_at'],
-  ['lastRunId', 'last_run_id'],
-]
-  .map(([field, column]) => `'${field}', ${column}`)
-  .join(', ');
 
 /** Default and maximum page of {@link SessionTable.list} (as in the SQLite store: the API's largest page plus one). */
 const DEFAULT_LIST_LIMIT = 200;

@@ -1,20 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { isCapability, type Capability } from '../../credentials/capabilities.js';
-import type { CredentialRecord, CredentialStore } from '../../credentials/credential-store.js';
-import { TokenScopeSchema, type TokenScope } from '../../credentials/scope.js';
-
-interface CredentialRow {
-  id: string;
-  name: string;
-  secret_hash: string;
-  scope: string;
-  capabilities: string;
-  created_by: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  last_used_at: number | null;
-}
+import type { CredentialStore } from '../../credentials/credential-store.js';
+import { type CredentialRow, toCredentialRecord } from '../credential-rows.js';
 
 /** The `credentials` table (scoped tokens; migration 3). Statements are prepared once. */
 export function createSqliteCredentialTable(db: Database): CredentialStore {
@@ -47,9 +33,9 @@ export function createSqliteCredentialTable(db: Database): CredentialStore {
     },
     get(id) {
       const row = getOne.get(id);
-      return row ? toRecord(row) : undefined;
+      return row ? toCredentialRecord(row) : undefined;
     },
-    list: () => listAll.all().map(toRecord),
+    list: () => listAll.all().map(toCredentialRecord),
     revoke: (id, at) => revoke.run(at, id).changes > 0,
     touch(id, at) {
       touch.run(at, id);
@@ -57,40 +43,4 @@ export function createSqliteCredentialTable(db: Database): CredentialStore {
     countActive: (now) => countActive.get(now)?.total ?? 0,
     pruneInactive: (before) => prune.run(before, before).changes,
   };
-}
-
-function toRecord(row: CredentialRow): CredentialRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    secretHash: row.secret_hash,
-    scope: parseScope(row.scope),
-    capabilities: parseCapabilities(row.capabilities),
-    createdBy: row.created_by,
-    createdAt: Number(row.created_at),
-    expiresAt: Number(row.expires_at),
-    revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
-    lastUsedAt: row.last_used_at === null ? null : Number(row.last_used_at),
-  };
-}
-
-// A row that does not parse grants nothing: an impossible scope and no capabilities.
-const NOTHING: TokenScope = { kind: 'session', sessionKey: '\u0000unreadable' };
-
-function parseScope(text: string): TokenScope {
-  try {
-    const parsed = TokenScopeSchema.safeParse(JSON.parse(text));
-    return parsed.success ? parsed.data : NOTHING;
-  } catch {
-    return NOTHING;
-  }
-}
-
-function parseCapabilities(text: string): Capability[] {
-  try {
-    const value: unknown = JSON.parse(text);
-    return Array.isArray(value) ? value.filter(isCapability) : [];
-  } catch {
-    return [];
-  }
 }
