@@ -78,10 +78,12 @@ export interface ProcessRecord {
   truncated: boolean;
   record: unknown;
   gatewayPid: number | null;
+  /** The cluster node that spawned the shell (PostgreSQL cluster mode); absent or null for a single gateway. */
+  ownerNode?: string | null | undefined;
 }
 
 /** Input of {@link ProcessJournalTable.start}. */
-export type ProcessStart = Omit<ProcessRecord, 'output' | 'truncated' | 'endedAt' | 'exitCode' | 'signal'>;
+export type ProcessStart = Omit<ProcessRecord, 'output' | 'truncated' | 'endedAt' | 'exitCode' | 'signal' | 'ownerNode'>;
 
 /** Input of {@link ProcessJournalTable.exit}. */
 export interface ProcessExit {
@@ -228,6 +230,11 @@ export interface AnnouncementTable {
   /** Insert unless one exists for the run; true when inserted. */
   put(announcement: AnnouncementRecord): boolean;
   mark(runId: string, state: AnnouncementRecord['state'], now: number): void;
+  /**
+   * Mark the announcement delivered unless it already is; true for the one call that marked it
+   * (the exactly-once claim: in a transaction, the notice is queued only by its winner).
+   */
+  claimDelivery(runId: string, now: number): boolean;
   get(runId: string): AnnouncementRecord | undefined;
 }
 
@@ -241,6 +248,60 @@ export interface CronTable {
   appendRun(jobId: string, record: unknown, now: number): void;
   /** Newest first. */
   runs(jobId: string, limit: number): unknown[];
+}
+
+/** A gateway of a cluster (several gateways on one PostgreSQL schema). */
+export interface ClusterNode {
+  id: string;
+  /** Where the other nodes reach it (its advertised URL). */
+  url: string;
+  /** `live` while it renews its lease; `dead` once a survivor declared it so; `left` after a clean stop. */
+  state: 'live' | 'dead' | 'left';
+  startedAt: number;
+  /** The end of its lease, ms since the epoch by the database's clock. */
+  leaseUntil: number;
+  /** The survivor that declared it dead and took over its work. */
+  reapedBy: string | null;
+}
+
+/** A shell a dead node owned, marked lost. */
+export interface LostShell {
+  id: string;
+  sessionKey: string | null;
+  command: string;
+}
+
+/**
+ * Cluster coordination (PostgreSQL cluster mode only): node leases, the take-over of a dead
+ * node's work, the per-session run lock and cron slot claims. Lease times are the database's
+ * clock, so the nodes' clocks need not agree.
+ */
+export interface ClusterTable {
+  /** This node's id (the connection's `pincer.node_id`). */
+  readonly nodeId: string;
+  /** Register (or re-register) this node as live at `url` with a lease of `leaseMs`. */
+  join(url: string, leaseMs: number): void;
+  /** Extend this node's lease; false once it is no longer live (a survivor declared it dead). */
+  renew(leaseMs: number): boolean;
+  /** A clean stop: this node's lease ends now (state `left`). */
+  leave(): void;
+  nodes(): ClusterNode[];
+  /**
+   * Declare every live node whose lease ran out dead, and return their ids: each node is claimed
+   * by exactly one caller (a compare-and-swap on its state), which then takes over its work.
+   */
+  claimExpired(): string[];
+  /** The node's queued and running runs end as `error` with `reason`; returns their ids. */
+  interruptRuns(nodeId: string, reason: string, now: number): string[];
+  /** The node's running (and starting) shells become `lost`; each is returned once, ever. */
+  loseShells(nodeId: string, now: number): LostShell[];
+  /** Move the node's queued system events to this node; returns their bodies (oldest first). */
+  adoptEvents(nodeId: string): unknown[];
+  /** Take the run lock of a session if no other node holds it (never waits). */
+  tryLockSession(sessionKey: string): boolean;
+  unlockSession(sessionKey: string): void;
+  /** Claim one cron slot (job id, scheduled time); true for exactly one caller across the cluster. */
+  claimCronSlot(jobId: string, slotMs: number, now: number): boolean;
 }
 
 /**
@@ -263,6 +324,8 @@ export interface GatewayStore {
   readonly credentials: CredentialStore;
   /** The audit log of state-changing actions (retention applied by the audit log service). */
   readonly audit: AuditStore;
+  /** Cluster coordination; present only on a PostgreSQL store opened with a node id. */
+  readonly cluster?: ClusterTable | undefined;
   /** Run `fn` atomically; its return value is returned. */
   transaction<T>(fn: () => T): T;
   /** False once closed. */

@@ -49,6 +49,16 @@ const run = (id: string, overrides: Partial<RunRecord> = {}): RunRecord => ({
  * The behaviour every {@link GatewayStore} implementation must show. Call it from the
  * implementation's test file with a factory that opens a fresh, empty store (the suite closes it).
  */
+/** An announcement waiting for delivery (add its `runId`). */
+const PENDING_ANNOUNCEMENT = {
+  requesterSessionKey: 'agent:main:main',
+  payload: {},
+  state: 'pending' as const,
+  attempts: 0,
+  createdAt: 1,
+  deliveredAt: null,
+};
+
 export function describeGatewayStore(name: string, open: () => StoreUnderTest): void {
   const withStore = (body: (subject: StoreUnderTest) => void | Promise<void>) => async () => {
     const subject = open();
@@ -433,19 +443,32 @@ export function describeGatewayStore(name: string, open: () => StoreUnderTest): 
     it(
       'records announcements once per run id',
       withStore(({ store }) => {
-        const announcement = {
-          runId: 'r1',
-          requesterSessionKey: 'agent:main:main',
-          payload: {},
-          state: 'pending' as const,
-          attempts: 0,
-          createdAt: 1,
-          deliveredAt: null,
-        };
+        const announcement = { runId: 'r1', ...PENDING_ANNOUNCEMENT };
         expect(store.announcements.put(announcement)).toBe(true);
         expect(store.announcements.put(announcement)).toBe(false);
         store.announcements.mark('r1', 'delivered', 5);
         expect(store.announcements.get('r1')).toMatchObject({ state: 'delivered', deliveredAt: 5, attempts: 1 });
+      }),
+    );
+
+    it(
+      'claims an announcement’s delivery once: the first claim wins, later ones (and unknown runs) lose',
+      withStore(({ store }) => {
+        const pending = PENDING_ANNOUNCEMENT;
+        store.announcements.put({ runId: 'r2', ...pending });
+        expect(store.announcements.claimDelivery('r2', 7)).toBe(true);
+        expect(store.announcements.claimDelivery('r2', 8)).toBe(false);
+        expect(store.announcements.get('r2')).toMatchObject({ state: 'delivered', deliveredAt: 7, attempts: 1 });
+        expect(store.announcements.claimDelivery('missing', 9)).toBe(false);
+        // A claim rolled back with its transaction is no claim: the next one wins.
+        store.announcements.put({ runId: 'r3', ...pending });
+        expect(() =>
+          store.transaction(() => {
+            store.announcements.claimDelivery('r3', 10);
+            throw new Error('notice failed');
+          }),
+        ).toThrow('notice failed');
+        expect(store.announcements.claimDelivery('r3', 11)).toBe(true);
       }),
     );
 

@@ -26,6 +26,11 @@ export function createPostgresAnnouncementTable(client: SyncPostgresClient): Ann
         runId,
       ]);
     },
+    claimDelivery: (runId, now) =>
+      client.query(
+        "UPDATE announcements SET state = 'delivered', attempts = attempts + 1, delivered_at = $1 WHERE run_id = $2 AND state <> 'delivered'",
+        [now, runId],
+      ).rowCount === 1,
     get(runId) {
       const row = client.query<Row>('SELECT * FROM announcements WHERE run_id = $1', [runId]).rows[0];
       if (!row) return undefined;

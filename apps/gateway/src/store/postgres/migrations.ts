@@ -161,6 +161,33 @@ export const POSTGRES_MIGRATIONS: ReadonlyArray<string> = [
   );
   CREATE INDEX audit_log_by_at ON audit_log(at);
   `,
+  // 2: several gateways on one schema (cluster mode). Each node names itself in the connection
+  // setting `pincer.node_id`; the rows it writes carry it by default (NULL for a single gateway).
+  `
+  CREATE TABLE nodes (
+    id TEXT COLLATE "C" PRIMARY KEY,
+    url TEXT NOT NULL,
+    state TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    lease_until BIGINT NOT NULL,
+    reaped_by TEXT,
+    backend_pid INTEGER
+  );
+  ALTER TABLE processes ADD COLUMN owner_node TEXT DEFAULT NULLIF(current_setting('pincer.node_id', true), '');
+  ALTER TABLE runs ADD COLUMN node_id TEXT DEFAULT NULLIF(current_setting('pincer.node_id', true), '');
+  ALTER TABLE system_events ADD COLUMN node_id TEXT DEFAULT NULLIF(current_setting('pincer.node_id', true), '');
+  ALTER TABLE subagent_runs ADD COLUMN node_id TEXT DEFAULT NULLIF(current_setting('pincer.node_id', true), '');
+  CREATE INDEX processes_by_owner_status ON processes(owner_node, status);
+  CREATE INDEX runs_by_node_status ON runs(node_id, status);
+  CREATE INDEX system_events_by_node ON system_events(node_id, seq);
+  CREATE TABLE cron_slots (
+    job_id TEXT NOT NULL,
+    slot BIGINT NOT NULL,
+    node_id TEXT NOT NULL,
+    claimed_at BIGINT NOT NULL,
+    PRIMARY KEY (job_id, slot)
+  );
+  `,
 ];
 
 /**

@@ -2,6 +2,7 @@ import { GatewayError } from '../../errors.js';
 import type { GatewayStore } from '../gateway-store.js';
 import { createPostgresAnnouncementTable } from './announcements.js';
 import { createPostgresAuditTable } from './audit-log.js';
+import { createPostgresClusterTable } from './cluster.js';
 import { createPostgresCronTable } from './cron.js';
 import { createPostgresCredentialTable } from './credentials.js';
 import { migratePostgres, POSTGRES_MIGRATION_LOCK } from './migrations.js';
@@ -26,26 +27,41 @@ export interface PostgresGatewayStoreOptions {
    * Hold the schema for this store alone while it is open (a session advisory lock, released when
    * the connection ends, a crash included); another exclusive open of the schema is refused with
    * `unavailable`. The gateway server opens its store so: several gateways on one schema need the
-   * node coordination Pincer does not provide yet. Default false.
+   * node coordination of cluster mode (`nodeId`). Default false.
    */
   exclusive?: boolean | undefined;
+  /**
+   * Cluster mode: this gateway's node id (`[a-z0-9][a-z0-9_-]{0,62}`). The rows it writes carry it,
+   * it reads back only its own queued events and runs to finalize, and `store.cluster` coordinates
+   * it with the other nodes on the schema. Exclusive with `exclusive`. Default none (one gateway).
+   */
+  nodeId?: string | undefined;
 }
+
+/** Node ids the store accepts. */
+export const NODE_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /** The advisory-lock class of an exclusive store (with the schema's hash as the second key): "PIND". */
 export const POSTGRES_EXCLUSIVE_LOCK = 0x50494e44;
 
-/** Take the exclusive lock of the connection's schema, or refuse (another gateway holds it). */
-function holdSchema(client: SyncPostgresClient, schema: string | undefined): void {
-  const held = client.query<{ held: boolean }>("SELECT pg_try_advisory_lock($1, hashtext(COALESCE(current_schema(), ''))) AS held", [
+/**
+ * Take the schema's lock, or refuse: a single gateway (`exclusive`) holds it alone; cluster nodes
+ * hold it shared, so a single gateway and a cluster never run on one schema at once.
+ */
+function holdSchema(client: SyncPostgresClient, schema: string | undefined, mode: 'exclusive' | 'shared'): void {
+  const fn = mode === 'exclusive' ? 'pg_try_advisory_lock' : 'pg_try_advisory_lock_shared';
+  const held = client.query<{ held: boolean }>(`SELECT ${fn}($1, hashtext(COALESCE(current_schema(), ''))) AS held`, [
     POSTGRES_EXCLUSIVE_LOCK,
   ]).rows[0]?.held;
-  if (held !== true) {
-    throw new GatewayError(
-      'unavailable',
-      `another gateway holds PostgreSQL schema "${schema ?? 'public'}": one gateway per database schema (several gateways on one schema are not provided yet; give each its own store.schema)`,
-      { field: 'store.schema' },
-    );
-  }
+  if (held === true) return;
+  const name = schema ?? 'public';
+  throw new GatewayError(
+    'unavailable',
+    mode === 'exclusive'
+      ? `another gateway holds PostgreSQL schema "${name}": one gateway per database schema, unless every gateway on it runs in cluster mode (config \`cluster\`); or give each its own store.schema`
+      : `a single gateway (not in cluster mode) holds PostgreSQL schema "${name}": stop it, or run every gateway on the schema in cluster mode`,
+    { field: 'store.schema' },
+  );
 }
 
 /** Schema names the store accepts (they go into `search_path` unquoted). */
@@ -65,6 +81,15 @@ export function createPostgresGatewayStore(url: string, options: PostgresGateway
   if (options.schema !== undefined && !SCHEMA_NAME.test(options.schema)) {
     throw new GatewayError('invalid_config', `PostgreSQL schema ${JSON.stringify(options.schema)} must match ${SCHEMA_NAME.source}`, {
       field: 'schema',
+    });
+  }
+  const nodeId = options.nodeId;
+  if (nodeId !== undefined && !NODE_ID_PATTERN.test(nodeId)) {
+    throw new GatewayError('invalid_config', `node id ${JSON.stringify(nodeId)} must match ${NODE_ID_PATTERN.source}`, { field: 'nodeId' });
+  }
+  if (nodeId !== undefined && options.exclusive === true) {
+    throw new GatewayError('invalid_config', 'a cluster node shares its schema: nodeId and exclusive exclude each other', {
+      field: 'nodeId',
     });
   }
   const raw = openSyncPostgresClient(url, { schema: options.schema, timeoutMs: options.timeoutMs });
@@ -95,7 +120,9 @@ export function createPostgresGatewayStore(url: string, options: PostgresGateway
   };
   try {
     if (options.schema !== undefined) createSchema(raw, options.schema);
-    if (options.exclusive === true) holdSchema(raw, options.schema);
+    if (options.exclusive === true) holdSchema(raw, options.schema, 'exclusive');
+    if (nodeId !== undefined) holdSchema(raw, options.schema, 'shared');
+    if (nodeId !== undefined) raw.query("SELECT set_config('pincer.node_id', $1, false)", [nodeId]);
     migratePostgres(raw);
   } catch (error) {
     raw.close();
@@ -163,6 +190,7 @@ export function createPostgresGatewayStore(url: string, options: PostgresGateway
     cron: createPostgresCronTable(client),
     credentials: createPostgresCredentialTable(client),
     audit: createPostgresAuditTable(client),
+    ...(nodeId !== undefined ? { cluster: createPostgresClusterTable(client, nodeId) } : {}),
     transaction: (fn) => (depth === 0 ? outermost(fn) : nested(fn)),
     get isOpen() {
       return raw.isOpen;

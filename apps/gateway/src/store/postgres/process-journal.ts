@@ -20,7 +20,7 @@ import { PostgresQueryError, type SyncPostgresClient } from './sync-client.js';
  * another connection makes it read again, never lose or double a batch).
  */
 const COLUMNS = `id, pid, scope_key, session_key, command, cwd, started_at, ended_at, status, exit_code, signal,
-  output, truncated, record, gateway_pid`;
+  output, truncated, record, gateway_pid, owner_node`;
 
 /** Attempts of one append's compare-and-swap before it gives up (each lost race is another connection's append). */
 const MAX_APPEND_ATTEMPTS = 8;
@@ -50,6 +50,7 @@ function toProcess(row: Row): ProcessRecord {
     truncated: Number(row.truncated) === 1,
     record: jsonColumn(row.record),
     gatewayPid: nullableNumber(row.gateway_pid),
+    ownerNode: nullableString(row.owner_node),
   };
 }
 

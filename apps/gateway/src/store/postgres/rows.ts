@@ -16,5 +16,11 @@ export const textBytes = (text: string): Buffer => Buffer.from(text, 'utf8');
 export const nullableTextBytes = (text: string | null | undefined): Buffer | null =>
   text === null || text === undefined ? null : textBytes(text);
 
+/**
+ * This connection's node (cluster mode), or NULL for a single gateway: rows a node writes carry it
+ * by default (migration 2), and a node reads back only its own where rows are node-affine.
+ */
+export const THIS_NODE = "NULLIF(current_setting('pincer.node_id', true), '')";
+
 /** The SQLSTATE of a unique violation. */
 export const UNIQUE_VIOLATION = '23505';

@@ -1,7 +1,7 @@
 import type { RunKind, RunPatch, RunRecord, RunStatus, RunTable } from '../gateway-store.js';
 import { nullableNumber, nullableString, type Row } from '../sqlite/rows.js';
 import { PostgresQueryError, type SyncPostgresClient } from './sync-client.js';
-import { byteaText, nullableByteaText, nullableTextBytes, textBytes, UNIQUE_VIOLATION } from './rows.js';
+import { byteaText, nullableByteaText, nullableTextBytes, textBytes, THIS_NODE, UNIQUE_VIOLATION } from './rows.js';
 
 function toRun(row: Row): RunRecord {
   return {
@@ -67,7 +67,10 @@ export function createPostgresRunTable(client: SyncPostgresClient): RunTable {
     listByStatus(statuses) {
       if (statuses.length === 0) return [];
       return client
-        .query<Row>('SELECT * FROM runs WHERE status = ANY($1::text[]) ORDER BY created_at, seq', [[...statuses]])
+        .query<Row>(
+          `SELECT * FROM runs WHERE status = ANY($1::text[]) AND node_id IS NOT DISTINCT FROM ${THIS_NODE} ORDER BY created_at, seq`,
+          [[...statuses]],
+        )
         .rows.map(toRun);
     },
   };

@@ -1,8 +1,15 @@
 import { SubagentSpawnError, type SubagentRunRecord, type SubagentRunStore } from '@pincer/subagent-spawn';
 import { GatewayError } from '../../errors.js';
+import { THIS_NODE } from './rows.js';
 import type { SyncPostgresClient } from './sync-client.js';
 
 type RecordRow = { record: string };
+
+/**
+ * The runs a node resumes: its own, and (cluster mode) those of nodes no longer live, which the
+ * survivor that declared the node dead resumes right after (finishing is a compare-and-swap).
+ */
+const OURS = `(node_id IS NOT DISTINCT FROM ${THIS_NODE} OR node_id IN (SELECT id FROM nodes WHERE state <> 'live'))`;
 
 /** Attempts of an announcement update's compare-and-swap (each lost race is another connection's write). */
 const MAX_UPDATE_ATTEMPTS = 8;
@@ -79,11 +86,13 @@ export function createPostgresSubagentRunStore(client: SyncPostgresClient): Suba
       throw new GatewayError('conflict', `sub-agent run ${runId} kept changing under ${MAX_UPDATE_ATTEMPTS} announcement updates`);
     },
     listPendingAnnouncements: () =>
-      decodeAll(client.query<RecordRow>('SELECT record FROM subagent_runs ORDER BY updated_at, seq').rows).filter(
+      decodeAll(client.query<RecordRow>(`SELECT record FROM subagent_runs WHERE ${OURS} ORDER BY updated_at, seq`).rows).filter(
         (record) => record.announcement.state === 'pending',
       ),
     listRunning: () =>
-      decodeAll(client.query<RecordRow>("SELECT record FROM subagent_runs WHERE status = 'running' ORDER BY updated_at, seq").rows),
+      decodeAll(
+        client.query<RecordRow>(`SELECT record FROM subagent_runs WHERE status = 'running' AND ${OURS} ORDER BY updated_at, seq`).rows,
+      ),
     list(filter) {
       const conditions: string[] = [];
       const params: unknown[] = [];

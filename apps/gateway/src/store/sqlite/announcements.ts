@@ -9,6 +9,9 @@ export function createSqliteAnnouncementTable(db: Database): AnnouncementTable {
   );
   const markStatement = db.prepare('UPDATE announcements SET state = ?, attempts = attempts + 1, delivered_at = ? WHERE run_id = ?');
   const getStatement = db.prepare('SELECT * FROM announcements WHERE run_id = ?');
+  const claimStatement = db.prepare(
+    "UPDATE announcements SET state = 'delivered', attempts = attempts + 1, delivered_at = ? WHERE run_id = ? AND state <> 'delivered'",
+  );
   return {
     put: (announcement) =>
       putStatement.run(
@@ -21,6 +24,7 @@ export function createSqliteAnnouncementTable(db: Database): AnnouncementTable {
         announcement.deliveredAt,
       ).changes > 0,
     mark: (runId, state, now) => void markStatement.run(state, state === 'delivered' ? now : null, runId),
+    claimDelivery: (runId, now) => claimStatement.run(now, runId).changes === 1,
     get(runId) {
       const row = getStatement.get(runId) as Row | undefined;
       if (!row) return undefined;
