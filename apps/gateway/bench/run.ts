@@ -17,7 +17,7 @@ import { reportBench, type BenchRow } from '../../../scripts/bench-report.js';
 
 const runFile = promisify(execFile);
 const rows: BenchRow[] = [];
-const SECTIONS = ['sessions', 'turns', 'scoped-token', 'big', 'flood', 'store'] as const;
+const SECTIONS = ['sessions', 'turns', 'scoped-token', 'big', 'flood', 'store', 'cluster'] as const;
 const requested = process.argv.slice(2).filter((argument) => argument !== '--');
 for (const section of requested) {
   if (!(SECTIONS as readonly string[]).includes(section))
@@ -68,6 +68,7 @@ try {
   if (runs('big')) await bigStateDir();
   if (runs('flood')) await outputFlood();
   if (runs('store')) await storeRows();
+  if (runs('cluster')) await clusterRows();
 } finally {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 }
@@ -209,6 +210,73 @@ async function storeRows(): Promise<void> {
       baselineValue: Number(percentile(times.sqlite, 0.99).toFixed(1)),
     });
   } finally {
+    await postgres.stop();
+  }
+}
+
+/**
+ * Sequential scripted turns on a three-node cluster (in this process, one schema, each turn on the
+ * next node) against one single PostgreSQL gateway, interleaved in rounds. On 2 cores the nodes
+ * share the CPUs: this is the cluster's per-turn overhead (session lock, owner columns, event
+ * relay), not its scaling.
+ */
+async function clusterRows(): Promise<void> {
+  const postgres = await startTestPostgres();
+  process.env.PINCER_CLUSTER_SECRET ??= 'bench-cluster-secret-0123456789abcdef';
+  const opened: RunningGateway[] = [];
+  try {
+    const single = await gateway({ store: { kind: 'postgres', url: postgres.url, schema: 'bench_single' } });
+    opened.push(single);
+    const nodes: RunningGateway[] = [];
+    for (let index = 0; index < 3; index++) {
+      const node = await gateway({
+        store: { kind: 'postgres', url: postgres.url, schema: 'bench_cluster' },
+        cluster: { nodeId: `bench-${index}` },
+      });
+      opened.push(node);
+      nodes.push(node);
+    }
+    const times = { single: [] as number[], cluster: [] as number[] };
+    const spent = { single: 0, cluster: 0 };
+    await single.runtime.runAgentTurn({ message: 'warm up', sessionKey: 'agent:main:warm' });
+    for (const node of nodes) await node.runtime.runAgentTurn({ message: 'warm up', sessionKey: 'agent:main:warm' });
+    for (let round = 0; round < 5; round++) {
+      for (const name of ['single', 'cluster'] as const) {
+        const roundStart = performance.now();
+        for (let index = 0; index < 30; index++) {
+          const target = name === 'single' ? single : nodes[index % nodes.length]!;
+          const turnStart = performance.now();
+          await target.runtime.runAgentTurn({ message: `turn ${round}-${index}`, sessionKey: `agent:main:cluster-${index % 10}` });
+          times[name].push(performance.now() - turnStart);
+        }
+        spent[name] += performance.now() - roundStart;
+      }
+    }
+    const perTurn = { single: spent.single / times.single.length, cluster: spent.cluster / times.cluster.length };
+    rows.push({
+      name: 'scripted turn, 3-node cluster on one PostgreSQL (sequential, each turn on the next node, 2 cores shared)',
+      value: Number(perTurn.cluster.toFixed(2)),
+      unit: 'ms/turn',
+      baseline: 'one PostgreSQL gateway (not a cluster), interleaved in the same run',
+      baselineValue: Number(perTurn.single.toFixed(2)),
+      ratio: perTurn.cluster / perTurn.single,
+    });
+    rows.push({
+      name: 'scripted turns/s, 3-node cluster (sequential)',
+      value: Math.round(1000 / perTurn.cluster),
+      unit: 'turns/s',
+      baseline: 'one PostgreSQL gateway, same run',
+      baselineValue: Math.round(1000 / perTurn.single),
+    });
+    rows.push({
+      name: 'scripted turn p99, 3-node cluster (sequential)',
+      value: Number(percentile(times.cluster, 0.99).toFixed(1)),
+      unit: 'ms',
+      baseline: 'one PostgreSQL gateway, same run',
+      baselineValue: Number(percentile(times.single, 0.99).toFixed(1)),
+    });
+  } finally {
+    for (const open of opened) await open.close();
     await postgres.stop();
   }
 }

@@ -8,6 +8,8 @@ import { createSystemClock, randomIdSource, type GatewayClock, type IdSource } f
 import { sessionOnlyScope } from './credentials/access-scope.js';
 import { createAuditLog, type AuditLog } from './credentials/audit-log.js';
 import { createCredentialService, type CredentialService } from './credentials/credential-service.js';
+import { createClusterService, randomNodeId, readClusterSecret, type ClusterService } from './cluster/cluster.js';
+import { createEventRelay } from './cluster/event-relay.js';
 import { createCron, type CronService } from './cron/cron.js';
 import { createEventBus, type EventBus } from './events/event-bus.js';
 import { createCeilingLedger } from './credentials/event-ceiling.js';
@@ -107,6 +109,10 @@ export interface GatewayRuntime {
   readonly credentials: CredentialService;
   /** The audit log of state-changing actions. */
   readonly audit: AuditLog;
+  /** This gateway as a cluster node (cluster mode, server only). */
+  readonly cluster: ClusterService | undefined;
+  /** Resolves if this node is fenced (its lease ran out and a survivor took over): it must stop serving. */
+  readonly fenced: Promise<void>;
   /** Processes a previous gateway left running, reaped at start (server only). */
   readonly reaped: ReadonlyArray<ReapedProcess>;
   /** Run a turn to completion (the embedded `pincer agent --local` path); accepts what `POST /v1/agent` accepts. */
@@ -159,21 +165,27 @@ function openCheckedStore(databaseFile: string): GatewayStore {
  * The store the config names: `<stateDir>/pincer.db` (default) or PostgreSQL. A PostgreSQL store
  * without a URL is a config error naming the variable it looked in, never a silent SQLite.
  */
-function openConfiguredStore(config: GatewayConfig, stateDir: string, isServer: boolean): GatewayStore {
+function postgresUrlOf(config: GatewayConfig): string {
   const storeConfig = config.store;
-  if (storeConfig?.kind !== 'postgres') return openCheckedStore(join(stateDir, 'pincer.db'));
-  const urlEnv = storeConfig.urlEnv ?? DEFAULT_POSTGRES_URL_ENV;
-  const url = storeConfig.url ?? process.env[urlEnv]?.trim();
+  const urlEnv = (storeConfig?.kind === 'postgres' ? storeConfig.urlEnv : undefined) ?? DEFAULT_POSTGRES_URL_ENV;
+  const url = (storeConfig?.kind === 'postgres' ? storeConfig.url : undefined) ?? process.env[urlEnv]?.trim();
   if (!url) {
     throw new GatewayError('invalid_config', `store.kind is "postgres" but neither store.url nor ${urlEnv} is set`, {
       field: 'store.url',
     });
   }
-  return createPostgresGatewayStore(url, {
+  return url;
+}
+
+function openConfiguredStore(config: GatewayConfig, stateDir: string, isServer: boolean, nodeId: string | undefined): GatewayStore {
+  const storeConfig = config.store;
+  if (storeConfig?.kind !== 'postgres') return openCheckedStore(join(stateDir, 'pincer.db'));
+  return createPostgresGatewayStore(postgresUrlOf(config), {
     schema: storeConfig.schema,
     timeoutMs: storeConfig.statementTimeoutMs,
-    // The server holds its schema alone (no node coordination yet); one-off embedded turns share it.
-    exclusive: isServer,
+    // A single server holds its schema alone; cluster nodes share it; one-off embedded turns use it beside either.
+    exclusive: isServer && nodeId === undefined,
+    nodeId,
   });
 }
 
@@ -214,7 +226,10 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       logger.warn(warning);
     }
   }
-  const store = options.store ?? openConfiguredStore(config, stateDir, isServer);
+  // Cluster mode (server only): a node id for this start and the secret of node-to-node calls, checked before anything opens.
+  const clusterSecret = isServer && config.cluster ? readClusterSecret(config) : undefined;
+  const nodeId = clusterSecret !== undefined ? (config.cluster?.nodeId ?? randomNodeId()) : undefined;
+  const store = options.store ?? openConfiguredStore(config, stateDir, isServer, nodeId);
   // Built parts are stopped in reverse order, on close and when composing fails halfway.
   const stops: Array<() => void | Promise<void>> = [() => store.close()];
   const stopAll = async () => {
@@ -224,8 +239,48 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
   try {
     const metrics = createMetrics();
     const bus = createEventBus();
-    const lanes = createLanes({ maxConcurrent: config.gateway?.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS });
     const wiringLogger = logger.child({ component: 'wiring' });
+    // Filled once the services a take-over needs exist (they are built after the lanes).
+    let takeOverNode = async (_nodeId: string): Promise<void> => undefined;
+    let syncCron = async (): Promise<void> => undefined;
+    let resolveFenced: () => void = () => undefined;
+    const fenced = new Promise<void>((resolve) => {
+      resolveFenced = resolve;
+    });
+    const cluster =
+      clusterSecret !== undefined && store.cluster
+        ? createClusterService({
+            table: store.cluster,
+            config,
+            secret: clusterSecret,
+            logger: logger.child({ component: 'cluster', nodeId: store.cluster.nodeId }),
+            onNodeDead: (deadNode) => takeOverNode(deadNode),
+            onTick: () => syncCron(),
+            onFenced: () => resolveFenced(),
+          })
+        : undefined;
+    if (clusterSecret !== undefined && !cluster) {
+      throw new GatewayError('invalid_config', 'cluster mode needs the PostgreSQL store (store.kind "postgres")', { field: 'cluster' });
+    }
+    if (cluster) stops.push(() => cluster.leave());
+    // Late-bound: the relay is built before the system-event queue it clears.
+    let clearQueuedEvents = (_sessionKey: string): void => undefined;
+    const relay = cluster
+      ? await createEventRelay({
+          url: postgresUrlOf(config),
+          schema: config.store?.kind === 'postgres' ? (config.store.schema ?? 'public') : 'public',
+          nodeId: cluster.nodeId,
+          bus,
+          logger: logger.child({ component: 'cluster' }),
+          onClear: (sessionKey) => clearQueuedEvents(sessionKey),
+        })
+      : undefined;
+    if (relay) stops.push(() => relay.close());
+    const lanes = createLanes({
+      maxConcurrent: config.gateway?.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS,
+      // Cluster mode: one run at a time per session across every node (the session's run lock).
+      ...(cluster ? { guard: (sessionKey: string) => cluster.lockSession(sessionKey) } : {}),
+    });
 
     const sandboxes = createGatewaySandboxes({ config, stateDir });
     const sandbox = createSandboxService({ config, sandboxes });
@@ -254,6 +309,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       timeZone: config.timeZone ?? 'UTC',
     });
     stops.push(() => systemEvents.queue.flush().catch(() => undefined));
+    clearQueuedEvents = (sessionKey) => systemEvents.clear(sessionKey);
 
     // Filled once processes and cron exist (they are built after sessions).
     let endSessionResources = async (_sessionKey: string): Promise<void> => undefined;
@@ -345,7 +401,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
         }
       }
     });
-    const processes = createProcessService({ registry, shells: plugins.shells, store });
+    const processes = createProcessService({ registry, shells: plugins.shells, store, cluster });
     const spawnIdentities = createSpawnIdentities();
     const spawner = createSubagents({
       config,
@@ -371,13 +427,24 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       metrics,
       logger: wiringLogger,
       activeIdentity: (id) => credentials.activeIdentity(id),
+      ...(store.cluster && cluster
+        ? { claimSlot: (jobId: string, slotMs: number) => store.cluster!.claimCronSlot(jobId, slotMs, clock.now()) }
+        : {}),
     });
     stops.push(() => cron.scheduler.stop());
+    // Cluster mode: every lease renewal also picks up the jobs other nodes added or removed.
+    if (isServer) syncCron = () => cron.sync();
 
     endSessionResources = async (sessionKey) => {
       const scope = sessionOnlyScope(sessionKey);
-      const running = processes.list(scope).filter((process) => process.status === 'running' && process.source === 'registry');
+      // Local shells, and (cluster mode) the session's shells on other nodes, killed through their owners.
+      const running = processes
+        .list(scope)
+        .filter((process) => process.status === 'running' && (process.source === 'registry' || cluster !== undefined));
       await Promise.allSettled(running.map((process) => processes.kill(process.id, scope)));
+      // The other nodes drop what they hold queued for the session (their shells' exit notices too).
+      relay?.broadcastClear(sessionKey);
+      await cron.sync();
       for (const job of cron.list(scope)) await cron.scheduler.remove(job.id);
     };
     toolbox.register(
@@ -396,6 +463,41 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
     toolbox.register(createSessionsHistoryTool({ sessions }));
     toolbox.register(createCronTool({ cron }));
     toolbox.registerSource(() => plugins.tools());
+    // A dead node's work, taken over by the one survivor that declared it dead: its runs end as
+    // interrupted (never replayed), its shells are lost with one notice each, its queued events
+    // move here and wake their sessions, its sub-agent runs and announcements resume here.
+    takeOverNode = async (deadNode) => {
+      const table = store.cluster!;
+      const now = clock.now();
+      const interrupted = table.interruptRuns(deadNode, `interrupted: node ${deadNode} stopped before this run finished`, now);
+      const lost = table.loseShells(deadNode, now);
+      for (const shell of lost) {
+        if (!shell.sessionKey) continue;
+        try {
+          notify({
+            sessionKey: shell.sessionKey,
+            text: `Exec lost: node ${deadNode} stopped (${shell.id}: ${shell.command.slice(0, 120)})`,
+            source: 'exec',
+            contextKey: `exec:${shell.id}`,
+          });
+        } catch (error) {
+          wiringLogger.error({ err: error, id: shell.id }, 'could not queue the lost-shell notice');
+        }
+      }
+      const adopted = await systemEvents.adopt(table.adoptEvents(deadNode));
+      for (const sessionKey of adopted) {
+        try {
+          heartbeats.wake.requestHeartbeatNow({ sessionKey, reason: 'retry' });
+        } catch (error) {
+          wiringLogger.warn({ err: error, sessionKey }, 'could not wake a session adopted from a dead node');
+        }
+      }
+      await spawner.resumePending();
+      wiringLogger.warn(
+        { deadNode, interruptedRuns: interrupted.length, lostShells: lost.length, adoptedSessions: adopted.length },
+        `took over the work of dead node ${deadNode}`,
+      );
+    };
     const invokeTool = createToolInvoker({ config, toolbox, sessions, resolveTurnTarget, runToolCall });
     const inbound = createInboundRouter({ config, runs, sessions });
 
@@ -409,6 +511,7 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
         clock,
         logger: wiringLogger,
         notify: ({ sessionKey, id, text }) => void notify({ sessionKey, text, source: 'exec', contextKey: `exec:${id}` }),
+        ownerNode: cluster?.nodeId,
       });
       await spawner.resumePending();
       // Events that survived a restart wake their sessions again (deferred, never dropped).
@@ -450,6 +553,8 @@ export async function createGatewayRuntime(options: GatewayRuntimeOptions = {}):
       inbound,
       credentials,
       audit,
+      cluster,
+      fenced,
       reaped,
       async runAgentTurn(input) {
         // The embedded path (`pincer agent --local`) accepts exactly what POST /v1/agent accepts.

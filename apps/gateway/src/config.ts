@@ -228,6 +228,40 @@ export const StoreConfigSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** Default variable holding the cluster secret of `cluster` (node-to-node calls). */
+export const DEFAULT_CLUSTER_SECRET_ENV = 'PINCER_CLUSTER_SECRET';
+/** Default of `cluster.leaseMs`. */
+export const DEFAULT_CLUSTER_LEASE_MS = 10_000;
+
+/**
+ * Cluster mode: several gateways on one PostgreSQL schema (`store.kind: "postgres"` required).
+ * Each registers as a node with a lease it renews every `leaseMs / 4`; a node whose lease runs
+ * out is declared dead by a survivor, which finalizes its runs, marks its shells lost and delivers
+ * its queued events. Calls between nodes carry the cluster secret (variable `secretEnv`), never
+ * the operator token.
+ */
+export const ClusterConfigSchema = z
+  .object({
+    /** This node's id; default `node-` and 8 random hex digits per start. */
+    nodeId: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'must be lower-case letters, digits, "-" or "_" (at most 63)')
+      .optional(),
+    /** Where the other nodes reach this one (`http(s)://host:port`); default the address it listens on. */
+    advertiseUrl: z
+      .string()
+      .regex(/^https?:\/\/[^/\s]+$/, 'must be http(s)://host:port with no path')
+      .optional(),
+    /** Variable holding the cluster secret (the same on every node, at least 32 chars). Default `PINCER_CLUSTER_SECRET`. */
+    secretEnv: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+      .optional(),
+    /** Lease of a node, ms: this long without a renewal and a survivor takes over its work. Default 10 000. */
+    leaseMs: z.number().int().min(2_000).max(300_000).optional(),
+  })
+  .strict();
+
 /** The whole `pincer.config.json`. Every field is optional. */
 export const GatewayConfigSchema = z
   .object({
@@ -268,6 +302,8 @@ export const GatewayConfigSchema = z
       .optional(),
     /** Where state lives: embedded SQLite (default) or PostgreSQL (see `StoreConfigSchema`). */
     store: StoreConfigSchema.optional(),
+    /** Several gateways on one PostgreSQL schema (see `ClusterConfigSchema`). */
+    cluster: ClusterConfigSchema.optional(),
     defaultAgent: z.string().optional(),
     agents: z.array(AgentConfigSchema).optional(),
     session: SessionConfigSchema.optional(),
@@ -445,6 +481,9 @@ export function parseConfig(raw: unknown, sourcePath?: string): GatewayConfig {
   (cfg.bindings ?? []).forEach((b, i) => {
     if (!ids.has(b.agentId.toLowerCase())) issues.push({ path: `bindings[${i}].agentId`, message: `unknown agent "${b.agentId}"` });
   });
+  if (cfg.cluster !== undefined && cfg.store?.kind !== 'postgres') {
+    issues.push({ path: 'cluster', message: 'cluster mode needs store.kind "postgres" (the nodes share one database)' });
+  }
   if (issues.length > 0) throw configIssuesError(issues, sourcePath);
   return { ...cfg, agents, defaultAgent, explicitDefaultAgent: cfg.defaultAgent !== undefined ? defaultAgent : undefined, sourcePath };
 }

@@ -91,10 +91,8 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
   const address = app.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${actualPort}`;
-  writeDiscovery(stateDir, { url, port: actualPort, pid: process.pid, startedAt: Date.now() });
-  lock.setUrl(url);
   let closing: Promise<void> | undefined;
-  return {
+  const running: RunningGateway = {
     url,
     port: actualPort,
     token,
@@ -110,4 +108,21 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<R
       return closing;
     },
   };
+  // Cluster mode: register as a node (the other nodes forward shell calls to this URL) once listening.
+  if (runtime.cluster) {
+    try {
+      runtime.cluster.join(url);
+    } catch (error) {
+      await running.close();
+      throw error;
+    }
+    // A node whose lease ran out (a survivor took over its work) stops serving, and exits 1 under the CLI.
+    void runtime.fenced.then(() => {
+      process.exitCode = 1;
+      return running.close();
+    });
+  }
+  writeDiscovery(stateDir, { url, port: actualPort, pid: process.pid, startedAt: Date.now() });
+  lock.setUrl(url);
+  return running;
 }

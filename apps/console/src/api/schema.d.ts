@@ -256,6 +256,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/cluster/shells": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Node-to-node: answer a shell call (log, poll, write, kill, tree) another node of the cluster forwarded. */
+        post: operations["clusterShellCall"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/processes/{id}/log/stream": {
         parameters: {
             query?: never;
@@ -811,6 +828,18 @@ export interface operations {
                             /** @enum {string} */
                             kind: "sqlite" | "postgres";
                             schema?: string;
+                        };
+                        cluster?: {
+                            nodeId: string;
+                            nodes: {
+                                id: string;
+                                url: string;
+                                /** @enum {string} */
+                                state: "live" | "dead" | "left";
+                                startedAt: number;
+                                leaseUntil: number;
+                                reapedBy: string | null;
+                            }[];
                         };
                         plugins: {
                             loaded: {
@@ -1939,6 +1968,123 @@ export interface operations {
             };
             /** @description Default Response */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Default Response */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Default Response */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    clusterShellCall: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    op: "log";
+                    id: string;
+                    scopeKey: string;
+                    offset?: number;
+                    limit?: number;
+                } | {
+                    /** @enum {string} */
+                    op: "poll";
+                    id: string;
+                    scopeKey: string;
+                    waitMs?: number;
+                } | {
+                    /** @enum {string} */
+                    op: "write";
+                    id: string;
+                    scopeKey: string;
+                    data: string;
+                    eof?: boolean;
+                } | {
+                    /** @enum {string} */
+                    op: "kill";
+                    id: string;
+                    scopeKey: string;
+                } | {
+                    /** @enum {string} */
+                    op: "tree";
+                    id: string;
+                    scopeKey: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            /** @description Default Response */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Default Response */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Default Response */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Default Response */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Default Response */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,6 +2,12 @@ import { cronJobSchema, cronRunRecordSchema, type CronJob, type CronRunRecord, t
 import type { GatewayClock } from '../clock.js';
 import type { GatewayStore } from '../store/gateway-store.js';
 
+/**
+ * The reason a cluster node records a slot another node fired (`skipped`): such records stay in
+ * that node's memory and are not stored, so the shared history holds each slot's one real run.
+ */
+export const CLUSTER_SLOT_TAKEN = 'another node of the cluster fired this slot';
+
 /** Run-history rows kept per job in SQLite. */
 export const CRON_RUNS_KEPT_PER_JOB = 100;
 
@@ -29,6 +35,9 @@ export function createCronStore(store: GatewayStore, clock: GatewayClock): CronS
     },
     saveJob: (job) => store.cron.put(job.id, targetSessionOf(job) ?? null, job, clock.now()),
     deleteJob: (id) => store.cron.delete(id),
-    appendRun: (record) => store.cron.appendRun(record.jobId, record, clock.now()),
+    appendRun(record) {
+      if (record.status === 'skipped' && record.error === CLUSTER_SLOT_TAKEN) return;
+      store.cron.appendRun(record.jobId, record, clock.now());
+    },
   };
 }

@@ -1,5 +1,7 @@
 import {
   createCronScheduler,
+  cronJobSchema,
+  cronRunRecordSchema,
   resolveHeartbeatSession,
   type CronJob,
   type CronJobInput,
@@ -21,7 +23,7 @@ import type { SessionService } from '../sessions/sessions.js';
 import type { GatewayStore } from '../store/gateway-store.js';
 import { buildCronSchedule } from './cron-schedule.js';
 import type { CronShorthand } from './cron-shorthand.js';
-import { createCronStore, targetSessionOf } from './cron-store.js';
+import { CLUSTER_SLOT_TAKEN, CRON_RUNS_KEPT_PER_JOB, createCronStore, targetSessionOf } from './cron-store.js';
 
 /** A job as the API shows it: the scheduler's record plus its owner session and the credential that created it. */
 export type CronJobView = CronJob & { ownerSessionKey: string | null; createdBy: string | null };
@@ -48,6 +50,12 @@ export interface CronService {
   require(id: string, scope: AccessScope | undefined): CronJob;
   view(job: CronJob): CronJobView;
   runs(job: CronJob): CronRunRecord[];
+  /**
+   * Cluster mode: bring this node's scheduler in line with the shared store (jobs other nodes
+   * added are scheduled here too, with the same slots; jobs they removed go). Call before reading
+   * jobs; a no-op for a single gateway.
+   */
+  sync(): Promise<void>;
 }
 
 /** heartbeat-router's cron scheduler over the store, firing into sessions, plus the owner-scoped service. */
@@ -63,8 +71,15 @@ export function createCron(options: {
   logger: Logger;
   /** The identity of an active scoped token by id (`undefined` once it is revoked or expired). */
   activeIdentity?: ((credentialId: string) => Identity | undefined) | undefined;
+  /**
+   * Cluster mode: claim a scheduled slot (job id, scheduled time) before firing it; of the nodes
+   * that schedule the job, the one whose claim wins fires it, the others record the slot skipped.
+   */
+  claimSlot?: ((jobId: string, slotMs: number) => boolean) | undefined;
 }): CronService {
   const { config, store, clock } = options;
+  const isClustered = options.claimSlot !== undefined;
+  let syncing: Promise<void> | undefined;
   const scheduler = createCronScheduler({
     store: createCronStore(store, clock),
     clock,
@@ -73,6 +88,14 @@ export function createCron(options: {
     mainSessionKey: (agentId) => resolveHeartbeatSession({ agentId, session: agentSessionConfig(config, agentId) }).queueKey,
     onFire: async (fire) => {
       const job = fire.job;
+      if (isClustered && !store.cron.get(job.id)) {
+        // Removed through another node since the last sync: never fired, and gone here soon.
+        void sync().catch(() => undefined);
+        return { status: 'skipped', reason: CLUSTER_SLOT_TAKEN };
+      }
+      if (options.claimSlot && fire.trigger !== 'manual' && !options.claimSlot(job.id, fire.scheduledAtMs)) {
+        return { status: 'skipped', reason: CLUSTER_SLOT_TAKEN };
+      }
       if (job.payload.kind === 'systemEvent') {
         // Issue 15: the event carries the creator's ceiling (none left once it is revoked or expired).
         const creator = store.cron.get(job.id)?.createdBy ?? null;
@@ -118,8 +141,42 @@ export function createCron(options: {
   });
 
   const ownerOf = (job: CronJob): string | undefined => store.cron.get(job.id)?.ownerSessionKey ?? targetSessionOf(job);
+  const syncOnce = async (): Promise<void> => {
+    const stored = new Map<string, CronJob>();
+    for (const row of store.cron.all()) {
+      const parsed = cronJobSchema.safeParse(row.record);
+      if (parsed.success) stored.set(row.id, parsed.data);
+    }
+    for (const job of scheduler.list()) if (!stored.has(job.id)) await scheduler.remove(job.id);
+    for (const [id, job] of stored) {
+      if (scheduler.get(id)) continue;
+      const owner = store.cron.get(id);
+      // The same id and anchor as on the node that added it: every node computes the same slots.
+      await scheduler.add({
+        id,
+        name: job.name,
+        agentId: job.agentId,
+        schedule: job.schedule.kind === 'every' ? { ...job.schedule, anchorMs: job.schedule.anchorMs ?? job.createdAtMs } : job.schedule,
+        payload: job.payload,
+        target: job.target,
+        wakeMode: job.wakeMode,
+        enabled: job.enabled,
+        deleteAfterRun: job.deleteAfterRun,
+      });
+      // `add` stored its fresh copy: keep the owner and creator of the original.
+      if (owner) store.cron.put(id, owner.ownerSessionKey, scheduler.get(id), clock.now(), owner.createdBy);
+    }
+  };
+  const sync = async (): Promise<void> => {
+    if (!isClustered) return;
+    syncing ??= syncOnce().finally(() => {
+      syncing = undefined;
+    });
+    await syncing;
+  };
   return {
     scheduler,
+    sync,
     ownerOf,
     async add(input) {
       if (!input.text || input.text.trim() === '') return { ok: false, error: 'cron add needs "text".' };
@@ -151,6 +208,13 @@ export function createCron(options: {
       return job;
     },
     view: (job) => ({ ...job, ownerSessionKey: ownerOf(job) ?? null, createdBy: store.cron.get(job.id)?.createdBy ?? null }),
-    runs: (job) => scheduler.runs(job.id),
+    // Cluster mode: the shared history (each slot's one run, whichever node fired it).
+    runs: (job) =>
+      isClustered
+        ? store.cron.runs(job.id, CRON_RUNS_KEPT_PER_JOB).flatMap((record) => {
+            const parsed = cronRunRecordSchema.safeParse(record);
+            return parsed.success ? [parsed.data] : [];
+          })
+        : scheduler.runs(job.id),
   };
 }

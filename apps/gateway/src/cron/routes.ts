@@ -32,7 +32,8 @@ export const cronRoutes: FastifyPluginAsyncZod<{ cron: CronService; access: Requ
       },
     },
     async (request) =>
-      access.run(request, 'cron:read', undefined, () => {
+      access.run(request, 'cron:read', undefined, async () => {
+        await cron.sync();
         const jobs = cron.list(access.scope(request, request.query.sessionKey)).map(cron.view);
         return { count: jobs.length, jobs };
       }),
@@ -82,9 +83,10 @@ export const cronRoutes: FastifyPluginAsyncZod<{ cron: CronService; access: Requ
       },
     },
     async (request) =>
-      access.run(request, 'cron:read', undefined, () =>
-        cron.view(cron.require(request.params.id, access.scope(request, request.query.sessionKey))),
-      ),
+      access.run(request, 'cron:read', undefined, async () => {
+        await cron.sync();
+        return cron.view(cron.require(request.params.id, access.scope(request, request.query.sessionKey)));
+      }),
   );
 
   app.get(
@@ -99,7 +101,8 @@ export const cronRoutes: FastifyPluginAsyncZod<{ cron: CronService; access: Requ
       },
     },
     async (request) =>
-      access.run(request, 'cron:read', undefined, () => {
+      access.run(request, 'cron:read', undefined, async () => {
+        await cron.sync();
         const job = cron.require(request.params.id, access.scope(request, request.query.sessionKey));
         return { id: job.id, runs: cron.runs(job) };
       }),
@@ -118,6 +121,7 @@ export const cronRoutes: FastifyPluginAsyncZod<{ cron: CronService; access: Requ
     },
     async (request) =>
       access.run(request, 'cron:write', { action: 'cron.run', target: `cron:${request.params.id}` }, async () => {
+        await cron.sync();
         const job = cron.require(request.params.id, access.scope(request, request.query.sessionKey));
         return { id: job.id, run: await cron.scheduler.runNow(job.id) };
       }),
@@ -136,6 +140,7 @@ export const cronRoutes: FastifyPluginAsyncZod<{ cron: CronService; access: Requ
     },
     async (request) =>
       access.run(request, 'cron:write', { action: 'cron.delete', target: `cron:${request.params.id}` }, async () => {
+        await cron.sync();
         const job = cron.require(request.params.id, access.scope(request, request.query.sessionKey));
         await cron.scheduler.remove(job.id);
         return { deleted: true as const, id: job.id };

@@ -25,6 +25,11 @@ export interface SystemEvents {
   format(events: ReadonlyArray<SystemEvent>): string;
   /** Refresh the queue-depth gauge. */
   updateDepth(): void;
+  /**
+   * Take over stored events another node queued (cluster mode: a dead node's, already moved to
+   * this node in the store) into this queue; returns the sessions that got events.
+   */
+  adopt(bodies: ReadonlyArray<unknown>): Promise<string[]>;
 }
 
 /** Options of {@link createSystemEvents}. */
@@ -40,13 +45,13 @@ export interface SystemEventsOptions {
 /** heartbeat-router's queue over `store.systemEvents`, restored from it. */
 export async function createSystemEvents(options: SystemEventsOptions): Promise<SystemEvents> {
   const { store, metrics } = options;
+  // While an adoption restores, the queue loads the adopted events instead of the store's rows.
+  let adopting: ReadonlyArray<unknown> | undefined;
+  const isEvent = (event: unknown): event is SystemEvent =>
+    typeof event === 'object' && event !== null && typeof (event as { id?: unknown }).id === 'string';
   const queue = createSystemEventQueue({
     store: {
-      load: () =>
-        store.systemEvents
-          .all()
-          .map((row) => row.body as SystemEvent)
-          .filter((event) => event && typeof event.id === 'string'),
+      load: () => (adopting ?? store.systemEvents.all().map((row) => row.body)).filter(isEvent),
       append: (event) => store.systemEvents.append(event.sessionKey, event.id, event, event.ts),
       remove: (sessionKey, ids) => store.systemEvents.remove(sessionKey, ids),
     },
@@ -89,6 +94,18 @@ export async function createSystemEvents(options: SystemEventsOptions): Promise<
       const ids = queue.peek(sessionKey).map((event) => event.id);
       if (ids.length > 0) queue.remove(sessionKey, ids);
       updateDepth();
+    },
+    async adopt(bodies) {
+      const events = bodies.filter(isEvent);
+      if (events.length === 0) return [];
+      adopting = events;
+      try {
+        await queue.restore();
+      } finally {
+        adopting = undefined;
+      }
+      updateDepth();
+      return [...new Set(events.map((event) => canonicalSessionKey(event.sessionKey)))].filter((key) => queue.has(key));
     },
     format: (events) => (events.length > 0 ? formatForPrompt(events, { timeZone: options.timeZone }) : ''),
     updateDepth,

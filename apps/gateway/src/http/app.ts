@@ -10,6 +10,8 @@ import { authPlugin } from '../auth/auth-plugin.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from './listen-defaults.js';
 import { createFailedAuthLimiter, type AuthLimitOptions } from '../auth/failed-auth-limiter.js';
 import { createCredentialStreams } from '../credentials/credential-streams.js';
+import { CLUSTER_SECRET_HEADER } from '../cluster/cluster.js';
+import { CLUSTER_SHELLS_PATH, clusterRoutes } from '../cluster/routes.js';
 import { credentialRoutes } from '../credentials/routes.js';
 import { createRequestAuthenticator } from '../credentials/request-auth.js';
 import { createRouteGuard } from '../credentials/route-guard.js';
@@ -94,7 +96,17 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
           variables: { host: { default: DEFAULT_HOST }, port: { default: String(DEFAULT_PORT) } },
         },
       ],
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          clusterSecret: {
+            type: 'apiKey',
+            in: 'header',
+            name: CLUSTER_SECRET_HEADER,
+            description: 'The cluster secret (node-to-node calls only).',
+          },
+        },
+      },
       security: [{ bearer: [] }],
     },
     transform: createJsonSchemaTransform({ schemaRegistry: wireSchemaRegistry }),
@@ -140,6 +152,8 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
     isPublic(request) {
       const path = pathOf(request);
       if (path === '/healthz' || isPublicConsoleRequest(request.method, path)) return true;
+      // Node-to-node calls carry the cluster secret, checked by the route itself (no API credential opens it).
+      if (request.method === 'POST' && path === CLUSTER_SHELLS_PATH) return true;
       return path.startsWith('/plugins/') && runtime.plugins.host.matchRoute(request.method, path)?.route.auth === 'plugin';
     },
   });
@@ -195,6 +209,7 @@ export async function buildHttpApp(runtime: GatewayRuntime, options: HttpAppOpti
   await app.register(inboundRoutes, { inbound: runtime.inbound, access });
   await app.register(sessionRoutes, { sessions: runtime.sessions, access });
   await app.register(processRoutes, { processes: runtime.processes, access });
+  await app.register(clusterRoutes, { cluster: runtime.cluster, processes: runtime.processes, metrics: runtime.metrics });
   await app.register(processLogStreamRoute, { processes: runtime.processes, access, credentialStreams });
   await app.register(toolRoutes, { invokeTool: runtime.invokeTool, access });
   await app.register(cronRoutes, { cron: runtime.cron, access });

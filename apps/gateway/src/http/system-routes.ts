@@ -15,6 +15,22 @@ const GatewayStatusSchema = z
     agents: z.array(z.string()),
     /** Where state lives: `sqlite` (the embedded file) or `postgres` (with its schema). */
     store: z.object({ kind: z.enum(['sqlite', 'postgres']), schema: z.string().optional() }),
+    /** Cluster mode: this node and every node of the schema, as the database has them. */
+    cluster: z
+      .object({
+        nodeId: z.string(),
+        nodes: z.array(
+          z.object({
+            id: z.string(),
+            url: z.string(),
+            state: z.enum(['live', 'dead', 'left']),
+            startedAt: z.number().int(),
+            leaseUntil: z.number().int(),
+            reapedBy: z.string().nullable(),
+          }),
+        ),
+      })
+      .optional(),
     plugins: z.object({
       loaded: z.array(z.object({ id: z.string(), name: z.string().optional() })),
       /** Every plugin route; `auth: 'plugin'` routes are public (the plugin authenticates them itself). */
@@ -48,7 +64,7 @@ const GatewayStatusSchema = z
  * tokens, open streams per credential).
  */
 export const systemRoutes: FastifyPluginAsyncZod<{
-  runtime: Pick<GatewayRuntime, 'metrics' | 'systemEvents' | 'processes' | 'config' | 'plugins' | 'credentials' | 'heartbeats'>;
+  runtime: Pick<GatewayRuntime, 'metrics' | 'systemEvents' | 'processes' | 'config' | 'plugins' | 'credentials' | 'heartbeats' | 'cluster'>;
   access: RequestAccess;
   credentialStreams: CredentialStreams;
 }> = async (app, { runtime, access, credentialStreams }) => {
@@ -128,6 +144,7 @@ export const systemRoutes: FastifyPluginAsyncZod<{
             runtime.config.store?.kind === 'postgres'
               ? { kind: 'postgres' as const, schema: runtime.config.store.schema ?? 'public' }
               : { kind: 'sqlite' as const },
+          ...(runtime.cluster ? { cluster: { nodeId: runtime.cluster.nodeId, nodes: runtime.cluster.nodes() } } : {}),
           plugins: {
             loaded: runtime.plugins.host.plugins().map((plugin) => ({ id: plugin.id, name: plugin.name })),
             routes,

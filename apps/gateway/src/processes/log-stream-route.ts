@@ -94,14 +94,14 @@ export const processLogStreamRoute: FastifyPluginAsyncZod<{
         send('end', { status });
         stop();
       };
-      const tick = () => {
+      const tick = async () => {
         timer = undefined;
         if (raw.destroyed) return;
         // Continue from the last line sent (it may have been partial and grown since).
         const next = offset + Math.max(0, countLines(sent) - 1);
-        let view: ReturnType<ProcessService['log']>;
+        let view: Awaited<ReturnType<ProcessService['log']>>;
         try {
-          view = processes.log(id, scope, { offset: next, limit: LOG_STREAM_MAX_LINES });
+          view = await processes.log(id, scope, { offset: next, limit: LOG_STREAM_MAX_LINES });
         } catch {
           // Gone (its session was deleted, the journal pruned it): nothing more will come.
           finish('gone');
@@ -113,10 +113,13 @@ export const processLogStreamRoute: FastifyPluginAsyncZod<{
         sent = view.output;
         if (view.output !== held) send('log', { offset, output: view.output, status: view.status });
         if (view.status !== 'running') finish(view.status);
-        else timer = setTimeout(tick, LOG_STREAM_POLL_MS);
+        else schedule();
+      };
+      const schedule = () => {
+        if (!raw.destroyed) timer = setTimeout(() => void tick(), LOG_STREAM_POLL_MS);
       };
       if (first.status !== 'running') finish(first.status);
-      else timer = setTimeout(tick, LOG_STREAM_POLL_MS);
+      else schedule();
       streams.add(stop);
       // A revoked or expired credential's stream is ended by the gateway, like /v1/events.
       const forget = credentialStreams.add(request.identity, () => {

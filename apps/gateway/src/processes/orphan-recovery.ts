@@ -35,10 +35,13 @@ export async function reapOrphanedProcesses(options: {
   logger: Logger;
   /** Queues the one notice a shell's session gets about it (called after the row is finalized). */
   notify?: ((notice: { sessionKey: string; id: string; text: string }) => void) | undefined;
+  /** Cluster mode: this node's id; only its own rows are reaped (another node's are its, or its survivor's). */
+  ownerNode?: string | undefined;
 }): Promise<ReapedProcess[]> {
   const { store, registry, clock, logger } = options;
-  const isOrphan = (row: { gatewayPid: number | null }) =>
-    row.gatewayPid === null || row.gatewayPid === process.pid || !isPidAlive(row.gatewayPid);
+  const isOrphan = (row: { gatewayPid: number | null; ownerNode?: string | null | undefined }) =>
+    (row.ownerNode ?? undefined) === options.ownerNode &&
+    (row.gatewayPid === null || row.gatewayPid === process.pid || !isPidAlive(row.gatewayPid));
   const leftovers = [
     ...store.processes.list({ status: 'running' }),
     ...store.processes.list({ status: 'finished' }).filter((row) => row.status === PROCESS_STARTING_STATUS),

@@ -1,4 +1,3 @@
-import { listProcessTree } from '@pincer/process-registry';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { errorResponses } from '../http/route-schema.js';
@@ -83,11 +82,9 @@ export const processRoutes: FastifyPluginAsyncZod<{ processes: ProcessService; a
       },
     },
     async (request) =>
-      access.run(request, 'processes:read', undefined, () => {
-        const shell = processes.require(request.params.id, access.scope(request, request.query.sessionKey));
-        const pids = listProcessTree({ id: shell.id, pid: shell.pid });
-        return { id: shell.id, status: shell.status, isSandboxed: shell.sandbox?.isSandboxed === true, processCount: pids.length, pids };
-      }),
+      access.run(request, 'processes:read', undefined, () =>
+        processes.tree(request.params.id, access.scope(request, request.query.sessionKey)),
+      ),
   );
 
   app.post(

@@ -15,8 +15,19 @@ export interface Lanes {
   idle(): Promise<void>;
 }
 
+/** Options of {@link createLanes}. */
+export interface LanesOptions {
+  /** Tasks running at once across all lanes. Default 4. */
+  maxConcurrent?: number | undefined;
+  /**
+   * Awaited before a lane's task takes a concurrency slot, released when it ends (cluster mode:
+   * the session's run lock across nodes). A rejection fails that task only.
+   */
+  guard?: ((key: string) => Promise<() => void>) | undefined;
+}
+
 /** Create lanes with a global concurrency cap (default 4). */
-export function createLanes(options: { maxConcurrent?: number } = {}): Lanes {
+export function createLanes(options: LanesOptions = {}): Lanes {
   const max = Math.max(1, options.maxConcurrent ?? 4);
   const tails = new Map<string, Promise<unknown>>();
   const counts = new Map<string, number>();
@@ -47,11 +58,16 @@ export function createLanes(options: { maxConcurrent?: number } = {}): Lanes {
       const task = prev
         .catch(() => undefined)
         .then(async () => {
-          await acquire();
+          const releaseGuard = options.guard ? await options.guard(key) : undefined;
           try {
-            return await fn();
+            await acquire();
+            try {
+              return await fn();
+            } finally {
+              release();
+            }
           } finally {
-            release();
+            releaseGuard?.();
           }
         });
       const settled: Promise<unknown> = task

@@ -119,20 +119,33 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
     bus.publish({ type: 'run.queued', sessionKey: run.sessionKey, runId: run.id, kind: run.kind });
     const depth = input.depth ?? getSubagentDepth(input.sessionKey);
     const denied = new Set([...(input.deniedTools ?? []), ...deniedToolsForDepth(config, depth)]);
-    const done = lanes.run(input.sessionKey, async () => {
-      if (!isAccepting) {
-        store.runs.update(run.id, { status: 'error', error: 'gateway is shutting down', endedAt: clock.now() });
-        return store.runs.get(run.id)!;
-      }
-      return options.agentLoop.execute(run, {
-        timeoutMs: input.timeoutMs ?? config.gateway?.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
-        depth,
-        denied,
-        signal: input.signal,
-        eventsFrom: input.eventsFrom,
-        identity: input.identity,
+    const done = lanes
+      .run(input.sessionKey, async () => {
+        if (!isAccepting) {
+          store.runs.update(run.id, { status: 'error', error: 'gateway is shutting down', endedAt: clock.now() });
+          return store.runs.get(run.id)!;
+        }
+        return options.agentLoop.execute(run, {
+          timeoutMs: input.timeoutMs ?? config.gateway?.runTimeoutMs ?? DEFAULT_RUN_TIMEOUT_MS,
+          depth,
+          denied,
+          signal: input.signal,
+          eventsFrom: input.eventsFrom,
+          identity: input.identity,
+        });
+      })
+      // The lane's guard (cluster mode: the session's run lock) refused: the run ends, never hangs queued.
+      .catch((error: unknown) => {
+        const current = store.runs.get(run.id);
+        if (current && (current.status === 'queued' || current.status === 'running')) {
+          store.runs.update(run.id, {
+            status: 'error',
+            error: error instanceof Error ? error.message : String(error),
+            endedAt: clock.now(),
+          });
+        }
+        return store.runs.get(run.id) ?? run;
       });
-    });
     waiters.set(run.id, done);
     void done
       .finally(() => {

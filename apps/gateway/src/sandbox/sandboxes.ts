@@ -87,11 +87,12 @@ export function createGatewaySandboxes(options: { config: GatewayConfig; stateDi
 }
 
 /**
- * The variables no shell gets: every provider's `apiKeyEnv`, and the PostgreSQL store's `urlEnv`
- * (its URL carries the database password). (`PINCER_*` goes by prefix.)
+ * The variables no shell gets: every provider's `apiKeyEnv`, the PostgreSQL store's `urlEnv`
+ * (its URL carries the database password) and the cluster's `secretEnv`. (`PINCER_*` goes by prefix.)
  */
 export function deniedEnvNames(config: GatewayConfig): string[] {
   const names = Object.values(config.providers ?? {}).flatMap((provider) => (provider.apiKeyEnv ? [provider.apiKeyEnv] : []));
   if (config.store?.kind === 'postgres' && config.store.urlEnv) names.push(config.store.urlEnv);
+  if (config.cluster?.secretEnv) names.push(config.cluster.secretEnv);
   return [...new Set(names)];
 }

@@ -103,6 +103,8 @@ export function createSubagents(options: {
       if (!isFirst && prior?.state === 'delivered') return;
       const text = formatSubagentAnnouncement(announcement);
       store.transaction(() => {
+        // The claim and the notice commit together: of gateways racing to announce a run, one wins.
+        if (!store.announcements.claimDelivery(announcement.runId, clock.now())) return;
         options.notify({
           sessionKey: announcement.requesterSessionKey,
           text,
@@ -110,7 +112,6 @@ export function createSubagents(options: {
           contextKey: `subagent:${announcement.runId}`,
           ceiling: announceCeilings.take(announcement.childSessionKey),
         });
-        store.announcements.mark(announcement.runId, 'delivered', clock.now());
       });
       if (announcement.cleanup === 'delete') store.sessions.delete(announcement.childSessionKey);
     },

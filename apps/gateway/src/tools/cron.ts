@@ -25,6 +25,7 @@ export function createCronTool(deps: { cron: CronService }) {
     description: 'Schedule reminders or agent turns for this session: add (every/at/in/cron + text), list, remove.',
     parameters: CronArgsSchema,
     async execute(args, context) {
+      await cron.sync();
       if (args.action === 'list') return { jobs: cron.list(sessionOnlyScope(context.sessionKey)) };
       if (args.action === 'remove') {
         const job = args.id ? cron.scheduler.get(args.id) : undefined;

@@ -19,10 +19,38 @@ export const ProcessArgsSchema = z
   })
   .strict();
 
+type ProcessArgs = z.infer<typeof ProcessArgsSchema>;
+
 /** `process`: the session's background processes (every action is confined to the session's scope). */
 export function createProcessTool(deps: { processes: ProcessService }) {
   const { processes } = deps;
   const registry = processes.registry;
+  /** The same call on the node that runs the shell (cluster mode), clipped like a local answer; `undefined` when none does. */
+  const forwardToOwner = async (
+    action: ProcessArgs['action'],
+    scopeKey: string,
+    id: string,
+    args: ProcessArgs,
+    paging: { offset?: number; limit?: number },
+  ): Promise<unknown> => {
+    const clipped = (answer: unknown) => {
+      if (answer === undefined) return undefined;
+      const output = (answer as { output?: unknown }).output;
+      return typeof output === 'string' ? { ...(answer as object), output: clipOutput(output) } : answer;
+    };
+    switch (action) {
+      case 'log':
+        return clipped(await processes.forward({ op: 'log', id, scopeKey, ...paging }));
+      case 'poll':
+        return clipped(await processes.forward({ op: 'poll', id, scopeKey, waitMs: args.waitMs }));
+      case 'write':
+        return processes.forward({ op: 'write', id, scopeKey, data: args.data ?? '', eof: args.eof });
+      case 'kill':
+        return processes.forward({ op: 'kill', id, scopeKey });
+      default:
+        return undefined;
+    }
+  };
   return defineGatewayTool({
     name: 'process',
     description: "Manage this session's background processes: list, poll, log, write, send-keys, paste, submit, kill, clear, remove.",
@@ -38,7 +66,11 @@ export function createProcessTool(deps: { processes: ProcessService }) {
         switch (args.action) {
           case 'list':
             return {
-              processes: registry.list({ scopeKey }).map((process) => ({
+              processes: [
+                ...registry.list({ scopeKey }),
+                // Cluster mode: the session's shells running on other nodes (from the shared journal).
+                ...processes.remoteRunning(scopeKey).map((row) => ({ ...row, pid: row.pid ?? undefined, endedAt: undefined })),
+              ].map((process) => ({
                 id: process.id,
                 status: process.status,
                 command: process.command,
@@ -57,6 +89,10 @@ export function createProcessTool(deps: { processes: ProcessService }) {
               const page = registry.log({ scopeKey, id, ...paging });
               return { ...page, output: clipOutput(page.output) };
             } catch (error) {
+              const forwarded = ProcessRegistryError.isInstance(error)
+                ? await forwardToOwner('log', scopeKey, id, args, paging)
+                : undefined;
+              if (forwarded !== undefined) return forwarded;
               // Evicted from memory (or from before a restart): the journal still has it — same scope only.
               const journaled = ProcessRegistryError.isInstance(error) ? processes.journalLog(scopeKey, id, paging) : undefined;
               if (journaled) return { ...journaled, output: clipOutput(journaled.output) };
@@ -86,6 +122,11 @@ export function createProcessTool(deps: { processes: ProcessService }) {
             return { status: 'removed', id };
         }
       } catch (error) {
+        // Cluster mode: a shell this node does not run may run on another node of the session's.
+        if (ProcessRegistryError.isInstance(error) && error.code === 'PROCESS_NOT_FOUND') {
+          const forwarded = await forwardToOwner(args.action, scopeKey, id, args, paging);
+          if (forwarded !== undefined) return forwarded;
+        }
         if (ProcessRegistryError.isInstance(error)) {
           return error.code === 'PROCESS_NOT_FOUND'
             ? { status: 'error', error: `No process "${id}" in this session.` }
