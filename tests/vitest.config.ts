@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     name: 'tests',
-    include: ['e2e/**/*.test.ts', 'reliability/**/*.test.ts'],
+    include: ['e2e/**/*.test.ts', 'reliability/**/*.test.ts', 'cluster/**/*.test.ts'],
     globalSetup: ['support/postgres-global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,

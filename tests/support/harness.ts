@@ -245,7 +245,8 @@ export async function startChildGateway(
     await sleep(25);
   }
   const url = /listening on (\S+)/.exec(out)![1]!;
-  const token = readFileSync(join(state.dir, 'token'), 'utf8').trim();
+  // A token given by variable is not written to the state dir (several gateways may share one).
+  const token = opts.env?.PINCER_GATEWAY_TOKEN ?? readFileSync(join(state.dir, 'token'), 'utf8').trim();
   const isRunning = () => proc.exitCode === null && proc.signalCode === null;
   return {
     proc,
