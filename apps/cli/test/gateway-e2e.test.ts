@@ -158,7 +158,7 @@ describe('pincer against a real gateway', () => {
 
     // The output arrives asynchronously: wait for it in the gateway itself (bounded), then read it through the CLI.
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      if (gateway.runtime.subsystems.operatorLog(String(id), {})?.output.includes('second-line')) break;
+      if ((await gateway.runtime.subsystems.operatorLog(String(id), {}))?.output.includes('second-line')) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     // Another session's view of the process answers exactly like a missing process, and kills nothing.
@@ -172,7 +172,7 @@ describe('pincer against a real gateway', () => {
     expect(json(crossLog).error).toEqual({ ...missingError, message: missingError.message.replace('no-such-process', String(id)) });
     expect(json(crossKill).error).toEqual({ ...missingError, message: missingError.message.replace('no-such-process', String(id)) });
     expect(crossLog.code).toBe(1);
-    expect(gateway.runtime.subsystems.operatorLog(String(id), {})).toBeDefined();
+    expect(await gateway.runtime.subsystems.operatorLog(String(id), {})).toBeDefined();
 
     const [log, paged] = (await Promise.all([
       runPincer(['logs', String(id)], env),
@@ -261,7 +261,7 @@ describe('pincer against a real gateway', () => {
       runPincer(['cron', 'runs', id, '--json'], env),
     ])) as [RunResult, RunResult];
     expect(json(runsJson).runs).toHaveLength(1); // the cross-session attempt ran nothing
-    expect(runs.stdout).toMatch(new RegExp(`^RUN\\s+STARTED\\s+TRIGGER\\s+STATUS[\\s\\S]*\\smanual\\s+ok`));
+    expect(runs.stdout).toMatch(/^RUN\s+STARTED\s+TRIGGER\s+STATUS[\s\S]*\smanual\s+ok/);
 
     const removed = await runPincer(['cron', 'rm', id, '--json'], env);
     expect(json(removed)).toEqual({ ok: true, id, removed: true });

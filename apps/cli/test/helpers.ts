@@ -187,7 +187,7 @@ export interface TestGateway {
       listSessions(filter?: { agentId?: string }): unknown[];
       getSession(key: string): unknown;
     };
-    subsystems: { operatorLog(id: string, opts: { offset?: number; limit?: number }): { output: string } | undefined };
+    subsystems: { operatorLog(id: string, opts: { offset?: number; limit?: number }): Promise<{ output: string } | undefined> };
   };
 }
 
@@ -211,9 +211,9 @@ export async function startTestGateway(options: { stateDir: string; configPath?:
         getSession: (key) => store.sessions.get(key),
       },
       subsystems: {
-        operatorLog(id, paging) {
+        async operatorLog(id, paging) {
           try {
-            return processes.log(id, undefined, paging);
+            return await processes.log(id, undefined, paging);
           } catch {
             return undefined;
           }

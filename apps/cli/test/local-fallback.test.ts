@@ -99,7 +99,7 @@ describe('pincer agent --local and the embedded fallback', () => {
     expect(local.stderr).toMatch(/^Error: [^\n]*agents\[0\]\.model[^\n]*\n$/);
     expect(fallback.code, fallback.stderr).toBe(2);
     expect(fallback.stdout).toBe('');
-    expect(fallback.stderr).not.toMatch(/    at /);
+    expect(fallback.stderr).not.toMatch(/ {4}at /);
     expect(existsSync(`${state.path}/pincer.db`)).toBe(false);
   });
 

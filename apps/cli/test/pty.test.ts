@@ -102,7 +102,7 @@ describe('pincer on a terminal', () => {
   it('escapes control characters in process output on a terminal, and keeps them when piped', async () => {
     const id = await background(`printf 'plain\\n${ESC}[2Jcleared\\n'; sleep 30`);
     for (let attempt = 0; attempt < 100; attempt += 1) {
-      if (gateway.runtime.subsystems.operatorLog(id, {})?.output.includes('cleared')) break;
+      if ((await gateway.runtime.subsystems.operatorLog(id, {}))?.output.includes('cleared')) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     terminal = await spawnPincerPty(['logs', id], env);

@@ -17,14 +17,24 @@ export function targetSessionOf(job: CronJob): string | undefined {
 }
 
 /** heartbeat-router's `CronStore` over `store.cron` (`cron_jobs`, `cron_runs`). */
-export function createCronStore(store: GatewayStore, clock: GatewayClock): CronStore {
+export function createCronStore(store: GatewayStore, clock: GatewayClock, options: { isClustered?: boolean } = {}): CronStore {
   return {
     load() {
       const jobs: CronJob[] = [];
       const runs: CronRunRecord[] = [];
+      // Cluster mode: a job stored "running" while another node is live is that node's run in
+      // flight, not one a restart interrupted (it records its own end); only with no other live
+      // node is it recovered as interrupted, as a single gateway does.
+      const isAnotherNodeLive =
+        options.isClustered === true &&
+        (store.cluster?.nodes().some((node) => node.id !== store.cluster?.nodeId && node.state === 'live') ?? false);
       for (const row of store.cron.all()) {
         const job = cronJobSchema.safeParse(row.record);
         if (!job.success) continue;
+        if (isAnotherNodeLive && job.data.state.runningAtMs !== null) {
+          job.data.state.runningAtMs = null;
+          job.data.state.runningRunId = null;
+        }
         jobs.push(job.data);
         for (const record of store.cron.runs(row.id, CRON_RUNS_KEPT_PER_JOB)) {
           const run = cronRunRecordSchema.safeParse(record);

@@ -81,7 +81,7 @@ export function createCron(options: {
   const isClustered = options.claimSlot !== undefined;
   let syncing: Promise<void> | undefined;
   const scheduler = createCronScheduler({
-    store: createCronStore(store, clock),
+    store: createCronStore(store, clock, { isClustered: options.claimSlot !== undefined }),
     clock,
     idGenerator: options.newId,
     timeZone: config.timeZone ?? 'UTC',
