@@ -162,6 +162,16 @@ describe('three gateways on one PostgreSQL', () => {
     // The process tool of a turn on another node reaches it too (the model's own path).
     expect((await c!.api.turn({ sessionKey: key, message: `log ${id}` })).reply).toContain('cluster-hello');
     expect((await b!.api.turn({ sessionKey: key, message: `poll ${id}` })).reply).toContain('running');
+    // A run accepted by one node, awaited through another: the wait lasts until the run ends there.
+    const accepted = await a!.gw.api<{ runId: string }>('POST', '/v1/agent', {
+      sessionKey: key,
+      message: 'run: sleep 1; echo waited-across',
+    });
+    expect(accepted.status, accepted.text).toBe(202);
+    const awaited = await b!.gw.api<{ status: string; reply?: string }>('GET', `/v1/runs/${accepted.body.runId}?waitMs=20000`, undefined, {
+      timeoutMs: 30_000,
+    });
+    expect(awaited.body).toMatchObject({ status: 'ok', reply: expect.stringContaining('waited-across') });
 
     // Another session, through a third node, with a scoped token minted on a second: as if missing.
     const minted = await b!.gw.api<{ token: string }>('POST', '/v1/tokens', {

@@ -260,6 +260,50 @@ describe('createCronScheduler', () => {
       expect(third.cron.runs('missed')).toEqual([expect.objectContaining({ status: 'ok', trigger: 'catch-up' })]);
     });
 
+    it('slotMs names the slot a fire stands for: the first missed slot on a catch-up, the same from every process', async () => {
+      const store = createInMemoryCronStore();
+      const first = setup({}, store);
+      await first.cron.start();
+      await first.cron.add({
+        id: 'tick',
+        agentId: 'ops',
+        schedule: { kind: 'every', every: '10m' },
+        payload: { kind: 'systemEvent', text: 't' },
+      });
+      await first.cron.add({
+        id: 'at',
+        agentId: 'ops',
+        schedule: { kind: 'at', at: '2026-01-15T12:25:00Z' },
+        payload: { kind: 'systemEvent', text: 'a' },
+      });
+      await vi.advanceTimersByTimeAsync(10 * 60_000);
+      expect(first.fires.map((f) => [f.job.id, f.trigger, f.scheduledAtMs - T0, f.slotMs - T0])).toEqual([
+        ['tick', 'schedule', 600_000, 600_000],
+      ]);
+      first.cron.stop(); // down from 12:10 until after 12:47
+
+      // Two processes start on the same stored state at different moments: each catches up off the
+      // grid, and both name the same slot (12:20, the first one missed since the 12:10 run; 12:25 for the one-shot).
+      const loaded = await store.load();
+      const copy = (): CronStore => ({ ...createInMemoryCronStore(), load: () => structuredClone(loaded) });
+      const catchUps: Array<[string, number, number]> = [];
+      for (const startAt of [T0 + 47 * 60_000 + 13, T0 + 48 * 60_000 + 907]) {
+        vi.setSystemTime(startAt);
+        const later = setup({}, copy());
+        await later.cron.start();
+        await vi.advanceTimersByTimeAsync(0);
+        for (const fire of later.fires) catchUps.push([fire.job.id, fire.scheduledAtMs - startAt, fire.slotMs - T0]);
+        expect(later.fires.every((f) => f.trigger === 'catch-up')).toBe(true);
+        later.cron.stop();
+      }
+      expect(catchUps.sort()).toEqual([
+        ['at', 0, 25 * 60_000],
+        ['at', 0, 25 * 60_000],
+        ['tick', 0, 20 * 60_000],
+        ['tick', 0, 20 * 60_000],
+      ]);
+    });
+
     it('works the same with an async store', async () => {
       const inner = createInMemoryCronStore();
       const later = <T>(fn: () => T | Promise<T>) => new Promise<T>((resolve) => setTimeout(() => resolve(fn()), 5));

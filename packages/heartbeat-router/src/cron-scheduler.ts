@@ -176,6 +176,14 @@ export interface CronFire {
   runId: string;
   trigger: CronTrigger;
   scheduledAtMs: number;
+  /**
+   * The schedule slot this fire stands for, the same on every process that schedules the job
+   * from the same stored state: a scheduled run's `scheduledAtMs`; a catch-up's first slot
+   * missed since the job last ran (`scheduledAtMs` is then the catch-up time); a one-shot's
+   * time; a retry's or a manual run's `scheduledAtMs`. A key for claiming the slot once
+   * across several schedulers.
+   */
+  slotMs: number;
   /** 1 + consecutive failures so far. */
   attempt: number;
   /**
@@ -400,10 +408,20 @@ export function createCronScheduler(options: CronSchedulerOptions): CronSchedule
     }
   }
 
+  /** See {@link CronFire.slotMs}; read before the run advances the job's state. */
+  function slotOf(job: CronJob, trigger: CronTrigger, scheduledAtMs: number): number {
+    if (trigger === 'manual' || trigger === 'retry') return scheduledAtMs;
+    if (isOneShot(job)) return naturalNext(job, scheduledAtMs) ?? scheduledAtMs;
+    if (trigger === 'schedule') return scheduledAtMs;
+    const missed = naturalNext(job, job.state.lastRunAtMs ?? job.createdAtMs - 1);
+    return missed !== null && missed <= scheduledAtMs ? missed : scheduledAtMs;
+  }
+
   function execute(job: CronJob, trigger: CronTrigger, scheduledAtMs: number): Promise<CronRunRecord> {
     const runId = newId();
     const startedAtMs = clock.now();
     const attempt = job.state.consecutiveFailures + 1;
+    const slotMs = slotOf(job, trigger, scheduledAtMs);
     const sessionKey = resolveSessionKey(job, runId);
     job.state.runningAtMs = startedAtMs;
     job.state.runningRunId = runId;
@@ -428,7 +446,7 @@ export function createCronScheduler(options: CronSchedulerOptions): CronSchedule
         throw persistError;
       }
       try {
-        const result = await options.onFire({ job: snapshot(job), runId, trigger, scheduledAtMs, attempt, sessionKey });
+        const result = await options.onFire({ job: snapshot(job), runId, trigger, scheduledAtMs, slotMs, attempt, sessionKey });
         if (result && result.status === 'error') {
           status = 'error';
           error = result.error;

@@ -23,8 +23,12 @@ export function createCronStore(store: GatewayStore, clock: GatewayClock, option
       const jobs: CronJob[] = [];
       const runs: CronRunRecord[] = [];
       // Cluster mode: a job stored "running" while another node is live is that node's run in
-      // flight, not one a restart interrupted (it records its own end); only with no other live
-      // node is it recovered as interrupted, as a single gateway does.
+      // flight, not one a restart interrupted (it records its own end); and a slot stored as due
+      // is that node's to fire on time, not one to catch up now (off the schedule's grid). Only
+      // with no other live node are they recovered as a single gateway does (interrupted, one
+      // catch-up), and the catch-up is claimed by the slot it stands for, so nodes that start
+      // together catch up once.
+      const now = clock.now();
       const isAnotherNodeLive =
         options.isClustered === true &&
         (store.cluster?.nodes().some((node) => node.id !== store.cluster?.nodeId && node.state === 'live') ?? false);
@@ -34,6 +38,16 @@ export function createCronStore(store: GatewayStore, clock: GatewayClock, option
         if (isAnotherNodeLive && job.data.state.runningAtMs !== null) {
           job.data.state.runningAtMs = null;
           job.data.state.runningRunId = null;
+        }
+        if (
+          isAnotherNodeLive &&
+          job.data.schedule.kind !== 'at' &&
+          job.data.state.nextRunAtMs !== null &&
+          job.data.state.nextRunAtMs <= now
+        ) {
+          // Recomputed by the scheduler as the next slot of the schedule.
+          job.data.state.nextRunAtMs = null;
+          job.data.state.nextTrigger = 'schedule';
         }
         jobs.push(job.data);
         for (const record of store.cron.runs(row.id, CRON_RUNS_KEPT_PER_JOB)) {

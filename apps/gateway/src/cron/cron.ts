@@ -93,7 +93,7 @@ export function createCron(options: {
         void sync().catch(() => undefined);
         return { status: 'skipped', reason: CLUSTER_SLOT_TAKEN };
       }
-      if (options.claimSlot && fire.trigger !== 'manual' && !options.claimSlot(job.id, fire.scheduledAtMs)) {
+      if (options.claimSlot && fire.trigger !== 'manual' && !options.claimSlot(job.id, fire.slotMs)) {
         return { status: 'skipped', reason: CLUSTER_SLOT_TAKEN };
       }
       if (job.payload.kind === 'systemEvent') {

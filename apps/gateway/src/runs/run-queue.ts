@@ -194,6 +194,15 @@ export function createRunQueue(options: RunQueueOptions): RunQueue {
           }),
         ]);
         clock.clearTimeout(timer);
+      } else if ((run.status === 'queued' || run.status === 'running') && waitMs && waitMs > 0) {
+        // Cluster mode: a run another node accepted has no waiter here; its row is polled until it
+        // ends (every 25 ms, backing off to 500 ms) or the wait runs out.
+        const deadline = clock.now() + Math.min(waitMs, MAX_RUN_WAIT_MS);
+        for (let pauseMs = 25; clock.now() < deadline; pauseMs = Math.min(pauseMs * 2, 500)) {
+          await new Promise<void>((resolve) => clock.setTimeout(resolve, Math.min(pauseMs, Math.max(0, deadline - clock.now()))));
+          const polled = store.runs.get(runId);
+          if (!polled || (polled.status !== 'queued' && polled.status !== 'running')) break;
+        }
       }
       const latest = store.runs.get(runId);
       if (!latest) throw notFound(`Run ${runId}`);
